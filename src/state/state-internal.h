@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * state-internal.h - helpers shared by the files of src/state and its tests.
+ *
+ * Not a contract with other modules: only the .c files of src/state and the state unit
+ * and fuzz tests include it.
+ */
+#ifndef NETNSP_STATE_INTERNAL_H
+#define NETNSP_STATE_INTERNAL_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "state/state.h"
+
+/*
+ * Ids live in 100.64.0.0/10 (RFC 6598 shared address space) as id*4 + 1, so
+ * the largest id whose address still fits in the /10 is 2^22/4 - 1.
+ */
+#define STATE_ID_MAX ((UINT32_C(1) << 20) - 1)
+#define STATE_FILE_MAX (16u * 1024 * 1024) /* bytes of a state file we accept */
+#define STATE_SUBJECTS_MAX 100000u
+#define STATE_JSON_DEPTH 16 /* a valid file nests 8 deep (subjects, profile, routes, chain) */
+
+/* Serialisation flags: no whitespace variance, '/' kept as is. */
+#define STATE_JSON_PLAIN (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+/**
+ * state_uplink4() - the IPv4 uplink address of subject @id.
+ * @id: subject id, 1..STATE_ID_MAX.
+ *
+ * Return: 100.64.0.0 + id*4 + 1 in network byte order.
+ */
+struct in_addr state_uplink4(uint32_t id);
+
+/**
+ * state_uplink6() - the IPv6 uplink address of subject @id.
+ * @id: subject id.
+ *
+ * Return: fd6e:7370:HHHH:LLLL::1 where HHHH:LLLL is @id split in two 16-bit
+ * groups; for ids below 65536 this reads fd6e:7370:0:ID::1 as state.h says.
+ */
+struct in6_addr state_uplink6(uint32_t id);
+
+/**
+ * state_name_valid() - the config rule for profile and namespace names.
+ * @s: NUL-terminated string.
+ *
+ * Return: true for 1..CONF_NAME_MAX of [A-Za-z0-9_.-] not starting with '-' or '.'.
+ */
+bool state_name_valid(const char *s);
+
+/**
+ * state_json_add() - add @val under @key to @obj, taking ownership of @val.
+ * @obj: JSON object.
+ * @key: a string constant.
+ * @val: value, or NULL for JSON null.
+ * @want: true if @val must not be NULL (a NULL then means allocation failure).
+ *
+ * Return: 0 or -ENOMEM (then @val has been released).
+ */
+int state_json_add(struct json_object *obj, const char *key, struct json_object *val, bool want);
+
+/**
+ * derivative_to_json() - serialise @d as the version-1 state file text.
+ * @d: derivative, every snapshot valid JSON text.
+ * @flags: json-c serialisation flags (STATE_JSON_PLAIN or pretty).
+ * @out: receives malloc'd text.
+ *
+ * Return: 0, -ENOMEM, or -EINVAL if a snapshot is not a JSON object.
+ */
+int derivative_to_json(const struct derivative *d, int flags, char **out);
+
+#endif

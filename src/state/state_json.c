@@ -1,0 +1,545 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * state_json.c - the Derivative as JSON text (version 1) and back.
+ *
+ *   {"version":1,
+ *    "root":{"dev":"N","ino":"N","cookie":"N"},      (absent until recorded)
+ *    "next_id":N,
+ *    "subjects":[{"name":S,"id":N,"netns":S,"ns":{"dev":"N","ino":"N","cookie":"N"},
+ *                 "uplink4":"100.64.0.5","uplink6":"fd6e:7370:0:1::1",
+ *                 "profile":{...snapshot...}}, ...]}
+ *
+ * 64-bit identities are decimal strings: a JSON number above 2^53 loses
+ * precision in many readers, and json-c silently clamps out-of-range
+ * integers, which would let a corrupt value through.  Loading is strict:
+ * unknown keys, wrong types, out-of-range values, duplicates and addresses
+ * that do not follow from the id are refused with the JSON path at fault.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "state/state-internal.h"
+#include "util/macro.h"
+
+static struct json_object *ident_to_json(const struct ns_ident *id)
+{
+	struct json_object *o = json_object_new_object();
+	const uint64_t v[3] = {id->dev, id->ino, id->cookie};
+	static const char *const keys[3] = {"dev", "ino", "cookie"};
+
+	for (size_t i = 0; o && i < 3; i++) {
+		char buf[24];
+
+		snprintf(buf, sizeof(buf), "%" PRIu64, v[i]);
+		if (state_json_add(o, keys[i], json_object_new_string(buf), true) < 0) {
+			json_object_put(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+static int add_addr(struct json_object *o, const char *key, int af, const void *addr)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (!inet_ntop(af, addr, buf, sizeof(buf)))
+		return -EINVAL;
+	return state_json_add(o, key, json_object_new_string(buf), true);
+}
+
+static int subject_to_json(const struct subject_state *e, struct json_object **out)
+{
+	struct json_object *o = json_object_new_object(), *prof;
+	int r;
+
+	if (!o)
+		return -ENOMEM;
+	r = state_json_add(o, "name", json_object_new_string(e->name), true);
+	if (r >= 0)
+		r = state_json_add(o, "id", json_object_new_int64(e->id), true);
+	if (r >= 0)
+		r = state_json_add(o, "netns", json_object_new_string(e->netns), true);
+	if (r >= 0)
+		r = state_json_add(o, "ns", ident_to_json(&e->ns), true);
+	if (r >= 0)
+		r = add_addr(o, "uplink4", AF_INET, &e->uplink4);
+	if (r >= 0)
+		r = add_addr(o, "uplink6", AF_INET6, &e->uplink6);
+	if (r >= 0) {
+		prof = e->snapshot ? json_tokener_parse(e->snapshot) : NULL;
+		if (!json_object_is_type(prof, json_type_object)) {
+			json_object_put(prof);
+			r = -EINVAL;
+		} else {
+			r = state_json_add(o, "profile", prof, true);
+		}
+	}
+	if (r < 0) {
+		json_object_put(o);
+		return r;
+	}
+	*out = o;
+	return 0;
+}
+
+static int subjects_to_json(const struct derivative *d, struct json_object *top)
+{
+	struct json_object *a = json_object_new_array_ext(d->n_subjects);
+	int r = 0;
+
+	if (!a)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->n_subjects && r >= 0; i++) {
+		struct json_object *o = NULL;
+
+		r = subject_to_json(&d->subjects[i], &o);
+		if (r >= 0 && json_object_array_add(a, o) < 0) {
+			json_object_put(o);
+			r = -ENOMEM;
+		}
+	}
+	if (r < 0) {
+		json_object_put(a);
+		return r;
+	}
+	return state_json_add(top, "subjects", a, true);
+}
+
+/**
+ * derivative_to_json() - serialise @d as the version-1 state file text.
+ * @d: derivative, every snapshot valid JSON text.
+ * @flags: json-c serialisation flags (STATE_JSON_PLAIN or pretty).
+ * @out: receives malloc'd text.
+ *
+ * Return: 0, -ENOMEM, or -EINVAL if a snapshot is not a JSON object.
+ */
+int derivative_to_json(const struct derivative *d, int flags, char **out)
+{
+	struct json_object *top = json_object_new_object();
+	int r;
+
+	if (!top)
+		return -ENOMEM;
+	r = state_json_add(top, "version", json_object_new_int(d->version), true);
+	if (r >= 0 && d->have_root)
+		r = state_json_add(top, "root", ident_to_json(&d->root), true);
+	if (r >= 0)
+		r = state_json_add(top, "next_id", json_object_new_int64(d->next_id), true);
+	if (r >= 0)
+		r = subjects_to_json(d, top);
+	if (r >= 0) {
+		*out = strdup(json_object_to_json_string_ext(top, flags));
+		if (!*out)
+			r = -ENOMEM;
+	}
+	json_object_put(top);
+	return r;
+}
+
+/* ---- loading ---- */
+
+struct lctx {
+	char *err;
+	size_t errlen;
+};
+
+static int bad(struct lctx *c, const char *path, const char *fmt, ...) _printf_(3, 4);
+static int bad(struct lctx *c, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (c->errlen) {
+		n = snprintf(c->err, c->errlen, "%s: ", path);
+		if (n >= 0 && (size_t)n < c->errlen) {
+			va_start(ap, fmt);
+			vsnprintf(c->err + n, c->errlen - n, fmt, ap);
+			va_end(ap);
+		}
+	}
+	return -EBADMSG;
+}
+
+/* Refuse keys other than @allowed (NULL-terminated) in object @o. */
+static int check_keys(struct lctx *c, const char *path, struct json_object *o,
+		      const char *const *allowed)
+{
+	json_object_object_foreach(o, key, val)
+	{
+		size_t i;
+
+		(void)val;
+		for (i = 0; allowed[i]; i++)
+			if (strcmp(key, allowed[i]) == 0)
+				break;
+		if (!allowed[i])
+			return bad(c, path, "unknown key '%.40s'", key);
+	}
+	return 0;
+}
+
+/* Member @key of @o with type @t; @path is the parent's path. */
+static int get_member(struct lctx *c, const char *path, struct json_object *o, const char *key,
+		      enum json_type t, struct json_object **out)
+{
+	if (!json_object_object_get_ex(o, key, out))
+		return bad(c, path, "missing '%s'", key);
+	if (!json_object_is_type(*out, t))
+		return bad(c, path, "'%s' is not of type %s", key, json_type_to_name(t));
+	return 0;
+}
+
+/* A JSON integer in [min, max]; json-c clamps huge ones, which fall outside. */
+static int get_int(struct lctx *c, const char *path, struct json_object *o, const char *key,
+		   int64_t min, int64_t max, int64_t *v)
+{
+	struct json_object *m;
+	int r = get_member(c, path, o, key, json_type_int, &m);
+
+	if (r < 0)
+		return r;
+	*v = json_object_get_int64(m);
+	if (*v < min || *v > max)
+		return bad(c, path, "'%s' out of range %" PRId64 "..%" PRId64, key, min, max);
+	return 0;
+}
+
+static int get_string(struct lctx *c, const char *path, struct json_object *o, const char *key,
+		      const char **s)
+{
+	struct json_object *m;
+	int r = get_member(c, path, o, key, json_type_string, &m);
+
+	if (r < 0)
+		return r;
+	*s = json_object_get_string(m);
+	if ((size_t)json_object_get_string_len(m) != strlen(*s))
+		return bad(c, path, "'%s' contains a NUL character", key);
+	return 0;
+}
+
+/* Decimal without sign, leading zeros or overflow: "0".."18446744073709551615". */
+static bool parse_u64(const char *s, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	if (!*s || (s[0] == '0' && s[1]))
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || x > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+			return false;
+		x = x * 10 + (uint64_t)(*s - '0');
+	}
+	*v = x;
+	return true;
+}
+
+static int load_ident(struct lctx *c, const char *path, struct json_object *o, struct ns_ident *id)
+{
+	static const char *const keys[] = {"dev", "ino", "cookie", NULL};
+	uint64_t *v[3] = {&id->dev, &id->ino, &id->cookie};
+	int r = check_keys(c, path, o, keys);
+
+	for (size_t i = 0; r >= 0 && i < 3; i++) {
+		const char *s;
+
+		r = get_string(c, path, o, keys[i], &s);
+		if (r >= 0 && !parse_u64(s, v[i]))
+			r = bad(c, path, "'%s' is not a decimal 64-bit unsigned integer", keys[i]);
+	}
+	return r;
+}
+
+static int get_name(struct lctx *c, const char *path, struct json_object *o, const char *key,
+		    char **out)
+{
+	const char *s;
+	int r = get_string(c, path, o, key, &s);
+
+	if (r < 0)
+		return r;
+	if (!state_name_valid(s))
+		return bad(c, path, "'%s' is not a valid name", key);
+	*out = strdup(s);
+	return *out ? 0 : -ENOMEM;
+}
+
+static int load_addrs(struct lctx *c, const char *path, struct json_object *o,
+		      struct subject_state *e)
+{
+	struct in_addr want4 = state_uplink4(e->id);
+	struct in6_addr want6 = state_uplink6(e->id);
+	const char *s;
+	int r;
+
+	r = get_string(c, path, o, "uplink4", &s);
+	if (r < 0)
+		return r;
+	if (inet_pton(AF_INET, s, &e->uplink4) != 1)
+		return bad(c, path, "'uplink4' is not an IPv4 address");
+	if (e->uplink4.s_addr != want4.s_addr)
+		return bad(c, path, "'uplink4' does not match id %" PRIu32, e->id);
+	r = get_string(c, path, o, "uplink6", &s);
+	if (r < 0)
+		return r;
+	if (inet_pton(AF_INET6, s, &e->uplink6) != 1)
+		return bad(c, path, "'uplink6' is not an IPv6 address");
+	if (memcmp(&e->uplink6, &want6, sizeof(want6)) != 0)
+		return bad(c, path, "'uplink6' does not match id %" PRIu32, e->id);
+	return 0;
+}
+
+/* The snapshot must be an object naming the same profile and namespace. */
+static int load_profile(struct lctx *c, const char *path, struct json_object *o,
+			struct subject_state *e)
+{
+	struct json_object *p;
+	const char *s;
+	char sub[96];
+	int r;
+
+	r = get_member(c, path, o, "profile", json_type_object, &p);
+	if (r < 0)
+		return r;
+	snprintf(sub, sizeof(sub), "%s.profile", path);
+	r = get_string(c, sub, p, "name", &s);
+	if (r >= 0 && strcmp(s, e->name) != 0)
+		r = bad(c, sub, "'name' differs from the subject's name");
+	if (r >= 0)
+		r = get_string(c, sub, p, "netns", &s);
+	if (r >= 0 && strcmp(s, e->netns) != 0)
+		r = bad(c, sub, "'netns' differs from the subject's netns");
+	if (r < 0)
+		return r;
+	e->snapshot = strdup(json_object_to_json_string_ext(p, STATE_JSON_PLAIN));
+	return e->snapshot ? 0 : -ENOMEM;
+}
+
+static int load_subject(struct lctx *c, const char *path, struct json_object *o, uint32_t next_id,
+			struct subject_state *e)
+{
+	static const char *const keys[] = {"name",    "id",	 "netns",   "ns",
+					   "uplink4", "uplink6", "profile", NULL};
+	struct json_object *ns;
+	char sub[64];
+	int64_t id;
+	int r;
+
+	if (!json_object_is_type(o, json_type_object))
+		return bad(c, path, "not an object");
+	r = check_keys(c, path, o, keys);
+	if (r >= 0)
+		r = get_name(c, path, o, "name", &e->name);
+	if (r >= 0)
+		r = get_int(c, path, o, "id", 1, (int64_t)next_id - 1, &id);
+	if (r < 0)
+		return r;
+	e->id = (uint32_t)id;
+	r = get_name(c, path, o, "netns", &e->netns);
+	if (r >= 0)
+		r = get_member(c, path, o, "ns", json_type_object, &ns);
+	if (r < 0)
+		return r;
+	snprintf(sub, sizeof(sub), "%s.ns", path);
+	r = load_ident(c, sub, ns, &e->ns);
+	if (r >= 0)
+		r = load_addrs(c, path, o, e);
+	if (r >= 0)
+		r = load_profile(c, path, o, e);
+	return r;
+}
+
+/* One key of a subject, with its index in the file, for duplicate checks. */
+struct keyref {
+	const char *s;
+	uint32_t n;
+	size_t idx;
+};
+
+/* Order by key, then by file position, so the first of two equal keys is named. */
+static int keyref_key_cmp(const struct keyref *x, const struct keyref *y)
+{
+	int r = x->s && y->s ? strcmp(x->s, y->s) : 0;
+
+	if (r)
+		return r;
+	return x->n < y->n ? -1 : x->n > y->n;
+}
+
+static int keyref_cmp(const void *a, const void *b)
+{
+	const struct keyref *x = a, *y = b;
+	int r = keyref_key_cmp(x, y);
+
+	if (r)
+		return r;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* Refuse two subjects sharing a name, a netns or an id. */
+static int check_unique(struct lctx *c, const struct derivative *d)
+{
+	static const char *const what[] = {"name", "netns", "id"};
+	_cleanup_free_ struct keyref *k = calloc(d->n_subjects, sizeof(*k));
+
+	if (!k)
+		return -ENOMEM;
+	for (int w = 0; w < 3; w++) {
+		for (size_t i = 0; i < d->n_subjects; i++) {
+			const struct subject_state *e = &d->subjects[i];
+
+			k[i] = (struct keyref){w == 0	? e->name
+					       : w == 1 ? e->netns
+							: NULL,
+					       w == 2 ? e->id : 0, i};
+		}
+		qsort(k, d->n_subjects, sizeof(*k), keyref_cmp);
+		for (size_t i = 1; i < d->n_subjects; i++) {
+			char path[40];
+
+			if (keyref_key_cmp(&k[i - 1], &k[i]) != 0)
+				continue;
+			snprintf(path, sizeof(path), "subjects[%zu].%s", k[i].idx, what[w]);
+			return bad(c, path, "duplicate of subjects[%zu]", k[i - 1].idx);
+		}
+	}
+	return 0;
+}
+
+static int subject_name_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct subject_state *)a)->name,
+		      ((const struct subject_state *)b)->name);
+}
+
+static int load_subjects(struct lctx *c, struct json_object *top, struct derivative *d)
+{
+	struct json_object *a;
+	size_t n;
+	int r;
+
+	r = get_member(c, "$", top, "subjects", json_type_array, &a);
+	if (r < 0)
+		return r;
+	n = json_object_array_length(a);
+	if (n > STATE_SUBJECTS_MAX)
+		return bad(c, "subjects", "more than %u entries", STATE_SUBJECTS_MAX);
+	if (n) {
+		d->subjects = calloc(n, sizeof(*d->subjects));
+		if (!d->subjects)
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char path[40];
+
+		d->n_subjects++;
+		snprintf(path, sizeof(path), "subjects[%zu]", i);
+		r = load_subject(c, path, json_object_array_get_idx(a, i), d->next_id,
+				 &d->subjects[i]);
+		if (r < 0)
+			return r;
+	}
+	r = check_unique(c, d);
+	if (r >= 0 && n > 1)
+		qsort(d->subjects, n, sizeof(*d->subjects), subject_name_cmp);
+	return r;
+}
+
+static int load_top(struct lctx *c, struct json_object *top, struct derivative *d)
+{
+	static const char *const keys[] = {"version", "root", "next_id", "subjects", NULL};
+	struct json_object *root;
+	int64_t v;
+	int r;
+
+	if (!json_object_is_type(top, json_type_object))
+		return bad(c, "$", "not a JSON object but %s",
+			   json_type_to_name(json_object_get_type(top)));
+	r = get_int(c, "$", top, "version", INT32_MIN, INT32_MAX, &v);
+	if (r < 0)
+		return r;
+	if (v != DERIVATIVE_VERSION)
+		return bad(c, "version", "%" PRId64 " is not the supported version %d", v,
+			   DERIVATIVE_VERSION);
+	d->version = (int)v;
+	r = check_keys(c, "$", top, keys);
+	if (r >= 0 && json_object_object_get_ex(top, "root", &root)) {
+		if (!json_object_is_type(root, json_type_object))
+			return bad(c, "root", "not an object");
+		d->have_root = true;
+		r = load_ident(c, "root", root, &d->root);
+	}
+	if (r >= 0)
+		r = get_int(c, "$", top, "next_id", 1, STATE_ID_MAX + 1, &v);
+	if (r < 0)
+		return r;
+	d->next_id = (uint32_t)v;
+	return load_subjects(c, top, d);
+}
+
+/* @buf is not NUL-terminated: no strspn(). */
+static bool only_space(const char *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\r' && buf[i] != '\n')
+			return false;
+	return true;
+}
+
+/**
+ * derivative_load_buffer() - parse and validate a Derivative from JSON text.
+ * @buf: text (need not be NUL-terminated).
+ * @len: its length, at most 16 MiB.
+ * @out: filled on success; release with derivative_free().
+ * @err: one line saying what is wrong and where (JSON path).
+ * @errlen: size of @err.
+ *
+ * Return: 0, -EBADMSG for any malformed, foreign or impossible content, or
+ * -ENOMEM.
+ */
+int derivative_load_buffer(const char *buf, size_t len, struct derivative *out, char *err,
+			   size_t errlen)
+{
+	struct lctx c = {err, errlen};
+	struct derivative d = {0};
+	struct json_tokener *tok;
+	struct json_object *top;
+	size_t end;
+	int r = 0;
+
+	if (errlen)
+		err[0] = '\0';
+	if (len > STATE_FILE_MAX)
+		return bad(&c, "$", "larger than %u bytes", STATE_FILE_MAX);
+	tok = json_tokener_new_ex(STATE_JSON_DEPTH);
+	if (!tok)
+		return -ENOMEM;
+	top = json_tokener_parse_ex(tok, buf, (int)len);
+	end = json_tokener_get_parse_end(tok);
+	if (!top && json_tokener_get_error(tok) == json_tokener_continue && end == len)
+		/* A bare number at the end may go on; a NUL tells json-c the text ends. */
+		top = json_tokener_parse_ex(tok, "", 1);
+	if (!top && json_tokener_get_error(tok) == json_tokener_continue) {
+		r = bad(&c, "$", "truncated JSON");
+	} else if (!top) {
+		r = bad(&c, "$", "not JSON: %s at offset %zu",
+			json_tokener_error_desc(json_tokener_get_error(tok)), end);
+	} else if (!only_space(buf + end, len - end)) {
+		r = bad(&c, "$", "trailing data after the JSON value");
+	} else {
+		r = load_top(&c, top, &d);
+	}
+	json_object_put(top);
+	json_tokener_free(tok);
+	if (r < 0) {
+		derivative_free(&d);
+		return r;
+	}
+	*out = d;
+	return 0;
+}
