@@ -142,6 +142,9 @@ lib_init() { # lib_init: temp dir + trap; call first
 }
 
 bg() { # bg CMD...: run in background, remember the pid for cleanup
+	# nsx is a function: expand it so $! is the program itself (ip netns exec
+	# and nsenter exec it in place), which the tests signal directly.
+	[ "$1" = nsx ] && { shift; set -- ip netns exec "$@"; }
 	"$@" &
 	_PIDS+=($!)
 	LAST_PID=$!

@@ -1,0 +1,95 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# t_refuse.sh - with the daemon running, what the release does not relay is
+# refused at once inside a subject (SPEC guarantees 4, 5): UDP (udp = off,
+# dns = off) gets ICMP port unreachable -> ECONNREFUSED; ICMP echo never
+# leaves; DNS to any server fails at once.  Nothing reaches P1 or W.
+#
+#   [S rf: ping, python UDP probe, dig via `netnsp exec`]   no link
+#        ^ setns
+#   [H: netnsp daemon]  198.51.100.1
+#        | veth
+#   [P1: microsocks :1080; tcpdump]  198.51.100.2
+#        | veth
+#   [W: world.py :80; tcpdump]  203.0.113.100  2001:db8:100::1
+. "$(dirname "$0")/lib.sh"
+lib_init microsocks ping dig tcpdump
+
+topo_setup || bail "topology setup failed"
+start_world || bail "world server did not start"
+start_microsocks "$NS_P1" 1080 || bail "microsocks"
+
+cat >"$CONF" <<EOF2
+[proxy p1]
+url = socks5://$P1_H4:1080
+
+[profile rf]
+via = p1
+netns = $(subject_ns rf)
+dns = off
+EOF2
+
+daemon_up
+expect_client rf "http://$W4/" "$P1_W4" "TCP works (the subject is up)"
+
+# Watch P1 and W for anything but TCP to/from the proxy port.
+start_capture() { # start_capture NS NAME
+	bg nsx "$1" tcpdump -i any -n -U -w "$T/$2.pcap" 'not tcp' 2>"$T/$2.tcpdump"
+	for _ in $(seq 50); do grep -q listening "$T/$2.tcpdump" && return 0; sleep 0.1; done
+	return 1
+}
+start_capture "$NS_P1" p1 && start_capture "$NS_W" w || bail "tcpdump did not start"
+
+# within_1s DESC CMD...: CMD fails, and within 1 s.
+within_1s() {
+	local desc=$1 t0 rc ms
+	shift
+	t0=$(now_ms)
+	"$@" >"$T/probe.out" 2>&1
+	rc=$?
+	ms=$(($(now_ms) - t0))
+	[ "$rc" -ne 0 ] && [ "$ms" -lt 1000 ]
+	tap_ok $? "$desc (rc $rc, $ms ms)" || diag_file "$T/probe.out"
+}
+
+UDP_PROBE='
+import socket, sys
+fam = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_DGRAM)
+s.settimeout(3)
+s.connect((sys.argv[1], int(sys.argv[2])))
+s.send(b"hello")
+try:
+    s.recv(100)
+    print("got a reply"); sys.exit(0)
+except ConnectionRefusedError:
+    print("refused"); sys.exit(1)
+except socket.timeout:
+    print("timeout"); sys.exit(0)
+'
+within_1s "UDP to W (IPv4) refused at once" nexec rf "$PYTHON" -c "$UDP_PROBE" "$W4" 9999
+within_1s "UDP to W (IPv6) refused at once" nexec rf "$PYTHON" -c "$UDP_PROBE" "$W6" 9999
+grep -q refused "$T/probe.out"
+tap_ok $? "UDP: the application saw ECONNREFUSED, not a timeout"
+within_1s "ICMP echo to W (IPv4) fails at once" nexec rf ping -n -c1 -W3 "$W4"
+within_1s "ICMPv6 echo to W fails at once" nexec rf ping -6 -n -c1 -W3 "$W6"
+within_1s "DNS (UDP) to W fails at once" nexec rf dig +tries=1 +time=3 @"$W4" example.org
+within_1s "DNS (UDP) to a v6 server fails at once" \
+	nexec rf dig +tries=1 +time=3 @"$W6" example.org
+within_1s "ICMP echo to the proxy's own address fails at once" nexec rf ping -n -c1 -W3 "$P1_H4"
+
+sleep 0.5
+# Stop the two tcpdumps (the last two background jobs) so they flush.
+kill -INT "${_PIDS[-1]}" "${_PIDS[-2]}" 2>/dev/null
+wait "${_PIDS[-1]}" "${_PIDS[-2]}" 2>/dev/null
+for n in p1 w; do
+	cnt=$(tcpdump -r "$T/$n.pcap" -n 'icmp or udp or (icmp6 and ip6[40] < 133)' 2>/dev/null |
+		grep -c '')
+	is "$cnt" 0 "no UDP/ICMP packet reached ${n^^} during the probes" ||
+		tcpdump -r "$T/$n.pcap" -n 2>/dev/null | head -5 | sed 's/^/#   /'
+done
+kill -0 "$DAEMON_PID"
+tap_ok $? "daemon still running"
+sanitizer_clean
+tap_done
