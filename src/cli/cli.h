@@ -37,8 +37,6 @@ int cmd_daemon(const struct cli_ctx *ctx, int argc, char **argv);
 int cmd_status(const struct cli_ctx *ctx, int argc, char **argv);
 int cmd_down(const struct cli_ctx *ctx, int argc, char **argv);
 int cmd_exec(const struct cli_ctx *ctx, int argc, char **argv);
-int cmd_id(const struct cli_ctx *ctx, int argc, char **argv);
-int cmd_check(const struct cli_ctx *ctx, int argc, char **argv);
 
 /**
  * cli_state_path() - PATH of the Derivative: STATE_DIR/state.json.
@@ -49,5 +47,21 @@ int cmd_check(const struct cli_ctx *ctx, int argc, char **argv);
  * Return: 0 or -ENAMETOOLONG.
  */
 int cli_state_path(const struct cli_ctx *ctx, char *buf, unsigned long len);
+
+struct json_object;
+
+/**
+ * cli_ctl() - one control request, with the one-line errors every command prints.
+ * @ctx: context.
+ * @cmd: command name for messages.
+ * @req: request JSON.
+ * @out: parsed reply, owned by the caller (json_object_put).
+ * @quiet_absent: do not report a missing daemon (the caller has a fallback).
+ *
+ * Return: 0, -ENOENT / -ECONNREFUSED if no daemon runs, or another
+ * negative errno (already reported).
+ */
+int cli_ctl(const struct cli_ctx *ctx, const char *cmd, const char *req, struct json_object **out,
+	    bool quiet_absent);
 
 #endif

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * relay.h - the TCP datapath of one subject.
+ *
+ * Transparent listeners (IP_TRANSPARENT, 127.0.0.1 and ::1) are created
+ * inside the subject's namespace; accepted sockets tell the app's original
+ * destination by getsockname().  For each, the daemon connects from its own
+ * namespace to the first hop, runs every hop's handshake in turn on that one
+ * socket (proxy.h), then relays both ways with splice(2) through a pipe per
+ * direction.  Any failure before the tunnel is up resets the app's
+ * connection (SO_LINGER 0), so an app never hangs on a dead upstream.
+ */
+#ifndef NETNSP_RELAY_H
+#define NETNSP_RELAY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "config/config.h"
+#include "loop.h"
+#include "proxy/proxy.h"
+
+/* The transparent listener's port inside every subject (below the ephemeral range). */
+#define RELAY_TPROXY_PORT 1
+/* Connect plus all handshakes must finish within this many seconds. */
+#define RELAY_HANDSHAKE_TIMEOUT 30
+/* Hard cap on live connections per daemon; beyond it new ones are reset. */
+#define RELAY_MAX_CONNS 65536
+
+struct relay_hop {
+	enum proxy_kind kind;
+	struct proxy_target target;	/* where this hop is (for hop 0: informational) */
+	char *user;			/* owned, or NULL */
+	char *pass;			/* owned, or NULL */
+};
+
+struct relay_chain {
+	struct sockaddr_storage first;	/* resolved address of hop 0 */
+	socklen_t first_len;
+	struct relay_hop hops[CONF_CHAIN_MAX];
+	size_t n_hops;
+};
+
+struct relay_stats {
+	uint64_t live;
+	uint64_t total;
+	uint64_t failed;	/* reset before the tunnel was up */
+	uint64_t bytes_up;	/* app -> proxy */
+	uint64_t bytes_down;	/* proxy -> app */
+};
+
+struct conn;
+
+/* What a subject gives the relay: its chain, counters and live connections. */
+struct relay_subject {
+	char name[CONF_NAME_MAX + 1];	/* profile name, for messages */
+	struct relay_chain chain;
+	struct relay_stats stats;
+	struct ev lis[2];		/* IPv4 and IPv6 listeners; fd -1 if closed (owned) */
+	struct conn *conns;		/* owned: doubly linked list of live connections */
+};
+
+struct relay {
+	int epfd;			/* not owned */
+	uint64_t live;			/* connections across all subjects */
+	struct conn *handshaking;	/* not owned: conns in handshake, for the timeout tick */
+	struct conn *dead;		/* owned: closed conns, freed by relay_reap() */
+};
+
+/**
+ * relay_chain_build() - turn a profile's chain into what the relay needs.
+ * @s: validated settings.
+ * @p: the profile.
+ * @chain: output; release with relay_chain_free().
+ * @err: "proxy 'x': reason" on failure.
+ * @errlen: size of @err.
+ *
+ * The first hop's host is resolved here (getaddrinfo, numeric first), once,
+ * outside the event loop; later hops are handed to the previous hop as they
+ * are written (names go to the proxy unresolved).
+ *
+ * Return: 0 or a negative errno.
+ */
+int relay_chain_build(const struct settings *s, const struct profile_conf *p,
+		      struct relay_chain *chain, char *err, size_t errlen);
+
+/**
+ * relay_chain_free() - release what relay_chain_build() allocated.
+ * @chain: chain; accepts a zeroed one.
+ */
+void relay_chain_free(struct relay_chain *chain);
+
+/**
+ * relay_chain_describe() - "socks5://host:port" of hop @i, without credentials.
+ * @chain: chain.
+ * @i: hop index.
+ * @buf: output.
+ * @len: size of @buf.
+ */
+void relay_chain_describe(const struct relay_chain *chain, size_t i, char *buf, size_t len);
+
+/**
+ * relay_subject_listen() - open the subject's transparent listeners.
+ * @r: relay.
+ * @rs: the subject's relay state; its lis[] are set.
+ * @nsfd: the subject's namespace.
+ *
+ * Return: 0 or a negative errno.  Listeners already open are kept.
+ */
+int relay_subject_listen(struct relay *r, struct relay_subject *rs, int nsfd);
+
+/**
+ * relay_subject_close() - close listeners and reset every live connection.
+ * @r: relay.
+ * @rs: the subject.
+ */
+void relay_subject_close(struct relay *r, struct relay_subject *rs);
+
+/**
+ * relay_on_listener() - accept every pending connection on @ev.
+ * @r: relay.
+ * @rs: the subject that owns @ev.
+ * @ev: one of rs->lis.
+ */
+void relay_on_listener(struct relay *r, struct relay_subject *rs, struct ev *ev);
+
+/**
+ * relay_on_conn() - progress the connection behind @ev (EV_APP or EV_UP).
+ * @r: relay.
+ * @ev: the connection's app or upstream ev.
+ * @events: epoll events.
+ */
+void relay_on_conn(struct relay *r, struct ev *ev, uint32_t events);
+
+/**
+ * relay_reap() - free connections closed during the last batch of events.
+ * @r: relay.
+ *
+ * A batch from epoll_wait() may still hold the other fd of a connection
+ * closed earlier in the same batch, so memory is released only after it.
+ */
+void relay_reap(struct relay *r);
+
+/**
+ * relay_tick() - reset connections whose handshake took too long.
+ * @r: relay.
+ * @now: CLOCK_MONOTONIC seconds.
+ */
+void relay_tick(struct relay *r, uint64_t now);
+
+#endif

@@ -1,0 +1,605 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * tcp.c - one TCP connection from an app in a subject to its destination
+ * through the subject's proxy chain.
+ *
+ * Life of a connection:
+ *   CONNECTING  non-blocking connect() to hop 0 from the daemon's namespace
+ *   HANDSHAKE   hop i is asked to connect to hop i+1 (or the destination);
+ *               proxy.h parses replies incrementally, never past their end
+ *   RELAY       splice(2) app -> pipe -> upstream and back, edge-triggered;
+ *               EOF on one side becomes shutdown(SHUT_WR) on the other
+ *               (half-close), an error on one side resets the other.
+ * Until RELAY, every failure resets the app's socket (SO_LINGER 0): a
+ * refused or unreachable upstream is an immediate ECONNRESET for the app.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include "netns/netns.h"
+#include "relay.h"
+#include "util/log.h"
+#include "util/macro.h"
+
+enum conn_state { C_CONNECTING, C_HANDSHAKE, C_FLUSH, C_RELAY, C_DEAD };
+
+/* Only while the tunnel is being built; freed before the relay starts. */
+struct conn_hs {
+	struct proxy_hs hs;
+	struct proxy_target dst;	/* the app's original destination */
+	size_t hop;			/* hop whose handshake runs */
+	uint8_t early[PROXY_IN_MAX];	/* tunnel bytes that came with the last reply */
+	size_t early_len;
+	size_t early_off;
+};
+
+struct conn {
+	struct ev app;			/* owned fd: the app's socket, inside the subject */
+	struct ev up;			/* owned fd: towards hop 0, in the daemon's namespace */
+	struct relay_subject *rs;	/* not owned */
+	struct conn *prev, *next;	/* rs->conns */
+	struct conn *hs_prev, *hs_next;	/* r->handshaking, until C_RELAY */
+	struct conn_hs *hs;		/* owned, until C_RELAY */
+	uint64_t deadline;		/* CLOCK_MONOTONIC seconds, for the handshake */
+	enum conn_state state;
+	int pipe_up[2];			/* owned: app -> upstream */
+	int pipe_down[2];		/* owned: upstream -> app */
+	uint32_t pend_up, pend_down;	/* bytes sitting in each pipe */
+	bool app_eof, up_eof;		/* read side saw EOF */
+	bool app_shut, up_shut;		/* we sent FIN with shutdown(SHUT_WR) */
+};
+
+#define CONN_EVENTS (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
+#define SPLICE_CHUNK (1u << 16)
+
+static uint64_t mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec;
+}
+
+/* Make close() send RST instead of FIN: what a refused connection looks like. */
+static void sock_set_reset(int fd)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+}
+
+static void close_pair(int p[2])
+{
+	for (int i = 0; i < 2; i++) {
+		if (p[i] >= 0)
+			close(p[i]);
+		p[i] = -1;
+	}
+}
+
+static void hs_list_remove(struct relay *r, struct conn *c)
+{
+	if (c->hs_prev)
+		c->hs_prev->hs_next = c->hs_next;
+	else if (r->handshaking == c)
+		r->handshaking = c->hs_next;
+	if (c->hs_next)
+		c->hs_next->hs_prev = c->hs_prev;
+	c->hs_prev = c->hs_next = NULL;
+}
+
+/* Close both sides; @reset_app / @reset_up turn the FIN into a RST. */
+static void conn_free(struct relay *r, struct conn *c, bool reset_app, bool reset_up)
+{
+	struct relay_subject *rs = c->rs;
+
+	hs_list_remove(r, c);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		rs->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	loop_del(r->epfd, &c->app);
+	loop_del(r->epfd, &c->up);
+	if (reset_app)
+		sock_set_reset(c->app.fd);
+	if (reset_up && c->up.fd >= 0)
+		sock_set_reset(c->up.fd);
+	close(c->app.fd);
+	if (c->up.fd >= 0)
+		close(c->up.fd);
+	close_pair(c->pipe_up);
+	close_pair(c->pipe_down);
+	free(TAKE_PTR(c->hs));
+	rs->stats.live--;
+	r->live--;
+	c->state = C_DEAD;
+	c->app.fd = c->up.fd = -1;
+	c->next = r->dead;
+	r->dead = c;
+}
+
+void relay_reap(struct relay *r)
+{
+	while (r->dead) {
+		struct conn *c = r->dead;
+
+		r->dead = c->next;
+		free(c);
+	}
+}
+
+static void conn_describe(const struct conn *c, char *buf, size_t len)
+{
+	const struct proxy_target *t = &c->hs->dst;
+	char a[INET6_ADDRSTRLEN];
+
+	if (t->family)
+		inet_ntop(t->family, t->addr, a, sizeof(a));
+	snprintf(buf, len, "%s%s%s:%u", t->family == AF_INET6 ? "[" : "",
+		 t->family ? a : t->name, t->family == AF_INET6 ? "]" : "", t->port);
+}
+
+/* The tunnel could not be built: tell why once, reset the app. */
+static void conn_fail(struct relay *r, struct conn *c, int err)
+{
+	char dst[PROXY_NAME_MAX + 16], hop[PROXY_NAME_MAX + 32];
+	const char *why;
+
+	conn_describe(c, dst, sizeof(dst));
+	relay_chain_describe(&c->rs->chain, c->hs->hop, hop, sizeof(hop));
+	if (c->state == C_HANDSHAKE)
+		why = proxy_strerror(&c->hs->hs, err);
+	else
+		why = strerror(-err);
+	log_info("profile '%s': %s: via %s: %s", c->rs->name, dst, hop, why);
+	c->rs->stats.failed++;
+	conn_free(r, c, true, true);
+}
+
+/* Ask hop c->hs->hop to connect to the next hop, or to the destination. */
+static int conn_start_hop(struct conn *c)
+{
+	const struct relay_chain *ch = &c->rs->chain;
+	struct conn_hs *h = c->hs;
+	const struct relay_hop *hop = &ch->hops[h->hop];
+	const struct proxy_target *t;
+
+	t = h->hop + 1 < ch->n_hops ? &ch->hops[h->hop + 1].target : &h->dst;
+	c->state = C_HANDSHAKE;
+	return proxy_hs_init(&h->hs, hop->kind, hop->user, hop->pass, t);
+}
+
+static int conn_hs_send(struct conn *c)
+{
+	const uint8_t *out;
+	size_t len;
+	ssize_t n;
+
+	out = proxy_hs_output(&c->hs->hs, &len);
+	while (len > 0) {
+		n = send(c->up.fd, out, len, MSG_NOSIGNAL);
+		if (n < 0)
+			return errno == EAGAIN ? 0 : neg_errno();
+		proxy_hs_sent(&c->hs->hs, (size_t)n);
+		out = proxy_hs_output(&c->hs->hs, &len);
+	}
+	return 0;
+}
+
+static int conn_start_relay(struct relay *r, struct conn *c);
+
+/*
+ * Feed one received chunk to the running handshake.  Bytes past the last
+ * hop's reply are the destination's (a server that speaks first) and go to
+ * the app before the relay starts; past an inner hop's reply they are a
+ * protocol violation (no proxy speaks before it is asked).
+ */
+static int conn_hs_input(struct conn *c, const uint8_t *buf, size_t n, bool *done)
+{
+	struct conn_hs *h = c->hs;
+	size_t used;
+	int r;
+
+	while (n > 0) {
+		r = proxy_hs_feed(&h->hs, buf, n, &used);
+		if (r < 0)
+			return r;
+		buf += used;
+		n -= used;
+		if (r == 0)
+			continue;
+		if (++h->hop == c->rs->chain.n_hops) {
+			memcpy(h->early, buf, n);
+			h->early_len = n;
+			*done = true;
+			return 0;
+		}
+		if (n > 0)
+			return -EPROTO;
+		r = conn_start_hop(c);
+		if (r < 0)
+			return r;
+		r = conn_hs_send(c);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int conn_handshake(struct relay *r, struct conn *c)
+{
+	uint8_t buf[PROXY_IN_MAX];
+	bool done = false;
+	ssize_t n;
+	int ret;
+
+	ret = conn_hs_send(c);
+	if (ret < 0)
+		return ret;
+	while (!done) {
+		n = recv(c->up.fd, buf, sizeof(buf), 0);
+		if (n < 0)
+			return errno == EAGAIN ? 0 : neg_errno();
+		if (n == 0)
+			return -ECONNRESET;
+		ret = conn_hs_input(c, buf, (size_t)n, &done);
+		if (ret < 0)
+			return ret;
+	}
+	return conn_start_relay(r, c);
+}
+
+static int conn_connected(struct relay *r, struct conn *c)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+	int ret;
+
+	if (getsockopt(c->up.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		return neg_errno();
+	if (err == EINPROGRESS || err == EALREADY)
+		return 0;
+	if (err)
+		return -err;
+	ret = conn_start_hop(c);
+	if (ret < 0)
+		return ret;
+	return conn_handshake(r, c);
+}
+
+/* Write the early tunnel bytes to the app; 1 when all are out. */
+static int conn_flush_early(struct conn *c)
+{
+	struct conn_hs *h = c->hs;
+	ssize_t n;
+
+	while (h->early_off < h->early_len) {
+		n = send(c->app.fd, h->early + h->early_off, h->early_len - h->early_off,
+			 MSG_NOSIGNAL);
+		if (n < 0)
+			return errno == EAGAIN ? 0 : neg_errno();
+		h->early_off += (size_t)n;
+		c->rs->stats.bytes_down += (uint64_t)n;
+	}
+	return 1;
+}
+
+static int conn_start_relay(struct relay *r, struct conn *c)
+{
+	int ret;
+
+	c->state = C_FLUSH;
+	ret = conn_flush_early(c);
+	if (ret <= 0)
+		return ret;
+	if (pipe2(c->pipe_up, O_NONBLOCK | O_CLOEXEC) < 0 ||
+	    pipe2(c->pipe_down, O_NONBLOCK | O_CLOEXEC) < 0)
+		return neg_errno();
+	hs_list_remove(r, c);
+	free(TAKE_PTR(c->hs));
+	c->state = C_RELAY;
+	return 0;
+}
+
+/*
+ * Move bytes src -> pipe -> dst until the kernel says EAGAIN.  Returns 0,
+ * or a negative errno when a side failed (the caller resets both).
+ */
+static int conn_pump(int src, int dst, int p[2], uint32_t *pend, bool *src_eof, bool *dst_shut,
+		     uint64_t *bytes)
+{
+	ssize_t n;
+
+	for (;;) {
+		if (*pend > 0) {
+			n = splice(p[0], NULL, dst, NULL, *pend, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n < 0)
+				return errno == EAGAIN ? 0 : neg_errno();
+			*pend -= (uint32_t)n;
+			*bytes += (uint64_t)n;
+			continue;
+		}
+		if (*src_eof) {
+			if (!*dst_shut && shutdown(dst, SHUT_WR) < 0 && errno != ENOTCONN)
+				return neg_errno();
+			*dst_shut = true;
+			return 0;
+		}
+		n = splice(src, NULL, p[1], NULL, SPLICE_CHUNK, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n < 0)
+			return errno == EAGAIN ? 0 : neg_errno();
+		if (n == 0)
+			*src_eof = true;
+		*pend += (uint32_t)n;
+	}
+}
+
+/* Returns true when the connection is finished and was freed. */
+static bool conn_relay(struct relay *r, struct conn *c)
+{
+	struct relay_stats *st = &c->rs->stats;
+	int a, b;
+
+	a = conn_pump(c->app.fd, c->up.fd, c->pipe_up, &c->pend_up, &c->app_eof, &c->up_shut,
+		      &st->bytes_up);
+	b = conn_pump(c->up.fd, c->app.fd, c->pipe_down, &c->pend_down, &c->up_eof, &c->app_shut,
+		      &st->bytes_down);
+	if (a < 0 || b < 0) {
+		/* An error on one side is a reset on the other (RFC 793 §3.4 spirit). */
+		conn_free(r, c, true, true);
+		return true;
+	}
+	if (c->up_shut && c->app_shut) {
+		conn_free(r, c, false, false);
+		return true;
+	}
+	return false;
+}
+
+void relay_on_conn(struct relay *r, struct ev *ev, uint32_t events)
+{
+	struct conn *c;
+	int ret = 0;
+
+	if (ev->tag == EV_APP)
+		c = (struct conn *)((char *)ev - offsetof(struct conn, app));
+	else
+		c = (struct conn *)((char *)ev - offsetof(struct conn, up));
+	if (c->state == C_DEAD)
+		return;
+
+	if (c->state != C_RELAY && ev->tag == EV_APP && (events & EPOLLERR)) {
+		/* The app gave up (RST) while we were still building the tunnel. */
+		conn_free(r, c, false, true);
+		return;
+	}
+	if (c->state == C_CONNECTING && ev->tag == EV_UP)
+		ret = conn_connected(r, c);
+	else if (c->state == C_HANDSHAKE && ev->tag == EV_UP)
+		ret = conn_handshake(r, c);
+	else if (c->state == C_FLUSH)
+		ret = conn_start_relay(r, c);
+	if (ret < 0) {
+		conn_fail(r, c, ret);
+		return;
+	}
+	if (c->state == C_RELAY)
+		conn_relay(r, c);
+}
+
+static int dst_from_sockaddr(struct proxy_target *t, const struct sockaddr_storage *ss)
+{
+	memset(t, 0, sizeof(*t));
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+
+		if ((ntohl(in->sin_addr.s_addr) >> 24) == 127)
+			return -ELOOP;
+		t->family = AF_INET;
+		memcpy(t->addr, &in->sin_addr, 4);
+		t->port = ntohs(in->sin_port);
+		return 0;
+	}
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+
+		if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) || IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr))
+			return -ELOOP;
+		t->family = AF_INET6;
+		memcpy(t->addr, &in6->sin6_addr, 16);
+		t->port = ntohs(in6->sin6_port);
+		return 0;
+	}
+	return -EAFNOSUPPORT;
+}
+
+static int conn_open_upstream(const struct relay_chain *ch)
+{
+	_cleanup_close_ int fd = -1;
+	int one = 1;
+
+	fd = socket(ch->first.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return neg_errno();
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, (const struct sockaddr *)&ch->first, ch->first_len) < 0 &&
+	    errno != EINPROGRESS)
+		return neg_errno();
+	return TAKE_FD(fd);
+}
+
+static struct conn *conn_new(struct relay *r, struct relay_subject *rs, int app_fd)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->hs = calloc(1, sizeof(*c->hs));
+	if (!c->hs) {
+		free(c);
+		return NULL;
+	}
+	c->app = (struct ev){ .tag = EV_APP, .fd = app_fd };
+	c->up = (struct ev){ .tag = EV_UP, .fd = -1 };
+	c->pipe_up[0] = c->pipe_up[1] = c->pipe_down[0] = c->pipe_down[1] = -1;
+	c->rs = rs;
+	c->next = rs->conns;
+	if (rs->conns)
+		rs->conns->prev = c;
+	rs->conns = c;
+	c->hs_next = r->handshaking;
+	if (r->handshaking)
+		r->handshaking->hs_prev = c;
+	r->handshaking = c;
+	c->deadline = mono_now() + RELAY_HANDSHAKE_TIMEOUT;
+	rs->stats.live++;
+	rs->stats.total++;
+	r->live++;
+	return c;
+}
+
+/* Take one accepted app socket into the relay; on any failure it is reset. */
+static void relay_accept_one(struct relay *r, struct relay_subject *rs, int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	struct conn *c;
+	int ret;
+
+	if (r->live >= RELAY_MAX_CONNS || !(c = conn_new(r, rs, fd))) {
+		sock_set_reset(fd);
+		close(fd);
+		rs->stats.failed++;
+		return;
+	}
+	/* TPROXY keeps the original destination as the local address. */
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		ret = neg_errno();
+	else
+		ret = dst_from_sockaddr(&c->hs->dst, &ss);
+	if (ret == 0)
+		ret = conn_open_upstream(&rs->chain);
+	if (ret >= 0) {
+		c->up.fd = ret;
+		ret = loop_add(r->epfd, &c->app, CONN_EVENTS);
+	}
+	if (ret >= 0)
+		ret = loop_add(r->epfd, &c->up, CONN_EVENTS);
+	if (ret < 0)
+		conn_fail(r, c, ret);
+}
+
+void relay_on_listener(struct relay *r, struct relay_subject *rs, struct ev *ev)
+{
+	/* Bounded batch per wakeup so one busy subject cannot starve the loop. */
+	for (int i = 0; i < 64; i++) {
+		int fd = accept4(ev->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+				log_warn("profile '%s': accept: %s", rs->name, strerror(errno));
+			return;
+		}
+		relay_accept_one(r, rs, fd);
+	}
+}
+
+struct listen_args {
+	int family;
+	int fd;		/* out */
+};
+
+/* Runs inside the subject's namespace (netns_run_in). */
+static int listen_in_ns(void *arg)
+{
+	struct listen_args *a = arg;
+	_cleanup_close_ int fd = -1;
+	struct sockaddr_storage ss = { 0 };
+	socklen_t len;
+	int one = 1;
+
+	fd = socket(a->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return neg_errno();
+	if (a->family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+
+		in->sin_family = AF_INET;
+		in->sin_port = htons(RELAY_TPROXY_PORT);
+		in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		len = sizeof(*in);
+		if (setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof(one)) < 0)
+			return neg_errno();
+	} else {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(RELAY_TPROXY_PORT);
+		in6->sin6_addr = in6addr_loopback;
+		len = sizeof(*in6);
+		if (setsockopt(fd, SOL_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0 ||
+		    setsockopt(fd, SOL_IPV6, IPV6_TRANSPARENT, &one, sizeof(one)) < 0)
+			return neg_errno();
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 4096) < 0)
+		return neg_errno();
+	a->fd = TAKE_FD(fd);
+	return 0;
+}
+
+int relay_subject_listen(struct relay *r, struct relay_subject *rs, int nsfd)
+{
+	static const int fams[2] = { AF_INET, AF_INET6 };
+	int ret;
+
+	for (int i = 0; i < 2; i++) {
+		struct listen_args a = { .family = fams[i], .fd = -1 };
+
+		if (rs->lis[i].fd >= 0)
+			continue;
+		ret = netns_run_in(nsfd, listen_in_ns, &a);
+		if (ret < 0)
+			return ret;
+		rs->lis[i] = (struct ev){ .tag = EV_LISTENER, .fd = a.fd };
+		ret = loop_add(r->epfd, &rs->lis[i], EPOLLIN);
+		if (ret < 0) {
+			close(a.fd);
+			rs->lis[i].fd = -1;
+			return ret;
+		}
+	}
+	return 0;
+}
+
+void relay_subject_close(struct relay *r, struct relay_subject *rs)
+{
+	for (int i = 0; i < 2; i++) {
+		if (rs->lis[i].fd < 0)
+			continue;
+		loop_del(r->epfd, &rs->lis[i]);
+		close(rs->lis[i].fd);
+		rs->lis[i].fd = -1;
+	}
+	while (rs->conns)
+		conn_free(r, rs->conns, true, true);
+}
+
+void relay_tick(struct relay *r, uint64_t now)
+{
+	struct conn *c = r->handshaking, *next;
+
+	for (; c; c = next) {
+		next = c->hs_next;
+		if (now >= c->deadline)
+			conn_fail(r, c, -ETIMEDOUT);
+	}
+}
