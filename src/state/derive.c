@@ -213,6 +213,27 @@ static int snapshot_fill(const struct settings *s, const struct profile_conf *p,
 	return state_json_add(o, "chain", chain, true);
 }
 
+/* profile_snapshot() that tells allocation failure (-ENOMEM) from bad settings (-EINVAL). */
+static int snapshot_build(const struct settings *s, const struct profile_conf *p, char **out)
+{
+	struct json_object *o;
+	int r;
+
+	if (!p->name || !p->netns)
+		return -EINVAL;
+	o = json_object_new_object();
+	if (!o)
+		return -ENOMEM;
+	r = snapshot_fill(s, p, o);
+	if (r >= 0) {
+		*out = strdup(json_object_to_json_string_ext(o, STATE_JSON_PLAIN));
+		if (!*out)
+			r = -ENOMEM;
+	}
+	json_object_put(o);
+	return r;
+}
+
 /**
  * profile_snapshot() - canonical JSON of a profile and every proxy it uses.
  * @s: validated settings.
@@ -227,15 +248,9 @@ static int snapshot_fill(const struct settings *s, const struct profile_conf *p,
  */
 char *profile_snapshot(const struct settings *s, const struct profile_conf *p)
 {
-	struct json_object *o = json_object_new_object();
 	char *text = NULL;
 
-	if (!o)
-		return NULL;
-	if (p->name && p->netns && snapshot_fill(s, p, o) >= 0)
-		text = strdup(json_object_to_json_string_ext(o, STATE_JSON_PLAIN));
-	json_object_put(o);
-	return text;
+	return snapshot_build(s, p, &text) < 0 ? NULL : text;
 }
 
 static int subject_cmp(const void *a, const void *b)
@@ -283,12 +298,17 @@ void derivative_free(struct derivative *d)
 static int subject_from_profile(const struct settings *s, const struct profile_conf *p,
 				struct subject_state *e)
 {
-	if (!p->name || !p->netns)
+	int r;
+
+	/* derivative_load_buffer() would refuse what we cannot store. */
+	if (!p->name || !p->netns || !state_name_valid(p->name) || !state_name_valid(p->netns))
 		return -EINVAL;
+	r = snapshot_build(s, p, &e->snapshot);
+	if (r < 0)
+		return r;
 	e->name = strdup(p->name);
 	e->netns = strdup(p->netns);
-	e->snapshot = profile_snapshot(s, p);
-	if (!e->name || !e->netns || !e->snapshot)
+	if (!e->name || !e->netns)
 		return -ENOMEM;
 	return 0;
 }

@@ -509,6 +509,7 @@ int derivative_load_buffer(const char *buf, size_t len, struct derivative *out, 
 	struct derivative d = {0};
 	struct json_tokener *tok;
 	struct json_object *top;
+	enum json_tokener_error err_tok;
 	size_t end;
 	int r = 0;
 
@@ -524,11 +525,14 @@ int derivative_load_buffer(const char *buf, size_t len, struct derivative *out, 
 	if (!top && json_tokener_get_error(tok) == json_tokener_continue && end == len)
 		/* A bare number at the end may go on; a NUL tells json-c the text ends. */
 		top = json_tokener_parse_ex(tok, "", 1);
-	if (!top && json_tokener_get_error(tok) == json_tokener_continue) {
-		r = bad(&c, "$", "truncated JSON");
+	err_tok = json_tokener_get_error(tok);
+	if (!top && (err_tok == json_tokener_continue || err_tok == json_tokener_error_parse_eof)) {
+		r = bad(&c, "$", "truncated JSON at offset %zu", end);
+	} else if (!top && err_tok == json_tokener_success) {
+		r = bad(&c, "$", "not a JSON object but null");
 	} else if (!top) {
-		r = bad(&c, "$", "not JSON: %s at offset %zu",
-			json_tokener_error_desc(json_tokener_get_error(tok)), end);
+		r = bad(&c, "$", "not JSON: %s at offset %zu", json_tokener_error_desc(err_tok),
+			end);
 	} else if (!only_space(buf + end, len - end)) {
 		r = bad(&c, "$", "trailing data after the JSON value");
 	} else {
