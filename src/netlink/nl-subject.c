@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * nl-subject.c - converge a subject's links, addresses, routes and rules.
+ *
+ * Runs in a thread that has joined the subject (netns_run_in()); the netlink
+ * socket is opened there, so it talks to the subject's kernel objects.
+ * Each step reads what is there and changes only what differs, so a second
+ * run is a no-op and any hand-made damage (deleted veth, extra addresses,
+ * duplicate rules) is repaired.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <linux/fib_rules.h>
+#include <linux/rtnetlink.h>
+
+#include "netlink/nl-internal.h"
+#include "netlink/nl.h"
+#include "netns/netns.h"
+#include "util/macro.h"
+
+struct converge {
+	const struct subject_net *net;
+	char *err;
+	size_t errlen;
+	struct nl_sock s;
+};
+
+/* "what: strerror (extack)" into the caller's buffer; returns @r. */
+static int fail(struct converge *c, int r, const char *what)
+{
+	if (c->err && c->errlen)
+		snprintf(c->err, c->errlen, "%s: %s%s%s%s", what, strerror(-r),
+			 c->s.ext[0] ? " (" : "", c->s.ext, c->s.ext[0] ? ")" : "");
+	return r;
+}
+
+/* The uplink must be a veth whose peer is UPLINK_PEER; anything else is rebuilt. */
+static int uplink_ok(struct nl_sock *s, struct nl_link *up, struct nl_link *peer)
+{
+	int r = nl_link_get(s, UPLINK_DEV, up);
+
+	if (r < 0)
+		return r;
+	r = nl_link_get(s, UPLINK_PEER, peer);
+	if (r < 0)
+		return r;
+	if (strcmp(up->kind, "veth") != 0 || up->link != peer->index || peer->link != up->index)
+		return -EINVAL;
+	return 0;
+}
+
+static int uplink_converge(struct converge *c, int *index)
+{
+	struct nl_link up, peer;
+	int r = uplink_ok(&c->s, &up, &peer);
+
+	if (r < 0 && r != -ENODEV && r != -EINVAL)
+		return fail(c, r, "get link " UPLINK_DEV);
+	if (r < 0) {
+		/* Remove whatever half or foreign thing holds the names, then recreate. */
+		if (nl_link_get(&c->s, UPLINK_DEV, &up) == 0)
+			(void)nl_link_del(&c->s, up.index);
+		if (nl_link_get(&c->s, UPLINK_PEER, &peer) == 0)
+			(void)nl_link_del(&c->s, peer.index);
+		r = nl_link_add_veth(&c->s, UPLINK_DEV, UPLINK_PEER);
+		if (r < 0)
+			return fail(c, r, "add veth " UPLINK_DEV);
+		r = uplink_ok(&c->s, &up, &peer);
+		if (r < 0)
+			return fail(c, r, "check veth " UPLINK_DEV);
+	}
+	if (!(up.flags & IFF_UP) && (r = nl_link_set_up(&c->s, up.index)) < 0)
+		return fail(c, r, "set " UPLINK_DEV " up");
+	if (!(peer.flags & IFF_UP) && (r = nl_link_set_up(&c->s, peer.index)) < 0)
+		return fail(c, r, "set " UPLINK_PEER " up");
+	*index = up.index;
+	return 0;
+}
+
+static bool addr_wanted(const struct nl_addr *a, const struct subject_net *net)
+{
+	if (a->family == AF_INET)
+		return a->prefixlen == 32 && a->a.v4.s_addr == net->v4.s_addr;
+	/* The kernel's own link-local address stays (RFC 4291 §2.8: every interface has one). */
+	if (IN6_IS_ADDR_LINKLOCAL(&a->a.v6))
+		return true;
+	return a->prefixlen == 128 && IN6_ARE_ADDR_EQUAL(&a->a.v6, &net->v6);
+}
+
+static int addrs_converge(struct converge *c, int index)
+{
+	struct nl_addr have[NL_MAX_ADDRS],
+		want[2] = {
+			{.family = AF_INET, .index = index, .prefixlen = 32, .a.v4 = c->net->v4},
+			{.family = AF_INET6, .index = index, .prefixlen = 128, .a.v6 = c->net->v6},
+		};
+	size_t n, i;
+	int r;
+
+	r = nl_addr_dump(&c->s, index, have, &n);
+	if (r < 0)
+		return fail(c, r, "list addresses of " UPLINK_DEV);
+	for (i = 0; i < n; i++) {
+		if (addr_wanted(&have[i], c->net))
+			continue;
+		r = nl_addr_del(&c->s, &have[i]);
+		if (r < 0 && r != -EADDRNOTAVAIL)
+			return fail(c, r, "delete stale address on " UPLINK_DEV);
+	}
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		r = nl_addr_add(&c->s, &want[i]);
+		if (r < 0)
+			return fail(c, r,
+				    want[i].family == AF_INET ? "add IPv4 address"
+							      : "add IPv6 address");
+	}
+	return 0;
+}
+
+static int routes_converge(struct converge *c, int uplink, int lo)
+{
+	const struct nl_route want[] = {
+		/* `default dev UPLINK_DEV`: no gateway, so scope link for IPv4. */
+		{AF_INET, RT_TABLE_MAIN, RTN_UNICAST, RT_SCOPE_LINK, uplink},
+		{AF_INET6, RT_TABLE_MAIN, RTN_UNICAST, RT_SCOPE_UNIVERSE, uplink},
+		/* `local default dev lo table T`: marked packets loop back to tproxy. */
+		{AF_INET, NETNSP_RT_TABLE, RTN_LOCAL, RT_SCOPE_HOST, lo},
+		{AF_INET6, NETNSP_RT_TABLE, RTN_LOCAL, RT_SCOPE_HOST, lo},
+	};
+	size_t i;
+	int r;
+
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		r = nl_route_add(&c->s, &want[i]);
+		if (r < 0)
+			return fail(c, r, "add default route");
+	}
+	return 0;
+}
+
+static bool rule_is_ours(const struct nl_rule *r)
+{
+	return r->action == FR_ACT_TO_TBL && r->prio == NETNSP_RULE_PRIO &&
+	       r->fwmark == NETNSP_FWMARK && r->fwmask == 0xffffffffu &&
+	       r->table == NETNSP_RT_TABLE;
+}
+
+/* Exactly one `fwmark M lookup T` at NETNSP_RULE_PRIO; drop other rules at that prio or to T. */
+static int rules_converge_family(struct converge *c, int family, bool teardown)
+{
+	struct nl_rule have[NL_MAX_RULES];
+	const struct nl_rule want = {family,	  NETNSP_RULE_PRIO, NETNSP_FWMARK,
+				     0xffffffffu, NETNSP_RT_TABLE,  FR_ACT_TO_TBL};
+	bool found = false;
+	size_t n, i;
+	int r;
+
+	r = nl_rule_dump(&c->s, family, have, &n);
+	if (r < 0)
+		return fail(c, r, "list rules");
+	for (i = 0; i < n; i++) {
+		if (have[i].prio != NETNSP_RULE_PRIO && have[i].table != NETNSP_RT_TABLE)
+			continue;
+		if (!teardown && !found && rule_is_ours(&have[i])) {
+			found = true;
+			continue;
+		}
+		r = nl_rule_del(&c->s, &have[i]);
+		if (r < 0 && r != -ENOENT)
+			return fail(c, r, "delete rule");
+	}
+	if (!teardown && !found && (r = nl_rule_add(&c->s, &want)) < 0)
+		return fail(c, r, "add rule");
+	return 0;
+}
+
+static int converge_in(void *arg)
+{
+	struct converge *c = arg;
+	int r, lo, uplink = 0;
+
+	r = nl_sock_open(&c->s);
+	if (r < 0)
+		return fail(c, r, "open rtnetlink socket");
+	lo = nl_link_index(&c->s, "lo");
+	if (lo < 0) {
+		r = fail(c, lo, "get link lo");
+		goto out;
+	}
+	r = nl_link_set_up(&c->s, lo);
+	if (r < 0) {
+		r = fail(c, r, "set lo up");
+		goto out;
+	}
+	r = uplink_converge(c, &uplink);
+	if (r == 0)
+		r = addrs_converge(c, uplink);
+	if (r == 0)
+		r = routes_converge(c, uplink, lo);
+	if (r == 0)
+		r = rules_converge_family(c, AF_INET, false);
+	if (r == 0)
+		r = rules_converge_family(c, AF_INET6, false);
+out:
+	nl_sock_close(&c->s);
+	return r;
+}
+
+int nl_subject_converge(int nsfd, const struct subject_net *net, char *err, size_t errlen)
+{
+	struct converge c = {.net = net, .err = err, .errlen = errlen};
+
+	if (err && errlen)
+		err[0] = '\0';
+	return netns_run_in(nsfd, converge_in, &c);
+}
+
+static int teardown_in(void *arg)
+{
+	struct converge *c = arg;
+	struct nl_link l;
+	int r, lo;
+
+	r = nl_sock_open(&c->s);
+	if (r < 0)
+		return r;
+	/* Deleting one veth end deletes the pair; its addresses and routes go with it. */
+	if (nl_link_get(&c->s, UPLINK_DEV, &l) == 0 && (r = nl_link_del(&c->s, l.index)) < 0)
+		goto out;
+	if (nl_link_get(&c->s, UPLINK_PEER, &l) == 0 && (r = nl_link_del(&c->s, l.index)) < 0)
+		goto out;
+	lo = nl_link_index(&c->s, "lo");
+	for (int fam = 0; lo > 0 && fam < 2; fam++) {
+		const struct nl_route rt = {fam ? AF_INET6 : AF_INET, NETNSP_RT_TABLE, RTN_LOCAL,
+					    RT_SCOPE_HOST, lo};
+
+		r = nl_route_del(&c->s, &rt);
+		if (r < 0 && r != -ESRCH && r != -ENOENT)
+			goto out;
+	}
+	r = rules_converge_family(c, AF_INET, true);
+	if (r == 0)
+		r = rules_converge_family(c, AF_INET6, true);
+out:
+	nl_sock_close(&c->s);
+	return r;
+}
+
+int nl_subject_teardown(int nsfd)
+{
+	struct converge c = {0};
+
+	return netns_run_in(nsfd, teardown_in, &c);
+}
