@@ -337,6 +337,41 @@ static int converge_all(int nsfd, uint16_t port, bool ipv6, const char *when)
 	return r;
 }
 
+/* A failing request: the kernel's errno and its extended-ack text come back. */
+static int extack_in(void *arg)
+{
+	struct nl_addr bad = {.family = AF_INET, .index = 0x7ffffff0, .prefixlen = 32};
+	char *text = arg;
+	struct nl_sock s;
+	int r;
+
+	inet_pton(AF_INET, "198.51.100.77", &bad.a.v4);
+	if ((r = nl_sock_open(&s)) < 0)
+		return r;
+	r = nl_addr_add(&s, &bad);
+	snprintf(text, 160, "%s", s.ext);
+	nl_sock_close(&s);
+	return r;
+}
+
+static void test_errors(int nsfd)
+{
+	struct subject_net net = {0};
+	struct nft_subject c = {.tcp_port = 1, .fwmark = 1};
+	char text[160] = "", err[160] = "";
+	int notns = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	is_int(netns_run_in(nsfd, extack_in, text), -ENODEV, "address on a missing link: -ENODEV");
+	ok(text[0] != '\0', "extack text kept: \"%s\"", text);
+	is_int(nl_subject_converge(notns, &net, err, sizeof(err)), -EINVAL,
+	       "converge into a non-namespace fd: -EINVAL from setns");
+	is_int(nft_subject_converge(notns, &c, err, sizeof(err)), -EINVAL, "nft likewise");
+	is_int(netns_run_in(-1, extack_in, text), -EBADF, "run_in(-1): -EBADF");
+	is_int(netns_ident_fd(notns, &(struct ns_ident){0}), -EINVAL,
+	       "ident of a directory: -EINVAL");
+	close(notns);
+}
+
 static void test_names(void)
 {
 	ok(netns_name_valid("work"), "valid: work");
@@ -440,6 +475,7 @@ static void test_teardown(int nsfd)
 
 static void test_datapath(int nsfd)
 {
+	struct inspect in = {0}, in2 = {0};
 	uint16_t port = 0, p6 = 0;
 	char want[64];
 	int l4, l6;
@@ -450,9 +486,15 @@ static void test_datapath(int nsfd)
 	   port);
 	if (l4 < 0 || l6 < 0)
 		return;
-	if (converge_all(nsfd, port, true, "first") || converge_all(nsfd, port, true, "second"))
+	if (converge_all(nsfd, port, true, "first"))
+		return;
+	is_int(netns_run_in(nsfd, inspect_in, &in), 0, "inspect after first converge");
+	if (converge_all(nsfd, port, true, "second"))
 		return;
 	check_state(nsfd, "after two converges");
+	is_int(netns_run_in(nsfd, inspect_in, &in2), 0, "inspect after second converge");
+	is_int(in2.uplink, in.uplink, "second converge kept the same uplink (ifindex %d)",
+	       in.uplink);
 	check_tproxied(nsfd, l4, "203.0.113.7", 80, "203.0.113.7:80");
 	check_tproxied(nsfd, l6, "2001:db8::7", 443, "[2001:db8::7]:443");
 	check_udp_refused(nsfd, "203.0.113.7");
@@ -487,6 +529,7 @@ int main(void)
 	int nsfd = test_create();
 	if (nsfd >= 0) {
 		test_ident(nsfd);
+		test_errors(nsfd);
 		test_datapath(nsfd);
 		test_teardown(nsfd);
 		close(nsfd);
