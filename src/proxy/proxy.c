@@ -8,6 +8,9 @@
  * has fully received, so bytes that arrive while part of our current request
  * is still unsent are a protocol violation (-EPROTO).  The caller must call
  * proxy_hs_sent() before feeding what came back.
+ *
+ * Once finished, a handshake stays finished: feeding it again returns 1
+ * (consuming nothing) after success and -EPROTO after a failure.
  */
 #include <arpa/inet.h>
 #include <errno.h>
