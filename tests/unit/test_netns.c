@@ -32,6 +32,7 @@
 #include "netlink/nl.h"
 #include "netns/netns.h"
 #include "nft/nft.h"
+#include <nftables/libnftables.h>
 #include "tap.h"
 
 static char ns_a[64], ns_junk[64];
@@ -308,6 +309,49 @@ static int delete_veth_in(void *arg)
 	return r;
 }
 
+/* Replace the uplink by a veth whose peer has another name. */
+static int foreign_veth_in(void *arg)
+{
+	struct nl_sock s;
+	int r, idx;
+
+	if ((r = nl_sock_open(&s)) < 0)
+		return r;
+	idx = nl_link_index(&s, UPLINK_DEV);
+	r = idx < 0 ? idx : nl_link_del(&s, idx);
+	if (r == 0)
+		r = nl_link_add_veth(&s, UPLINK_DEV, "nsptest-x");
+	nl_sock_close(&s);
+	return r;
+}
+
+static int link_exists_in(void *arg)
+{
+	struct nl_sock s;
+	int r;
+
+	if ((r = nl_sock_open(&s)) < 0)
+		return r;
+	r = nl_link_index(&s, arg);
+	nl_sock_close(&s);
+	return r;
+}
+
+/* `nft flush table inet netnsp` by hand: chains stay, rules go. */
+static int nft_flush_in(void *arg)
+{
+	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	int r;
+
+	if (!ctx)
+		return -ENOMEM;
+	nft_ctx_buffer_output(ctx);
+	nft_ctx_buffer_error(ctx);
+	r = nft_run_cmd_from_buffer(ctx, "flush table inet netnsp\n") == 0 ? 0 : -EIO;
+	nft_ctx_free(ctx);
+	return r;
+}
+
 static void check_state(int nsfd, const char *when)
 {
 	struct inspect in = {0};
@@ -441,7 +485,7 @@ static void test_repair(int nsfd, uint16_t port, int l4)
 	converge_all(nsfd, port, true, "after stale address");
 	check_state(nsfd, "stale address and rules removed");
 	is_int(netns_run_in(nsfd, delete_veth_in, &peer), 0, "delete %s by hand", peer);
-	is_int(nft_subject_teardown(nsfd), 0, "flush the table by hand");
+	is_int(nft_subject_teardown(nsfd), 0, "delete the table by hand (nft teardown)");
 	/* No uplink, so no route: fails closed with ENETUNREACH, never leaves. */
 	is_int(ns_connect(nsfd, "203.0.113.7", 80, 1000, NULL), -ENETUNREACH,
 	       "broken: connect fails with ENETUNREACH");
@@ -449,7 +493,13 @@ static void test_repair(int nsfd, uint16_t port, int l4)
 	check_state(nsfd, "repaired");
 	check_tproxied(nsfd, l4, "203.0.113.7", 80, "203.0.113.7:80");
 	is_int(netns_run_in(nsfd, delete_veth_in, &dev), 0, "delete %s by hand", dev);
+	is_int(netns_run_in(nsfd, nft_flush_in, NULL), 0, "flush table inet netnsp by hand");
 	converge_all(nsfd, port, true, "repair 2");
+	check_tproxied(nsfd, l4, "203.0.113.7", 80, "203.0.113.7:80");
+	is_int(netns_run_in(nsfd, foreign_veth_in, NULL), 0, "veth %s with a foreign peer", dev);
+	converge_all(nsfd, port, true, "repair 3");
+	check_state(nsfd, "foreign veth replaced");
+	is_int(netns_run_in(nsfd, link_exists_in, "nsptest-x"), -ENODEV, "foreign peer gone");
 	check_tproxied(nsfd, l4, "203.0.113.7", 80, "203.0.113.7:80");
 }
 
@@ -525,6 +575,9 @@ int main(void)
 	atexit(cleanup);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
+	signal(SIGHUP, on_signal);
+	signal(SIGQUIT, on_signal);
+	signal(SIGABRT, on_signal);
 	test_names();
 	int nsfd = test_create();
 	if (nsfd >= 0) {
