@@ -20,7 +20,7 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: netnsp exec PROFILE [-- CMD ARGS...]\n"
+	fprintf(f, "Usage: netnsp exec PROFILE [-- CMD ARGS...]\n"
 		   "Run CMD (default $SHELL, else /bin/sh) in PROFILE's namespace, keeping\n"
 		   "user, groups, environment, working directory and terminal.\n");
 }
@@ -73,7 +73,8 @@ int cmd_exec(const struct cli_ctx *ctx, int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (parse_args(argc, argv, &o.profile, &o.argv) < 0) {
-		usage(stderr);
+		/* One line, like every other error (SPEC.md "Exit status"). */
+		log_err("exec: usage: netnsp exec PROFILE [-- CMD ARGS...]");
 		return EXIT_USAGE;
 	}
 	if (!o.argv) {

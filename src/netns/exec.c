@@ -169,7 +169,7 @@ static int load_settings(struct exec_state *s)
 		return fail(s, EXEC_FAIL_CONFIG, r, "%s", err);
 	s->prof = settings_find_profile(&s->settings, s->o->profile);
 	if (!s->prof)
-		return fail(s, EXEC_FAIL_CONFIG, -ENOENT, "no profile '%s' in %s", s->o->profile,
+		return fail(s, EXEC_FAIL_REFUSED, -ENOENT, "no profile '%s' in %s", s->o->profile,
 			    s->o->config_path);
 	return 0;
 }
