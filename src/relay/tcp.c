@@ -251,6 +251,9 @@ static int conn_handshake(struct relay *r, struct conn *c)
 		if (n == 0)
 			return -ECONNRESET;
 		ret = conn_hs_input(c, buf, (size_t)n, &done);
+		/* A reply may have queued the next request (SOCKS5 auth, CONNECT). */
+		if (ret == 0 && !done)
+			ret = conn_hs_send(c);
 		if (ret < 0)
 			return ret;
 	}
