@@ -210,6 +210,9 @@ addr() { # addr NS IF CIDR...: v6 addresses without DAD so they work at once
 
 ns_add() { # ns_add NAME: a namespace with lo up
 	ip netns add "$1" || return 1
+	# No router solicitations: keeps captures free of link housekeeping.
+	nsx "$1" sysctl -qw net.ipv6.conf.default.router_solicitations=0 \
+		net.ipv6.conf.all.router_solicitations=0 >/dev/null 2>&1
 	nsx "$1" ip link set lo up
 }
 

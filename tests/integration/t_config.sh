@@ -32,7 +32,7 @@ GOOD_PROXY="[proxy p]
 url = socks5://$P1_H4:1080"
 prof() { printf '[profile %s]\nvia = p\nnetns = %s\ndns = off\n' "$1" "$(subject_ns "$1")"; }
 
-bad "unknown key" 4 bogus "$GOOD_PROXY
+bad "unknown key" 7 bogus "$GOOD_PROXY
 $(prof s1)
 bogus = 1"
 bad "bad proxy scheme" 2 url "[proxy p]
@@ -57,7 +57,7 @@ udp = on"
 bad "bad value for ipv6" 7 ipv6 "$GOOD_PROXY
 $(prof s1)
 ipv6 = maybe"
-bad "a good profile does not save a config with one error" 12 bogus "$GOOD_PROXY
+bad "a good profile does not save a config with one error" 11 bogus "$GOOD_PROXY
 $(prof s1)
 $(prof s2)
 bogus = 1"
@@ -82,7 +82,7 @@ printf '%s\n%s\n' "$GOOD_PROXY" "$(prof s1)" >"$CONF"
 nsp status >"$T/st.out" 2>"$T/st.err"
 rc=$?
 is "$rc" 1 "status without a daemon exits 1"
-grep -q "^netnsp: daemon not running ($T/run/control.sock: " "$T/st.err"
+grep -qE "^netnsp: (status: )?daemon not running \($T/run/control.sock: " "$T/st.err"
 tap_ok $? "status without a daemon: 'netnsp: daemon not running (RUN_DIR/control.sock: ...)'" ||
 	diag_file "$T/st.err"
 nsp status --json >/dev/null 2>&1

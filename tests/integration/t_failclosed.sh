@@ -63,8 +63,9 @@ attempts() {
 	kill -INT "${caps[@]}" 2>/dev/null
 	wait "${caps[@]}" 2>/dev/null
 	for n in h p1 w; do
-		# Neighbour discovery (ICMPv6 133-137) is link housekeeping, not subject traffic.
-		cnt=$(tcpdump -r "$T/$label-$n.pcap" -n 'not (icmp6 and ip6[40] >= 133 and ip6[40] <= 137)' \
+		# Link housekeeping (ARP, link-local ND/MLD, multicast) is not subject traffic.
+		cnt=$(tcpdump -r "$T/$label-$n.pcap" -n \
+			'tcp or udp or icmp or (icmp6 and not ip6 multicast and not src net fe80::/10)' \
 			2>/dev/null | grep -c '')
 		is "$cnt" 0 "$label: no packet seen in ${n^^} during the attempts" ||
 			tcpdump -r "$T/$label-$n.pcap" -n 2>/dev/null | head -5 | sed 's/^/#   /'
