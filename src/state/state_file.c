@@ -184,8 +184,10 @@ static int read_bounded(int fd, char **out, size_t *len)
  */
 int derivative_load(const char *path, struct derivative *out, char *err, size_t errlen)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: a FIFO planted at @path must not hang the daemon's start. */
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	_cleanup_free_ char *buf = NULL;
+	struct stat st;
 	size_t len;
 	int r;
 
@@ -199,6 +201,10 @@ int derivative_load(const char *path, struct derivative *out, char *err, size_t 
 		r = neg_errno();
 		snprintf(err, errlen, "%s: open: %s", path, strerror(-r));
 		return r;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		return -EBADMSG;
 	}
 	r = read_bounded(fd, &buf, &len);
 	if (r < 0) {

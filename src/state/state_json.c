@@ -491,6 +491,36 @@ static bool only_space(const char *buf, size_t len)
 	return true;
 }
 
+/* Parse all of @buf as one JSON value; @top is NULL (JSON null) or a value. */
+static int parse_text(struct lctx *c, const char *buf, size_t len, struct json_object **top)
+{
+	struct json_tokener *tok = json_tokener_new_ex(STATE_JSON_DEPTH);
+	enum json_tokener_error e;
+	size_t end;
+	int r = 0;
+
+	if (!tok)
+		return -ENOMEM;
+	*top = json_tokener_parse_ex(tok, buf, (int)len);
+	end = json_tokener_get_parse_end(tok);
+	if (!*top && json_tokener_get_error(tok) == json_tokener_continue && end == len)
+		/* A bare number at the end may go on; a NUL tells json-c the text ends. */
+		*top = json_tokener_parse_ex(tok, "", 1);
+	e = json_tokener_get_error(tok);
+	if (!*top && (e == json_tokener_continue || e == json_tokener_error_parse_eof))
+		r = bad(c, "$", "truncated JSON at offset %zu", end);
+	else if (!*top && e != json_tokener_success)
+		r = bad(c, "$", "not JSON: %s at offset %zu", json_tokener_error_desc(e), end);
+	else if (!only_space(buf + end, len - end))
+		r = bad(c, "$", "trailing data after the JSON value");
+	json_tokener_free(tok);
+	if (r < 0) {
+		json_object_put(*top);
+		*top = NULL;
+	}
+	return r;
+}
+
 /**
  * derivative_load_buffer() - parse and validate a Derivative from JSON text.
  * @buf: text (need not be NUL-terminated).
@@ -507,39 +537,17 @@ int derivative_load_buffer(const char *buf, size_t len, struct derivative *out, 
 {
 	struct lctx c = {err, errlen};
 	struct derivative d = {0};
-	struct json_tokener *tok;
-	struct json_object *top;
-	enum json_tokener_error err_tok;
-	size_t end;
-	int r = 0;
+	struct json_object *top = NULL;
+	int r;
 
 	if (errlen)
 		err[0] = '\0';
 	if (len > STATE_FILE_MAX)
 		return bad(&c, "$", "larger than %u bytes", STATE_FILE_MAX);
-	tok = json_tokener_new_ex(STATE_JSON_DEPTH);
-	if (!tok)
-		return -ENOMEM;
-	top = json_tokener_parse_ex(tok, buf, (int)len);
-	end = json_tokener_get_parse_end(tok);
-	if (!top && json_tokener_get_error(tok) == json_tokener_continue && end == len)
-		/* A bare number at the end may go on; a NUL tells json-c the text ends. */
-		top = json_tokener_parse_ex(tok, "", 1);
-	err_tok = json_tokener_get_error(tok);
-	if (!top && (err_tok == json_tokener_continue || err_tok == json_tokener_error_parse_eof)) {
-		r = bad(&c, "$", "truncated JSON at offset %zu", end);
-	} else if (!top && err_tok == json_tokener_success) {
-		r = bad(&c, "$", "not a JSON object but null");
-	} else if (!top) {
-		r = bad(&c, "$", "not JSON: %s at offset %zu", json_tokener_error_desc(err_tok),
-			end);
-	} else if (!only_space(buf + end, len - end)) {
-		r = bad(&c, "$", "trailing data after the JSON value");
-	} else {
-		r = load_top(&c, top, &d);
-	}
+	r = parse_text(&c, buf, len, &top);
+	if (r >= 0)
+		r = load_top(&c, top, &d); /* JSON null: "not a JSON object but null" */
 	json_object_put(top);
-	json_tokener_free(tok);
 	if (r < 0) {
 		derivative_free(&d);
 		return r;

@@ -550,6 +550,10 @@ static void test_corrupt_file(void)
 		derivative_free(&d);
 	}
 	unlink(path);
+	ok(mkfifo(path, 0600) == 0, "a FIFO at the state path");
+	is_int(derivative_load(path, &d, err, sizeof(err)), -EBADMSG,
+	       "FIFO refused without blocking: %s", err);
+	unlink(path);
 }
 
 int main(void)
