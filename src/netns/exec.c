@@ -78,9 +78,12 @@
  *     capabilities.
  *
  *  9. Close every fd above 2 (close_range), put every signal back to its
- *     default and unblock all, leave environment, working directory and
- *     terminal as they were, and execvp() the command (default $SHELL, else
- *     /bin/sh).  The PATH search runs with the caller's identity.
+ *     default and unblock all, leave working directory and terminal as they
+ *     were, and execvp() the command (default $SHELL, else /bin/sh).  The
+ *     PATH search runs with the caller's identity.  The environment is the
+ *     caller's whole one: what glibc's secure mode removed before main()
+ *     (LD_PRELOAD, TMPDIR, ...) is read back from /proc/self/environ at
+ *     step 0 and restored only now, for a program that has no privilege.
  *
  * Helpers never exit; every failure comes back to cmd_exec() as a negative
  * errno and one line of text, and nothing is executed after a failure.
@@ -92,6 +95,7 @@
 #include <sched.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -112,6 +116,8 @@ struct exec_state {
 	const struct profile_conf *prof; /* borrowed from @settings */
 	const struct subject_state *subj; /* borrowed from @deriv */
 	int nsfd; /* owned: the subject's namespace */
+	char *env_buf; /* owned: the environment as started */
+	char **envp; /* owned: pointers into @env_buf, or NULL */
 };
 
 static int fail(struct exec_state *s, enum exec_fail f, int err, const char *fmt, ...)
@@ -382,6 +388,12 @@ static int prepare(struct exec_state *s)
 	if (s->ids.euid != 0)
 		return fail(s, EXEC_FAIL_REFUSED, -EPERM,
 			    "needs root, or netnsp installed setuid root");
+	if (getauxval(AT_SECURE)) {
+		r = priv_environ_initial(&s->env_buf, &s->envp);
+		if (r < 0)
+			return fail(s, EXEC_FAIL_RUNTIME, r, "read own environment: %s",
+				    strerror(-r));
+	}
 	s->check = s->o->setuid || s->ids.ruid != 0;
 	if (!priv_profile_name_valid(s->o->profile))
 		return fail(s, EXEC_FAIL_CONFIG, -EINVAL, "invalid profile name");
@@ -415,8 +427,14 @@ int exec_run(const struct exec_opts *o, struct exec_error *e)
 	derivative_free(&s.deriv);
 	priv_ids_free(&s.ids);
 	closep(&s.nsfd);
-	if (r < 0)
+	if (r < 0) {
+		free(s.envp);
+		free(s.env_buf);
 		return r;
+	}
+	/* Unprivileged now: the caller's whole environment, as it called us. */
+	if (s.envp)
+		environ = s.envp;
 	execvp(argv[0], argv);
 	r = neg_errno();
 	e->fail = EXEC_FAIL_EXEC;

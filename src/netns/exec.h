@@ -179,6 +179,20 @@ void priv_ids_free(struct priv_ids *ids);
 int priv_caller_groups(const struct priv_ids *ids, const char *name, gid_t **out, size_t *n);
 
 /**
+ * priv_environ_initial() - the environment this process was started with.
+ * @buf: receives the owned text, NUL-separated as the kernel copied it.
+ * @envp: receives an owned NULL-terminated array of pointers into @buf.
+ *
+ * In secure mode (AT_SECURE: a setuid start) glibc removes LD_*, TMPDIR,
+ * LOCALDOMAIN and others from environ before main().  /proc/self/environ
+ * still reads the strings execve(2) copied, so the caller's program can be
+ * given its whole environment back once it runs with the caller's identity.
+ *
+ * Return: 0 or a negative errno.
+ */
+int priv_environ_initial(char **buf, char ***envp);
+
+/**
  * priv_drop() - become the caller for good and forbid any later gain of privilege.
  * @ids: the ids saved at start.
  * @err: message on failure.

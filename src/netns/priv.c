@@ -386,6 +386,33 @@ int priv_caller_groups(const struct priv_ids *ids, const char *name, gid_t **out
 	return 0;
 }
 
+int priv_environ_initial(char **buf, char ***envp)
+{
+	_cleanup_close_ int fd = open("/proc/self/environ", O_RDONLY | O_CLOEXEC);
+	_cleanup_free_ char *text = NULL;
+	_cleanup_free_ char **v = NULL;
+	size_t len = 0, n = 0, k = 0;
+	int r;
+
+	if (fd < 0)
+		return neg_errno();
+	r = priv_read_fd(fd, PRIV_FILE_MAX, &text, &len);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < len; i++)
+		n += text[i] == '\0';
+	v = calloc(n + 2, sizeof(char *));
+	if (!v)
+		return -ENOMEM;
+	/* priv_read_fd() NUL-terminates, so a last string without its NUL still ends. */
+	for (size_t i = 0; i < len; i += strlen(text + i) + 1)
+		v[k++] = text + i;
+	v[k] = NULL;
+	*buf = TAKE_PTR(text);
+	*envp = TAKE_PTR(v);
+	return 0;
+}
+
 /* Highest capability number this kernel knows (/proc/sys/kernel/cap_last_cap). */
 static int cap_last(void)
 {

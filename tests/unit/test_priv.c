@@ -267,6 +267,23 @@ static void test_groups(void)
 	ok(n >= 3 && has0, "database groups of root include gid 0");
 }
 
+static void test_environ(void)
+{
+	extern char **environ;
+	_cleanup_free_ char *buf = NULL;
+	_cleanup_free_ char **envp = NULL;
+	size_t n = 0, same = 0;
+
+	/* Not a setuid start, so glibc removed nothing: both must agree exactly. */
+	is_int(priv_environ_initial(&buf, &envp), 0, "read /proc/self/environ");
+	if (!envp)
+		return;
+	for (; envp[n]; n++)
+		same += environ[n] && strcmp(envp[n], environ[n]) == 0;
+	ok(n > 0 && same == n && environ[n] == NULL,
+	   "initial environment equals environ (%zu of %zu entries)", same, n);
+}
+
 /* Runs @fn in a child; returns its exit status (or -1). */
 static int in_child(int (*fn)(void))
 {
@@ -373,6 +390,7 @@ int main(void)
 	test_authorize();
 	test_stat_rules();
 	test_groups();
+	test_environ();
 	test_process();
 	if (!mkdtemp(t)) {
 		ok(0, "mkdtemp");
