@@ -365,39 +365,49 @@ static int find_section(const struct parser *ps, enum sect_kind kind, const char
 	return 0;
 }
 
+/* Which kind of section "[KW NAME]" opens, after checking its shape and name. */
+static int section_kind(struct parser *ps, const char *label, const char *kw, const char *name,
+			bool extra, enum sect_kind *kind)
+{
+	char why[CONF_ERR_MAX];
+
+	if (!kw)
+		return fail(ps, ps->line, label, -EINVAL, "empty section header");
+	if (strcmp(kw, "flatpak") == 0) {
+		*kind = SECT_FLATPAK;
+		return name ? fail(ps, ps->line, label, -EINVAL, "want '[flatpak]'") : 0;
+	}
+	if (strcmp(kw, "proxy") != 0 && strcmp(kw, "profile") != 0) {
+		snprintf(why, sizeof(why), "unknown section '%s' (want proxy, profile or flatpak)",
+			 kw);
+		return fail(ps, ps->line, label, -EINVAL, why);
+	}
+	*kind = strcmp(kw, "proxy") == 0 ? SECT_PROXY : SECT_PROFILE;
+	if (!name || extra) {
+		snprintf(why, sizeof(why), "want '[%s NAME]'", kw);
+		return fail(ps, ps->line, label, -EINVAL, why);
+	}
+	if (!conf_name_valid(name)) {
+		snprintf(why, sizeof(why),
+			 "bad name '%s' (1..%d of A-Z a-z 0-9 _ . -, not starting with - or .)",
+			 name, CONF_NAME_MAX);
+		return fail(ps, ps->line, label, -EINVAL, why);
+	}
+	return 0;
+}
+
 static int open_section(struct parser *ps, const char *label, char *inner)
 {
 	char *save = NULL, why[CONF_ERR_MAX];
 	char *kw = strtok_r(inner, " \t", &save);
 	char *name = kw ? strtok_r(NULL, " \t", &save) : NULL;
 	bool extra = name && strtok_r(NULL, " \t", &save);
-	enum sect_kind kind;
+	enum sect_kind kind = SECT_NONE;
 	int first, r;
 
-	if (!kw)
-		return fail(ps, ps->line, label, -EINVAL, "empty section header");
-	if (strcmp(kw, "proxy") == 0 || strcmp(kw, "profile") == 0) {
-		kind = strcmp(kw, "proxy") == 0 ? SECT_PROXY : SECT_PROFILE;
-		if (!name || extra) {
-			snprintf(why, sizeof(why), "want '[%s NAME]'", kw);
-			return fail(ps, ps->line, label, -EINVAL, why);
-		}
-		if (!conf_name_valid(name)) {
-			snprintf(why, sizeof(why),
-				 "bad name '%s' (1..%d of A-Z a-z 0-9 _ . -, not starting with - "
-				 "or .)",
-				 name, CONF_NAME_MAX);
-			return fail(ps, ps->line, label, -EINVAL, why);
-		}
-	} else if (strcmp(kw, "flatpak") == 0) {
-		kind = SECT_FLATPAK;
-		if (name)
-			return fail(ps, ps->line, label, -EINVAL, "want '[flatpak]'");
-	} else {
-		snprintf(why, sizeof(why), "unknown section '%s' (want proxy, profile or flatpak)",
-			 kw);
-		return fail(ps, ps->line, label, -EINVAL, why);
-	}
+	r = section_kind(ps, label, kw, name, extra, &kind);
+	if (r < 0)
+		return r;
 	first = find_section(ps, kind, name);
 	if (first) {
 		snprintf(why, sizeof(why), "duplicate section (first at line %d)", first);
