@@ -69,7 +69,8 @@ char *profile_snapshot(const struct settings *s, const struct profile_conf *p);
  * removed profiles are dropped.  New profiles get next_id.  @root is copied
  * from @prev if recorded there, else taken from @root_now.
  *
- * Return: 0 or -ENOMEM.
+ * Return: 0, -ENOMEM, -ENOSPC when ids are exhausted, or -EINVAL for settings
+ * that did not pass validation.
  */
 int derive(const struct settings *s, const struct derivative *prev, const struct ns_ident *root_now,
 	   struct derivative *out);
