@@ -92,6 +92,21 @@ int nl_talk(struct nl_sock *s, struct nlmsghdr *nlh,
 	    int (*cb)(const struct nlmsghdr *nlh, void *data), void *data);
 
 /**
+ * nl_reply_run() - run the messages of one recv() through @cb; NLMSG_ERROR
+ * becomes the errno (extack text in s->ext), the ack or NLMSG_DONE ends.
+ * @s: socket (only its portid and ext are used).
+ * @buf: received bytes, untrusted.
+ * @len: their length.
+ * @seq: expected sequence number, 0 = any.
+ * @cb: libmnl data callback, or NULL.
+ * @data: its argument.
+ *
+ * Return: 1 if more messages are to come, 0 at the end, or a negative errno.
+ */
+int nl_reply_run(struct nl_sock *s, const void *buf, size_t len, uint32_t seq,
+		 int (*cb)(const struct nlmsghdr *nlh, void *data), void *data);
+
+/**
  * nl_msg_start() - put a request header of @type in @buf.
  * @buf: NL_REQ_SIZE bytes.
  * @type: RTM_*.
@@ -110,6 +125,16 @@ struct nlmsghdr *nl_msg_start(char *buf, uint16_t type, uint16_t flags);
  * Return: 0, -ENODEV if there is no such link, or a negative errno.
  */
 int nl_link_get(struct nl_sock *s, const char *name, struct nl_link *out);
+
+/**
+ * nl_link_parse() - parse a RTM_NEWLINK reply (for tests and fuzzing).
+ * @buf: received bytes, untrusted.
+ * @len: their length.
+ * @out: what was found.
+ *
+ * Return: as nl_reply_run().
+ */
+int nl_link_parse(const void *buf, size_t len, struct nl_link *out);
 
 /**
  * nl_link_index() - ifindex of link @name.
@@ -178,6 +203,18 @@ int nl_addr_del(struct nl_sock *s, const struct nl_addr *a);
 int nl_addr_dump(struct nl_sock *s, int index, struct nl_addr *out, size_t *n);
 
 /**
+ * nl_addr_parse() - parse RTM_NEWADDR dump replies (for tests and fuzzing).
+ * @buf: received bytes, untrusted.
+ * @len: their length.
+ * @index: keep only addresses of this ifindex.
+ * @out: array of NL_MAX_ADDRS entries.
+ * @n: number filled.
+ *
+ * Return: as nl_reply_run().
+ */
+int nl_addr_parse(const void *buf, size_t len, int index, struct nl_addr *out, size_t *n);
+
+/**
  * nl_route_add() - add or replace the default route described by @r.
  * @s: socket.
  * @r: family, table, type, scope and output device.
@@ -224,6 +261,17 @@ int nl_rule_del(struct nl_sock *s, const struct nl_rule *r);
  * Return: 0, -E2BIG if there are more than NL_MAX_RULES, or a negative errno.
  */
 int nl_rule_dump(struct nl_sock *s, int family, struct nl_rule *out, size_t *n);
+
+/**
+ * nl_rule_parse() - parse RTM_NEWRULE dump replies (for tests and fuzzing).
+ * @buf: received bytes, untrusted.
+ * @len: their length.
+ * @out: array of NL_MAX_RULES entries.
+ * @n: number filled.
+ *
+ * Return: as nl_reply_run().
+ */
+int nl_rule_parse(const void *buf, size_t len, struct nl_rule *out, size_t *n);
 
 /**
  * nl_lo_up() - bring lo up in the calling thread's namespace.

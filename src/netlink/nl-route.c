@@ -110,6 +110,16 @@ int nl_addr_dump(struct nl_sock *s, int index, struct nl_addr *out, size_t *n)
 	return d.overflow ? -E2BIG : 0;
 }
 
+int nl_addr_parse(const void *buf, size_t len, int index, struct nl_addr *out, size_t *n)
+{
+	struct nl_sock s = {0};
+	struct addr_dump d = {.index = index, .out = out};
+	int r = nl_reply_run(&s, buf, len, 0, addr_cb, &d);
+
+	*n = d.n;
+	return r;
+}
+
 static int route_request(struct nl_sock *s, const struct nl_route *r, uint16_t type, uint16_t flags)
 {
 	char buf[NL_REQ_SIZE];
@@ -232,4 +242,14 @@ int nl_rule_dump(struct nl_sock *s, int family, struct nl_rule *out, size_t *n)
 	if (r < 0)
 		return r;
 	return d.overflow ? -E2BIG : 0;
+}
+
+int nl_rule_parse(const void *buf, size_t len, struct nl_rule *out, size_t *n)
+{
+	struct nl_sock s = {0};
+	struct rule_dump d = {.out = out};
+	int r = nl_reply_run(&s, buf, len, 0, rule_cb, &d);
+
+	*n = d.n;
+	return r;
 }

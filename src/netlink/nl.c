@@ -11,6 +11,8 @@
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 #include <libmnl/libmnl.h>
@@ -86,13 +88,23 @@ static int error_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	if (e->error == 0)
 		return MNL_CB_STOP;
+	if (e->error > 0 || e->error < -4095) {
+		/* Not an errno (the kernel sends -MAX_ERRNO..-1): a forged reply. */
+		errno = EPROTO;
+		return MNL_CB_ERROR;
+	}
 	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
 		/* Without NLM_F_CAPPED the request's payload sits before the TLVs. */
 		off = sizeof(*e);
-		if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-			off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
-		if (mnl_nlmsg_size(off) <= nlh->nlmsg_len)
-			mnl_attr_parse(nlh, off, ext_attr_cb, s);
+		if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+			if (e->msg.nlmsg_len < sizeof(struct nlmsghdr))
+				off = SIZE_MAX;
+			else
+				off += MNL_ALIGN(e->msg.nlmsg_len - sizeof(struct nlmsghdr));
+		}
+		/* Compare without adding to @off: a forged length must not wrap. */
+		if (off <= nlh->nlmsg_len - MNL_NLMSG_HDRLEN)
+			mnl_attr_parse(nlh, (unsigned int)off, ext_attr_cb, s);
 	}
 	errno = -e->error;
 	return MNL_CB_ERROR;
@@ -129,13 +141,50 @@ static int ctl_error_cb(const struct nlmsghdr *nlh, void *data)
 	return error_cb(nlh, p->s);
 }
 
-int nl_talk(struct nl_sock *s, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+/*
+ * libmnl 1.0.4's mnl_nlmsg_ok() compares (int)nlmsg_len, so a length with
+ * the top bit set passes and mnl_nlmsg_next() jumps out of the buffer, and
+ * its attribute walk trusts the padding after nlmsg_len: check every length,
+ * unsigned and aligned, first.  The kernel only sends padded, exact replies.
+ */
+static bool reply_lengths_ok(const char *buf, size_t len)
+{
+	const struct nlmsghdr *nlh;
+	size_t step;
+
+	while (len >= sizeof(*nlh)) {
+		nlh = (const struct nlmsghdr *)buf;
+		/* Attribute walks run to the aligned tail (mnl_nlmsg_get_payload_tail()). */
+		step = MNL_ALIGN((size_t)nlh->nlmsg_len); /* size_t: no wrap at 4 GiB */
+		if (nlh->nlmsg_len < sizeof(*nlh) || step > len)
+			return false;
+		buf += step;
+		len -= step;
+	}
+	return true;
+}
+
+int nl_reply_run(struct nl_sock *s, const void *buf, size_t len, uint32_t seq,
+		 int (*cb)(const struct nlmsghdr *nlh, void *data), void *data)
 {
 	mnl_cb_t ctl[NLMSG_MIN_TYPE] = {[NLMSG_NOOP] = noop_cb,
 					[NLMSG_ERROR] = ctl_error_cb,
 					[NLMSG_DONE] = done_cb,
 					[NLMSG_OVERRUN] = noop_cb};
 	struct cb_pair pair = {.s = s, .cb = cb, .data = data};
+	int r;
+
+	if (!reply_lengths_ok(buf, len))
+		return -EBADMSG;
+	errno = 0;
+	r = mnl_cb_run2(buf, len, seq, s->portid, data_cb, &pair, ctl, ARRAY_SIZE(ctl));
+	if (r == MNL_CB_ERROR)
+		return neg_errno();
+	return r == MNL_CB_STOP ? 0 : 1;
+}
+
+int nl_talk(struct nl_sock *s, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
 	uint32_t seq = ++s->seq;
 	ssize_t n;
 	int r;
@@ -144,17 +193,13 @@ int nl_talk(struct nl_sock *s, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 	nlh->nlmsg_seq = seq;
 	if (mnl_socket_sendto(s->mnl, nlh, nlh->nlmsg_len) < 0)
 		return neg_errno();
-	for (;;) {
+	do {
 		n = mnl_socket_recvfrom(s->mnl, s->buf, NL_BUF_SIZE);
 		if (n < 0)
 			return neg_errno();
-		r = mnl_cb_run2(s->buf, (size_t)n, seq, s->portid, data_cb, &pair, ctl,
-				ARRAY_SIZE(ctl));
-		if (r == MNL_CB_ERROR)
-			return neg_errno();
-		if (r == MNL_CB_STOP)
-			return 0;
-	}
+		r = nl_reply_run(s, s->buf, (size_t)n, seq, cb, data);
+	} while (r > 0);
+	return r;
 }
 
 struct nlmsghdr *nl_msg_start(char *buf, uint16_t type, uint16_t flags)
@@ -225,6 +270,14 @@ int nl_link_get(struct nl_sock *s, const char *name, struct nl_link *out)
 	if (r < 0)
 		return r;
 	return out->index > 0 ? 0 : -ENODEV;
+}
+
+int nl_link_parse(const void *buf, size_t len, struct nl_link *out)
+{
+	struct nl_sock s = {0};
+
+	memset(out, 0, sizeof(*out));
+	return nl_reply_run(&s, buf, len, 0, link_cb, out);
 }
 
 int nl_link_index(struct nl_sock *s, const char *name)
