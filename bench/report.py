@@ -3,8 +3,9 @@
 """report.py RESULTS HEADER NO_RECORD RESULTS_MD
 
 Turns bench/run.sh's raw lines ("variant metric repeat value") into a Markdown table:
-median (min-max over repeats) per variant, the netnsp/redsocks ratio and whether the
-issue's target is met. Prints it, and appends it to RESULTS_MD unless NO_RECORD is 1.
+median (min-max over repeats) per variant, the netnsp/redsocks ratio of the medians (and
+of each round, which cancels load drift between rounds) and whether the issue's target is
+met. Prints it, and appends it to RESULTS_MD unless NO_RECORD is 1.
 """
 import math
 import statistics
@@ -20,22 +21,37 @@ METRICS = [
     ("conn", "connections/s (connect, 1-byte echo, close)", "%.0f", ("ratio", 1.0)),
     ("rss", "daemon RSS per idle connection, bytes", "%.0f", ("max", 2048)),
     ("rss_base", "daemon RSS before, KiB", "%.0f", None),
+    ("fds", "daemon fds per idle connection", "%.1f", None),
 ]
 
 
 def load(path):
-    data = {}
+    """Return {(variant, metric): [values in round order]} and {(variant, metric, round): value}."""
+    data, by_round = {}, {}
     with open(path) as f:
         for line in f:
             parts = line.split()
             if len(parts) != 4:
                 continue
-            v, m, _, val = parts
+            v, m, r, val = parts
             x = float(val)
             if m == "rss_base":
                 x /= 1024
             data.setdefault((v, m), []).append(x)
-    return data
+            by_round[(v, m, r)] = x
+    return data, by_round
+
+
+def round_ratios(by_round, m):
+    """netnsp/redsocks within each round: both ran minutes apart, so load drift cancels."""
+    out = []
+    for (v, mm, r), x in sorted(by_round.items()):
+        if v != "netnsp" or mm != m:
+            continue
+        y = by_round.get(("redsocks", m, r))
+        if y and not math.isnan(x) and not math.isnan(y):
+            out.append(x / y)
+    return out
 
 
 def summary(values, fmt):
@@ -64,7 +80,7 @@ def verdict(target, ratio, value):
     return "≤ %d B: %s" % (bound, "met" if value <= bound else "MISSED")
 
 
-def table(data):
+def table(data, by_round):
     rows = ["| metric | " + " | ".join(VARIANTS) + " | netnsp / redsocks | target |",
             "|---" * (len(VARIANTS) + 3) + "|"]
     for m, label, fmt, target in METRICS:
@@ -79,6 +95,9 @@ def table(data):
         if meds.get("netnsp") is not None and meds.get("redsocks"):
             ratio = meds["netnsp"] / meds["redsocks"]
         rtext = "%.2f×" % ratio if ratio is not None else "–"
+        per_round = round_ratios(by_round, m)
+        if len(per_round) > 1:
+            rtext += " (rounds: " + ", ".join("%.2f" % x for x in per_round) + ")"
         rows.append("| %s | %s | %s | %s |" % (label, " | ".join(cells), rtext,
                                                 verdict(target, ratio, meds.get("netnsp"))))
     return "\n".join(rows)
@@ -88,7 +107,7 @@ def main():
     results, header, no_record, out = sys.argv[1:5]
     text = "## " + header.splitlines()[0] + "\n\n"
     text += "".join(line + "  \n" for line in header.splitlines()[1:]) + "\n"
-    text += table(load(results)) + "\n"
+    text += table(*load(results)) + "\n"
     print(text)
     if no_record != "1":
         with open(out, "a") as f:

@@ -23,7 +23,8 @@
 # (connrate seconds, 5), BENCH_CONN_THREADS (parallel connect loops, 1), BENCH_IDLE (idle
 # connections for the RSS test, 1000), BENCH_UPSTREAM (auto | splice | dante),
 # BENCH_VARIANTS ("direct proxychains redsocks netnsp"), NETNSP (binary, build/netnsp),
-# BENCH_NO_RECORD=1 (don't append to bench/RESULTS.md).
+# BENCH_NO_RECORD=1 (don't append to bench/RESULTS.md), BENCH_LOGS=DIR (keep logs, configs
+# and raw iperf3 JSON there).
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -77,6 +78,9 @@ cleanup() {
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
 		ip netns del "$ns" 2>/dev/null
 	done
+	if [ -n "${BENCH_LOGS:-}" ]; then
+		mkdir -p "$BENCH_LOGS" && cp -r "$WORK"/. "$BENCH_LOGS"/
+	fi
 	rm -rf "$WORK"
 	exit $rc
 }
@@ -349,11 +353,12 @@ measure() {
 }
 
 vm_rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+nfds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l; }
 
 # rss_test VARIANT PID: daemon memory per idle connection, bytes.
 rss_test() {
-	local v=$1 pid=$2 before after i idle
-	before=$(vm_rss_kb "$pid")
+	local v=$1 pid=$2 before after fds0 fds1 i idle
+	before=$(vm_rss_kb "$pid") fds0=$(nfds "$pid")
 	client_argv "$v"
 	"${CLIENT_ARGV[@]}" "$WORK/connrate" idle "$SERVER" "$ECHO_PORT" "$NIDLE" \
 		>"$WORK/idle-$v.txt" 2>&1 &
@@ -365,7 +370,9 @@ rss_test() {
 	done
 	if grep -q '^ready' "$WORK/idle-$v.txt"; then
 		sleep 1
-		after=$(vm_rss_kb "$pid")
+		after=$(vm_rss_kb "$pid") fds1=$(nfds "$pid")
+		# fds show the kernel-side cost VmRSS leaves out (sockets, pipes).
+		echo "$v fds 1 $(python3 -c "print(($fds1 - $fds0) / $NIDLE)")" >>"$WORK/results.txt"
 		echo "$v rss 1 $(((after - before) * 1024 / NIDLE))" >>"$WORK/results.txt"
 		echo "$v rss_base 1 $((before * 1024))" >>"$WORK/results.txt"
 		log "$v: VmRSS $before kB -> $after kB with $NIDLE idle connections"
@@ -399,7 +406,8 @@ report() {
 }
 
 main() {
-	local v r active=() skipped="" hdr
+	local v r active=() skipped="" hdr load0
+	load0=$(cut -d' ' -f1-3 /proc/loadavg)
 	build_helpers
 	setup_topology
 	start_servers
@@ -433,6 +441,7 @@ main() {
 	hdr="$(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 	hdr+=", kernel $(uname -r), $(nproc) CPUs, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
 	hdr+=$'\n'"iperf3 -t $T, connrate ${CT} s x $CTHREADS thread(s), $REPEATS repeats (median), $NIDLE idle connections"
+	hdr+=$'\n'"load average (1/5/15 min) at start $load0, at end $(cut -d' ' -f1-3 /proc/loadavg)"
 	hdr+=$'\n'"SOCKS5 upstream: $UPNAME${UPCHOICE:+ (picked from: $UPCHOICE)}"
 	[ -n "$skipped" ] && hdr+=$'\n'"Skipped: $skipped"
 	report "$hdr" "${BENCH_NO_RECORD:-0}" "$BENCH_DIR/RESULTS.md"
