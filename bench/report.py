@@ -18,7 +18,8 @@ METRICS = [
     ("up", "iperf3 1 stream up, Gbit/s", "%.2f", ("ratio", 1.0)),
     ("down", "iperf3 1 stream down (-R), Gbit/s", "%.2f", ("ratio", 1.0)),
     ("p4", "iperf3 4 streams up (-P 4), Gbit/s", "%.2f", None),
-    ("conn", "connections/s (connect, 1-byte echo, close)", "%.0f", ("ratio", 1.0)),
+    ("conn*", "connections/s (connect, 1-byte echo, close), %s client thread(s)", "%.0f",
+     ("ratio", 1.0)),
     ("rss", "daemon RSS per idle connection, bytes", "%.0f", ("max", 2048)),
     ("rss_base", "daemon RSS before, KiB", "%.0f", None),
     ("fds", "daemon fds per idle connection", "%.1f", None),
@@ -80,10 +81,23 @@ def verdict(target, ratio, value):
     return "≤ %d B: %s" % (bound, "met" if value <= bound else "MISSED")
 
 
+def expand(data):
+    """METRICS with "conn*" replaced by one row per thread count found (conn1, conn4...)."""
+    out = []
+    for m, label, fmt, target in METRICS:
+        if not m.endswith("*"):
+            out.append((m, label, fmt, target))
+            continue
+        ks = sorted({mm for (_, mm) in data if mm.startswith(m[:-1])},
+                    key=lambda x: int(x[len(m) - 1:]))
+        out += [(k, label % k[len(m) - 1:], fmt, target) for k in ks]
+    return out
+
+
 def table(data, by_round):
     rows = ["| metric | " + " | ".join(VARIANTS) + " | netnsp / redsocks | target |",
             "|---" * (len(VARIANTS) + 3) + "|"]
-    for m, label, fmt, target in METRICS:
+    for m, label, fmt, target in expand(data):
         meds, cells = {}, []
         for v in VARIANTS:
             if (v, m) not in data:

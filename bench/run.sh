@@ -20,7 +20,8 @@
 #   would fail instead of measuring the direct path.
 #
 # Knobs (environment): BENCH_TIME (iperf3 seconds, 5), BENCH_REPEATS (3), BENCH_CONN_TIME
-# (connrate seconds, 5), BENCH_CONN_THREADS (parallel connect loops, 1), BENCH_IDLE (idle
+# (connrate seconds, 5), BENCH_CONN_THREADS (parallel connect loops, one row each: "1 4"),
+# BENCH_IDLE (idle
 # connections for the RSS test, 1000), BENCH_UPSTREAM (auto | splice | dante),
 # BENCH_VARIANTS ("direct proxychains redsocks netnsp"), NETNSP (binary, build/netnsp),
 # BENCH_NO_RECORD=1 (don't append to bench/RESULTS.md), BENCH_LOGS=DIR (keep logs, configs
@@ -32,7 +33,7 @@ REPO=$(cd "$BENCH_DIR/.." && pwd)
 T=${BENCH_TIME:-5}
 REPEATS=${BENCH_REPEATS:-3}
 CT=${BENCH_CONN_TIME:-5}
-CTHREADS=${BENCH_CONN_THREADS:-1}
+CTHREADS=${BENCH_CONN_THREADS:-1 4}
 NIDLE=${BENCH_IDLE:-1000}
 UPSTREAM=${BENCH_UPSTREAM:-auto}
 VARIANTS=${BENCH_VARIANTS:-direct proxychains redsocks netnsp}
@@ -212,7 +213,7 @@ choose_upstream() {
 		nsx "$NS_C" timeout 30 proxychains4 -q -f "$WORK/pc$port.conf" \
 			iperf3 -c "$SERVER" -p "$IPERF_PORT" -t 3 -J >"$WORK/pick$port.json" || true
 		nsx "$NS_C" timeout 30 proxychains4 -q -f "$WORK/pc$port.conf" \
-			"$WORK/connrate" client "$SERVER" "$ECHO_PORT" 3 "$CTHREADS" \
+			"$WORK/connrate" client "$SERVER" "$ECHO_PORT" 3 "${CTHREADS%% *}" \
 			>"$WORK/pick$port.cr" 2>/dev/null || true
 	done
 	s_tp=$(iperf_gbps "$WORK/pick1080.json") d_tp=$(iperf_gbps "$WORK/pick1081.json")
@@ -304,6 +305,17 @@ start_netnsp() {
 	return 1
 }
 
+# netnsp_counters: the daemon's own view after the run (are connections failing?).
+netnsp_counters() {
+	nsx "$NS_H" "$NETNSP" --config "$WORK/netnsp.conf" --state-dir "$WORK/state" \
+		--run-dir "$WORK/run" status --json 2>/dev/null | python3 -c '
+import json, sys
+s = json.load(sys.stdin)["subjects"][0]
+print(", ".join("%s %s" % (k, s.get(k)) for k in
+      ("connections_total", "connections_failed", "bytes_up", "bytes_down")))' 2>/dev/null ||
+		echo "daemon not answering (crashed?)"
+}
+
 # client VARIANT CMD...: run a client command the way VARIANT's application would.
 # client_argv VARIANT sets CLIENT_ARGV to the prefix, for background jobs whose $! must be
 # the client itself (nsenter execs its command).
@@ -335,7 +347,7 @@ restart_iperf_server() {
 
 # measure VARIANT REPEAT: one round of every throughput and rate test for VARIANT.
 measure() {
-	local v=$1 r=$2 m args val f
+	local v=$1 r=$2 m args val f k
 	for m in up down p4; do
 		case $m in up) args=() ;; down) args=(-R) ;; p4) args=(-P 4) ;; esac
 		f="$WORK/$v-$m-$r.json"
@@ -345,10 +357,12 @@ measure() {
 		[ "$val" = nan ] && restart_iperf_server
 		echo "$v $m $r $val" >>"$WORK/results.txt"
 	done
-	f="$WORK/$v-conn-$r.txt"
-	client "$v" timeout $((CT + 20)) "$WORK/connrate" client "$SERVER" "$ECHO_PORT" "$CT" \
-		"$CTHREADS" >"$f" 2>/dev/null || true
-	echo "$v conn $r $(connrate_value "$f")" >>"$WORK/results.txt"
+	for k in $CTHREADS; do
+		f="$WORK/$v-conn$k-$r.txt"
+		client "$v" timeout $((CT + 20)) "$WORK/connrate" client "$SERVER" "$ECHO_PORT" \
+			"$CT" "$k" >"$f" 2>/dev/null || true
+		echo "$v conn$k $r $(connrate_value "$f")" >>"$WORK/results.txt"
+	done
 	log "round $r $v: $(grep "^$v .* $r " "$WORK/results.txt" | awk '{print $2 "=" $4}' | xargs)"
 }
 
@@ -358,6 +372,11 @@ nfds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l; }
 # rss_test VARIANT PID: daemon memory per idle connection, bytes.
 rss_test() {
 	local v=$1 pid=$2 before after fds0 fds1 i idle
+	if ! kill -0 "$pid" 2>/dev/null; then
+		log "$v: process $pid is gone, no memory test"
+		echo "$v rss 1 nan" >>"$WORK/results.txt"
+		return 0
+	fi
 	before=$(vm_rss_kb "$pid") fds0=$(nfds "$pid")
 	client_argv "$v"
 	"${CLIENT_ARGV[@]}" "$WORK/connrate" idle "$SERVER" "$ECHO_PORT" "$NIDLE" \
@@ -370,7 +389,7 @@ rss_test() {
 	done
 	if grep -q '^ready' "$WORK/idle-$v.txt"; then
 		sleep 1
-		after=$(vm_rss_kb "$pid") fds1=$(nfds "$pid")
+		after=$(vm_rss_kb "$pid" 2>/dev/null || echo 0) fds1=$(nfds "$pid" 2>/dev/null || echo 0)
 		# fds show the kernel-side cost VmRSS leaves out (sockets, pipes).
 		echo "$v fds 1 $(python3 -c "print(($fds1 - $fds0) / $NIDLE)")" >>"$WORK/results.txt"
 		echo "$v rss 1 $(((after - before) * 1024 / NIDLE))" >>"$WORK/results.txt"
@@ -440,10 +459,11 @@ main() {
 	done
 	hdr="$(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 	hdr+=", kernel $(uname -r), $(nproc) CPUs, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
-	hdr+=$'\n'"iperf3 -t $T, connrate ${CT} s x $CTHREADS thread(s), $REPEATS repeats (median), $NIDLE idle connections"
+	hdr+=$'\n'"iperf3 -t $T, connrate ${CT} s with $CTHREADS client thread(s), $REPEATS repeats (median), $NIDLE idle connections"
 	hdr+=$'\n'"load average (1/5/15 min) at start $load0, at end $(cut -d' ' -f1-3 /proc/loadavg)"
 	hdr+=$'\n'"SOCKS5 upstream: $UPNAME${UPCHOICE:+ (picked from: $UPCHOICE)}"
 	[ -n "$skipped" ] && hdr+=$'\n'"Skipped: $skipped"
+	[[ " ${active[*]} " == *" netnsp "* ]] && hdr+=$'\n'"netnsp status at the end: $(netnsp_counters)"
 	report "$hdr" "${BENCH_NO_RECORD:-0}" "$BENCH_DIR/RESULTS.md"
 }
 
