@@ -104,10 +104,15 @@ build_helpers() {
 }
 
 # ns_tune NS: loopback up and the same TCP port/TIME_WAIT settings in every namespace, so
-# the connection-rate test measures relays, not ephemeral-port exhaustion.
+# the connection-rate test measures relays, not ephemeral-port exhaustion.  U's connections
+# to S are shared by every proxied variant and the proxy closes them first, so without a
+# TIME_WAIT cap (per netns since Linux 4.x) the variants measured later in a round find
+# U's port range full of earlier variants' TIME_WAIT sockets and their connects crawl
+# (seen: netnsp 225 conn/s last in the round vs 2,900 alone).
 ns_tune() {
 	nsx "$1" ip link set lo up
-	nsx "$1" sysctl -qw net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1
+	nsx "$1" sysctl -qw net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1 \
+		net.ipv4.tcp_max_tw_buckets=1024
 }
 
 # link_to_router NS XIF XADDR NSADDR/PFX: veth X:XIF <-> NS:eth0, default route via X.
@@ -201,7 +206,8 @@ write_proxychains_conf() { # write_proxychains_conf FILE PORT
 }
 
 # choose_upstream: quick proxychains runs against both candidates; keep the faster.
-# Score = single-stream throughput ratio x connection-rate ratio (splice / dante).
+# Score = single-stream throughput ratio x connection-rate ratio (splice / dante), the rate
+# with the last BENCH_CONN_THREADS entry (4): the 1-thread rate is too noisy to decide on.
 choose_upstream() {
 	local s_tp s_cr d_tp d_cr port
 	start_splice 1080
@@ -213,7 +219,7 @@ choose_upstream() {
 		nsx "$NS_C" timeout 30 proxychains4 -q -f "$WORK/pc$port.conf" \
 			iperf3 -c "$SERVER" -p "$IPERF_PORT" -t 3 -J >"$WORK/pick$port.json" || true
 		nsx "$NS_C" timeout 30 proxychains4 -q -f "$WORK/pc$port.conf" \
-			"$WORK/connrate" client "$SERVER" "$ECHO_PORT" 3 "${CTHREADS%% *}" \
+			"$WORK/connrate" client "$SERVER" "$ECHO_PORT" 3 "${CTHREADS##* }" \
 			>"$WORK/pick$port.cr" 2>/dev/null || true
 	done
 	s_tp=$(iperf_gbps "$WORK/pick1080.json") d_tp=$(iperf_gbps "$WORK/pick1081.json")
