@@ -213,8 +213,7 @@ static int snapshot_fill(const struct settings *s, const struct profile_conf *p,
 	return state_json_add(o, "chain", chain, true);
 }
 
-/* profile_snapshot() that tells allocation failure (-ENOMEM) from bad settings (-EINVAL). */
-static int snapshot_build(const struct settings *s, const struct profile_conf *p, char **out)
+int state_snapshot_build(const struct settings *s, const struct profile_conf *p, char **out)
 {
 	struct json_object *o;
 	int r;
@@ -250,32 +249,38 @@ char *profile_snapshot(const struct settings *s, const struct profile_conf *p)
 {
 	char *text = NULL;
 
-	return snapshot_build(s, p, &text) < 0 ? NULL : text;
+	return state_snapshot_build(s, p, &text) < 0 ? NULL : text;
 }
 
-static int subject_cmp(const void *a, const void *b)
+int state_subject_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct subject_state *)a)->name,
-		      ((const struct subject_state *)b)->name);
+	const struct subject_state *x = a, *y = b;
+	int r = strcmp(x->name, y->name);
+
+	if (r)
+		return r;
+	if (x->kind != y->kind)
+		return x->kind == SUBJ_NAMED ? -1 : 1;
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
 }
 
 /**
- * derivative_find() - the entry of profile @name.
- * @d: derivative, subjects sorted by name.
+ * derivative_find() - the named entry of profile @name.
+ * @d: derivative, subjects sorted by state_subject_cmp().
  * @name: profile name.
  *
- * Return: the entry or NULL.
+ * Return: the SUBJ_NAMED entry or NULL.
  */
 struct subject_state *derivative_find(const struct derivative *d, const char *name)
 {
-	struct subject_state key = {.name = (char *)name};
+	struct subject_state key = {.name = (char *)name, .kind = SUBJ_NAMED};
 
 	if (!d->n_subjects)
 		return NULL;
-	return bsearch(&key, d->subjects, d->n_subjects, sizeof(key), subject_cmp);
+	return bsearch(&key, d->subjects, d->n_subjects, sizeof(key), state_subject_cmp);
 }
 
-static void subject_free(struct subject_state *e)
+void state_subject_free(struct subject_state *e)
 {
 	free(e->name);
 	free(e->netns);
@@ -289,7 +294,7 @@ static void subject_free(struct subject_state *e)
 void derivative_free(struct derivative *d)
 {
 	for (size_t i = 0; i < d->n_subjects; i++)
-		subject_free(&d->subjects[i]);
+		state_subject_free(&d->subjects[i]);
 	free(d->subjects);
 	*d = (struct derivative){0};
 }
@@ -303,7 +308,7 @@ static int subject_from_profile(const struct settings *s, const struct profile_c
 	/* derivative_load_buffer() would refuse what we cannot store. */
 	if (!p->name || !p->netns || !state_name_valid(p->name) || !state_name_valid(p->netns))
 		return -EINVAL;
-	r = snapshot_build(s, p, &e->snapshot);
+	r = state_snapshot_build(s, p, &e->snapshot);
 	if (r < 0)
 		return r;
 	e->name = strdup(p->name);
@@ -319,7 +324,7 @@ static void subject_inherit(struct subject_state *e, const struct subject_state 
 	e->id = old->id;
 	e->uplink4 = old->uplink4;
 	e->uplink6 = old->uplink6;
-	if (strcmp(e->netns, old->netns) == 0)
+	if (old->netns && strcmp(e->netns, old->netns) == 0)
 		e->ns = old->ns;
 }
 
@@ -341,15 +346,72 @@ static uint32_t derive_next_id(const struct derivative *prev)
 	return next > STATE_ID_MAX + 1 ? STATE_ID_MAX + 1 : (uint32_t)next;
 }
 
-/* Ids for the new entries, in name order so the config's order does not matter. */
+/* A Pid entry of the previous Derivative, kept whole but for a refreshed snapshot. */
+static int subject_carry_pid(const struct settings *s, const struct profile_conf *p,
+			     const struct subject_state *old, struct subject_state *e)
+{
+	int r;
+
+	if (old->pid <= 0 || old->id == 0 || old->id > STATE_ID_MAX)
+		return -EINVAL; /* not an entry derivative_load_buffer() would hand out */
+	*e = (struct subject_state){.id = old->id,
+				    .kind = SUBJ_PID,
+				    .pid = old->pid,
+				    .pid_start = old->pid_start,
+				    .ns = old->ns,
+				    .uplink4 = old->uplink4,
+				    .uplink6 = old->uplink6};
+	r = state_snapshot_build(s, p, &e->snapshot);
+	if (r < 0)
+		return r;
+	e->name = strdup(old->name);
+	return e->name ? 0 : -ENOMEM;
+}
+
+/* How many Pid entries of @prev derive() keeps for @s. */
+static size_t derive_count_pid(const struct settings *s, const struct derivative *prev)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < prev->n_subjects; i++)
+		if (prev->subjects[i].kind == SUBJ_PID &&
+		    settings_find_profile(s, prev->subjects[i].name))
+			n++;
+	return n;
+}
+
+/* Append the entries derive() makes: one per profile, then the surviving Pid entries. */
+static int derive_fill(const struct settings *s, const struct derivative *prev,
+		       struct derivative *d)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < s->n_profiles && r >= 0; i++, d->n_subjects++)
+		r = subject_from_profile(s, &s->profiles[i], &d->subjects[d->n_subjects]);
+	for (size_t i = 0; i < prev->n_subjects && r >= 0; i++) {
+		const struct subject_state *old = &prev->subjects[i];
+		const struct profile_conf *p;
+
+		if (old->kind != SUBJ_PID || !(p = settings_find_profile(s, old->name)))
+			continue;
+		r = subject_carry_pid(s, p, old, &d->subjects[d->n_subjects++]);
+	}
+	return r;
+}
+
+/* Ids for the new named entries, in name order so the config's order does not matter. */
 static int derive_assign_ids(struct derivative *out, const struct derivative *prev)
 {
 	for (size_t i = 0; i < out->n_subjects; i++) {
 		struct subject_state *e = &out->subjects[i];
-		const struct subject_state *old = derivative_find(prev, e->name);
+		const struct subject_state *old;
 
-		if (i > 0 && strcmp(out->subjects[i - 1].name, e->name) == 0)
+		if (e->kind == SUBJ_PID)
+			continue; /* carried over with its id */
+		if (i > 0 && out->subjects[i - 1].kind == SUBJ_NAMED &&
+		    strcmp(out->subjects[i - 1].name, e->name) == 0)
 			return -EINVAL; /* duplicate profile: settings were not validated */
+		old = derivative_find(prev, e->name);
 		if (old) {
 			subject_inherit(e, old);
 			continue;
@@ -371,7 +433,10 @@ static int derive_assign_ids(struct derivative *out, const struct derivative *pr
  * An entry of @prev whose profile still exists keeps its id and addresses,
  * and its recorded ns identity unless the profile's netns name changed; its
  * snapshot and netns are refreshed.  Entries of removed profiles are
- * dropped.  New profiles get ids from next_id, in name order.
+ * dropped.  New profiles get ids from next_id, in name order.  Pid entries
+ * of @prev whose profile still exists are carried over whole (id,
+ * addresses, ns identity, pid, pid_start) with a refreshed snapshot; those
+ * of removed profiles are dropped; no Pid entry is ever invented here.
  *
  * Return: 0, -ENOMEM, -ENOSPC when ids are exhausted, -EINVAL for settings
  * that did not pass validation (duplicate profile, dangling reference).
@@ -380,7 +445,8 @@ int derive(const struct settings *s, const struct derivative *prev, const struct
 	   struct derivative *out)
 {
 	struct derivative d = {.version = DERIVATIVE_VERSION};
-	int r = 0;
+	size_t n = s->n_profiles + derive_count_pid(s, prev);
+	int r;
 
 	if (prev->have_root) {
 		d.have_root = true;
@@ -390,15 +456,14 @@ int derive(const struct settings *s, const struct derivative *prev, const struct
 		d.root = *root_now;
 	}
 	d.next_id = derive_next_id(prev);
-	if (s->n_profiles) {
-		d.subjects = calloc(s->n_profiles, sizeof(*d.subjects));
+	if (n) {
+		d.subjects = calloc(n, sizeof(*d.subjects));
 		if (!d.subjects)
 			return -ENOMEM;
 	}
-	for (size_t i = 0; i < s->n_profiles && r >= 0; i++, d.n_subjects++)
-		r = subject_from_profile(s, &s->profiles[i], &d.subjects[i]);
+	r = derive_fill(s, prev, &d);
 	if (r >= 0 && d.n_subjects > 1)
-		qsort(d.subjects, d.n_subjects, sizeof(*d.subjects), subject_cmp);
+		qsort(d.subjects, d.n_subjects, sizeof(*d.subjects), state_subject_cmp);
 	if (r >= 0)
 		r = derive_assign_ids(&d, prev);
 	if (r < 0) {

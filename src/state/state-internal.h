@@ -21,6 +21,8 @@
 #define STATE_ID_MAX ((UINT32_C(1) << 20) - 1)
 #define STATE_FILE_MAX (16u * 1024 * 1024) /* bytes of a state file we accept */
 #define STATE_SUBJECTS_MAX 100000u
+/* The kernel's PID_MAX_LIMIT on 64-bit (include/linux/threads.h): no pid is larger. */
+#define STATE_PID_MAX 4194304
 #define STATE_JSON_DEPTH 16 /* a valid file nests 8 deep (subjects, profile, routes, chain) */
 
 /* Serialisation flags: no whitespace variance, '/' kept as is. */
@@ -61,6 +63,34 @@ bool state_name_valid(const char *s);
  * Return: 0 or -ENOMEM (then @val has been released).
  */
 int state_json_add(struct json_object *obj, const char *key, struct json_object *val, bool want);
+
+/**
+ * state_subject_cmp() - qsort/bsearch order of subjects.
+ * @a: struct subject_state.
+ * @b: struct subject_state.
+ *
+ * By name, then named entries before Pid entries, then by pid; so the named
+ * entry of a profile is found by bsearch with a key of kind SUBJ_NAMED, pid 0.
+ *
+ * Return: <0, 0 or >0 as strcmp().
+ */
+int state_subject_cmp(const void *a, const void *b);
+
+/**
+ * state_subject_free() - release what entry @e owns (not @e itself).
+ * @e: entry.
+ */
+void state_subject_free(struct subject_state *e);
+
+/**
+ * state_snapshot_build() - profile_snapshot() that tells the reasons apart.
+ * @s: settings.
+ * @p: one of its profiles.
+ * @out: receives the malloc'd canonical text.
+ *
+ * Return: 0, -ENOMEM, or -EINVAL for settings that did not pass validation.
+ */
+int state_snapshot_build(const struct settings *s, const struct profile_conf *p, char **out);
 
 /**
  * derivative_to_json() - serialise @d as the version-1 state file text.

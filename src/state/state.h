@@ -27,23 +27,35 @@ struct ns_ident {
 	uint64_t cookie; /* 0 if the kernel has no SO_NETNS_COOKIE */
 };
 
+/* How a subject's namespace is referred to (SPEC.md "Words": NSRef). */
+enum subject_kind {
+	SUBJ_NAMED = 0, /* created by netnsp, /run/netns/NAME */
+	SUBJ_PID, /* the namespace of a running process (netnsp attach PID PROFILE) */
+};
+
 struct subject_state {
-	char *name;		/* owned: profile name */
-	uint32_t id;		/* stable, unique, >= 1, never reused while the entry lives */
-	char *netns;		/* owned: namespace name under /run/netns */
-	struct ns_ident ns;	/* identity recorded at the last apply; all 0 = not yet */
-	struct in_addr uplink4;	/* 100.64.0.0/10 + id*4 + 1, a /32 on the uplink device */
+	char *name; /* owned: profile name (several Pid subjects may share one) */
+	uint32_t id; /* stable, unique, >= 1, never reused while the entry lives */
+	enum subject_kind kind; /* SUBJ_NAMED or SUBJ_PID */
+	char *netns; /* owned: namespace name under /run/netns; NULL for SUBJ_PID */
+	int32_t pid; /* SUBJ_PID: the process, > 0; 0 for SUBJ_NAMED */
+	uint64_t pid_start; /* SUBJ_PID: its start time in clock ticks (field 22 of
+			     * /proc/PID/stat), so a reused pid is never mistaken; 0 for
+			     * SUBJ_NAMED */
+	struct ns_ident ns; /* identity recorded at the last apply; all 0 = not yet */
+	struct in_addr uplink4; /* 100.64.0.0/10 + id*4 + 1, a /32 on the uplink device */
 	struct in6_addr uplink6; /* fd6e:7370:0:ID::1, a /128 on the uplink device (ULA) */
-	char *snapshot;		/* owned: canonical JSON text of the profile and its chain */
+	char *snapshot; /* owned: canonical JSON text of the profile and its chain */
 };
 
 struct derivative {
-	int version;			/* DERIVATIVE_VERSION */
-	bool have_root;			/* @root was recorded */
-	struct ns_ident root;		/* the daemon's netns at first start */
-	struct subject_state *subjects;	/* owned array, sorted by name */
+	int version; /* DERIVATIVE_VERSION */
+	bool have_root; /* @root was recorded */
+	struct ns_ident root; /* the daemon's netns at first start */
+	struct subject_state *subjects; /* owned array, sorted by name, then named before
+					 * pid entries, then by pid */
 	size_t n_subjects;
-	uint32_t next_id;		/* next id to hand out, > every id in @subjects */
+	uint32_t next_id; /* next id to hand out, > every id in @subjects */
 };
 
 /**
@@ -67,7 +79,9 @@ char *profile_snapshot(const struct settings *s, const struct profile_conf *p);
  * An entry of @prev whose profile still exists keeps its id and addresses
  * (and its recorded ns identity); its snapshot is refreshed.  Entries of
  * removed profiles are dropped.  New profiles get next_id.  @root is copied
- * from @prev if recorded there, else taken from @root_now.
+ * from @prev if recorded there, else taken from @root_now.  Pid entries of
+ * @prev are carried over (id, addresses, ns identity, pid, pid_start) while
+ * their profile exists, and dropped with it; derive() never invents one.
  *
  * Return: 0, -ENOMEM, -ENOSPC when ids are exhausted, or -EINVAL for settings
  * that did not pass validation.
@@ -80,9 +94,98 @@ int derive(const struct settings *s, const struct derivative *prev, const struct
  * @d: derivative.
  * @name: profile name.
  *
- * Return: the entry or NULL.
+ * Return: the named (SUBJ_NAMED) entry or NULL; Pid entries are never returned.
  */
 struct subject_state *derivative_find(const struct derivative *d, const char *name);
+
+/**
+ * derivative_find_pid() - the Pid entry of process @pid.
+ * @d: derivative.
+ * @pid: process id.
+ *
+ * Return: the SUBJ_PID entry or NULL.
+ */
+struct subject_state *derivative_find_pid(const struct derivative *d, int32_t pid);
+
+/**
+ * derivative_add_pid() - add a Pid subject: the namespace of @pid under profile @p.
+ * @d: derivative; its next_id advances.
+ * @s: validated settings.
+ * @p: one of its profiles.
+ * @pid: the process, 1..4194304 (the kernel's PID_MAX_LIMIT).
+ * @pid_start: its start time, field 22 of /proc/PID/stat, > 0.
+ * @out: receives the new entry (NULL allowed); valid until @d next changes.
+ *
+ * The entry gets the next id and the addresses that follow from it, no ns
+ * identity (the caller records it at apply) and the profile's snapshot.
+ *
+ * Return: 0, -EEXIST if @pid is already a subject, -EINVAL for a bad @pid,
+ * @pid_start or profile, -ENOSPC when ids are exhausted, or -ENOMEM.
+ */
+int derivative_add_pid(struct derivative *d, const struct settings *s, const struct profile_conf *p,
+		       int32_t pid, uint64_t pid_start, struct subject_state **out);
+
+/**
+ * derivative_remove() - remove entry @i of @d and free what it owns.
+ * @d: derivative.
+ * @i: index, < d->n_subjects.
+ *
+ * Later entries move down by one; the order is kept and next_id is not
+ * lowered, so the removed id is not handed out again.
+ */
+void derivative_remove(struct derivative *d, size_t i);
+
+/**
+ * derivative_drop_profile() - remove every entry (named and Pid) of @profile.
+ * @d: derivative.
+ * @profile: profile name.
+ *
+ * For `gc` and `down`: the next derive() derives the profile anew.
+ *
+ * Return: how many entries were removed (0 if none).
+ */
+int derivative_drop_profile(struct derivative *d, const char *profile);
+
+/* What a reload does to one profile. */
+enum derive_change_what {
+	CHANGE_ADDED, /* in the new Settings only */
+	CHANGE_CHANGED, /* in both, snapshot differs */
+	CHANGE_REMOVED, /* in the old Derivative only */
+};
+
+/* One line of a reload plan. */
+struct derive_change {
+	char *profile; /* owned: profile name */
+	enum derive_change_what what; /* added, changed or removed */
+	char **keys; /* owned: CHANGE_CHANGED: the snapshot's top-level keys
+		      * whose values differ, in snapshot key order; else NULL */
+	size_t n_keys;
+};
+
+/**
+ * derive_plan() - what a reload to @new_settings would change.
+ * @old: the current Derivative (sorted).
+ * @new_settings: validated settings.
+ * @out: receives a malloc'd array sorted by profile name (NULL when empty);
+ *       release with derive_plan_free().
+ * @n: receives its length.
+ *
+ * Compares the named entries of @old with the profiles of @new_settings by
+ * name: a profile only in @new_settings is added, one only in @old removed,
+ * one in both whose snapshot text differs is changed.  Unchanged profiles
+ * are not listed.  Pure: nothing is modified.
+ *
+ * Return: 0, -ENOMEM, or -EINVAL for settings that did not pass validation.
+ */
+int derive_plan(const struct derivative *old, const struct settings *new_settings,
+		struct derive_change **out, size_t *n);
+
+/**
+ * derive_plan_free() - release a plan from derive_plan(); accepts NULL.
+ * @c: the array.
+ * @n: its length.
+ */
+void derive_plan_free(struct derive_change *c, size_t n);
 
 /**
  * derivative_load_buffer() - parse and validate a Derivative from JSON text.

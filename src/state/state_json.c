@@ -5,9 +5,18 @@
  *   {"version":1,
  *    "root":{"dev":"N","ino":"N","cookie":"N"},      (absent until recorded)
  *    "next_id":N,
- *    "subjects":[{"name":S,"id":N,"netns":S,"ns":{"dev":"N","ino":"N","cookie":"N"},
+ *    "subjects":[{"name":S,"kind":"named","id":N,"netns":S,
+ *                 "ns":{"dev":"N","ino":"N","cookie":"N"},
  *                 "uplink4":"100.64.0.5","uplink6":"fd6e:7370:0:1::1",
- *                 "profile":{...snapshot...}}, ...]}
+ *                 "profile":{...snapshot...}},
+ *                {"name":S,"kind":"pid","id":N,"pid":N,"pid_start":"N","ns":{...},
+ *                 "uplink4":...,"uplink6":...,"profile":{...}}, ...]}
+ *
+ * "kind" is optional on load and means "named" when absent, so files written
+ * before Pid subjects existed still load as version 1.  A named subject has
+ * "netns" and no "pid"/"pid_start"; a Pid subject the reverse.  Names and
+ * netns are unique among named subjects, pids among Pid subjects, ids among
+ * all of them.
  *
  * 64-bit identities are decimal strings: a JSON number above 2^53 loses
  * precision in many readers, and json-c silently clamps out-of-range
@@ -52,6 +61,24 @@ static int add_addr(struct json_object *o, const char *key, int af, const void *
 	return state_json_add(o, key, json_object_new_string(buf), true);
 }
 
+static const char *const kind_names[] = {"named", "pid"};
+
+/* How the namespace is referred to: "netns" for named, "pid" and "pid_start" for Pid. */
+static int subject_ref_to_json(const struct subject_state *e, struct json_object *o)
+{
+	char buf[24];
+	int r;
+
+	if (e->kind != SUBJ_PID)
+		return e->netns ? state_json_add(o, "netns", json_object_new_string(e->netns), true)
+				: -EINVAL;
+	r = state_json_add(o, "pid", json_object_new_int64(e->pid), true);
+	if (r < 0)
+		return r;
+	snprintf(buf, sizeof(buf), "%" PRIu64, e->pid_start);
+	return state_json_add(o, "pid_start", json_object_new_string(buf), true);
+}
+
 static int subject_to_json(const struct subject_state *e, struct json_object **out)
 {
 	struct json_object *o = json_object_new_object(), *prof;
@@ -61,9 +88,12 @@ static int subject_to_json(const struct subject_state *e, struct json_object **o
 		return -ENOMEM;
 	r = state_json_add(o, "name", json_object_new_string(e->name), true);
 	if (r >= 0)
+		r = state_json_add(o, "kind",
+				   json_object_new_string(kind_names[e->kind == SUBJ_PID]), true);
+	if (r >= 0)
 		r = state_json_add(o, "id", json_object_new_int64(e->id), true);
 	if (r >= 0)
-		r = state_json_add(o, "netns", json_object_new_string(e->netns), true);
+		r = subject_ref_to_json(e, o);
 	if (r >= 0)
 		r = state_json_add(o, "ns", ident_to_json(&e->ns), true);
 	if (r >= 0)
@@ -310,9 +340,10 @@ static int load_profile(struct lctx *c, const char *path, struct json_object *o,
 	r = get_string(c, sub, p, "name", &s);
 	if (r >= 0 && strcmp(s, e->name) != 0)
 		r = bad(c, sub, "'name' differs from the subject's name");
-	if (r >= 0)
+	/* A Pid subject's profile names the profile's own named namespace, not its. */
+	if (r >= 0 && e->kind == SUBJ_NAMED)
 		r = get_string(c, sub, p, "netns", &s);
-	if (r >= 0 && strcmp(s, e->netns) != 0)
+	if (r >= 0 && e->kind == SUBJ_NAMED && strcmp(s, e->netns) != 0)
 		r = bad(c, sub, "'netns' differs from the subject's netns");
 	if (r < 0)
 		return r;
@@ -320,11 +351,72 @@ static int load_profile(struct lctx *c, const char *path, struct json_object *o,
 	return e->snapshot ? 0 : -ENOMEM;
 }
 
+/* "kind": absent or "named" is SUBJ_NAMED (files from before Pid subjects), "pid" SUBJ_PID. */
+static int load_kind(struct lctx *c, const char *path, struct json_object *o,
+		     struct subject_state *e)
+{
+	const char *s;
+	int r;
+
+	if (!json_object_object_get_ex(o, "kind", NULL)) {
+		e->kind = SUBJ_NAMED;
+		return 0;
+	}
+	r = get_string(c, path, o, "kind", &s);
+	if (r < 0)
+		return r;
+	if (strcmp(s, "named") == 0)
+		e->kind = SUBJ_NAMED;
+	else if (strcmp(s, "pid") == 0)
+		e->kind = SUBJ_PID;
+	else
+		return bad(c, path, "'kind' is neither \"named\" nor \"pid\"");
+	return 0;
+}
+
+/* A Pid subject: "pid" 1..PID_MAX_LIMIT and "pid_start" > 0, no "netns". */
+static int load_pid(struct lctx *c, const char *path, struct json_object *o,
+		    struct subject_state *e)
+{
+	const char *s;
+	int64_t pid;
+	int r;
+
+	if (json_object_object_get_ex(o, "netns", NULL))
+		return bad(c, path, "a pid subject has no 'netns'");
+	r = get_int(c, path, o, "pid", 1, STATE_PID_MAX, &pid);
+	if (r < 0)
+		return r;
+	e->pid = (int32_t)pid;
+	r = get_string(c, path, o, "pid_start", &s);
+	if (r < 0)
+		return r;
+	if (!parse_u64(s, &e->pid_start))
+		return bad(c, path, "'pid_start' is not a decimal 64-bit unsigned integer");
+	if (e->pid_start == 0)
+		return bad(c, path, "'pid_start' is 0");
+	return 0;
+}
+
+/* How the namespace is referred to: "netns" for named, "pid" and "pid_start" for Pid. */
+static int load_ref(struct lctx *c, const char *path, struct json_object *o,
+		    struct subject_state *e)
+{
+	if (e->kind == SUBJ_PID)
+		return load_pid(c, path, o, e);
+	if (json_object_object_get_ex(o, "pid", NULL))
+		return bad(c, path, "a named subject has no 'pid'");
+	if (json_object_object_get_ex(o, "pid_start", NULL))
+		return bad(c, path, "a named subject has no 'pid_start'");
+	return get_name(c, path, o, "netns", &e->netns);
+}
+
 static int load_subject(struct lctx *c, const char *path, struct json_object *o, uint32_t next_id,
 			struct subject_state *e)
 {
-	static const char *const keys[] = {"name",    "id",	 "netns",   "ns",
-					   "uplink4", "uplink6", "profile", NULL};
+	static const char *const keys[] = {"name",    "kind",	   "id", "netns",
+					   "pid",     "pid_start", "ns", "uplink4",
+					   "uplink6", "profile",   NULL};
 	struct json_object *ns;
 	char sub[64];
 	int64_t id;
@@ -336,11 +428,13 @@ static int load_subject(struct lctx *c, const char *path, struct json_object *o,
 	if (r >= 0)
 		r = get_name(c, path, o, "name", &e->name);
 	if (r >= 0)
+		r = load_kind(c, path, o, e);
+	if (r >= 0)
 		r = get_int(c, path, o, "id", 1, (int64_t)next_id - 1, &id);
 	if (r < 0)
 		return r;
 	e->id = (uint32_t)id;
-	r = get_name(c, path, o, "netns", &e->netns);
+	r = load_ref(c, path, o, e);
 	if (r >= 0)
 		r = get_member(c, path, o, "ns", json_type_object, &ns);
 	if (r < 0)
@@ -381,40 +475,58 @@ static int keyref_cmp(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-/* Refuse two subjects sharing a name, a netns or an id. */
+/* What must be unique, and among which subjects (SUBJ_PID + 1: all of them). */
+struct unique_rule {
+	const char *what;
+	int kind;
+};
+
+static const struct unique_rule unique_rules[] = {
+	{"name", SUBJ_NAMED}, {"netns", SUBJ_NAMED}, {"id", SUBJ_PID + 1}, {"pid", SUBJ_PID}};
+
+/* The keys of rule @w for the subjects it covers; returns how many. */
+static size_t unique_keys(const struct derivative *d, size_t w, struct keyref *k)
+{
+	size_t m = 0;
+
+	for (size_t i = 0; i < d->n_subjects; i++) {
+		const struct subject_state *e = &d->subjects[i];
+
+		if (unique_rules[w].kind <= SUBJ_PID && (int)e->kind != unique_rules[w].kind)
+			continue;
+		k[m++] = (struct keyref){w == 0	  ? e->name
+					 : w == 1 ? e->netns
+						  : NULL,
+					 w == 2	  ? e->id
+					 : w == 3 ? (uint32_t)e->pid
+						  : 0,
+					 i};
+	}
+	return m;
+}
+
+/* Refuse two named subjects sharing a name or netns, two Pid ones a pid, any two an id. */
 static int check_unique(struct lctx *c, const struct derivative *d)
 {
-	static const char *const what[] = {"name", "netns", "id"};
-	_cleanup_free_ struct keyref *k = calloc(d->n_subjects, sizeof(*k));
+	_cleanup_free_ struct keyref *k = calloc(d->n_subjects ? d->n_subjects : 1, sizeof(*k));
 
 	if (!k)
 		return -ENOMEM;
-	for (int w = 0; w < 3; w++) {
-		for (size_t i = 0; i < d->n_subjects; i++) {
-			const struct subject_state *e = &d->subjects[i];
+	for (size_t w = 0; w < ARRAY_SIZE(unique_rules); w++) {
+		size_t m = unique_keys(d, w, k);
 
-			k[i] = (struct keyref){w == 0	? e->name
-					       : w == 1 ? e->netns
-							: NULL,
-					       w == 2 ? e->id : 0, i};
-		}
-		qsort(k, d->n_subjects, sizeof(*k), keyref_cmp);
-		for (size_t i = 1; i < d->n_subjects; i++) {
-			char path[40];
+		qsort(k, m, sizeof(*k), keyref_cmp);
+		for (size_t i = 1; i < m; i++) {
+			char path[48];
 
 			if (keyref_key_cmp(&k[i - 1], &k[i]) != 0)
 				continue;
-			snprintf(path, sizeof(path), "subjects[%zu].%s", k[i].idx, what[w]);
+			snprintf(path, sizeof(path), "subjects[%zu].%s", k[i].idx,
+				 unique_rules[w].what);
 			return bad(c, path, "duplicate of subjects[%zu]", k[i - 1].idx);
 		}
 	}
 	return 0;
-}
-
-static int subject_name_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct subject_state *)a)->name,
-		      ((const struct subject_state *)b)->name);
 }
 
 static int load_subjects(struct lctx *c, struct json_object *top, struct derivative *d)
@@ -446,7 +558,7 @@ static int load_subjects(struct lctx *c, struct json_object *top, struct derivat
 	}
 	r = check_unique(c, d);
 	if (r >= 0 && n > 1)
-		qsort(d->subjects, n, sizeof(*d->subjects), subject_name_cmp);
+		qsort(d->subjects, n, sizeof(*d->subjects), state_subject_cmp);
 	return r;
 }
 
