@@ -49,15 +49,11 @@ NS_X=${P}x NS_S=${P}s NS_U=${P}u NS_A=${P}a NS_R=${P}r NS_H=${P}h NS_C=${P}c NS_
 ALL_NS=("$NS_A" "$NS_C" "$NS_R" "$NS_H" "$NS_U" "$NS_S" "$NS_X")
 PIDS=()
 WORK=$(mktemp -d /tmp/netnsp-bench.XXXXXX)
-NETNSP_OK=0
 NETNSP_WHY=""
 
 die() { echo "bench: $*" >&2; exit 1; }
 log() { echo "bench: $*" >&2; }
 nsx() { local ns=$1; shift; nsenter --net="/run/netns/$ns" -- "$@"; }
-netnsp_cli() {
-	"$NETNSP" --config "$WORK/netnsp.conf" --state-dir "$WORK/state" --run-dir "$WORK/run" "$@"
-}
 
 cleanup() {
 	local rc=$? ns pid
@@ -158,8 +154,8 @@ bg() {
 }
 
 wait_port() { # wait_port NS ADDR PORT
-	local i
-	for i in $(seq 100); do
+	local _
+	for _ in $(seq 100); do
 		nsx "$1" bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null && return 0
 		sleep 0.1
 	done
@@ -276,7 +272,7 @@ start_redsocks() {
 
 # start_netnsp: the daemon in H; returns 1 with NETNSP_WHY set if it is not usable.
 start_netnsp() {
-	local i
+	local _
 	if [ ! -x "$NETNSP" ]; then
 		NETNSP_WHY="no binary at $NETNSP (ninja -C build)"
 		return 1
@@ -293,7 +289,7 @@ start_netnsp() {
 	mkdir -p "$WORK/state" "$WORK/run"
 	bg "$NS_H" netnsp "$NETNSP" --config "$WORK/netnsp.conf" --state-dir "$WORK/state" \
 		--run-dir "$WORK/run" daemon
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		if nsx "$NS_H" "$NETNSP" --config "$WORK/netnsp.conf" --state-dir "$WORK/state" \
 			--run-dir "$WORK/run" status --json >"$WORK/status.json" 2>/dev/null &&
 			python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); \
@@ -377,7 +373,7 @@ nfds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l; }
 
 # rss_test VARIANT PID: daemon memory per idle connection, bytes.
 rss_test() {
-	local v=$1 pid=$2 before after fds0 fds1 i idle
+	local v=$1 pid=$2 before after fds0 fds1 idle
 	if ! kill -0 "$pid" 2>/dev/null; then
 		log "$v: process $pid is gone, no memory test"
 		echo "$v rss 1 nan" >>"$WORK/results.txt"
@@ -388,7 +384,7 @@ rss_test() {
 	"${CLIENT_ARGV[@]}" "$WORK/connrate" idle "$SERVER" "$ECHO_PORT" "$NIDLE" \
 		>"$WORK/idle-$v.txt" 2>&1 &
 	idle=$!
-	for i in $(seq 600); do
+	for _ in $(seq 600); do
 		grep -q '^ready' "$WORK/idle-$v.txt" && break
 		kill -0 "$idle" 2>/dev/null || break
 		sleep 0.1
@@ -415,8 +411,8 @@ smoke() {
 	client_argv "$1"
 	"${CLIENT_ARGV[@]}" "$WORK/connrate" idle "$SERVER" "$ECHO_PORT" 1 \
 		>"$WORK/smoke-$1.txt" 2>&1 &
-	local pid=$! i
-	for i in $(seq 100); do
+	local pid=$!
+	for _ in $(seq 100); do
 		grep -q '^ready' "$WORK/smoke-$1.txt" && break
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
