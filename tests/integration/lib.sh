@@ -393,3 +393,122 @@ expect_client() {
 	body=$(curl_world "$1" "$2" 2>"$T/curl.err")
 	is "$body" "client=$3" "$4" || diag_file "$T/curl.err"
 }
+
+# ---------------------------------------------------------------- issue 4 helpers
+# (added for t_reconcile, t_dirty, t_reload, t_attach, t_flatpak, t_gc_id,
+# t_ctl, t_corrupt, t_crash; the helpers above are unchanged)
+
+stop_daemon() { # stop_daemon: SIGTERM, wait; returns the daemon's exit status
+	local rc=0
+	[ -n "$DAEMON_PID" ] || return 0
+	kill -TERM "$DAEMON_PID" 2>/dev/null
+	wait "$DAEMON_PID" 2>/dev/null || rc=$?
+	DAEMON_PID=''
+	return "$rc"
+}
+
+kill9_daemon() { # kill9_daemon: SIGKILL, wait
+	[ -n "$DAEMON_PID" ] || return 0
+	kill -KILL "$DAEMON_PID" 2>/dev/null
+	wait "$DAEMON_PID" 2>/dev/null
+	DAEMON_PID=''
+}
+
+restart_ready() { # restart_ready DESC: start_daemon + wait_ready as one test point
+	start_daemon
+	if wait_ready "${2:-10}"; then
+		pass "$1"
+	else
+		fail "$1"
+		diag "status: $(nsp status --json 2>&1 | head -c 2000)"
+		diag_file "$T/daemon.log"
+		return 1
+	fi
+}
+
+state_q() { # state_q PYEXPR: evaluate PYEXPR with d = state.json (named entries by name in n)
+	"$PYTHON" - "$T/state/state.json" "$1" <<-'PY'
+		import json, sys
+		d = json.load(open(sys.argv[1]))
+		n = {s["name"]: s for s in d.get("subjects", []) if s.get("kind", "named") == "named"}
+		p = [s for s in d.get("subjects", []) if s.get("kind") == "pid"]
+		v = eval(sys.argv[2])
+		print(v if isinstance(v, str) else json.dumps(v))
+	PY
+}
+
+state_id() { state_q "n['$1']['id']" 2>/dev/null; } # state_id PROFILE
+
+id_uplink4() { # id_uplink4 ID: 100.64.0.0 + 4*ID + 1 (the contract's uplink address)
+	local v=$((100 * 16777216 + 64 * 65536 + 4 * $1 + 1))
+	echo "$((v >> 24 & 255)).$((v >> 16 & 255)).$((v >> 8 & 255)).$((v & 255))"
+}
+
+ns_uplink4() { # ns_uplink4 NS: the IPv4 address(es) on nsp-up0 inside NS, without prefix
+	ip -n "$1" -4 -o addr show dev nsp-up0 2>/dev/null | awk '{ sub(/\/.*/, "", $4); print $4 }'
+}
+
+status_json_q() { # status_json_q PYEXPR: evaluate PYEXPR with d = status --json
+	local js
+	js=$(nsp status --json 2>/dev/null) || return 1
+	printf '%s' "$js" | "$PYTHON" -c '
+import json, sys
+d = json.load(sys.stdin)
+v = eval(sys.argv[1])
+print(v if isinstance(v, str) else json.dumps(v))' "$1"
+}
+
+status_profiles() { # sorted "profile:kind" list of the running daemon's subjects
+	status_json_q '" ".join(sorted(s["profile"] + ":" + str(s.get("kind")) for s in d["subjects"]))'
+}
+
+LOG_MARK=0
+log_mark() { LOG_MARK=$(grep -c '' "$T/daemon.log" 2>/dev/null); } # later waits look after here
+log_since() { tail -n +$((LOG_MARK + 1)) "$T/daemon.log" 2>/dev/null; } # log lines after the mark
+
+wait_log() { # wait_log REGEX [SECONDS]: until the daemon log after the mark matches (grep -E)
+	local n=$((${2:-10} * 10))
+	while [ "$n" -gt 0 ]; do
+		log_since | grep -qE -- "$1" && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
+wait_until() { # wait_until SECONDS CMD...: until CMD succeeds
+	local n=$(($1 * 10))
+	shift
+	while [ "$n" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
+# refused_at_once DESC NSENTER-ARGS...: curl to the world from the namespace
+# given by nsenter's args fails within 1 s with "connection refused".
+refused_at_once() {
+	local desc=$1 t0 rc ms
+	shift
+	t0=$(now_ms)
+	nsenter "$@" curl -gsS --max-time 5 "http://$W4/" >/dev/null 2>"$T/refused.err"
+	rc=$?
+	ms=$(($(now_ms) - t0))
+	[ "$rc" -ne 0 ] && [ "$ms" -lt 1000 ] && grep -q 'refused\|Couldn.t connect' "$T/refused.err"
+	tap_ok $? "$desc (rc $rc, $ms ms)" || diag_file "$T/refused.err"
+}
+
+# via_ns_client NSENTER-ARGS...: what the world reports for a curl from that namespace
+via_ns_client() {
+	nsenter "$@" curl -gsS --max-time 8 "http://$W4/" 2>>"$T/curl.err"
+}
+
+as_nobody() { # as_nobody CMD...: run CMD as uid/gid 65534 without groups
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+}
+
+one_line() { # one_line FILE: true if FILE has exactly one line
+	[ "$(grep -c '' "$1")" -eq 1 ]
+}
