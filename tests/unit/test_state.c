@@ -556,6 +556,405 @@ static void test_corrupt_file(void)
 	unlink(path);
 }
 
+/* ---- Pid subjects (issue 4) ---- */
+
+static int count_kind(const struct derivative *d, enum subject_kind k)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < d->n_subjects; i++)
+		n += d->subjects[i].kind == k;
+	return n;
+}
+
+/* Subjects in state_subject_cmp() order, and derivative_find() finding every named one. */
+static bool sorted_ok(const struct derivative *d)
+{
+	for (size_t i = 1; i < d->n_subjects; i++)
+		if (state_subject_cmp(&d->subjects[i - 1], &d->subjects[i]) >= 0)
+			return false;
+	for (size_t i = 0; i < d->n_subjects; i++)
+		if (d->subjects[i].kind == SUBJ_NAMED &&
+		    derivative_find(d, d->subjects[i].name) != &d->subjects[i])
+			return false;
+	return true;
+}
+
+static void test_pid_add(void)
+{
+	struct profile_conf p[] = {profile_make("work", "work", "exit", 1),
+				   profile_make("home", "home", "tor", 2)};
+	struct settings s = settings_make(p, 2);
+	struct derivative empty = {.version = DERIVATIVE_VERSION, .next_id = 1}, d = {0};
+	struct subject_state *e = NULL, *w;
+	int32_t pid_id;
+
+	if (derive(&s, &empty, NULL, &d) < 0)
+		return (void)ok(0, "pid add: derive");
+	is_int(derivative_add_pid(&d, &s, &p[0], 100, 5555, &e), 0, "pid add: succeeds");
+	ok(e && e->kind == SUBJ_PID && e->pid == 100 && e->pid_start == 5555,
+	   "pid add: kind, pid and pid_start set");
+	ok(e && e->netns == NULL && e->ns.ino == 0 && e->ns.dev == 0 && e->ns.cookie == 0,
+	   "pid add: no netns name, no ns identity yet");
+	is_int(e ? e->id : 0, 3, "pid add: the next id");
+	if (e)
+		check_addr(e, "100.64.0.13", "fd6e:7370:0:3::1", "pid add id 3");
+	is_int(d.next_id, 4, "pid add: next_id advances");
+	w = derivative_find(&d, "work");
+	ok(w && w->kind == SUBJ_NAMED && e && strcmp(w->snapshot, e->snapshot) == 0,
+	   "pid add: derivative_find still gives the named entry; same snapshot");
+	ok(derivative_find_pid(&d, 100) == e, "find_pid: finds pid 100");
+	ok(derivative_find_pid(&d, 101) == NULL, "find_pid: NULL for an unknown pid");
+	is_int(derivative_add_pid(&d, &s, &p[0], 50, 7, NULL), 0,
+	       "pid add: second pid, same profile");
+	is_int(derivative_add_pid(&d, &s, &p[1], 100, 9, NULL), -EEXIST,
+	       "pid add: a pid already a subject (other profile): -EEXIST");
+	is_int(derivative_add_pid(&d, &s, &p[1], 0, 9, NULL), -EINVAL, "pid add: pid 0 refused");
+	is_int(derivative_add_pid(&d, &s, &p[1], -4, 9, NULL), -EINVAL, "pid add: pid < 0 refused");
+	is_int(derivative_add_pid(&d, &s, &p[1], STATE_PID_MAX + 1, 9, NULL), -EINVAL,
+	       "pid add: pid above PID_MAX_LIMIT refused");
+	is_int(derivative_add_pid(&d, &s, &p[1], 77, 0, NULL), -EINVAL,
+	       "pid add: pid_start 0 refused");
+	is_int(d.n_subjects, 4, "pid add: failures add nothing");
+	is_int(d.next_id, 5, "pid add: failures take no id");
+	ok(sorted_ok(&d), "pid add: order kept (named first, then by pid)");
+	ok(d.n_subjects == 4 && d.subjects[1].kind == SUBJ_NAMED && d.subjects[2].pid == 50 &&
+		   d.subjects[3].pid == 100,
+	   "pid add: home, work, work pid 50, work pid 100");
+	pid_id = derivative_find_pid(&d, 50) ? (int32_t)derivative_find_pid(&d, 50)->id : 0;
+	is_int(pid_id, 4, "pid add: pid 50 has id 4");
+	d.next_id = STATE_ID_MAX + 1;
+	is_int(derivative_add_pid(&d, &s, &p[1], 78, 9, NULL), -ENOSPC, "pid add: ids exhausted");
+	d.next_id = 5;
+	p[1].via_idx = 99;
+	is_int(derivative_add_pid(&d, &s, &p[1], 78, 9, NULL), -EINVAL,
+	       "pid add: a profile that did not validate is refused");
+	p[1].via_idx = 2;
+	is_int(d.n_subjects, 4, "pid add: still four entries");
+	derivative_free(&d);
+}
+
+static void test_pid_remove(void)
+{
+	struct profile_conf p[] = {profile_make("work", "work", "exit", 1),
+				   profile_make("home", "home", "tor", 2)};
+	struct settings s = settings_make(p, 2);
+	struct derivative empty = {.version = DERIVATIVE_VERSION, .next_id = 1}, d = {0};
+
+	if (derive(&s, &empty, NULL, &d) < 0)
+		return (void)ok(0, "pid remove: derive");
+	derivative_add_pid(&d, &s, &p[0], 30, 1, NULL);
+	derivative_add_pid(&d, &s, &p[0], 10, 1, NULL);
+	derivative_add_pid(&d, &s, &p[1], 20, 1, NULL);
+	is_int(d.n_subjects, 5, "pid remove: five entries");
+	derivative_remove(&d, 3); /* work pid 10 (home, home/20, work, work/10, work/30) */
+	ok(d.n_subjects == 4 && !derivative_find_pid(&d, 10) && derivative_find_pid(&d, 30) &&
+		   sorted_ok(&d),
+	   "remove: entry gone, the rest kept in order");
+	derivative_remove(&d, 99);
+	is_int(d.n_subjects, 4, "remove: an index out of range is ignored");
+	is_int(derivative_drop_profile(&d, "work"), 2, "drop_profile: named and pid entries");
+	ok(!derivative_find(&d, "work") && !derivative_find_pid(&d, 30) &&
+		   derivative_find(&d, "home") && derivative_find_pid(&d, 20),
+	   "drop_profile: only that profile's entries went");
+	is_int(derivative_drop_profile(&d, "work"), 0, "drop_profile: nothing left to drop");
+	is_int(d.next_id, 6, "drop_profile: next_id not lowered, ids not reused");
+	is_int(derivative_drop_profile(&d, "home"), 2, "drop_profile: the last two");
+	ok(d.n_subjects == 0 && d.subjects == NULL, "drop_profile: empty derivative");
+	derivative_free(&d);
+}
+
+static void test_pid_derive(void)
+{
+	struct profile_conf p1[] = {profile_make("work", "work", "exit", 1),
+				    profile_make("home", "home", "tor", 2)};
+	struct profile_conf p2[] = {profile_make("work", "work", "tor", 2),
+				    profile_make("new", "new", "corp", 0)};
+	struct settings s1 = settings_make(p1, 2), s2 = settings_make(p2, 2);
+	struct derivative empty = {.version = DERIVATIVE_VERSION, .next_id = 1}, d1 = {0}, d2 = {0};
+	struct subject_state *e = NULL, *e2;
+	_cleanup_free_ char *old_snap = NULL;
+
+	if (derive(&s1, &empty, NULL, &d1) < 0)
+		return (void)ok(0, "pid derive: derive");
+	is_int(count_kind(&d1, SUBJ_PID), 0, "pid derive: derive never invents pid entries");
+	derivative_add_pid(&d1, &s1, &p1[1], 40, 4, NULL);
+	derivative_add_pid(&d1, &s1, &p1[0], 41, 4, &e);
+	if (!e)
+		return (void)ok(0, "pid derive: add");
+	e->ns = (struct ns_ident){.dev = 3, .ino = 99, .cookie = 12};
+	old_snap = strdup(e->snapshot);
+	is_int(derive(&s2, &d1, NULL, &d2), 0, "pid derive: derive with home removed");
+	ok(!derivative_find_pid(&d2, 40), "pid derive: pid entry of a removed profile dropped");
+	e2 = derivative_find_pid(&d2, 41);
+	ok(e2 && e2->id == 4 && e2->pid_start == 4 && e2->kind == SUBJ_PID && !e2->netns,
+	   "pid derive: pid entry carried over with id and pid_start");
+	ok(e2 && e2->ns.ino == 99 && e2->ns.cookie == 12, "pid derive: ns identity kept");
+	if (e2)
+		check_addr(e2, "100.64.0.17", "fd6e:7370:0:4::1", "pid derive id 4");
+	ok(e2 && strcmp(e2->snapshot, old_snap) != 0 && strstr(e2->snapshot, "\"via\":\"tor\""),
+	   "pid derive: snapshot refreshed from the profile");
+	is_int(derivative_find(&d2, "new") ? derivative_find(&d2, "new")->id : 0, 5,
+	       "pid derive: a new profile gets an id above the pid entries'");
+	is_int(d2.n_subjects, 3, "pid derive: work, work/41, new");
+	ok(sorted_ok(&d2), "pid derive: sorted");
+	derivative_free(&d1);
+	is_int(derive(&s2, &d2, NULL, &d1), 0, "pid derive: derive again");
+	ok(d1.n_subjects == 3 && derivative_find_pid(&d1, 41), "pid derive: stable");
+	derivative_free(&d1);
+	derivative_free(&d2);
+}
+
+static void test_pid_round_trip(void)
+{
+	struct profile_conf p[] = {profile_make("work", "work", "exit", 1)};
+	struct settings s = settings_make(p, 1);
+	struct derivative empty = {.version = DERIVATIVE_VERSION, .next_id = 1}, d = {0},
+			  back = {0};
+	struct subject_state *e = NULL, *b;
+	_cleanup_free_ char *path = xasprintf("%s/pid.json", tmpdir), *j1 = NULL, *j2 = NULL;
+	char err[256] = "";
+
+	if (derive(&s, &empty, NULL, &d) < 0)
+		return (void)ok(0, "pid round trip: derive");
+	derivative_add_pid(&d, &s, &p[0], STATE_PID_MAX, UINT64_MAX, &e);
+	if (e)
+		e->ns = (struct ns_ident){1, 2, 3};
+	derivative_add_pid(&d, &s, &p[0], 1, 1, NULL);
+	is_int(derivative_store(path, &d), 0, "pid round trip: stored");
+	is_int(derivative_load(path, &back, err, sizeof(err)), 0, "pid round trip: loads (%s)",
+	       err);
+	j1 = to_json(&d);
+	j2 = to_json(&back);
+	is_str(j2, j1, "pid round trip: identical JSON");
+	b = derivative_find_pid(&back, STATE_PID_MAX);
+	ok(b && b->pid_start == UINT64_MAX && b->ns.cookie == 3 && !b->netns && b->id == 2,
+	   "pid round trip: pid, 64-bit pid_start, ns, no netns");
+	ok(j1 && strstr(j1, "\"kind\":\"pid\",\"id\":2,\"pid\":4194304,"
+			    "\"pid_start\":\"18446744073709551615\",\"ns\":"),
+	   "pid round trip: JSON fields as documented");
+	ok(j1 && strstr(j1, "\"name\":\"work\",\"kind\":\"named\",\"id\":1,\"netns\":\"work\""),
+	   "pid round trip: named entries say kind named");
+	ok(sorted_ok(&back) && count_kind(&back, SUBJ_PID) == 2,
+	   "pid round trip: sorted, two pids");
+	unlink(path);
+	derivative_free(&back);
+	derivative_free(&d);
+}
+
+/* A Pid subject entry of profile @name. */
+#define PSUBJ(name, id, pid, v4)                                                       \
+	"{\"name\":\"" name "\",\"kind\":\"pid\",\"id\":" #id ",\"pid\":" #pid         \
+	",\"pid_start\":\"77\",\"ns\":{\"dev\":\"0\",\"ino\":\"0\",\"cookie\":\"0\"}," \
+	"\"uplink4\":\"100.64.0." #v4 "\",\"uplink6\":\"fd6e:7370:0:" #id "::1\","     \
+	"\"profile\":{\"name\":\"" name "\",\"netns\":\"" name "\"}}"
+
+/* A named entry without "kind" (a file from before Pid subjects) and two Pid entries. */
+static const char pid_base[] =
+	DOC(SUBJ("a", 1, "a", 5) "," PSUBJ("a", 2, 100, 9) "," PSUBJ("a", 3, 200, 13));
+
+static void test_pid_load(void)
+{
+	struct derivative d = {0};
+	char err[256] = "";
+	_cleanup_free_ char *named = subst(pid_base, "\"name\":\"a\",\"id\":1",
+					   "\"name\":\"a\",\"kind\":\"named\",\"id\":1");
+	int r = derivative_load_buffer(pid_base, strlen(pid_base), &d, err, sizeof(err));
+
+	is_int(r, 0, "pid load: valid (%s)", err);
+	ok(d.n_subjects == 3 && d.subjects[0].kind == SUBJ_NAMED && d.subjects[0].pid == 0 &&
+		   d.subjects[0].pid_start == 0,
+	   "pid load: no 'kind' means named");
+	ok(derivative_find_pid(&d, 200) && derivative_find_pid(&d, 200)->pid_start == 77 &&
+		   derivative_find_pid(&d, 200)->netns == NULL,
+	   "pid load: pid entry read");
+	ok(derivative_find(&d, "a") == &d.subjects[0], "pid load: find gives the named entry");
+	derivative_free(&d);
+	r = named ? derivative_load_buffer(named, strlen(named), &d, err, sizeof(err)) : -1;
+	ok(r == 0 && d.subjects[0].kind == SUBJ_NAMED, "pid load: explicit kind named (%s)", err);
+	derivative_free(&d);
+}
+
+static const struct bad_case pid_bad_cases[] = {
+	{"\"kind\":\"pid\",\"id\":2", "\"kind\":\"bogus\",\"id\":2",
+	 "subjects[1]: 'kind' is neither"},
+	{"\"kind\":\"pid\",\"id\":2", "\"kind\":1,\"id\":2",
+	 "subjects[1]: 'kind' is not of type string"},
+	{"\"kind\":\"pid\",\"id\":2", "\"kind\":\"PID\",\"id\":2", "'kind' is neither"},
+	{"\"pid\":100,", "\"pid\":100,\"netns\":\"x\",",
+	 "subjects[1]: a pid subject has no 'netns'"},
+	{"\"pid\":100,", "", "subjects[1]: missing 'pid'"},
+	{"\"pid\":100,", "\"pid\":0,", "subjects[1]: 'pid' out of range 1..4194304"},
+	{"\"pid\":100,", "\"pid\":-100,", "subjects[1]: 'pid' out of range"},
+	{"\"pid\":100,", "\"pid\":4194305,", "subjects[1]: 'pid' out of range"},
+	{"\"pid\":100,", "\"pid\":99999999999999999999,", "'pid' out of range"},
+	{"\"pid\":100,", "\"pid\":\"100\",", "subjects[1]: 'pid' is not of type int"},
+	{"\"pid\":100,", "\"pid\":100.5,", "'pid' is not of type int"},
+	{"\"pid\":100,\"pid_start\":\"77\",", "\"pid\":100,", "subjects[1]: missing 'pid_start'"},
+	{"\"pid\":100,\"pid_start\":\"77\"", "\"pid\":100,\"pid_start\":\"0\"",
+	 "subjects[1]: 'pid_start' is 0"},
+	{"\"pid\":100,\"pid_start\":\"77\"", "\"pid\":100,\"pid_start\":77",
+	 "subjects[1]: 'pid_start' is not of type string"},
+	{"\"pid\":100,\"pid_start\":\"77\"", "\"pid\":100,\"pid_start\":\"-1\"",
+	 "'pid_start' is not a decimal 64-bit"},
+	{"\"pid\":100,\"pid_start\":\"77\"", "\"pid\":100,\"pid_start\":\"18446744073709551616\"",
+	 "'pid_start' is not a decimal 64-bit"},
+	{"\"netns\":\"a\"", "\"netns\":\"a\",\"pid\":5",
+	 "subjects[0]: a named subject has no 'pid'"},
+	{"\"netns\":\"a\"", "\"netns\":\"a\",\"pid_start\":\"5\"",
+	 "subjects[0]: a named subject has no 'pid_start'"},
+	{"\"name\":\"a\",\"id\":1,\"netns\":\"a\"",
+	 "\"name\":\"a\",\"kind\":\"pid\",\"id\":1,"
+	 "\"netns\":\"a\"",
+	 "subjects[0]: a pid subject has no 'netns'"},
+	{"\"pid\":200", "\"pid\":100", "subjects[2].pid: duplicate of subjects[1]"},
+	{"\"id\":3,\"pid\":200,\"pid_start\":\"77\",\"ns\":{\"dev\":\"0\",\"ino\":\"0\","
+	 "\"cookie\":\"0\"},\"uplink4\":\"100.64.0.13\",\"uplink6\":\"fd6e:7370:0:3::1\"",
+	 "\"id\":2,\"pid\":200,\"pid_start\":\"77\",\"ns\":{\"dev\":\"0\",\"ino\":\"0\","
+	 "\"cookie\":\"0\"},\"uplink4\":\"100.64.0.9\",\"uplink6\":\"fd6e:7370:0:2::1\"",
+	 "subjects[2].id: duplicate of subjects[1]"},
+	{"\"uplink4\":\"100.64.0.9\"", "\"uplink4\":\"100.64.0.5\"",
+	 "subjects[1]: 'uplink4' does not match id 2"},
+	{"\"pid\":100,\"pid_start\":\"77\",\"ns\":{\"dev\":\"0\"",
+	 "\"pid\":100,\"pid_start\":\"77\",\"ns\":{\"dev\":\"x\"",
+	 "subjects[1].ns: 'dev' is not a decimal"},
+	{"\"kind\":\"pid\",\"id\":2", "\"kind\":\"pid\",\"id\":9",
+	 "subjects[1]: 'id' out of range"},
+	{"{\"name\":\"a\",\"kind\":\"pid\"", "{\"name\":\"-a\",\"kind\":\"pid\"",
+	 "subjects[1]: 'name' is not a valid name"},
+	{"\"pid_start\":\"77\",\"ns\":{\"dev\":\"0\",\"ino\":\"0\",\"cookie\":\"0\"},"
+	 "\"uplink4\":\"100.64.0.9\",\"uplink6\":\"fd6e:7370:0:2::1\",\"profile\":{\"name\":\"a\"",
+	 "\"pid_start\":\"77\",\"ns\":{\"dev\":\"0\",\"ino\":\"0\",\"cookie\":\"0\"},"
+	 "\"uplink4\":\"100.64.0.9\",\"uplink6\":\"fd6e:7370:0:2::1\",\"profile\":{\"name\":\"b\"",
+	 "subjects[1].profile: 'name' differs"},
+};
+
+static void test_pid_corrupt(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(pid_bad_cases); i++) {
+		const struct bad_case *c = &pid_bad_cases[i];
+		_cleanup_free_ char *text = subst(pid_base, c->from, c->to);
+		struct derivative d = {0};
+		char err[256] = "unset";
+		int r;
+
+		if (!text) {
+			ok(0, "pid corrupt %zu: edit '%s' applies", i, c->from);
+			continue;
+		}
+		r = derivative_load_buffer(text, strlen(text), &d, err, sizeof(err));
+		is_int(r, -EBADMSG, "pid corrupt %zu refused: %s", i, err);
+		ok(strstr(err, c->msg) != NULL, "pid corrupt %zu message has '%s'", i, c->msg);
+		ok(d.subjects == NULL && d.n_subjects == 0, "pid corrupt %zu: nothing handed out",
+		   i);
+		derivative_free(&d);
+	}
+}
+
+/* ---- reload plan ---- */
+
+/* "k1,k2,..." of a change, for exact comparison. */
+static char *keys_str(const struct derive_change *c)
+{
+	size_t len = 1;
+	char *s;
+
+	for (size_t i = 0; i < c->n_keys; i++)
+		len += strlen(c->keys[i]) + 1;
+	s = calloc(1, len);
+	for (size_t i = 0; s && i < c->n_keys; i++) {
+		if (i)
+			strcat(s, ",");
+		strcat(s, c->keys[i]);
+	}
+	return s;
+}
+
+static void check_change(const struct derive_change *c, size_t n, size_t i, const char *profile,
+			 enum derive_change_what what, const char *keys)
+{
+	_cleanup_free_ char *k = NULL;
+
+	if (i >= n)
+		return (void)ok(0, "plan: entry %zu for %s exists", i, profile);
+	k = keys_str(&c[i]);
+	is_str(c[i].profile, profile, "plan[%zu]: profile %s", i, profile);
+	is_int(c[i].what, what, "plan[%zu]: %s is %s", i, profile,
+	       what == CHANGE_ADDED	? "added"
+	       : what == CHANGE_CHANGED ? "changed"
+					: "removed");
+	is_str(k, keys, "plan[%zu]: %s keys '%s'", i, profile, keys);
+}
+
+static void test_plan(void)
+{
+	struct profile_conf p1[] = {
+		profile_make("work", "work", "exit", 1), profile_make("home", "home", "tor", 2),
+		profile_make("gone", "gone", "corp", 0), profile_make("same", "same", "tor", 2)};
+	struct profile_conf p2[] = {
+		profile_make("same", "same", "tor", 2), profile_make("work", "work", "tor", 2),
+		profile_make("home", "home", "tor", 2), profile_make("alpha", "alpha", "corp", 0)};
+	struct settings s1 = settings_make(p1, 4), s2 = settings_make(p2, 4);
+	struct derivative empty = {.version = DERIVATIVE_VERSION, .next_id = 1}, d = {0};
+	struct derive_change *c = NULL;
+	size_t n = 99;
+
+	if (derive(&s1, &empty, NULL, &d) < 0)
+		return (void)ok(0, "plan: derive");
+	derivative_add_pid(&d, &s1, &p1[2], 300, 3, NULL); /* a pid entry of 'gone' */
+	is_int(derive_plan(&d, &s1, &c, &n), 0, "plan: same settings");
+	ok(n == 0 && c == NULL, "plan: nothing to do, nothing listed");
+	p2[1].ipv6 = false;
+	p2[2].users = work_users;
+	p2[2].n_users = 2;
+	p2[2].udp = true;
+	is_int(derive_plan(&d, &s2, &c, &n), 0, "plan: changed settings");
+	is_int(n, 4, "plan: four lines (same and pid entries not listed)");
+	check_change(c, n, 0, "alpha", CHANGE_ADDED, "");
+	check_change(c, n, 1, "gone", CHANGE_REMOVED, "");
+	check_change(c, n, 2, "home", CHANGE_CHANGED, "udp,users");
+	check_change(c, n, 3, "work", CHANGE_CHANGED, "ipv6,via,chain");
+	ok(n < 1 || (c[0].keys == NULL && c[0].n_keys == 0), "plan: added has no keys");
+	derive_plan_free(c, n);
+	c = NULL;
+
+	/* A password on the chain: only "chain" differs. */
+	proxies[1].pass = "pw";
+	is_int(derive_plan(&d, &s1, &c, &n), 0, "plan: chain password changed");
+	is_int(n, 1, "plan: only work uses proxy exit");
+	check_change(c, n, 0, "work", CHANGE_CHANGED, "chain");
+	proxies[1].pass = NULL;
+	derive_plan_free(c, n);
+	c = NULL;
+
+	/* An old snapshot from an older writer: keys it lacks, keys only it has. */
+	{
+		struct subject_state *h = derivative_find(&d, "home");
+		_cleanup_free_ char *legacy = h ? subst(h->snapshot, ",\"udp\":false", "") : NULL;
+
+		if (legacy) {
+			free(h->snapshot);
+			h->snapshot =
+				xasprintf("%.*s,\"legacy\":1}", (int)strlen(legacy) - 1, legacy);
+		}
+		is_int(derive_plan(&d, &s1, &c, &n), 0, "plan: legacy snapshot");
+		check_change(c, n, 0, "home", CHANGE_CHANGED, "udp,legacy");
+		derive_plan_free(c, n);
+		c = NULL;
+	}
+	p2[0] = p2[1];
+	is_int(derive_plan(&d, &s2, &c, &n), -EINVAL, "plan: duplicate profile refused");
+	p2[0] = p1[3];
+	p2[3].via_idx = 99;
+	is_int(derive_plan(&d, &s2, &c, &n), 0, "plan: a new profile is not snapshotted");
+	derive_plan_free(c, n);
+	c = NULL;
+	p2[1].via_idx = 99;
+	is_int(derive_plan(&d, &s2, &c, &n), -EINVAL, "plan: dangling via of a kept profile");
+	derive_plan_free(NULL, 0);
+	derivative_free(&d);
+}
+
 int main(void)
 {
 	test_snapshot();
@@ -570,6 +969,13 @@ int main(void)
 		return ok(0, "mkdtemp"), tap_done();
 	test_store_load();
 	test_corrupt_file();
+	test_pid_add();
+	test_pid_remove();
+	test_pid_derive();
+	test_pid_round_trip();
+	test_pid_load();
+	test_pid_corrupt();
+	test_plan();
 	rmdir_tree(tmpdir);
 	return tap_done();
 }
