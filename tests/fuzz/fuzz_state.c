@@ -4,7 +4,10 @@
  *
  * The state file is read at every start; whatever it holds must give either
  * a valid Derivative or -EBADMSG, never a crash.  What loads must also
- * serialise and load again to the same text (the store/load round trip).
+ * serialise and load again to the same text (the store/load round trip),
+ * be sorted so that lookups find every entry, give a reload plan against
+ * empty Settings that removes exactly its named profiles, and survive
+ * derivative_drop_profile() still loadable.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -28,12 +31,59 @@ static void check_round_trip(const struct derivative *d)
 		abort();
 	if (derivative_to_json(&again, STATE_JSON_PLAIN, &t2) < 0 || strcmp(t1, t2) != 0)
 		abort();
-	for (size_t i = 0; i < d->n_subjects; i++)
-		if (derivative_find(d, d->subjects[i].name) != &d->subjects[i])
-			abort(); /* sorted by name, names unique */
+	for (size_t i = 0; i < d->n_subjects; i++) {
+		const struct subject_state *e = &d->subjects[i];
+
+		if (e->kind == SUBJ_NAMED && derivative_find(d, e->name) != e)
+			abort(); /* sorted, named names unique */
+		if (e->kind == SUBJ_PID && (derivative_find_pid(d, e->pid) != e || e->netns))
+			abort(); /* pids unique, no netns */
+	}
 	derivative_free(&again);
 	free(t1);
 	free(t2);
+}
+
+/* Against empty Settings every named entry is removed, nothing else listed. */
+static void check_plan(const struct derivative *d)
+{
+	struct settings none = {.path = "fuzz"};
+	struct derive_change *c = NULL;
+	size_t n = 0, named = 0;
+
+	if (derive_plan(d, &none, &c, &n) < 0)
+		return; /* -ENOMEM */
+	for (size_t i = 0; i < d->n_subjects; i++)
+		named += d->subjects[i].kind == SUBJ_NAMED;
+	if (n != named)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		if (c[i].what != CHANGE_REMOVED || c[i].n_keys ||
+		    (i && strcmp(c[i - 1].profile, c[i].profile) >= 0))
+			abort();
+	derive_plan_free(c, n);
+}
+
+/* Dropping the first entry's profile removes all of its entries and keeps the rest valid. */
+static void check_drop(struct derivative *d)
+{
+	size_t before = d->n_subjects;
+	char *name;
+	int n;
+
+	if (!before)
+		return;
+	name = strdup(d->subjects[0].name);
+	if (!name)
+		return;
+	n = derivative_drop_profile(d, name);
+	if (n < 1 || (size_t)n + d->n_subjects != before)
+		abort();
+	for (size_t i = 0; i < d->n_subjects; i++)
+		if (strcmp(d->subjects[i].name, name) == 0)
+			abort();
+	free(name);
+	check_round_trip(d);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -42,9 +92,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[128];
 	int r = derivative_load_buffer((const char *)data, size, &d, err, sizeof(err));
 
-	if (r == 0)
+	if (r == 0) {
 		check_round_trip(&d);
-	else if (r != -EBADMSG && r != -ENOMEM)
+		check_plan(&d);
+		check_drop(&d);
+	} else if (r != -EBADMSG && r != -ENOMEM)
 		abort();
 	else if (r == -EBADMSG && (d.subjects || !memchr(err, '\0', sizeof(err)) || !err[0]))
 		abort(); /* a refusal hands nothing out and always says why */
