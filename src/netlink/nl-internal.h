@@ -50,7 +50,7 @@ struct nl_addr {
 struct nl_route {
 	int family;
 	uint32_t table;
-	uint8_t type; /* RTN_UNICAST, RTN_LOCAL */
+	uint8_t type; /* RTN_UNICAST, RTN_LOCAL, RTN_UNREACHABLE (no oif) */
 	uint8_t scope; /* RT_SCOPE_* */
 	int oif;
 };
@@ -62,6 +62,10 @@ struct nl_rule {
 	uint32_t fwmask;
 	uint32_t table;
 	uint8_t action; /* FR_ACT_* */
+	uint8_t ip_proto; /* FRA_IP_PROTO (IPPROTO_*), 0 = any */
+	uint16_t dport_start; /* FRA_DPORT_RANGE, 0/0 = any port */
+	uint16_t dport_end;
+	bool other; /* dump only: selectors not modelled here (from, to, iif, oif, sport, ...) */
 };
 
 /**

@@ -154,17 +154,23 @@ static int rule_request(struct nl_sock *s, const struct nl_rule *r, uint16_t typ
 	char buf[NL_REQ_SIZE];
 	struct nlmsghdr *nlh = nl_msg_start(buf, type, NLM_F_ACK | flags);
 	struct fib_rule_hdr *frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
+	const struct fib_rule_port_range dport = {r->dport_start, r->dport_end};
 
 	frh->family = (uint8_t)r->family;
 	frh->action = r->action;
 	frh->table = r->table < 256 ? (uint8_t)r->table : RT_TABLE_UNSPEC;
 	mnl_attr_put_u32(nlh, FRA_PRIORITY, r->prio);
 	mnl_attr_put_u32(nlh, FRA_TABLE, r->table);
-	/* Delete matches only the attributes given (fib_nl_delrule()). */
+	/* Delete matches only the attributes given (fib_nl_delrule(), rule_find()). */
 	if (r->fwmark || r->fwmask) {
 		mnl_attr_put_u32(nlh, FRA_FWMARK, r->fwmark);
 		mnl_attr_put_u32(nlh, FRA_FWMASK, r->fwmask);
 	}
+	/* FRA_IP_PROTO is a u8, FRA_DPORT_RANGE a struct fib_rule_port_range (Linux 4.17). */
+	if (r->ip_proto)
+		mnl_attr_put_u8(nlh, FRA_IP_PROTO, r->ip_proto);
+	if (r->dport_start || r->dport_end)
+		mnl_attr_put(nlh, FRA_DPORT_RANGE, sizeof(dport), &dport);
 	return nl_talk(s, nlh, NULL, NULL);
 }
 
@@ -184,24 +190,69 @@ struct rule_dump {
 	bool overflow;
 };
 
-static int rule_attr_cb(const struct nlattr *attr, void *data)
+/* u32 attributes; a wrong size is ignored, as the kernel never sends one. */
+static void rule_attr_u32(const struct nlattr *attr, struct nl_rule *r)
 {
-	struct nl_rule *r = data;
+	uint32_t v;
 
 	if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
-		return MNL_CB_OK;
+		return;
+	v = mnl_attr_get_u32(attr);
 	switch (mnl_attr_get_type(attr)) {
 	case FRA_PRIORITY:
-		r->prio = mnl_attr_get_u32(attr);
+		r->prio = v;
 		break;
 	case FRA_FWMARK:
-		r->fwmark = mnl_attr_get_u32(attr);
+		r->fwmark = v;
 		break;
 	case FRA_FWMASK:
-		r->fwmask = mnl_attr_get_u32(attr);
+		r->fwmask = v;
 		break;
 	case FRA_TABLE:
-		r->table = mnl_attr_get_u32(attr);
+		r->table = v;
+		break;
+	case FRA_SUPPRESS_PREFIXLEN:
+	case FRA_SUPPRESS_IFGROUP:
+		/* Always dumped as -1 (unset) by fib_nl_fill_rule(); any other value selects. */
+		r->other |= v != UINT32_MAX;
+		break;
+	}
+}
+
+static int rule_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct fib_rule_port_range *pr;
+	struct nl_rule *r = data;
+
+	switch (mnl_attr_get_type(attr)) {
+	case FRA_IP_PROTO:
+		if (mnl_attr_validate(attr, MNL_TYPE_U8) >= 0)
+			r->ip_proto = mnl_attr_get_u8(attr);
+		break;
+	case FRA_DPORT_RANGE:
+		if (mnl_attr_get_payload_len(attr) == sizeof(*pr)) {
+			pr = mnl_attr_get_payload(attr);
+			r->dport_start = pr->start;
+			r->dport_end = pr->end;
+		}
+		break;
+	case FRA_SRC:
+	case FRA_DST:
+	case FRA_IIFNAME:
+	case FRA_OIFNAME:
+	case FRA_SPORT_RANGE:
+	case FRA_UID_RANGE:
+	case FRA_TUN_ID:
+	case FRA_GOTO:
+		/* Selectors this module never sets: such a rule is not one of ours. */
+		r->other = true;
+		break;
+	case FRA_L3MDEV:
+		if (mnl_attr_validate(attr, MNL_TYPE_U8) >= 0 && mnl_attr_get_u8(attr))
+			r->other = true;
+		break;
+	default:
+		rule_attr_u32(attr, r);
 		break;
 	}
 	return MNL_CB_OK;
@@ -224,6 +275,7 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 	r->family = frh->family;
 	r->action = frh->action;
 	r->table = frh->table;
+	r->other = frh->src_len || frh->dst_len || frh->tos || (frh->flags & FIB_RULE_INVERT);
 	mnl_attr_parse(nlh, sizeof(*frh), rule_attr_cb, r);
 	return MNL_CB_OK;
 }

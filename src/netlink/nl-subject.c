@@ -130,6 +130,13 @@ static int routes_converge(struct converge *c, int uplink, int lo)
 		/* `local default dev lo table T`: marked packets loop back to tproxy. */
 		{AF_INET, NETNSP_RT_TABLE, RTN_LOCAL, RT_SCOPE_HOST, lo},
 		{AF_INET6, NETNSP_RT_TABLE, RTN_LOCAL, RT_SCOPE_HOST, lo},
+		/*
+		 * `unreachable default table R`: a lookup that ends here fails with
+		 * EHOSTUNREACH (fib_props[RTN_UNREACHABLE]; ip6_pkt_discard), so
+		 * connect()/sendto() fail at once and no packet is built.
+		 */
+		{AF_INET, NETNSP_RT_TABLE_REFUSE, RTN_UNREACHABLE, RT_SCOPE_UNIVERSE, 0},
+		{AF_INET6, NETNSP_RT_TABLE_REFUSE, RTN_UNREACHABLE, RT_SCOPE_UNIVERSE, 0},
 	};
 	size_t i;
 	int r;
@@ -137,45 +144,123 @@ static int routes_converge(struct converge *c, int uplink, int lo)
 	for (i = 0; i < ARRAY_SIZE(want); i++) {
 		r = nl_route_add(&c->s, &want[i]);
 		if (r < 0)
-			return fail(c, r, "add default route");
+			return fail(c, r,
+				    want[i].type == RTN_UNREACHABLE ? "add unreachable route"
+								    : "add default route");
 	}
 	return 0;
 }
 
-static bool rule_is_ours(const struct nl_rule *r)
+#define RULES_MAX_WANT 4
+
+static struct nl_rule refuse_rule(int family, uint8_t proto, uint16_t from, uint16_t to)
 {
-	return r->action == FR_ACT_TO_TBL && r->prio == NETNSP_RULE_PRIO &&
-	       r->fwmark == NETNSP_FWMARK && r->fwmask == 0xffffffffu &&
-	       r->table == NETNSP_RT_TABLE;
+	return (struct nl_rule){.family = family,
+				.prio = NETNSP_RULE_PRIO_REFUSE,
+				.table = NETNSP_RT_TABLE_REFUSE,
+				.action = FR_ACT_TO_TBL,
+				.ip_proto = proto,
+				.dport_start = from,
+				.dport_end = to};
 }
 
-/* Exactly one `fwmark M lookup T` at NETNSP_RULE_PRIO; drop other rules at that prio or to T. */
-static int rules_converge_family(struct converge *c, int family, bool teardown)
+/* The rules @family should have at our priorities, per nl_subject_converge()'s comment. */
+static size_t rules_want(int family, unsigned int allow, struct nl_rule *w)
+{
+	size_t n = 0;
+
+	w[n++] = (struct nl_rule){family,      NETNSP_RULE_PRIO, NETNSP_FWMARK,
+				  0xffffffffu, NETNSP_RT_TABLE,	 FR_ACT_TO_TBL};
+	if (!(allow & (NL_ALLOW_UDP | NL_ALLOW_DNS))) {
+		w[n++] = refuse_rule(family, IPPROTO_UDP, 0, 0);
+	} else if (!(allow & NL_ALLOW_UDP)) {
+		/*
+		 * Port 53 goes on to the fwmark rule, where DNS is intercepted.
+		 * 65535 cannot be selected: fib_rule_port_range_valid() wants
+		 * end < 0xffff ("Invalid dport range", measured on 6.18), so that
+		 * one port is left to the nft rules.
+		 */
+		w[n++] = refuse_rule(family, IPPROTO_UDP, 1, 52);
+		w[n++] = refuse_rule(family, IPPROTO_UDP, 54, 65534);
+	}
+	if (!(allow & NL_ALLOW_ICMP))
+		w[n++] = refuse_rule(family, family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6, 0,
+				     0);
+	return n;
+}
+
+static bool rule_in_scope(const struct nl_rule *r)
+{
+	return r->prio == NETNSP_RULE_PRIO || r->prio == NETNSP_RULE_PRIO_REFUSE ||
+	       r->table == NETNSP_RT_TABLE || r->table == NETNSP_RT_TABLE_REFUSE;
+}
+
+static bool rule_equal(const struct nl_rule *a, const struct nl_rule *b)
+{
+	return !a->other && !b->other && a->action == b->action && a->prio == b->prio &&
+	       a->table == b->table && a->fwmark == b->fwmark && a->fwmask == b->fwmask &&
+	       a->ip_proto == b->ip_proto && a->dport_start == b->dport_start &&
+	       a->dport_end == b->dport_end;
+}
+
+/*
+ * One pass: keep the first copy of each wanted rule, delete every other rule
+ * in scope, add what is missing.  *@changed says whether anything was done.
+ * A delete matches on the attributes given (rule_find()), so deleting a
+ * rule with fewer selectors can take a wanted one that comes first; adds go
+ * after existing rules of the same priority, so the next pass gets it right.
+ */
+static int rules_pass(struct converge *c, int family, const struct nl_rule *want, size_t nwant,
+		      bool *changed)
 {
 	struct nl_rule have[NL_MAX_RULES];
-	const struct nl_rule want = {family,	  NETNSP_RULE_PRIO, NETNSP_FWMARK,
-				     0xffffffffu, NETNSP_RT_TABLE,  FR_ACT_TO_TBL};
-	bool found = false;
-	size_t n, i;
+	bool found[RULES_MAX_WANT] = {false};
+	size_t n, i, k;
 	int r;
 
 	r = nl_rule_dump(&c->s, family, have, &n);
 	if (r < 0)
 		return fail(c, r, "list rules");
 	for (i = 0; i < n; i++) {
-		if (have[i].prio != NETNSP_RULE_PRIO && have[i].table != NETNSP_RT_TABLE)
+		if (!rule_in_scope(&have[i]))
 			continue;
-		if (!teardown && !found && rule_is_ours(&have[i])) {
-			found = true;
+		for (k = 0; k < nwant && (found[k] || !rule_equal(&have[i], &want[k])); k++)
+			;
+		if (k < nwant) {
+			found[k] = true;
 			continue;
 		}
+		*changed = true;
 		r = nl_rule_del(&c->s, &have[i]);
 		if (r < 0 && r != -ENOENT)
 			return fail(c, r, "delete rule");
 	}
-	if (!teardown && !found && (r = nl_rule_add(&c->s, &want)) < 0)
-		return fail(c, r, "add rule");
+	for (k = 0; k < nwant; k++) {
+		if (found[k])
+			continue;
+		*changed = true;
+		r = nl_rule_add(&c->s, &want[k]);
+		if (r < 0)
+			return fail(c, r, "add rule");
+	}
 	return 0;
+}
+
+/* Until a pass finds nothing to change (two passes from any sane state). */
+static int rules_converge_family(struct converge *c, int family, bool teardown)
+{
+	struct nl_rule want[RULES_MAX_WANT];
+	size_t nwant = teardown ? 0 : rules_want(family, c->net->allow, want);
+	bool changed = true;
+	int r, pass;
+
+	for (pass = 0; pass < 4 && changed; pass++) {
+		changed = false;
+		r = rules_pass(c, family, want, nwant, &changed);
+		if (r < 0)
+			return r;
+	}
+	return changed ? fail(c, -EAGAIN, "rules keep changing") : 0;
 }
 
 static int converge_in(void *arg)
@@ -219,6 +304,27 @@ int nl_subject_converge(int nsfd, const struct subject_net *net, char *err, size
 	return netns_run_in(nsfd, converge_in, &c);
 }
 
+static int routes_teardown(struct converge *c, int lo)
+{
+	const struct nl_route rt[] = {
+		{AF_INET, NETNSP_RT_TABLE, RTN_LOCAL, RT_SCOPE_HOST, lo},
+		{AF_INET6, NETNSP_RT_TABLE, RTN_LOCAL, RT_SCOPE_HOST, lo},
+		{AF_INET, NETNSP_RT_TABLE_REFUSE, RTN_UNREACHABLE, RT_SCOPE_UNIVERSE, 0},
+		{AF_INET6, NETNSP_RT_TABLE_REFUSE, RTN_UNREACHABLE, RT_SCOPE_UNIVERSE, 0},
+	};
+	size_t i;
+	int r;
+
+	for (i = 0; i < ARRAY_SIZE(rt); i++) {
+		if (rt[i].type == RTN_LOCAL && lo <= 0)
+			continue;
+		r = nl_route_del(&c->s, &rt[i]);
+		if (r < 0 && r != -ESRCH && r != -ENOENT)
+			return r;
+	}
+	return 0;
+}
+
 static int teardown_in(void *arg)
 {
 	struct converge *c = arg;
@@ -234,14 +340,9 @@ static int teardown_in(void *arg)
 	if (nl_link_get(&c->s, UPLINK_PEER, &l) == 0 && (r = nl_link_del(&c->s, l.index)) < 0)
 		goto out;
 	lo = nl_link_index(&c->s, "lo");
-	for (int fam = 0; lo > 0 && fam < 2; fam++) {
-		const struct nl_route rt = {fam ? AF_INET6 : AF_INET, NETNSP_RT_TABLE, RTN_LOCAL,
-					    RT_SCOPE_HOST, lo};
-
-		r = nl_route_del(&c->s, &rt);
-		if (r < 0 && r != -ESRCH && r != -ENOENT)
-			goto out;
-	}
+	r = routes_teardown(c, lo);
+	if (r < 0)
+		goto out;
 	r = rules_converge_family(c, AF_INET, true);
 	if (r == 0)
 		r = rules_converge_family(c, AF_INET6, true);

@@ -7,6 +7,7 @@
  *   sockets made in "a" via netns_socket   lo up; nsp-up0 <-veth-> nsp-up1 (both in a)
  *   are driven from here                   198.51.100.1/32, 2001:db8:1::1/128 on nsp-up0
  *                                          default dev nsp-up0; fwmark -> table -> lo
+ *                                          udp/icmp -> table 20052: unreachable default
  *                                          table inet netnsp: tproxy to 127.0.0.1/::1:PORT
  *
  * Only loopback inside the throwaway namespace carries traffic: the
@@ -184,30 +185,85 @@ static void check_refused(int nsfd, const char *ip, uint16_t port, const char *w
 	   why, ip, dt, strerror(-r));
 }
 
-/* UDP to a non-local address: the send fails, or an error arrives at once. */
-static void check_udp_refused(int nsfd, const char *ip)
+/*
+ * connect() and send one datagram from inside @nsfd: UDP to @ip:@port, or an
+ * ICMP echo request (@proto IPPROTO_ICMP / IPPROTO_ICMPV6, @type SOCK_RAW or
+ * SOCK_DGRAM for a ping socket).  0, or the -errno of the first step that
+ * failed; *@ms: how long that took.
+ */
+static int ns_dgram(int nsfd, int type, int proto, const char *ip, uint16_t port, long *ms)
+{
+	/* Echo request header (RFC 792 type 8; RFC 4443 §4.1 type 128); checksum by the kernel
+	 * for ICMPv6 and ping sockets, left 0 for raw IPv4 (it never gets that far). */
+	unsigned char echo[8] = {8, 0, 0, 0, 0, 1, 0, 1};
+	struct sockaddr_storage ss;
+	socklen_t len = sa_make(&ss, ip, port);
+	long t0 = now_ms();
+	int fd, r = 0;
+
+	if (proto == IPPROTO_ICMPV6)
+		echo[0] = 128;
+	fd = netns_socket(nsfd, ss.ss_family, type, proto);
+	if (fd < 0)
+		return fd;
+	if (connect(fd, (struct sockaddr *)&ss, len) < 0 || send(fd, echo, sizeof(echo), 0) < 0)
+		r = -errno;
+	*ms = now_ms() - t0;
+	close(fd);
+	return r;
+}
+
+/* UDP to a non-local address fails at connect() with EHOSTUNREACH, at once. */
+static void check_udp_refused(int nsfd, const char *ip, uint16_t port)
+{
+	long ms = 0;
+	int r = ns_dgram(nsfd, SOCK_DGRAM, 0, ip, port, &ms);
+
+	ok(r == -EHOSTUNREACH && ms < 50, "UDP to %s port %u: EHOSTUNREACH in %ld ms (%s)", ip,
+	   port, ms, strerror(-r));
+}
+
+/* ICMP echo to a non-local address fails at once, raw socket and ping socket. */
+static void check_icmp_refused(int nsfd, const char *ip)
+{
+	int proto = strchr(ip, ':') ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
+	long ms = 0;
+	int r;
+
+	r = ns_dgram(nsfd, SOCK_RAW, proto, ip, 0, &ms);
+	ok(r == -EHOSTUNREACH && ms < 50, "raw ICMP echo to %s: EHOSTUNREACH in %ld ms (%s)", ip,
+	   ms, strerror(-r));
+	r = ns_dgram(nsfd, SOCK_DGRAM, proto, ip, 0, &ms);
+	ok(r == -EHOSTUNREACH && ms < 50, "ping-socket echo to %s: EHOSTUNREACH in %ld ms (%s)", ip,
+	   ms, strerror(-r));
+}
+
+/* UDP connect() to @ip:@port finds a route (it is not refused by routing). */
+static void check_udp_routed(int nsfd, const char *ip, uint16_t port, const char *why)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = sa_make(&ss, ip, 53);
-	struct pollfd p;
-	int fd, err = 0;
-	socklen_t el = sizeof(err);
-	long t0 = now_ms();
+	socklen_t len = sa_make(&ss, ip, port);
+	int fd = netns_socket(nsfd, ss.ss_family, SOCK_DGRAM, 0);
+	int r = fd < 0 ? fd : connect(fd, (struct sockaddr *)&ss, len) < 0 ? -errno : 0;
 
-	fd = netns_socket(nsfd, ss.ss_family, SOCK_DGRAM, 0);
-	ok(fd >= 0, "UDP socket in namespace");
+	is_int(r, 0, "%s: UDP connect to %s port %u finds a route", why, ip, port);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Ping sockets for every group in the namespace (net.ipv4.ping_group_range, per netns). */
+static int ping_group_in(void *arg)
+{
+	static const char range[] = "0 2147483647\n";
+	int fd = open("/proc/sys/net/ipv4/ping_group_range", O_WRONLY | O_CLOEXEC);
+	int r = 0;
+
 	if (fd < 0)
-		return;
-	if (connect(fd, (struct sockaddr *)&ss, len) < 0 || send(fd, "q", 1, 0) < 0) {
-		err = errno;
-	} else {
-		p = (struct pollfd){.fd = fd, .events = POLLIN};
-		if (poll(&p, 1, 1000) == 1)
-			getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el);
-	}
-	ok(err != 0 && now_ms() - t0 < 1000, "UDP to %s fails at once (%s)", ip,
-	   err ? strerror(err) : "no error");
+		return -errno;
+	if (write(fd, range, sizeof(range) - 1) != (ssize_t)sizeof(range) - 1)
+		r = -errno;
 	close(fd);
+	return r;
 }
 
 /* UDP on loopback inside the namespace (where the DNS endpoint lives) still works. */
@@ -232,7 +288,7 @@ static void check_udp_local(int nsfd, const char *ip)
 }
 
 struct inspect {
-	size_t addrs, link_local, rules4, rules6;
+	size_t addrs, link_local, rules4, rules6, refuse4, refuse6;
 	int uplink;
 	bool broken_extra; /* in: add a stale address and a duplicate rule */
 };
@@ -243,6 +299,15 @@ static size_t count_ours(const struct nl_rule *r, size_t n)
 
 	for (i = 0; i < n; i++)
 		k += r[i].prio == NETNSP_RULE_PRIO || r[i].table == NETNSP_RT_TABLE;
+	return k;
+}
+
+static size_t count_refuse(const struct nl_rule *r, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		k += r[i].prio == NETNSP_RULE_PRIO_REFUSE || r[i].table == NETNSP_RT_TABLE_REFUSE;
 	return k;
 }
 
@@ -268,8 +333,10 @@ static int inspect_in(void *arg)
 		}
 	r = nl_rule_dump(&s, AF_INET, ru, &n);
 	in->rules4 = r == 0 ? count_ours(ru, n) : 99;
+	in->refuse4 = r == 0 ? count_refuse(ru, n) : 99;
 	r = nl_rule_dump(&s, AF_INET6, ru, &n);
 	in->rules6 = r == 0 ? count_ours(ru, n) : 99;
+	in->refuse6 = r == 0 ? count_refuse(ru, n) : 99;
 	nl_sock_close(&s);
 	return 0;
 }
@@ -279,6 +346,18 @@ static int break_in(void *arg)
 	const struct nl_rule dup = {AF_INET,	 NETNSP_RULE_PRIO, NETNSP_FWMARK,
 				    0xffffffffu, NETNSP_RT_TABLE,  FR_ACT_TO_TBL};
 	const struct nl_rule other = {AF_INET6, NETNSP_RULE_PRIO, 0, 0, 254, FR_ACT_TO_TBL};
+	const struct nl_rule dup_icmp = {.family = AF_INET,
+					 .prio = NETNSP_RULE_PRIO_REFUSE,
+					 .table = NETNSP_RT_TABLE_REFUSE,
+					 .action = FR_ACT_TO_TBL,
+					 .ip_proto = IPPROTO_ICMP};
+	const struct nl_rule stale_dns = {.family = AF_INET6,
+					  .prio = NETNSP_RULE_PRIO_REFUSE,
+					  .table = NETNSP_RT_TABLE_REFUSE,
+					  .action = FR_ACT_TO_TBL,
+					  .ip_proto = IPPROTO_UDP,
+					  .dport_start = 54,
+					  .dport_end = 65534};
 	struct nl_addr stale = {.family = AF_INET, .prefixlen = 24};
 	struct nl_sock s;
 	int r;
@@ -292,6 +371,10 @@ static int break_in(void *arg)
 		r = nl_rule_add(&s, &dup);
 	if (r == 0)
 		r = nl_rule_add(&s, &other);
+	if (r == 0)
+		r = nl_rule_add(&s, &dup_icmp);
+	if (r == 0)
+		r = nl_rule_add(&s, &stale_dns);
 	nl_sock_close(&s);
 	return r;
 }
@@ -352,6 +435,51 @@ static int nft_flush_in(void *arg)
 	return r;
 }
 
+/* Delete the refusal rules (arg NULL) or the unreachable routes (arg non-NULL) by hand. */
+static int unrefuse_in(void *arg)
+{
+	struct nl_rule ru[NL_MAX_RULES];
+	struct nl_sock s;
+	size_t n, i;
+	int r, fam;
+
+	if ((r = nl_sock_open(&s)) < 0)
+		return r;
+	for (fam = 0; r == 0 && fam < 2; fam++) {
+		const struct nl_route rt = {fam ? AF_INET6 : AF_INET, NETNSP_RT_TABLE_REFUSE,
+					    RTN_UNREACHABLE, RT_SCOPE_UNIVERSE, 0};
+
+		if (arg) {
+			r = nl_route_del(&s, &rt);
+			continue;
+		}
+		r = nl_rule_dump(&s, rt.family, ru, &n);
+		for (i = 0; r == 0 && i < n; i++)
+			if (ru[i].prio == NETNSP_RULE_PRIO_REFUSE)
+				r = nl_rule_del(&s, &ru[i]);
+	}
+	nl_sock_close(&s);
+	return r;
+}
+
+/* Add `ipproto udp` (no port range) at the refusal priority, after what is there. */
+static int add_plain_udp_in(void *arg)
+{
+	const struct nl_rule plain = {.family = AF_INET,
+				      .prio = NETNSP_RULE_PRIO_REFUSE,
+				      .table = NETNSP_RT_TABLE_REFUSE,
+				      .action = FR_ACT_TO_TBL,
+				      .ip_proto = IPPROTO_UDP};
+	struct nl_sock s;
+	int r;
+
+	if ((r = nl_sock_open(&s)) < 0)
+		return r;
+	r = nl_rule_add(&s, &plain);
+	nl_sock_close(&s);
+	return r;
+}
+
 static void check_state(int nsfd, const char *when)
 {
 	struct inspect in = {0};
@@ -361,11 +489,26 @@ static void check_state(int nsfd, const char *when)
 	is_int(in.addrs, 2, "%s: exactly the two uplink addresses", when);
 	is_int(in.rules4, 1, "%s: exactly one IPv4 fwmark rule", when);
 	is_int(in.rules6, 1, "%s: exactly one IPv6 fwmark rule", when);
+	is_int(in.refuse4, 2, "%s: exactly two IPv4 refusal rules (udp, icmp)", when);
+	is_int(in.refuse6, 2, "%s: exactly two IPv6 refusal rules (udp, ipv6-icmp)", when);
+}
+
+static int converge_net(int nsfd, unsigned int allow, const char *when)
+{
+	struct subject_net net = {.allow = allow};
+	char err[256] = "";
+	int r;
+
+	inet_pton(AF_INET, "198.51.100.1", &net.v4);
+	inet_pton(AF_INET6, "2001:db8:1::1", &net.v6);
+	r = nl_subject_converge(nsfd, &net, err, sizeof(err));
+	is_int(r, 0, "%s: nl_subject_converge (%s)", when, err);
+	return r;
 }
 
 static int converge_all(int nsfd, uint16_t port, bool ipv6, const char *when)
 {
-	struct subject_net net;
+	struct subject_net net = {0};
 	struct nft_subject c = {.tcp_port = port, .fwmark = NETNSP_FWMARK, .ipv6 = ipv6};
 	char err[256] = "";
 	int r;
@@ -503,6 +646,74 @@ static void test_repair(int nsfd, uint16_t port, int l4)
 	check_tproxied(nsfd, l4, "203.0.113.7", 80, "203.0.113.7:80");
 }
 
+/* The send is still rejected by nft's out_filter (EPERM) when routing lets it through. */
+static void check_udp_nft_rejects(int nsfd, const char *ip)
+{
+	long ms = 0;
+	int r = ns_dgram(nsfd, SOCK_DGRAM, 0, ip, 53, &ms);
+
+	is_int(r, -EPERM, "defence in depth: without the refusal, nft still rejects UDP to %s", ip);
+}
+
+/* The refusal exceptions (NL_ALLOW_*), then back to the default. */
+static void test_refuse_allow(int nsfd)
+{
+	struct inspect in = {0};
+	long ms;
+
+	converge_net(nsfd, NL_ALLOW_DNS, "allow DNS");
+	check_udp_routed(nsfd, "203.0.113.7", 53, "allow DNS");
+	check_udp_routed(nsfd, "2001:db8::7", 53, "allow DNS");
+	check_udp_refused(nsfd, "203.0.113.7", 52);
+	check_udp_refused(nsfd, "203.0.113.7", 54);
+	check_udp_refused(nsfd, "2001:db8::7", 65534);
+	/* The kernel cannot select port 65535 (fib_rule_port_range_valid()): nft's job. */
+	check_udp_routed(nsfd, "2001:db8::7", 65535, "allow DNS, port 65535");
+	check_udp_refused(nsfd, "2001:db8::7", 1);
+	check_icmp_refused(nsfd, "203.0.113.7");
+	/* A broader stale rule after the two ranges: deleting it by its attributes
+	 * hits a range rule first (rule_find()); converge must still end exact. */
+	is_int(netns_run_in(nsfd, add_plain_udp_in, NULL), 0, "add a plain udp rule by hand");
+	converge_net(nsfd, NL_ALLOW_DNS, "allow DNS again");
+	is_int(netns_run_in(nsfd, inspect_in, &in), 0, "inspect allow DNS");
+	ok(in.refuse4 == 3 && in.refuse6 == 3, "allow DNS: 3 refusal rules each (%zu, %zu)",
+	   in.refuse4, in.refuse6);
+	check_udp_routed(nsfd, "203.0.113.7", 53, "allow DNS again");
+	check_udp_refused(nsfd, "203.0.113.7", 54);
+	check_udp_refused(nsfd, "203.0.113.7", 52);
+	converge_net(nsfd, NL_ALLOW_UDP | NL_ALLOW_ICMP, "allow UDP and ICMP");
+	check_udp_routed(nsfd, "203.0.113.7", 9999, "allow UDP");
+	check_udp_routed(nsfd, "2001:db8::7", 9999, "allow UDP");
+	is_int(netns_run_in(nsfd, inspect_in, &in), 0, "inspect allow all");
+	ok(in.refuse4 == 0 && in.refuse6 == 0, "allow UDP and ICMP: no refusal rules");
+	ok(ns_dgram(nsfd, SOCK_RAW, IPPROTO_ICMP, "203.0.113.7", 0, &ms) != -EHOSTUNREACH,
+	   "allow ICMP: echo not refused by routing");
+	converge_net(nsfd, 0, "refuse again");
+	check_state(nsfd, "refuse again");
+	check_udp_refused(nsfd, "203.0.113.7", 53);
+}
+
+/* Hand-made damage to the refusal: rules gone, routes gone; converge repairs. */
+static void test_refuse_repair(int nsfd, uint16_t port)
+{
+	is_int(netns_run_in(nsfd, unrefuse_in, NULL), 0, "delete the refusal rules by hand");
+	check_udp_routed(nsfd, "203.0.113.7", 53, "rules deleted");
+	check_udp_nft_rejects(nsfd, "203.0.113.7");
+	check_udp_nft_rejects(nsfd, "2001:db8::7");
+	converge_all(nsfd, port, true, "restore rules");
+	check_state(nsfd, "rules restored");
+	check_udp_refused(nsfd, "203.0.113.7", 53);
+	check_udp_refused(nsfd, "2001:db8::7", 53);
+	is_int(netns_run_in(nsfd, unrefuse_in, "routes"), 0, "delete the unreachable routes");
+	check_udp_routed(nsfd, "203.0.113.7", 53, "routes deleted");
+	check_udp_routed(nsfd, "2001:db8::7", 53, "routes deleted");
+	converge_all(nsfd, port, true, "restore routes");
+	check_udp_refused(nsfd, "203.0.113.7", 53);
+	check_udp_refused(nsfd, "2001:db8::7", 53);
+	check_icmp_refused(nsfd, "203.0.113.7");
+	check_icmp_refused(nsfd, "2001:db8::7");
+}
+
 static void test_teardown(int nsfd)
 {
 	struct inspect in = {0};
@@ -516,6 +727,8 @@ static void test_teardown(int nsfd)
 	is_int(netns_run_in(nsfd, inspect_in, &in), 0, "inspect after teardown");
 	is_int(in.uplink, -ENODEV, "uplink gone");
 	ok(in.rules4 == 0 && in.rules6 == 0, "rules gone");
+	ok(in.refuse4 == 0 && in.refuse6 == 0, "refusal rules gone");
+	is_int(netns_run_in(nsfd, unrefuse_in, "routes"), -ESRCH, "unreachable routes gone");
 	is_int(netns_delete_named(ns_a), 0, "delete %s", ns_a);
 	snprintf(path, sizeof(path), "%s/%s", NETNS_RUN_DIR, ns_a);
 	ok(stat(path, &st) < 0 && errno == ENOENT, "%s gone", path);
@@ -534,6 +747,7 @@ static void test_datapath(int nsfd)
 	l6 = l4 >= 0 ? ns_listen(nsfd, "::1", port, &p6) : -1;
 	ok(l4 >= 0 && l6 >= 0 && p6 == port, "transparent listeners on 127.0.0.1/::1 port %u",
 	   port);
+	is_int(netns_run_in(nsfd, ping_group_in, NULL), 0, "ping sockets allowed in the namespace");
 	if (l4 < 0 || l6 < 0)
 		return;
 	if (converge_all(nsfd, port, true, "first"))
@@ -547,10 +761,17 @@ static void test_datapath(int nsfd)
 	       in.uplink);
 	check_tproxied(nsfd, l4, "203.0.113.7", 80, "203.0.113.7:80");
 	check_tproxied(nsfd, l6, "2001:db8::7", 443, "[2001:db8::7]:443");
-	check_udp_refused(nsfd, "203.0.113.7");
-	check_udp_refused(nsfd, "2001:db8::7");
+	check_udp_refused(nsfd, "203.0.113.7", 53);
+	check_udp_refused(nsfd, "2001:db8::7", 53);
+	check_udp_refused(nsfd, "198.51.100.2", 443); /* on-link, but not ours */
+	check_icmp_refused(nsfd, "203.0.113.7");
+	check_icmp_refused(nsfd, "2001:db8::7");
 	check_udp_local(nsfd, "127.0.0.1");
 	check_udp_local(nsfd, "::1");
+	check_udp_local(nsfd, "198.51.100.1"); /* the namespace's own addresses */
+	check_udp_local(nsfd, "2001:db8:1::1");
+	test_refuse_allow(nsfd);
+	test_refuse_repair(nsfd, port);
 	converge_all(nsfd, port, false, "ipv6 off");
 	check_refused(nsfd, "2001:db8::7", 443, "ipv6 off");
 	check_tproxied(nsfd, l4, "203.0.113.7", 80, "203.0.113.7:80");

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <libmnl/libmnl.h>
@@ -198,11 +199,64 @@ static void test_rule(void)
 	   "prio, fwmark, mask and table");
 }
 
+/* A refusal rule: FRA_IP_PROTO (u8) and FRA_DPORT_RANGE, then a foreign one. */
+static void test_rule_proto(void)
+{
+	const struct fib_rule_port_range pr = {54, 65535};
+	struct nl_rule r[NL_MAX_RULES];
+	struct fib_rule_hdr *frh;
+	struct nlmsghdr *nlh;
+	size_t n;
+
+	used = 0;
+	nlh = put(RTM_NEWRULE, NLM_F_MULTI);
+	frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
+	frh->family = AF_INET;
+	frh->action = FR_ACT_TO_TBL;
+	mnl_attr_put_u32(nlh, FRA_PRIORITY, 90);
+	mnl_attr_put_u32(nlh, FRA_TABLE, 20052);
+	mnl_attr_put_u32(nlh, FRA_SUPPRESS_PREFIXLEN, 0xffffffffu); /* the kernel's "unset" */
+	mnl_attr_put_u8(nlh, FRA_IP_PROTO, IPPROTO_UDP);
+	mnl_attr_put(nlh, FRA_DPORT_RANGE, sizeof(pr), &pr);
+	done(nlh);
+	nlh = put(RTM_NEWRULE, NLM_F_MULTI);
+	frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
+	frh->family = AF_INET;
+	frh->action = FR_ACT_TO_TBL;
+	frh->src_len = 8; /* `from 10.0.0.0/8` */
+	mnl_attr_put_u32(nlh, FRA_PRIORITY, 90);
+	mnl_attr_put_u32(nlh, FRA_TABLE, 20052);
+	mnl_attr_put_u32(nlh, FRA_IP_PROTO, IPPROTO_ICMP); /* u32: wrong size, ignored */
+	mnl_attr_put(nlh, FRA_DPORT_RANGE, 2, &pr); /* short: ignored */
+	done(nlh);
+	nlh = put(RTM_NEWRULE, NLM_F_MULTI);
+	frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
+	frh->family = AF_INET6;
+	mnl_attr_put_u32(nlh, FRA_PRIORITY, 90);
+	mnl_attr_put_strz(nlh, FRA_IIFNAME, "lo");
+	mnl_attr_put_u8(nlh, FRA_IP_PROTO, IPPROTO_ICMPV6);
+	done(nlh);
+	nlh = put(NLMSG_DONE, NLM_F_MULTI);
+	mnl_nlmsg_put_extra_header(nlh, sizeof(int));
+	done(nlh);
+	is_int(nl_rule_parse(buf, used, r, &n), 0, "rule dump ends at NLMSG_DONE");
+	is_int(n, 3, "three rules");
+	ok(r[0].prio == 90 && r[0].table == 20052 && r[0].ip_proto == IPPROTO_UDP,
+	   "FRA_IP_PROTO read as u8 (ipproto udp)");
+	ok(r[0].dport_start == 54 && r[0].dport_end == 65535, "FRA_DPORT_RANGE 54-65535");
+	ok(!r[0].other, "suppress_prefixlen -1 is not a selector");
+	ok(r[1].ip_proto == 0 && r[1].dport_start == 0 && r[1].dport_end == 0,
+	   "wrongly sized ip_proto and port range ignored");
+	ok(r[1].other, "`from` prefix marks the rule as not ours");
+	ok(r[2].other && r[2].ip_proto == IPPROTO_ICMPV6, "iif marks the rule as not ours");
+}
+
 int main(void)
 {
 	test_addr_dump();
 	test_errors();
 	test_link();
 	test_rule();
+	test_rule_proto();
 	return tap_done();
 }
