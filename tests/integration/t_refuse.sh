@@ -3,7 +3,7 @@
 #
 # t_refuse.sh - with the daemon running, what the release does not relay is
 # refused at once inside a subject (SPEC guarantees 4, 5): UDP (udp = off,
-# dns = off) gets ICMP port unreachable -> ECONNREFUSED; ICMP echo never
+# dns = off) is refused (EHOSTUNREACH, ECONNREFUSED or EPERM); ICMP echo never
 # leaves; DNS to any server fails at once.  Nothing reaches P1 or W.
 #
 #   [S rf: ping, python UDP probe, dig via `netnsp exec`]   no link
@@ -55,15 +55,16 @@ within_1s() {
 	tap_ok $? "$desc (rc $rc, ${ms:-?} ms)" || diag_file "$T/probe.out"
 }
 
-# The application must learn at once: ECONNREFUSED (ICMP port unreachable)
-# or EPERM (rejected on output); a timeout or an answer is a failure.
+# The application must learn at once: EHOSTUNREACH (refused by policy
+# routing, at connect()), ECONNREFUSED (ICMP port unreachable) or EPERM
+# (rejected on output); a timeout or an answer is a failure.
 UDP_PROBE='
-import socket, sys
+import errno, socket, sys
 fam = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
 s = socket.socket(fam, socket.SOCK_DGRAM)
 s.settimeout(3)
-s.connect((sys.argv[1], int(sys.argv[2])))
 try:
+    s.connect((sys.argv[1], int(sys.argv[2])))
     s.send(b"hello")
     s.recv(100)
     print("answered"); sys.exit(0)
@@ -71,6 +72,10 @@ except (ConnectionRefusedError, PermissionError) as e:
     print("refused:", e); sys.exit(1)
 except socket.timeout:
     print("timeout"); sys.exit(0)
+except OSError as e:
+    if e.errno != errno.EHOSTUNREACH:
+        raise
+    print("refused:", e); sys.exit(1)
 '
 for dst in "$W4" "$W6"; do
 	for port in 9999 53 443; do
