@@ -11,7 +11,8 @@
  *              `local default dev lo`, and it comes back in through lo.
  *   out_filter (filter hook, output): local destinations pass; with IPv6 off
  *              every other IPv6 packet is rejected here; UDP is rejected
- *              (the relay has no UDP yet, and the kernel sends no ICMP for a
+ *              (defence in depth: routing already refuses UDP and ICMP with
+ *              EHOSTUNREACH, see nft.h; and the kernel sends no ICMP for a
  *              reject in prerouting of a looped-back local IPv4 datagram);
  *              marked TCP passes; anything else (ICMP, SCTP, ...) is rejected.
  *   pre        (filter hook, prerouting, mangle): marked TCP is handed to the
