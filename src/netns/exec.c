@@ -62,11 +62,14 @@
  *
  *  6. setns(fd, CLONE_NEWNET): the kernel checks the type again.
  *
- *  7. exec_setup_mounts(): HOOK, NOT IMPLEMENTED YET.  The next issue adds a
- *     private mount namespace with the namespace's resolv.conf and
- *     nsswitch.conf and the host's resolver sockets masked.  Until then the
- *     program can still ask the host's nscd / systemd-resolved over their
- *     unix sockets (see docs/SECURITY.md).
+ *  7. exec_setup_mounts() (exec_mounts.c): a private mount namespace
+ *     (unshare(CLONE_NEWNS), / recursively private) where /etc/resolv.conf
+ *     (or the file its symlink points to) names the subject's resolver,
+ *     /etc/nsswitch.conf says `hosts: files dns`, and the host's resolver
+ *     sockets (nscd, /run/systemd/resolve/, avahi) are masked by an empty
+ *     read-only file or tmpfs.  The text is generated from the Derivative
+ *     (etc_netns.c), never read from a file the caller could write.  Any
+ *     failure refuses to run the program (fail closed), naming the path.
  *
  *  8. Drop privileges for good (priv_drop()).  Setuid: empty the capability
  *     bounding set, setgroups(the saved groups), setresgid(rgid x3),
@@ -329,19 +332,6 @@ static int open_subject(struct exec_state *s)
 	return 0;
 }
 
-int exec_setup_mounts(const char *profile, const char *netns, char *err, size_t errlen)
-{
-	/*
-	 * NOT IMPLEMENTED (next issue): unshare(CLONE_NEWNS), make / a slave
-	 * mount, bind /etc/netns/NETNS/resolv.conf and nsswitch.conf (or
-	 * netnsp's own) over /etc, mask /run/nscd and
-	 * /run/systemd/resolve/io.systemd.Resolve.  Until then nothing changes.
-	 */
-	snprintf(err, errlen, "profile '%s' (%s): private mount namespace not implemented yet",
-		 profile, netns);
-	return -EOPNOTSUPP;
-}
-
 /* Steps 8 and 9: after this nothing but the caller's own program runs. */
 static int become_caller(struct exec_state *s)
 {
@@ -372,8 +362,9 @@ static int enter(struct exec_state *s)
 	}
 	closep(&s->nsfd);
 	s->nsfd = -1;
-	r = exec_setup_mounts(s->o->profile, s->subj->netns, err, sizeof(err));
-	if (r < 0 && r != -EOPNOTSUPP) /* -EOPNOTSUPP: the hook is not written yet */
+	/* Fail closed: without the masks the program could resolve through the host. */
+	r = exec_setup_mounts(s->subj, err, sizeof(err));
+	if (r < 0)
 		return fail(s, EXEC_FAIL_RUNTIME, r, "%s", err);
 	return become_caller(s);
 }

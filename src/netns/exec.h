@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+struct subject_state;
+
 #define EXEC_ERR_MAX 512
 #define PRIV_GROUPS_MAX 65536 /* NGROUPS_MAX of Linux since 2.6.4 */
 #define PRIV_FILE_MAX (64u << 20) /* largest config / state file exec reads */
@@ -73,19 +75,23 @@ typedef int (*priv_group_lookup_fn)(const char *name, gid_t *gid);
 int exec_run(const struct exec_opts *o, struct exec_error *e);
 
 /**
- * exec_setup_mounts() - HOOK, NOT IMPLEMENTED: private mount namespace for exec.
- * @profile: profile name.
- * @netns: namespace name (for /etc/netns/NAME).
- * @err: message on failure.
+ * exec_setup_mounts() - the private mount namespace of `netnsp exec` (step 7).
+ * @st: the subject being entered (its name and resolver address).
+ * @err: one line naming the path on failure.
  * @errlen: size of @err.
  *
- * The next issue makes this unshare a mount namespace, bind resolv.conf and
- * nsswitch.conf, and mask the host's resolver sockets (SPEC.md guarantee 6).
- * Today it changes nothing and says so in its return value.
+ * Call after setns() into the subject and before dropping privileges (it
+ * needs CAP_SYS_ADMIN).  Unshares a mount namespace, makes / recursively
+ * private, binds the subject's resolv.conf and nsswitch.conf (from
+ * etc_netns.h) over /etc's, following a symlinked /etc/resolv.conf to its
+ * target, and masks the host's resolver sockets (nscd, systemd-resolved's
+ * /run/systemd/resolve/, avahi) where they exist.  The theory is at the top
+ * of exec_mounts.c.  On failure the caller must not run anything: the mount
+ * namespace may be half set up.
  *
- * Return: -EOPNOTSUPP until implemented (exec_run() treats that as "not yet").
+ * Return: 0 or a negative errno with @err set.
  */
-int exec_setup_mounts(const char *profile, const char *netns, char *err, size_t errlen);
+int exec_setup_mounts(const struct subject_state *st, char *err, size_t errlen);
 
 /**
  * priv_profile_name_valid() - whether @name obeys the config's profile name rules.
