@@ -37,6 +37,18 @@ int cmd_daemon(const struct cli_ctx *ctx, int argc, char **argv);
 int cmd_status(const struct cli_ctx *ctx, int argc, char **argv);
 int cmd_down(const struct cli_ctx *ctx, int argc, char **argv);
 int cmd_exec(const struct cli_ctx *ctx, int argc, char **argv);
+int cmd_reload(const struct cli_ctx *ctx, int argc, char **argv);
+int cmd_attach(const struct cli_ctx *ctx, int argc, char **argv);
+int cmd_gc(const struct cli_ctx *ctx, int argc, char **argv);
+int cmd_id(const struct cli_ctx *ctx, int argc, char **argv);
+
+/**
+ * cli_exit_for() - the exit status for a cli_ctl() result.
+ * @r: what cli_ctl() returned.
+ *
+ * Return: EXIT_OK, EXIT_USAGE for -EINVAL, else EXIT_RUNTIME.
+ */
+int cli_exit_for(int r);
 
 /**
  * cli_state_path() - PATH of the Derivative: STATE_DIR/state.json.
@@ -58,8 +70,9 @@ struct json_object;
  * @out: parsed reply, owned by the caller (json_object_put).
  * @quiet_absent: do not report a missing daemon (the caller has a fallback).
  *
- * Return: 0, -ENOENT / -ECONNREFUSED if no daemon runs, or another
- * negative errno (already reported).
+ * Return: 0, -ENOENT / -ECONNREFUSED if no daemon runs, -EINVAL when the
+ * daemon says it was a usage or config error (exit 2), or another negative
+ * errno (already reported).
  */
 int cli_ctl(const struct cli_ctx *ctx, const char *cmd, const char *req, struct json_object **out,
 	    bool quiet_absent);

@@ -77,9 +77,16 @@ int cli_ctl(const struct cli_ctx *ctx, const char *cmd, const char *req, json_ob
 		return -EPROTO;
 	}
 	if (!json_object_get_boolean(ok)) {
-		log_err("%s: %s", cmd, jstr(o, "error"));
+		json_object *ex;
+		/* A config error's text already names FILE:LINE: print it as is. */
+		bool usage = json_object_object_get_ex(o, "exit", &ex) && json_object_get_int(ex) == 2;
+
+		if (usage)
+			log_err("%s", jstr(o, "error"));
+		else
+			log_err("%s: %s", cmd, jstr(o, "error"));
 		json_object_put(o);
-		return -EINVAL;
+		return usage ? -EINVAL : -EIO;
 	}
 	*out = o;
 	return 0;

@@ -25,6 +25,10 @@ static const struct command commands[] = {
 	{ "status", cmd_status, "show each subject (--json for JSON)" },
 	{ "exec", cmd_exec, "run a command in a profile's namespace" },
 	{ "down", cmd_down, "remove namespaces and their state" },
+	{ "reload", cmd_reload, "re-read the config; --dry-run prints the plan only" },
+	{ "attach", cmd_attach, "put the namespace of process PID under PROFILE" },
+	{ "gc", cmd_gc, "drop state entries so they are derived anew" },
+	{ "id", cmd_id, "print the profile whose namespace the caller is in" },
 };
 
 static void usage(FILE *f)
@@ -108,8 +112,18 @@ int main(int argc, char **argv)
 	int idx = optind;
 
 	name = argv[idx];
-	/* Setuid: only exec, which trusts nothing it has not checked (exec.c). */
-	if (ctx.setuid && strcmp(name, "exec") != 0) {
+	/*
+	 * Setuid: only exec, which trusts nothing it has not checked (exec.c),
+	 * and id, which needs no privilege and drops it for good first.
+	 */
+	if (ctx.setuid && strcmp(name, "id") == 0) {
+		if (setresgid(getgid(), getgid(), getgid()) < 0 ||
+		    setresuid(getuid(), getuid(), getuid()) < 0) {
+			log_err("id: cannot drop privileges: %s", strerror(errno));
+			return EXIT_RUNTIME;
+		}
+		ctx.setuid = false;
+	} else if (ctx.setuid && strcmp(name, "exec") != 0) {
 		log_err("%s: only 'exec' may run setuid; run it as root", name);
 		return EXIT_USAGE;
 	}

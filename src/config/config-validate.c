@@ -203,8 +203,6 @@ int settings_check_supported(const struct settings *s, char *err, size_t errlen)
 	}
 	for (size_t i = 0; i < s->n_profiles; i++)
 		note_profile(&u, &s->profiles[i]);
-	for (size_t i = 0; i < s->n_flatpaks; i++)
-		note(&u, true, s->flatpaks[i].line, s->flatpaks[i].app_id, "Flatpak attachment");
 	if (!u.key)
 		return 0;
 	conf_error(err, errlen, s->path, u.line, u.key, "not supported yet (%s)", u.what);

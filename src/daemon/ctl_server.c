@@ -98,7 +98,11 @@ static json_object *ctl_subject_json(const struct subject_rt *s)
 		json_object_array_add(chain, json_object_new_string(hop));
 	}
 	json_object_object_add(o, "profile", json_object_new_string(s->name));
-	json_object_object_add(o, "netns", json_object_new_string(s->netns));
+	json_object_object_add(o, "kind",
+			       json_object_new_string(s->kind == SUBJ_PID ? "pid" : "named"));
+	json_object_object_add(o, "netns",
+			       s->kind == SUBJ_NAMED ? json_object_new_string(s->netns) : NULL);
+	json_object_object_add(o, "pid", s->kind == SUBJ_PID ? json_object_new_int(s->pid) : NULL);
 	json_object_object_add(o, "chain", chain);
 	json_object_object_add(o, "applied", json_object_new_boolean(s->applied));
 	json_object_object_add(o, "error",
@@ -116,55 +120,137 @@ static void ctl_status(struct daemon *d, json_object *reply)
 	json_object *arr = json_object_new_array();
 
 	for (size_t i = 0; i < d->n_subj; i++)
-		json_object_array_add(arr, ctl_subject_json(&d->subj[i]));
+		json_object_array_add(arr, ctl_subject_json(d->subj[i]));
 	json_object_object_add(reply, "pid", json_object_new_int64(getpid()));
 	json_object_object_add(reply, "subjects", arr);
 }
 
-static struct subject_rt *ctl_find(struct daemon *d, const char *name)
+/* Which exit status the client should use for an error: 2 usage/config, 1 runtime. */
+static void ctl_set_exit(json_object *reply, int status)
 {
-	for (size_t i = 0; i < d->n_subj; i++)
-		if (strcmp(d->subj[i].name, name) == 0)
-			return &d->subj[i];
-	return NULL;
+	json_object_object_add(reply, "exit", json_object_new_int(status));
+}
+
+/* Read "profiles": an array of existing Named profile names (may be absent: all). */
+static int ctl_names(struct daemon *d, json_object *req, const char **names, size_t max,
+		     size_t *n, char *err, size_t errlen)
+{
+	json_object *arr = NULL;
+
+	*n = 0;
+	if (!json_object_object_get_ex(req, "profiles", &arr) || !arr)
+		return 0;
+	if (!json_object_is_type(arr, json_type_array) || json_object_array_length(arr) > max) {
+		snprintf(err, errlen, "'profiles' must be an array of at most %zu names", max);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		json_object *v = json_object_array_get_idx(arr, i);
+		const char *nm = json_object_is_type(v, json_type_string) ?
+					 json_object_get_string(v) : NULL;
+
+		if (!nm || !settings_find_profile(&d->settings, nm)) {
+			snprintf(err, errlen, "no profile '%.64s'", nm ? nm : "?");
+			return -ENOENT;
+		}
+		names[(*n)++] = nm;
+	}
+	return 0;
 }
 
 /* Take the named subjects (all if none) down; reply with what was removed. */
 static int ctl_down(struct daemon *d, json_object *req, json_object *reply, char *err,
 		    size_t errlen)
 {
-	json_object *names = NULL, *done = json_object_new_array();
+	const char *names[256];
+	json_object *done = json_object_new_array();
 	size_t n;
+	int r;
 
 	json_object_object_add(reply, "removed", done);
-	if (json_object_object_get_ex(req, "profiles", &names) &&
-	    !json_object_is_type(names, json_type_array)) {
-		snprintf(err, errlen, "'profiles' must be an array");
-		return -EINVAL;
-	}
-	n = names ? json_object_array_length(names) : 0;
-	for (size_t i = 0; i < n; i++) {
-		const char *nm = json_object_get_string(json_object_array_get_idx(names, i));
-
-		if (!nm || !ctl_find(d, nm)) {
-			snprintf(err, errlen, "no profile '%s'", nm ? nm : "?");
-			return -ENOENT;
-		}
-	}
-	for (size_t i = 0; i < d->n_subj; i++) {
-		struct subject_rt *s = &d->subj[i];
+	r = ctl_names(d, req, names, ARRAY_SIZE(names), &n, err, errlen);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < d->n_subj;) {
+		struct subject_rt *s = d->subj[i];
 		bool want = n == 0;
 
 		for (size_t j = 0; j < n && !want; j++)
-			want = strcmp(json_object_get_string(json_object_array_get_idx(names, j)),
-				      s->name) == 0;
-		if (!want)
+			want = strcmp(names[j], s->name) == 0;
+		if (!want || s->kind != SUBJ_NAMED || (!s->applied && s->nsfd < 0)) {
+			i++;
 			continue;
-		(void)subject_down(d, s);
-		(void)daemon_drop_entry(d, s->name);
+		}
+		r = subject_down(d, s);
+		if (r < 0)
+			log_warn("down: profile '%s': %s", s->name, strerror(-r));
+		for (size_t k = 0; k < d->deriv.n_subjects; k++) {
+			if (d->deriv.subjects[k].kind == SUBJ_NAMED &&
+			    strcmp(d->deriv.subjects[k].name, s->name) == 0) {
+				derivative_remove(&d->deriv, k);
+				break;
+			}
+		}
 		json_object_array_add(done, json_object_new_string(s->name));
+		i++;
 	}
+	return daemon_save(d);
+}
+
+static int ctl_reload(struct daemon *d, json_object *req, json_object *reply, char *err,
+		      size_t errlen)
+{
+	_cleanup_free_ char *plan = NULL;
+	json_object *v;
+	bool dry = json_object_object_get_ex(req, "dry_run", &v) && json_object_get_boolean(v);
+	int r;
+
+	r = daemon_reload(d, dry, &plan, err, errlen);
+	if (r == -EINVAL)
+		ctl_set_exit(reply, 2);
+	if (r < 0)
+		return r;
+	json_object_object_add(reply, "plan", json_object_new_string(plan ? plan : ""));
 	return 0;
+}
+
+static int ctl_attach(struct daemon *d, json_object *req, json_object *reply, char *err,
+		      size_t errlen)
+{
+	json_object *vp, *vn;
+	int r;
+
+	if (!json_object_object_get_ex(req, "pid", &vp) ||
+	    !json_object_is_type(vp, json_type_int) ||
+	    !json_object_object_get_ex(req, "profile", &vn) ||
+	    !json_object_is_type(vn, json_type_string)) {
+		snprintf(err, errlen, "attach needs 'pid' (integer) and 'profile' (string)");
+		ctl_set_exit(reply, 2);
+		return -EINVAL;
+	}
+	r = daemon_attach(d, (int32_t)json_object_get_int(vp), json_object_get_string(vn), err,
+			  errlen);
+	if (r == -ENOENT)
+		ctl_set_exit(reply, 2);
+	return r;
+}
+
+static int ctl_gc(struct daemon *d, json_object *req, json_object *reply, char *err,
+		  size_t errlen)
+{
+	const char *names[256];
+	size_t n;
+	int r;
+
+	r = ctl_names(d, req, names, ARRAY_SIZE(names), &n, err, errlen);
+	if (r < 0) {
+		ctl_set_exit(reply, 2);
+		return r;
+	}
+	r = daemon_gc(d, n ? names : NULL, n);
+	if (r < 0)
+		snprintf(err, errlen, "gc: %s", strerror(-r));
+	return r;
 }
 
 static char *ctl_answer(struct daemon *d, const char *text, size_t len)
@@ -188,11 +274,19 @@ static char *ctl_answer(struct daemon *d, const char *text, size_t len)
 		r = 0;
 	} else if (strcmp(cmd, "down") == 0)
 		r = ctl_down(d, req, reply, err, sizeof(err));
+	else if (strcmp(cmd, "reload") == 0)
+		r = ctl_reload(d, req, reply, err, sizeof(err));
+	else if (strcmp(cmd, "attach") == 0)
+		r = ctl_attach(d, req, reply, err, sizeof(err));
+	else if (strcmp(cmd, "gc") == 0)
+		r = ctl_gc(d, req, reply, err, sizeof(err));
 	else
 		snprintf(err, sizeof(err), "unknown command '%.64s'", cmd);
 	(void)len;
 	json_object_object_add(reply, "version", json_object_new_int(CTL_VERSION));
 	json_object_object_add(reply, "ok", json_object_new_boolean(r == 0));
+	if (r < 0 && !err[0])
+		snprintf(err, sizeof(err), "%s", strerror(-r));
 	if (r < 0)
 		json_object_object_add(reply, "error", json_object_new_string(err));
 	out = strdup(json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN));

@@ -21,28 +21,6 @@
 #include "util/log.h"
 #include "util/macro.h"
 
-void daemon_deriv_remove(struct derivative *dv, size_t i)
-{
-	struct subject_state *st = &dv->subjects[i];
-
-	free(st->name);
-	free(st->netns);
-	free(st->snapshot);
-	memmove(st, st + 1, (dv->n_subjects - i - 1) * sizeof(*st));
-	dv->n_subjects--;
-}
-
-int daemon_drop_entry(struct daemon *d, const char *name)
-{
-	for (size_t i = 0; i < d->deriv.n_subjects; i++) {
-		if (strcmp(d->deriv.subjects[i].name, name) == 0) {
-			daemon_deriv_remove(&d->deriv, i);
-			break;
-		}
-	}
-	return derivative_store(d->state_path, &d->deriv);
-}
-
 /* mkdir -p for one level, root-owned, not writable by others (SPEC guarantee 9). */
 static int daemon_mkdir(const char *path, mode_t mode)
 {
@@ -141,7 +119,8 @@ static int daemon_drop_foreign(struct derivative *prev)
 		struct ns_ident now;
 		int fd;
 
-		if (st->ns.ino == 0 || (fd = netns_open_named(st->netns)) < 0) {
+		if (st->kind != SUBJ_NAMED || st->ns.ino == 0 ||
+		    (fd = netns_open_named(st->netns)) < 0) {
 			i++;
 			continue;
 		}
@@ -150,7 +129,7 @@ static int daemon_drop_foreign(struct derivative *prev)
 				 "recorded one; deriving anew",
 				 st->name, st->netns);
 			close(fd);
-			daemon_deriv_remove(prev, i);
+			derivative_remove(prev, i);
 			continue;
 		}
 		close(fd);
@@ -164,6 +143,7 @@ static int daemon_derive(struct daemon *d)
 	_cleanup_(derivative_free) struct derivative prev = { 0 };
 	struct ns_ident self;
 	int r;
+
 
 	r = daemon_load_state(d, &prev);
 	if (r < 0)
@@ -181,6 +161,7 @@ static int daemon_derive(struct daemon *d)
 			(unsigned long long)self.cookie);
 		return -EXDEV;
 	}
+	d->self = self;
 	daemon_drop_foreign(&prev);
 	r = derive(&d->settings, &prev, &self, &d->deriv);
 	if (r < 0)
@@ -188,52 +169,42 @@ static int daemon_derive(struct daemon *d)
 	return r;
 }
 
+/* Every Named subject: its namespace exists before any apply (SPEC "Apply"). */
 static int daemon_build_subjects(struct daemon *d)
 {
-	d->subj = calloc(d->deriv.n_subjects ? d->deriv.n_subjects : 1, sizeof(*d->subj));
-	if (!d->subj)
-		return -ENOMEM;
 	for (size_t i = 0; i < d->deriv.n_subjects; i++) {
 		const struct subject_state *st = &d->deriv.subjects[i];
-		const struct profile_conf *p = settings_find_profile(&d->settings, st->name);
-		struct subject_rt *s = &d->subj[i];
-		char err[CONF_ERR_MAX] = "";
+		struct subject_rt *s;
+		int r;
 
-		d->n_subj++;
-		s->nsfd = -1;
-		s->rs.lis[0].fd = s->rs.lis[1].fd = -1;
-		snprintf(s->name, sizeof(s->name), "%s", st->name);
-		snprintf(s->rs.name, sizeof(s->rs.name), "%s", st->name);
-		snprintf(s->netns, sizeof(s->netns), "%s", st->netns);
-		if (!p)
-			return -ENOENT;
-		if (relay_chain_build(&d->settings, p, &s->rs.chain, err, sizeof(err)) < 0)
-			snprintf(s->error, sizeof(s->error), "%s", err);
+		if (st->kind != SUBJ_NAMED)
+			continue;
+		s = daemon_subject_new(d, st);
+		if (!s)
+			return -ENOMEM;
+		r = subject_ns_open(s);
+		if (r < 0)
+			snprintf(s->error, sizeof(s->error), "namespace '%s': %s", s->netns,
+				 strerror(-r));
 	}
 	return 0;
 }
 
-static int daemon_apply_all(struct daemon *d)
+static void daemon_apply_all(struct daemon *d)
 {
 	size_t ok = 0;
 
 	for (size_t i = 0; i < d->n_subj; i++) {
-		struct subject_rt *s = &d->subj[i];
-		struct subject_state *st = &d->deriv.subjects[i];
+		struct subject_rt *s = d->subj[i];
 
-		if (s->error[0]) {
+		if (s->error[0] && s->nsfd < 0) {
 			log_err("profile '%s': not applied: %s", s->name, s->error);
 			continue;
 		}
-		if (subject_apply(d, s, st, settings_find_profile(&d->settings, s->name)) < 0) {
-			log_err("profile '%s': not applied: %s", s->name, s->error);
-			continue;
-		}
-		ok++;
-		log_info("profile '%s': applied in namespace '%s'", s->name, s->netns);
+		if (daemon_subject_start(d, s) == 0)
+			ok++;
 	}
 	log_info("ready: %zu of %zu subjects applied", ok, d->n_subj);
-	return 0;
 }
 
 static int daemon_setup_loop(struct daemon *d)
@@ -275,13 +246,32 @@ static int daemon_setup_loop(struct daemon *d)
 	return loop_add(d->epfd, &d->timer, EPOLLIN);
 }
 
+static void daemon_on_sighup(struct daemon *d)
+{
+	_cleanup_free_ char *plan = NULL;
+	char err[CONF_ERR_MAX] = "";
+
+	log_info("SIGHUP: reloading %s", d->ctx->config);
+	if (daemon_reload(d, false, &plan, err, sizeof(err)) < 0) {
+		log_err("reload refused, running config kept: %s", err);
+		return;
+	}
+	for (char *line = plan, *nl; line && *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (!nl)
+			break;
+		*nl = '\0';
+		log_info("reload: %s", line);
+	}
+}
+
 static void daemon_on_signal(struct daemon *d)
 {
 	struct signalfd_siginfo si;
 
 	while (read(d->sig.fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			log_warn("SIGHUP: reload is not supported yet; keeping the running config");
+			daemon_on_sighup(d);
 			continue;
 		}
 		log_info("%s: exiting; namespaces stay closed",
@@ -301,21 +291,13 @@ static void daemon_on_timer(struct daemon *d)
 	relay_tick(&d->relay, (uint64_t)ts.tv_sec);
 }
 
-static struct relay_subject *daemon_listener_owner(struct daemon *d, struct ev *ev)
-{
-	for (size_t i = 0; i < d->n_subj; i++)
-		if (ev == &d->subj[i].rs.lis[0] || ev == &d->subj[i].rs.lis[1])
-			return &d->subj[i].rs;
-	return NULL;
-}
-
 static void daemon_dispatch(struct daemon *d, struct ev *ev, uint32_t events)
 {
 	switch (ev->tag) {
 	case EV_LISTENER:
 		if (ev->fd < 0) /* closed earlier in this batch */
 			break;
-		relay_on_listener(&d->relay, daemon_listener_owner(d, ev), ev);
+		relay_on_listener(&d->relay, ev->owner, ev);
 		break;
 	case EV_APP:
 	case EV_UP:
@@ -330,6 +312,13 @@ static void daemon_dispatch(struct daemon *d, struct ev *ev, uint32_t events)
 		break;
 	case EV_TIMER:
 		daemon_on_timer(d);
+		break;
+	case EV_PIDFD:
+		if (ev->fd >= 0)
+			daemon_collect(d, ev->owner);
+		break;
+	case EV_FLATPAK:
+		daemon_flatpak_event(d);
 		break;
 	}
 }
@@ -349,6 +338,7 @@ static int daemon_loop(struct daemon *d)
 		for (int i = 0; i < n; i++)
 			daemon_dispatch(d, evs[i].data.ptr, evs[i].events);
 		relay_reap(&d->relay);
+		daemon_reap(d);
 	}
 	return 0;
 }
@@ -356,15 +346,11 @@ static int daemon_loop(struct daemon *d)
 static void daemon_free(struct daemon *d)
 {
 	ctl_close_all(d);
-	for (size_t i = 0; i < d->n_subj; i++) {
-		struct subject_rt *s = &d->subj[i];
-
-		relay_subject_close(&d->relay, &s->rs);
-		relay_chain_free(&s->rs.chain);
-		if (s->nsfd >= 0)
-			close(s->nsfd);
-	}
+	daemon_flatpak_stop(d);
+	while (d->n_subj)
+		daemon_subject_free(d, d->subj[d->n_subj - 1]);
 	relay_reap(&d->relay);
+	daemon_reap(d);
 	free(d->subj);
 	if (d->sig.fd >= 0)
 		close(d->sig.fd);
@@ -407,25 +393,30 @@ int daemon_run(const struct cli_ctx *ctx)
 	struct daemon d = { .ctx = ctx, .epfd = -1, .lock_fds = { -1, -1 } };
 	int r, status = EXIT_RUNTIME;
 
-	d.sig.fd = d.timer.fd = d.ctl.fd = -1;
+	d.sig.fd = d.timer.fd = d.ctl.fd = d.flatpak.fd = -1;
 	r = daemon_settings(&d);
 	if (r) {
 		daemon_free(&d);
 		return r;
 	}
-	if (daemon_setup_dirs(&d) < 0 || daemon_derive(&d) < 0 || daemon_setup_loop(&d) < 0)
+	if (daemon_setup_dirs(&d) < 0 || daemon_derive(&d) < 0)
 		goto out;
+	r = daemon_setup_loop(&d);
+	if (r < 0) {
+		log_err("event loop setup: %s", strerror(-r));
+		goto out;
+	}
 	r = daemon_build_subjects(&d);
 	if (r < 0) {
 		log_err("subjects: %s", strerror(-r));
 		goto out;
 	}
 	daemon_apply_all(&d);
-	r = derivative_store(d.state_path, &d.deriv);
-	if (r < 0) {
-		log_err("%s: %s", d.state_path, strerror(-r));
+	daemon_restore_pids(&d);
+	if (daemon_save(&d) < 0)
 		goto out;
-	}
+	if (daemon_flatpak_start(&d) < 0)
+		goto out;
 	r = ctl_listen(&d);
 	if (r < 0) {
 		log_err("control socket in %s: %s", ctx->run_dir, strerror(-r));
@@ -436,9 +427,8 @@ int daemon_run(const struct cli_ctx *ctx)
 		log_err("event loop: %s", strerror(-r));
 	else
 		status = EXIT_OK;
-	r = derivative_store(d.state_path, &d.deriv);
-	if (r < 0)
-		log_err("%s: %s", d.state_path, strerror(-r));
+	if (daemon_save(&d) < 0)
+		status = EXIT_RUNTIME;
 out:
 	daemon_free(&d);
 	return status;

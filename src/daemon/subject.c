@@ -21,7 +21,10 @@
 static void subject_nft_file(const struct daemon *d, const struct subject_rt *s, char *buf,
 			     size_t len)
 {
-	snprintf(buf, len, "%s/%s.nft", d->ctx->run_dir, s->netns);
+	if (s->kind == SUBJ_NAMED)
+		snprintf(buf, len, "%s/%s.nft", d->ctx->run_dir, s->netns);
+	else
+		snprintf(buf, len, "%s/pid-%d.nft", d->ctx->run_dir, s->pid);
 }
 
 /* RUN_DIR/NETNS.nft: the loaded table in nft syntax, for humans (DESIGN.md §5). */
@@ -46,12 +49,14 @@ static int subject_write_ruleset(const struct daemon *d, const struct subject_rt
 	return 0;
 }
 
-static int subject_open_ns(struct subject_rt *s)
+int subject_ns_open(struct subject_rt *s)
 {
 	int fd;
 
 	if (s->nsfd >= 0)
 		return 0;
+	if (s->kind != SUBJ_NAMED)
+		return -ESRCH; /* a Pid subject's fd comes from attach, never by name */
 	fd = netns_open_named(s->netns);
 	if (fd == -ENOENT)
 		fd = netns_create_named(s->netns);
@@ -73,7 +78,7 @@ int subject_apply(struct daemon *d, struct subject_rt *s, struct subject_state *
 	s->nft = (struct nft_subject){ .tcp_port = RELAY_TPROXY_PORT, .fwmark = NETNSP_FWMARK,
 				       .ipv6 = p->ipv6 };
 	what = "namespace";
-	r = subject_open_ns(s);
+	r = subject_ns_open(s);
 	if (r < 0)
 		goto fail;
 	what = "nftables";
@@ -108,7 +113,13 @@ int subject_down(struct daemon *d, struct subject_rt *s)
 	int r = 0;
 
 	relay_subject_close(&d->relay, &s->rs);
-	if (s->nsfd >= 0) {
+	if (s->nsfd >= 0 && s->kind != SUBJ_NAMED) {
+		/* Not ours to delete: leave the process's namespace as we found it. */
+		(void)nft_subject_teardown(s->nsfd);
+		(void)nl_subject_teardown(s->nsfd);
+		close(s->nsfd);
+		s->nsfd = -1;
+	} else if (s->nsfd >= 0) {
 		struct ns_ident held, now;
 		int fd = netns_open_named(s->netns);
 

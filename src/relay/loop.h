@@ -18,11 +18,15 @@ enum ev_tag {
 	EV_CTL_CLIENT,	/* one control connection */
 	EV_SIGNAL,	/* signalfd */
 	EV_TIMER,	/* timerfd: 1 s housekeeping tick */
+	EV_PIDFD,	/* pidfd of a Pid subject's process: readable when it exits */
+	EV_FLATPAK,	/* inotify fd of the Flatpak instance watcher */
 };
 
 struct ev {
 	enum ev_tag tag;
 	int fd;		/* not owned: the owner of the struct closes it */
+	void *owner;	/* not owned: what the fd belongs to (listener: its relay_subject;
+			 * pidfd: its subject), NULL where the tag says it all */
 };
 
 /**

@@ -572,7 +572,7 @@ int relay_subject_listen(struct relay *r, struct relay_subject *rs, int nsfd)
 		ret = netns_run_in(nsfd, listen_in_ns, &a);
 		if (ret < 0)
 			return ret;
-		rs->lis[i] = (struct ev){ .tag = EV_LISTENER, .fd = a.fd };
+		rs->lis[i] = (struct ev){ .tag = EV_LISTENER, .fd = a.fd, .owner = rs };
 		ret = loop_add(r->epfd, &rs->lis[i], EPOLLIN);
 		if (ret < 0) {
 			close(a.fd);

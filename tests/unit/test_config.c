@@ -474,7 +474,7 @@ static const struct unsup_case unsup_cases[] = {
 	{P "isolate = app\n" W, "t.conf:3: isolate: not supported yet"},
 	{P "netns = vpn\n" W, "t.conf:3: netns: not supported yet"},
 	{"[proxy d]\nurl = direct\n[profile w]\nvia = d\n", "t.conf:2: url: not supported yet"},
-	{P W "[flatpak]\norg.a.b = w\n", "t.conf:6: org.a.b: not supported yet"},
+	{P W "[flatpak]\norg.a.b = w\n", NULL},
 	{P W "udp = on\n[profile x]\nvia = p\nnetns = y\n[proxy q]\nurl = socks5://h\n"
 	     "isolate = profile\n",
 	 "t.conf:5: udp: not supported yet"},
