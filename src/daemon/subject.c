@@ -15,7 +15,9 @@
 
 #include "daemon.h"
 #include "netlink/nl.h"
+#include "netns/etc_netns.h"
 #include "netns/netns.h"
+#include "util/log.h"
 #include "util/macro.h"
 
 static void subject_nft_file(const struct daemon *d, const struct subject_rt *s, char *buf,
@@ -93,6 +95,9 @@ int subject_apply(struct daemon *d, struct subject_rt *s, struct subject_state *
 	r = relay_subject_listen(&d->relay, &s->rs, s->nsfd);
 	if (r < 0)
 		goto fail;
+	/* /etc/netns/NAME/ for `ip netns exec`; not fatal (netnsp exec makes its own). */
+	if (s->kind == SUBJ_NAMED && (r = etc_netns_write_subject(st)) < 0)
+		log_warn("profile '%s': /etc/netns/%s: %s", st->name, s->netns, strerror(-r));
 	what = "identity";
 	r = netns_ident_fd(s->nsfd, &st->ns);
 	if (r < 0)
@@ -132,6 +137,8 @@ int subject_down(struct daemon *d, struct subject_rt *s)
 		close(s->nsfd);
 		s->nsfd = -1;
 	}
+	if (s->kind == SUBJ_NAMED && s->netns[0])
+		(void)etc_netns_remove(s->netns); /* only files carrying netnsp's marker */
 	subject_nft_file(d, s, path, sizeof(path));
 	(void)unlink(path);
 	s->applied = false;
