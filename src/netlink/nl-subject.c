@@ -189,10 +189,24 @@ static size_t rules_want(int family, unsigned int allow, struct nl_rule *w)
 	return n;
 }
 
+/* The kernel's own rules of a new namespace: 0 local, 32766 main, 32767 default. */
+static bool rule_is_default(const struct nl_rule *r)
+{
+	if (r->action != FR_ACT_TO_TBL)
+		return false;
+	return (r->prio == 0 && r->table == RT_TABLE_LOCAL) ||
+	       (r->prio == 32766 && r->table == RT_TABLE_MAIN) ||
+	       (r->prio == 32767 && r->table == RT_TABLE_DEFAULT);
+}
+
+/*
+ * A subject's namespace is netnsp's: every rule but the kernel's defaults is
+ * ours to converge, so a foreign rule (say, one that sends marked packets
+ * to the main table and around the relay) is removed, not just ignored.
+ */
 static bool rule_in_scope(const struct nl_rule *r)
 {
-	return r->prio == NETNSP_RULE_PRIO || r->prio == NETNSP_RULE_PRIO_REFUSE ||
-	       r->table == NETNSP_RT_TABLE || r->table == NETNSP_RT_TABLE_REFUSE;
+	return !rule_is_default(r);
 }
 
 static bool rule_equal(const struct nl_rule *a, const struct nl_rule *b)
