@@ -201,15 +201,14 @@ static int info_line(struct info_parser *p, const char *s, size_t len)
 
 int flatpak_parse_info(const char *buf, size_t len, struct flatpak_instance *out)
 {
-	struct info_parser p = {.out = out};
-	struct flatpak_instance tmp = *out;
+	struct flatpak_instance tmp = *out; /* @out is only written on success */
+	struct info_parser p = {.out = &tmp};
 	size_t off = 0;
 
 	if (len > FLATPAK_FILE_MAX)
 		return -EFBIG;
 	if (memchr(buf, '\0', len))
 		return -EINVAL;
-	p.out = &tmp;
 	tmp.network_shared = false;
 	while (off < len) {
 		const char *nl = memchr(buf + off, '\n', len - off);

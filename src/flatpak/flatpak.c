@@ -190,14 +190,16 @@ static int fw_add(struct flatpak_watch *w, enum fw_kind kind, uint32_t uid, cons
 		w->dropped++;
 		return r;
 	}
-	wd = inotify_add_watch(w->ifd, path, mask | IN_ONLYDIR | IN_DONT_FOLLOW);
+	/* IN_MASK_CREATE (Linux 4.18): an inode already watched under another
+	 * path (bind mount) fails with EEXIST instead of getting its mask replaced. */
+	wd = inotify_add_watch(w->ifd, path, mask | IN_ONLYDIR | IN_DONT_FOLLOW | IN_MASK_CREATE);
 	if (wd < 0) {
 		r = neg_errno();
-		if (r != -ENOENT) /* gone already: nothing dropped */
+		if (r != -ENOENT && r != -EEXIST) /* gone already / watched: nothing dropped */
 			w->dropped++;
 		return r;
 	}
-	if (fw_find_wd(w, wd) >= 0) /* same inode reached twice (bind mount): keep one */
+	if (fw_find_wd(w, wd) >= 0)
 		return -EEXIST;
 	e = &w->e[w->n++];
 	*e = (struct fw_entry){.wd = wd,
