@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "cli.h"
+#include "netns/etc_netns.h"
 #include "netns/netns.h"
 #include "state/state.h"
 #include "util/log.h"
@@ -49,6 +50,10 @@ static void down_offline_one(const struct subject_state *st)
 		if (r < 0)
 			log_warn("down: profile '%s': delete /run/netns/%s: %s", st->name,
 				 st->netns, strerror(-r));
+		r = etc_netns_remove(st->netns);
+		if (r < 0 && r != -ENOENT)
+			log_warn("down: profile '%s': /etc/netns/%s: %s", st->name, st->netns,
+				 strerror(-r));
 	} else {
 		log_warn("down: profile '%s': /run/netns/%s is not the namespace netnsp made; "
 			 "left in place",
