@@ -374,7 +374,8 @@ int flatpak_explain_refusal(const struct flatpak_instance *in, int err, char *bu
 		n = snprintf(buf, size,
 			     "flatpak app '%s' (instance %s, uid %" PRIu32
 			     ") shares the host network, which netnsp never touches; run "
-			     "'flatpak override --user --unshare=network %s' and restart it",
+			     "'flatpak override --unshare=network %s' (as root, or add --user for "
+			     "your own overrides) and restart it",
 			     in->app_id, in->instance_id, in->uid, in->app_id);
 	else if (err == -EPERM)
 		n = snprintf(buf, size,

@@ -285,7 +285,7 @@ static void test_explain(void)
 	int n;
 
 	n = flatpak_explain_refusal(&in, 0, buf, sizeof(buf));
-	ok(n > 0 && strstr(buf, "flatpak override --user --unshare=network org.mozilla.firefox"),
+	ok(n > 0 && strstr(buf, "flatpak override --unshare=network org.mozilla.firefox"),
 	   "explain: shared network names the override (%s)", buf);
 	ok(!strchr(buf, '\n'), "explain: one line");
 	n = flatpak_explain_refusal(&in, -EPERM, buf, sizeof(buf));
