@@ -505,10 +505,6 @@ via_ns_client() {
 	nsenter "$@" curl -gsS --max-time 8 "http://$W4/" 2>>"$T/curl.err"
 }
 
-as_nobody() { # as_nobody CMD...: run CMD as uid/gid 65534 without groups
-	setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
-}
-
 one_line() { # one_line FILE: true if FILE has exactly one line
 	[ "$(grep -c '' "$1")" -eq 1 ]
 }

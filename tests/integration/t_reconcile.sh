@@ -47,7 +47,6 @@ daemon_up
 expect_client rc "http://$W4/" "$P1_W4" "rc proxies through P1"
 id0=$(state_id rc)
 ino0=$(state_q "n['rc']['ns']['ino']")
-cookie0=$(state_q "n['rc']['ns']['cookie']")
 other0=$(state_id other)
 is "$(ns_uplink4 "$S")" "$(id_uplink4 "${id0:-0}")" "uplink address is 100.64.0.0 + 4*id + 1 (id $id0)"
 is "$(stat -L -c %i "/run/netns/$S")" "$ino0" "state records the inode of /run/netns/$S"
