@@ -14,14 +14,14 @@
 #include <stdbool.h>
 
 struct cli_ctx {
-	const char *config;	/* Settings path (borrowed from argv/environ or a default) */
-	const char *state_dir;	/* Derivative directory */
-	const char *run_dir;	/* control socket and runtime files */
-	bool config_given;	/* from --config or NETNSP_CONFIG, not the default */
+	const char *config;    /* Settings path (borrowed from argv/environ or a default) */
+	const char *state_dir; /* Derivative directory */
+	const char *run_dir;   /* control socket and runtime files */
+	bool config_given;     /* from --config or NETNSP_CONFIG, not the default */
 	bool state_dir_given;
 	bool run_dir_given;
-	bool setuid;		/* running setuid: real uid differs from effective uid */
-	int verbosity;		/* -1 quiet, 0 normal, 1+ verbose */
+	bool setuid;   /* running setuid: real uid differs from effective uid */
+	int verbosity; /* -1 quiet, 0 normal, 1+ verbose */
 };
 
 /* Exit statuses (SPEC.md "Commands"). */

@@ -70,7 +70,7 @@ static void down_offline_one(const struct subject_state *st)
 static int offline_drop(const struct cli_ctx *ctx, const char *cmd, int argc, char **argv,
 			bool delete_ns)
 {
-	_cleanup_(derivative_free) struct derivative dv = { 0 };
+	_cleanup_(derivative_free) struct derivative dv = {0};
 	char path[PATH_MAX], lock[PATH_MAX], err[CONF_ERR_MAX] = "";
 	_cleanup_close_ int lfd = -1;
 	int r;
@@ -172,7 +172,8 @@ int cmd_down(const struct cli_ctx *ctx, int argc, char **argv)
 		return cli_exit_for(r);
 	json_object_object_get_ex(o, "removed", &removed);
 	for (size_t i = 0; removed && i < json_object_array_length(removed); i++)
-		printf("removed %s\n", json_object_get_string(json_object_array_get_idx(removed, i)));
+		printf("removed %s\n",
+		       json_object_get_string(json_object_array_get_idx(removed, i)));
 	json_object_put(o);
 	return EXIT_OK;
 }

@@ -21,8 +21,8 @@
 
 static int ident_from_json(json_object *o, struct ns_ident *id)
 {
-	static const char *const keys[] = { "dev", "ino", "cookie" };
-	uint64_t *vals[] = { &id->dev, &id->ino, &id->cookie };
+	static const char *const keys[] = {"dev", "ino", "cookie"};
+	uint64_t *vals[] = {&id->dev, &id->ino, &id->cookie};
 
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		json_object *v;

@@ -33,7 +33,7 @@ static int cli_request(const struct cli_ctx *ctx, const char *cmd, json_object *
 
 int cmd_reload(const struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = { { "dry-run", no_argument, NULL, 'n' }, {} };
+	static const struct option opts[] = {{"dry-run", no_argument, NULL, 'n'}, {}};
 	json_object *req, *o = NULL, *plan;
 	bool dry = false;
 	int c, r;

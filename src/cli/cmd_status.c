@@ -79,7 +79,8 @@ int cli_ctl(const struct cli_ctx *ctx, const char *cmd, const char *req, json_ob
 	if (!json_object_get_boolean(ok)) {
 		json_object *ex;
 		/* A config error's text already names FILE:LINE: print it as is. */
-		bool usage = json_object_object_get_ex(o, "exit", &ex) && json_object_get_int(ex) == 2;
+		bool usage =
+			json_object_object_get_ex(o, "exit", &ex) && json_object_get_int(ex) == 2;
 
 		if (usage)
 			log_err("%s", jstr(o, "error"));
@@ -94,7 +95,7 @@ int cli_ctl(const struct cli_ctx *ctx, const char *cmd, const char *req, json_ob
 
 int cmd_status(const struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = { { "json", no_argument, NULL, 'j' }, {} };
+	static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {}};
 	json_object *o = NULL, *subs = NULL;
 	bool json = false;
 	int c;
@@ -114,7 +115,7 @@ int cmd_status(const struct cli_ctx *ctx, int argc, char **argv)
 	if (json) {
 		json_object_object_del(o, "ok");
 		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-								     JSON_C_TO_STRING_SPACED));
+									 JSON_C_TO_STRING_SPACED));
 	} else {
 		json_object_object_get_ex(o, "subjects", &subs);
 		for (size_t i = 0; subs && i < json_object_array_length(subs); i++)

@@ -21,14 +21,14 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "daemon", cmd_daemon, "run the service in the foreground" },
-	{ "status", cmd_status, "show each subject (--json for JSON)" },
-	{ "exec", cmd_exec, "run a command in a profile's namespace" },
-	{ "down", cmd_down, "remove namespaces and their state" },
-	{ "reload", cmd_reload, "re-read the config; --dry-run prints the plan only" },
-	{ "attach", cmd_attach, "put the namespace of process PID under PROFILE" },
-	{ "gc", cmd_gc, "drop state entries so they are derived anew" },
-	{ "id", cmd_id, "print the profile whose namespace the caller is in" },
+	{"daemon", cmd_daemon, "run the service in the foreground"},
+	{"status", cmd_status, "show each subject (--json for JSON)"},
+	{"exec", cmd_exec, "run a command in a profile's namespace"},
+	{"down", cmd_down, "remove namespaces and their state"},
+	{"reload", cmd_reload, "re-read the config; --dry-run prints the plan only"},
+	{"attach", cmd_attach, "put the namespace of process PID under PROFILE"},
+	{"gc", cmd_gc, "drop state entries so they are derived anew"},
+	{"id", cmd_id, "print the profile whose namespace the caller is in"},
 };
 
 static void usage(FILE *f)
@@ -37,8 +37,9 @@ static void usage(FILE *f)
 		   "COMMAND [ARGS...]\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\nEnvironment: NETNSP_CONFIG, NETNSP_STATE_DIR, NETNSP_RUN_DIR.\n"
-		   "Defaults: %s, %s, %s.\n",
+	fprintf(f,
+		"\nEnvironment: NETNSP_CONFIG, NETNSP_STATE_DIR, NETNSP_RUN_DIR.\n"
+		"Defaults: %s, %s, %s.\n",
 		NETNSP_DEFAULT_CONFIG, NETNSP_DEFAULT_STATE_DIR, NETNSP_DEFAULT_RUN_DIR);
 }
 
@@ -62,49 +63,63 @@ static const char *pick(const char *opt, const char *env, const char *def, bool 
 
 static int parse_globals(int argc, char **argv, struct cli_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "state-dir", required_argument, NULL, 's' },
-		{ "run-dir", required_argument, NULL, 'r' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{}
-	};
+	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+					     {"state-dir", required_argument, NULL, 's'},
+					     {"run-dir", required_argument, NULL, 'r'},
+					     {"verbose", no_argument, NULL, 'v'},
+					     {"quiet", no_argument, NULL, 'q'},
+					     {"help", no_argument, NULL, 'h'},
+					     {"version", no_argument, NULL, 'V'},
+					     {}};
 	const char *config = NULL, *state = NULL, *run = NULL;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+c:s:r:vqhV", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c': config = optarg; break;
-		case 's': state = optarg; break;
-		case 'r': run = optarg; break;
-		case 'v': ctx->verbosity++; break;
-		case 'q': ctx->verbosity = -1; break;
-		case 'h': usage(stdout); exit(EXIT_OK);
-		case 'V': printf("netnsp %s\n", NETNSP_VERSION); exit(EXIT_OK);
-		default: return -EINVAL;
+		case 'c':
+			config = optarg;
+			break;
+		case 's':
+			state = optarg;
+			break;
+		case 'r':
+			run = optarg;
+			break;
+		case 'v':
+			ctx->verbosity++;
+			break;
+		case 'q':
+			ctx->verbosity = -1;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(EXIT_OK);
+		case 'V':
+			printf("netnsp %s\n", NETNSP_VERSION);
+			exit(EXIT_OK);
+		default:
+			return -EINVAL;
 		}
 	}
 	ctx->config = pick(config, "NETNSP_CONFIG", NETNSP_DEFAULT_CONFIG, &ctx->config_given);
-	ctx->state_dir = pick(state, "NETNSP_STATE_DIR", NETNSP_DEFAULT_STATE_DIR,
-			      &ctx->state_dir_given);
+	ctx->state_dir =
+		pick(state, "NETNSP_STATE_DIR", NETNSP_DEFAULT_STATE_DIR, &ctx->state_dir_given);
 	ctx->run_dir = pick(run, "NETNSP_RUN_DIR", NETNSP_DEFAULT_RUN_DIR, &ctx->run_dir_given);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	struct cli_ctx ctx = { .setuid = getuid() != geteuid() || getgid() != getegid() };
+	struct cli_ctx ctx = {.setuid = getuid() != geteuid() || getgid() != getegid()};
 	const char *name;
 
 	if (parse_globals(argc, argv, &ctx) < 0) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	log_set_level(ctx.verbosity < 0 ? LOG_LVL_ERR :
-		      ctx.verbosity > 0 ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	log_set_level(ctx.verbosity < 0	  ? LOG_LVL_ERR
+		      : ctx.verbosity > 0 ? LOG_LVL_DEBUG
+					  : LOG_LVL_INFO);
 	if (optind >= argc) {
 		usage(stderr);
 		return EXIT_USAGE;

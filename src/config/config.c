@@ -35,9 +35,9 @@ struct parser {
 	int line; /* line last served to inih */
 	struct settings *s;
 	enum sect_kind kind;
-	size_t cur; /* index of the current proxy or profile */
+	size_t cur;		 /* index of the current proxy or profile */
 	int seen_line[KEYS_MAX]; /* first line of each key in the current section */
-	int flatpak_line; /* line of the [flatpak] header, 0 if none yet */
+	int flatpak_line;	 /* line of the [flatpak] header, 0 if none yet */
 	char *err;
 	size_t errlen;
 	int rc; /* first error: -EINVAL / -ENOMEM; 0 while all is well */
@@ -48,7 +48,7 @@ struct key_def {
 	bool repeatable;
 	int (*set)(struct parser *ps, void *obj, const char *value, char *why, size_t n);
 	ptrdiff_t line_off; /* offset of the int that records the key's line, or -1 */
-	unsigned set_bit; /* PROF_SET_* (profiles only) */
+	unsigned set_bit;   /* PROF_SET_* (profiles only) */
 };
 
 static int set_name(char **dst, const char *value, char *why, size_t n)

@@ -14,8 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CONF_NAME_MAX 32	/* profile / proxy name, [A-Za-z0-9_.-], not starting with '-' or '.' */
-#define CONF_CHAIN_MAX 8	/* hops in one chain, via included */
+#define CONF_NAME_MAX 32 /* profile / proxy name, [A-Za-z0-9_.-], not starting with '-' or '.' */
+#define CONF_CHAIN_MAX 8 /* hops in one chain, via included */
 #define CONF_ERR_MAX 512
 
 enum proxy_kind {
@@ -40,59 +40,59 @@ enum dns_mode { DNS_FAKE = 0, DNS_PROXY, DNS_OFF };
 #define PROF_SET_NETNS (1u << 7)
 
 struct proxy_conf {
-	char *name;		 /* owned */
+	char *name; /* owned */
 	enum proxy_kind kind;
-	char *host;		 /* owned: IPv4/IPv6 literal (no brackets) or DNS name; NULL for direct */
-	uint16_t port;		 /* 0 for direct */
-	char *user;		 /* owned, percent-decoded, NULL if none */
-	char *pass;		 /* owned, percent-decoded, NULL if none */
-	char *via;		 /* owned: name of the proxy this one is reached through, or NULL */
-	int via_idx;		 /* index of @via in settings.proxies, -1 if none (set by validation) */
+	char *host;    /* owned: IPv4/IPv6 literal (no brackets) or DNS name; NULL for direct */
+	uint16_t port; /* 0 for direct */
+	char *user;    /* owned, percent-decoded, NULL if none */
+	char *pass;    /* owned, percent-decoded, NULL if none */
+	char *via;     /* owned: name of the proxy this one is reached through, or NULL */
+	int via_idx;   /* index of @via in settings.proxies, -1 if none (set by validation) */
 	enum isolate_mode isolate;
-	char *netns;		 /* owned: egress namespace name, or NULL */
-	int line;		 /* line of the [proxy NAME] header */
+	char *netns; /* owned: egress namespace name, or NULL */
+	int line;    /* line of the [proxy NAME] header */
 	/* Lines of the keys (0 if unset), so later checks can name FILE:LINE: KEY. */
 	int url_line, via_line, isolate_line, netns_line;
 };
 
 struct route_conf {
-	char *pattern;		 /* owned: "*.onion", "example.com" */
-	char *proxy;		 /* owned: proxy name */
-	int proxy_idx;		 /* index into settings.proxies (set by validation) */
+	char *pattern; /* owned: "*.onion", "example.com" */
+	char *proxy;   /* owned: proxy name */
+	int proxy_idx; /* index into settings.proxies (set by validation) */
 	int line;
 };
 
 struct profile_conf {
-	char *name;		 /* owned */
-	char *via;		 /* owned: proxy name (required) */
-	int via_idx;		 /* index into settings.proxies (set by validation) */
-	char *netns;		 /* owned: namespace name; defaults to a copy of @name */
-	enum dns_mode dns;	 /* default DNS_FAKE */
-	char *dns_server;	 /* owned: IP literal, optionally "[v6]:port" / "v4:port"; NULL if unset */
-	bool ipv6;		 /* default true */
-	bool udp;		 /* default false */
-	uint16_t socks_port;	 /* default 0 */
-	uint16_t http_port;	 /* default 0 */
-	char **users;		 /* owned array of owned strings: "alice", "@wheel", "1000" */
+	char *name;	   /* owned */
+	char *via;	   /* owned: proxy name (required) */
+	int via_idx;	   /* index into settings.proxies (set by validation) */
+	char *netns;	   /* owned: namespace name; defaults to a copy of @name */
+	enum dns_mode dns; /* default DNS_FAKE */
+	char *dns_server; /* owned: IP literal, optionally "[v6]:port" / "v4:port"; NULL if unset */
+	bool ipv6;	  /* default true */
+	bool udp;	  /* default false */
+	uint16_t socks_port; /* default 0 */
+	uint16_t http_port;  /* default 0 */
+	char **users;	     /* owned array of owned strings: "alice", "@wheel", "1000" */
 	size_t n_users;
 	struct route_conf *routes; /* owned array */
 	size_t n_routes;
-	unsigned set;		 /* PROF_SET_* */
-	int line;		 /* line of the [profile NAME] header */
+	unsigned set; /* PROF_SET_* */
+	int line;     /* line of the [profile NAME] header */
 	/* Lines of the keys (0 if unset), so later checks can name FILE:LINE: KEY. */
 	int via_line, netns_line, dns_line, dns_server_line, udp_line, socks_port_line,
 		http_port_line;
 };
 
 struct flatpak_conf {
-	char *app_id;		 /* owned */
-	char *profile;		 /* owned */
+	char *app_id;  /* owned */
+	char *profile; /* owned */
 	int line;
 };
 
 struct settings {
-	char *path;		 /* owned: file name used in messages */
-	struct proxy_conf *proxies;   /* owned array */
+	char *path;		    /* owned: file name used in messages */
+	struct proxy_conf *proxies; /* owned array */
 	size_t n_proxies;
 	struct profile_conf *profiles; /* owned array */
 	size_t n_profiles;

@@ -21,7 +21,7 @@ int ctl_socket_path(const char *run_dir, char *buf, size_t len)
 
 static int ctl_wait(int fd, short events)
 {
-	struct pollfd p = { .fd = fd, .events = events };
+	struct pollfd p = {.fd = fd, .events = events};
 	int r = poll(&p, 1, 10000);
 
 	if (r < 0)
@@ -79,7 +79,7 @@ static int ctl_read_all(int fd, char **reply)
 
 int ctl_call(const char *run_dir, const char *request, char **reply)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	_cleanup_close_ int fd = -1;
 	int r;
 

@@ -20,17 +20,17 @@
 #include "util/macro.h"
 
 struct ctl_client {
-	struct ev ev;			/* owned fd */
+	struct ev ev; /* owned fd */
 	struct ctl_client *next;
 	char req[CTL_MAX_REQUEST];
 	size_t req_len;
-	char *reply;			/* owned, once answered */
+	char *reply; /* owned, once answered */
 	size_t reply_len, reply_off;
 };
 
 int ctl_listen(struct daemon *d)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	_cleanup_close_ int fd = -1;
 	mode_t old;
 	int r;
@@ -47,7 +47,7 @@ int ctl_listen(struct daemon *d)
 	umask(old);
 	if (r < 0 || listen(fd, 64) < 0)
 		return neg_errno();
-	d->ctl = (struct ev){ .tag = EV_CTL_LISTEN, .fd = fd };
+	d->ctl = (struct ev){.tag = EV_CTL_LISTEN, .fd = fd};
 	r = loop_add(d->epfd, &d->ctl, EPOLLIN);
 	if (r < 0)
 		return r;
@@ -105,8 +105,7 @@ static json_object *ctl_subject_json(const struct subject_rt *s)
 	json_object_object_add(o, "pid", s->kind == SUBJ_PID ? json_object_new_int(s->pid) : NULL);
 	json_object_object_add(o, "chain", chain);
 	json_object_object_add(o, "applied", json_object_new_boolean(s->applied));
-	json_object_object_add(o, "error",
-			       s->applied ? NULL : json_object_new_string(s->error));
+	json_object_object_add(o, "error", s->applied ? NULL : json_object_new_string(s->error));
 	json_object_object_add(o, "connections", json_object_new_uint64(st->live));
 	json_object_object_add(o, "connections_total", json_object_new_uint64(st->total));
 	json_object_object_add(o, "connections_failed", json_object_new_uint64(st->failed));
@@ -132,8 +131,8 @@ static void ctl_set_exit(json_object *reply, int status)
 }
 
 /* Read "profiles": an array of existing Named profile names (may be absent: all). */
-static int ctl_names(struct daemon *d, json_object *req, const char **names, size_t max,
-		     size_t *n, char *err, size_t errlen)
+static int ctl_names(struct daemon *d, json_object *req, const char **names, size_t max, size_t *n,
+		     char *err, size_t errlen)
 {
 	json_object *arr = NULL;
 
@@ -146,8 +145,8 @@ static int ctl_names(struct daemon *d, json_object *req, const char **names, siz
 	}
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
 		json_object *v = json_object_array_get_idx(arr, i);
-		const char *nm = json_object_is_type(v, json_type_string) ?
-					 json_object_get_string(v) : NULL;
+		const char *nm =
+			json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 
 		if (!nm || !settings_find_profile(&d->settings, nm)) {
 			snprintf(err, errlen, "no profile '%.64s'", nm ? nm : "?");
@@ -235,8 +234,7 @@ static int ctl_attach(struct daemon *d, json_object *req, json_object *reply, ch
 	return r;
 }
 
-static int ctl_gc(struct daemon *d, json_object *req, json_object *reply, char *err,
-		  size_t errlen)
+static int ctl_gc(struct daemon *d, json_object *req, json_object *reply, char *err, size_t errlen)
 {
 	const char *names[256];
 	size_t n;
@@ -264,7 +262,8 @@ static char *ctl_answer(struct daemon *d, const char *text, size_t len)
 	req = json_tokener_parse(text);
 	if (!req || !json_object_is_type(req, json_type_object))
 		snprintf(err, sizeof(err), "request is not a JSON object");
-	else if (!json_object_object_get_ex(req, "version", &v) || json_object_get_int(v) != CTL_VERSION)
+	else if (!json_object_object_get_ex(req, "version", &v) ||
+		 json_object_get_int(v) != CTL_VERSION)
 		snprintf(err, sizeof(err), "unsupported protocol version (want %d)", CTL_VERSION);
 	else if (!json_object_object_get_ex(req, "command", &v) ||
 		 !(cmd = json_object_get_string(v)))
@@ -316,7 +315,7 @@ static void ctl_accept(struct daemon *d)
 			close(fd);
 			return;
 		}
-		c->ev = (struct ev){ .tag = EV_CTL_CLIENT, .fd = fd };
+		c->ev = (struct ev){.tag = EV_CTL_CLIENT, .fd = fd};
 		if (loop_add(d->epfd, &c->ev, EPOLLIN | EPOLLOUT | EPOLLET) < 0) {
 			close(fd);
 			free(c);
@@ -391,5 +390,6 @@ void ctl_on_event(struct daemon *d, struct ev *ev, uint32_t events)
 	if (ev->tag == EV_CTL_LISTEN)
 		ctl_accept(d);
 	else
-		ctl_client_event(d, (struct ctl_client *)((char *)ev - offsetof(struct ctl_client, ev)));
+		ctl_client_event(
+			d, (struct ctl_client *)((char *)ev - offsetof(struct ctl_client, ev)));
 }

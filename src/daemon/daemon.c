@@ -64,13 +64,15 @@ static int daemon_setup_dirs(struct daemon *d)
 	r = daemon_mkdir(ctx->state_dir, 0700);
 	if (r < 0) {
 		log_err("state dir %s: %s", ctx->state_dir,
-			r == -EPERM ? "must be root-owned and not writable by others" : strerror(-r));
+			r == -EPERM ? "must be root-owned and not writable by others"
+				    : strerror(-r));
 		return r;
 	}
 	r = daemon_mkdir(ctx->run_dir, 0755);
 	if (r < 0) {
 		log_err("run dir %s: %s", ctx->run_dir,
-			r == -EPERM ? "must be root-owned and not writable by others" : strerror(-r));
+			r == -EPERM ? "must be root-owned and not writable by others"
+				    : strerror(-r));
 		return r;
 	}
 	r = daemon_lock(ctx->state_dir, "state.lock", &d->lock_fds[0]);
@@ -140,10 +142,9 @@ static int daemon_drop_foreign(struct derivative *prev)
 
 static int daemon_derive(struct daemon *d)
 {
-	_cleanup_(derivative_free) struct derivative prev = { 0 };
+	_cleanup_(derivative_free) struct derivative prev = {0};
 	struct ns_ident self;
 	int r;
-
 
 	r = daemon_load_state(d, &prev);
 	if (r < 0)
@@ -209,7 +210,7 @@ static void daemon_apply_all(struct daemon *d)
 
 static int daemon_setup_loop(struct daemon *d)
 {
-	struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
+	struct itimerspec its = {.it_interval = {1, 0}, .it_value = {1, 0}};
 	struct rlimit rl;
 	sigset_t mask;
 	int fd, r;
@@ -233,14 +234,14 @@ static int daemon_setup_loop(struct daemon *d)
 	fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (fd < 0)
 		return neg_errno();
-	d->sig = (struct ev){ .tag = EV_SIGNAL, .fd = fd };
+	d->sig = (struct ev){.tag = EV_SIGNAL, .fd = fd};
 	r = loop_add(d->epfd, &d->sig, EPOLLIN);
 	if (r < 0)
 		return r;
 	fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (fd < 0)
 		return neg_errno();
-	d->timer = (struct ev){ .tag = EV_TIMER, .fd = fd };
+	d->timer = (struct ev){.tag = EV_TIMER, .fd = fd};
 	if (timerfd_settime(fd, 0, &its, NULL) < 0)
 		return neg_errno();
 	return loop_add(d->epfd, &d->timer, EPOLLIN);
@@ -390,7 +391,7 @@ static int daemon_settings(struct daemon *d)
 
 int daemon_run(const struct cli_ctx *ctx)
 {
-	struct daemon d = { .ctx = ctx, .epfd = -1, .lock_fds = { -1, -1 } };
+	struct daemon d = {.ctx = ctx, .epfd = -1, .lock_fds = {-1, -1}};
 	int r, status = EXIT_RUNTIME;
 
 	d.sig.fd = d.timer.fd = d.ctl.fd = d.flatpak.fd = -1;

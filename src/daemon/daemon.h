@@ -27,41 +27,41 @@
  * key (profile name for Named, pid for Pid), never by index.
  */
 struct subject_rt {
-	char name[CONF_NAME_MAX + 1];	/* profile name */
-	char netns[CONF_NAME_MAX + 1];	/* Named: /run/netns name; Pid: "" */
+	char name[CONF_NAME_MAX + 1];  /* profile name */
+	char netns[CONF_NAME_MAX + 1]; /* Named: /run/netns name; Pid: "" */
 	enum subject_kind kind;
-	int32_t pid;			/* Pid subjects */
-	uint64_t pid_start;		/* Pid subjects: start time, against pid reuse */
-	struct ev pidfd;		/* owned fd (Pid subjects): readable when the process exits */
-	int nsfd;			/* owned: held so the namespace's inode cannot be reused */
+	int32_t pid;	    /* Pid subjects */
+	uint64_t pid_start; /* Pid subjects: start time, against pid reuse */
+	struct ev pidfd;    /* owned fd (Pid subjects): readable when the process exits */
+	int nsfd;	    /* owned: held so the namespace's inode cannot be reused */
 	bool applied;
-	char error[SUBJECT_ERR_MAX];	/* why not applied */
+	char error[SUBJECT_ERR_MAX]; /* why not applied */
 	struct nft_subject nft;
-	struct relay_subject rs;	/* listeners and connections (owned) */
-	struct subject_rt *dead_next;	/* on daemon.dead after daemon_subject_free() */
+	struct relay_subject rs;      /* listeners and connections (owned) */
+	struct subject_rt *dead_next; /* on daemon.dead after daemon_subject_free() */
 };
 
 struct ctl_client;
 struct flatpak_watch;
 
 struct daemon {
-	const struct cli_ctx *ctx;	/* not owned */
-	struct settings settings;	/* owned */
-	struct derivative deriv;	/* owned */
-	struct ns_ident self;		/* the daemon's own (root) namespace */
+	const struct cli_ctx *ctx; /* not owned */
+	struct settings settings;  /* owned */
+	struct derivative deriv;   /* owned */
+	struct ns_ident self;	   /* the daemon's own (root) namespace */
 	char state_path[PATH_MAX];
-	struct subject_rt **subj;	/* owned array of owned subjects */
+	struct subject_rt **subj; /* owned array of owned subjects */
 	size_t n_subj;
-	int epfd;			/* owned */
+	int epfd; /* owned */
 	struct relay relay;
-	struct ev sig;			/* owned fd: signalfd */
-	struct ev timer;		/* owned fd: timerfd */
-	struct ev ctl;			/* owned fd: control socket */
-	struct ev flatpak;		/* fd owned by @fw: inotify */
-	struct flatpak_watch *fw;	/* owned, NULL without [flatpak] entries */
-	struct ctl_client *clients;	/* owned list */
-	struct subject_rt *dead;	/* owned: freed subjects, released after the event batch */
-	int lock_fds[2];		/* owned: flocks on the state and run dirs */
+	struct ev sig;		    /* owned fd: signalfd */
+	struct ev timer;	    /* owned fd: timerfd */
+	struct ev ctl;		    /* owned fd: control socket */
+	struct ev flatpak;	    /* fd owned by @fw: inotify */
+	struct flatpak_watch *fw;   /* owned, NULL without [flatpak] entries */
+	struct ctl_client *clients; /* owned list */
+	struct subject_rt *dead;    /* owned: freed subjects, released after the event batch */
+	int lock_fds[2];	    /* owned: flocks on the state and run dirs */
 	bool quit;
 };
 

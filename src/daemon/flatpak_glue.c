@@ -53,9 +53,8 @@ static void flatpak_handle(struct daemon *d, const struct flatpak_instance *in)
 }
 
 /* Drain the watcher with @fn (scan or process) until it reports no more. */
-static void flatpak_drain(struct daemon *d,
-			  int (*fn)(struct flatpak_watch *, struct flatpak_instance *, size_t,
-				    size_t *))
+static void flatpak_drain(struct daemon *d, int (*fn)(struct flatpak_watch *,
+						      struct flatpak_instance *, size_t, size_t *))
 {
 	struct flatpak_instance batch[16];
 	size_t n;
@@ -85,7 +84,7 @@ int daemon_flatpak_start(struct daemon *d)
 			 strerror(-r));
 		return 0;
 	}
-	d->flatpak = (struct ev){ .tag = EV_FLATPAK, .fd = flatpak_watch_fd(d->fw) };
+	d->flatpak = (struct ev){.tag = EV_FLATPAK, .fd = flatpak_watch_fd(d->fw)};
 	r = loop_add(d->epfd, &d->flatpak, EPOLLIN);
 	if (r < 0) {
 		daemon_flatpak_stop(d);

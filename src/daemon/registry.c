@@ -42,8 +42,8 @@ struct subject_rt *daemon_subject_new(struct daemon *d, const struct subject_sta
 	if (!s)
 		return NULL;
 	s->nsfd = -1;
-	s->pidfd = (struct ev){ .tag = EV_PIDFD, .fd = -1, .owner = s };
-	s->rs.lis[0] = s->rs.lis[1] = (struct ev){ .tag = EV_LISTENER, .fd = -1 };
+	s->pidfd = (struct ev){.tag = EV_PIDFD, .fd = -1, .owner = s};
+	s->rs.lis[0] = s->rs.lis[1] = (struct ev){.tag = EV_LISTENER, .fd = -1};
 	s->kind = st->kind;
 	s->pid = st->pid;
 	s->pid_start = st->pid_start;
@@ -152,7 +152,8 @@ int daemon_write_subjects(struct daemon *d)
 	snprintf(path, sizeof(path), "%s/subjects.json", d->ctx->run_dir);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0 || fchmod(fd, 0644) < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+	if (fd < 0 || fchmod(fd, 0644) < 0 ||
+	    write(fd, text, strlen(text)) != (ssize_t)strlen(text))
 		r = fd < 0 ? neg_errno() : -EIO;
 	else if (rename(tmp, path) < 0)
 		r = neg_errno();

@@ -56,8 +56,9 @@ static char *reload_plan_text(const struct derive_change *c, size_t n)
 	if (n == 0)
 		len += (size_t)snprintf(buf, cap, "no changes\n");
 	for (size_t i = 0; i < n; i++) {
-		const char sign = c[i].what == CHANGE_ADDED ? '+' :
-				  c[i].what == CHANGE_REMOVED ? '-' : '~';
+		const char sign = c[i].what == CHANGE_ADDED	? '+'
+				  : c[i].what == CHANGE_REMOVED ? '-'
+								: '~';
 
 		len += (size_t)snprintf(buf + len, cap - len, "%c profile %s", sign, c[i].profile);
 		for (size_t k = 0; k < c[i].n_keys; k++)
@@ -124,8 +125,8 @@ static void reload_add(struct daemon *d, const char *name)
 
 int daemon_reload(struct daemon *d, bool dry_run, char **plan, char *err, size_t errlen)
 {
-	_cleanup_(settings_free) struct settings next = { 0 };
-	_cleanup_(derivative_free) struct derivative nd = { 0 };
+	_cleanup_(settings_free) struct settings next = {0};
+	_cleanup_(derivative_free) struct derivative nd = {0};
 	struct derive_change *c = NULL;
 	size_t n = 0;
 	int r;
@@ -171,7 +172,7 @@ out:
 
 int daemon_gc(struct daemon *d, const char *const *names, size_t n)
 {
-	_cleanup_(derivative_free) struct derivative nd = { 0 };
+	_cleanup_(derivative_free) struct derivative nd = {0};
 	int r;
 
 	for (size_t i = 0; i < d->deriv.n_subjects;) {

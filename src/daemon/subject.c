@@ -72,13 +72,13 @@ int subject_apply(struct daemon *d, struct subject_rt *s, struct subject_state *
 		  const struct profile_conf *p)
 {
 	char err[CONF_ERR_MAX] = "";
-	struct subject_net net = { .v4 = st->uplink4, .v6 = st->uplink6 };
+	struct subject_net net = {.v4 = st->uplink4, .v6 = st->uplink6};
 	const char *what;
 	int r;
 
 	s->applied = false;
-	s->nft = (struct nft_subject){ .tcp_port = RELAY_TPROXY_PORT, .fwmark = NETNSP_FWMARK,
-				       .ipv6 = p->ipv6 };
+	s->nft = (struct nft_subject){
+		.tcp_port = RELAY_TPROXY_PORT, .fwmark = NETNSP_FWMARK, .ipv6 = p->ipv6};
 	what = "namespace";
 	r = subject_ns_open(s);
 	if (r < 0)

@@ -50,18 +50,18 @@ struct fw_entry {
 	int wd;
 	enum fw_kind kind;
 	uint32_t uid; /* FW_UID and below */
-	dev_t dev; /* the directory the watch is on */
+	dev_t dev;    /* the directory the watch is on */
 	ino_t ino;
-	enum fw_state state; /* FW_INSTANCE */
+	enum fw_state state;	      /* FW_INSTANCE */
 	struct flatpak_instance inst; /* FW_INSTANCE: instance_id always; all of it once PENDING */
 };
 
 struct flatpak_watch {
-	int efd; /* owned: epoll set handed to the caller */
-	int ifd; /* owned: inotify, IN_NONBLOCK */
-	int mfd; /* owned: /proc/self/mountinfo, -1 if unavailable */
-	int rootfd; /* owned: ROOT, O_DIRECTORY */
-	char *root; /* owned */
+	int efd;	    /* owned: epoll set handed to the caller */
+	int ifd;	    /* owned: inotify, IN_NONBLOCK */
+	int mfd;	    /* owned: /proc/self/mountinfo, -1 if unavailable */
+	int rootfd;	    /* owned: ROOT, O_DIRECTORY */
+	char *root;	    /* owned */
 	struct fw_entry *e; /* owned, n used of cap */
 	size_t n, cap;
 	size_t dropped;

@@ -38,19 +38,19 @@
 #include <stdint.h>
 
 #define FLATPAK_ROOT_DEFAULT "/run/user"
-#define FLATPAK_WATCH_MAX 4096 /* watched directories (all kinds) per watcher */
+#define FLATPAK_WATCH_MAX 4096	     /* watched directories (all kinds) per watcher */
 #define FLATPAK_FILE_MAX (64 * 1024) /* largest info / bwrapinfo.json accepted */
-#define FLATPAK_ID_MAX 64 /* instance id buffer, NUL included */
-#define FLATPAK_APP_MAX 256 /* app id buffer: flatpak allows 255 characters */
-#define FLATPAK_ERR_MAX 256 /* flatpak_explain_refusal() buffer */
+#define FLATPAK_ID_MAX 64	     /* instance id buffer, NUL included */
+#define FLATPAK_APP_MAX 256	     /* app id buffer: flatpak allows 255 characters */
+#define FLATPAK_ERR_MAX 256	     /* flatpak_explain_refusal() buffer */
 
 struct flatpak_instance {
 	char instance_id[FLATPAK_ID_MAX]; /* directory name, equal to [Instance] instance-id */
-	char app_id[FLATPAK_APP_MAX]; /* [Application] name, a valid Flatpak app id */
-	int32_t child_pid; /* bwrapinfo.json "child-pid", > 0 */
-	uint32_t uid; /* owner: the UID of ROOT/UID */
-	bool network_shared; /* [Context] shared lists "network": host netns */
-	uint64_t net_ns; /* bwrapinfo.json "net-namespace" inode, 0 if absent */
+	char app_id[FLATPAK_APP_MAX];	  /* [Application] name, a valid Flatpak app id */
+	int32_t child_pid;		  /* bwrapinfo.json "child-pid", > 0 */
+	uint32_t uid;			  /* owner: the UID of ROOT/UID */
+	bool network_shared;		  /* [Context] shared lists "network": host netns */
+	uint64_t net_ns;		  /* bwrapinfo.json "net-namespace" inode, 0 if absent */
 };
 
 struct flatpak_watch;

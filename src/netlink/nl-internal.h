@@ -19,7 +19,7 @@ struct nlmsghdr;
 
 struct nl_sock {
 	struct mnl_socket *mnl; /* owned */
-	char *buf; /* owned: receive buffer of NL_BUF_SIZE bytes */
+	char *buf;		/* owned: receive buffer of NL_BUF_SIZE bytes */
 	uint32_t portid;
 	uint32_t seq;
 	char ext[160]; /* extack text of the last error, "" if none */
@@ -33,8 +33,8 @@ struct nl_sock {
 struct nl_link {
 	int index;
 	unsigned int flags; /* IFF_* */
-	int link; /* IFLA_LINK: a veth's peer ifindex, 0 if none */
-	char kind[16]; /* IFLA_INFO_KIND, "" if none */
+	int link;	    /* IFLA_LINK: a veth's peer ifindex, 0 if none */
+	char kind[16];	    /* IFLA_INFO_KIND, "" if none */
 };
 
 struct nl_addr {
@@ -50,7 +50,7 @@ struct nl_addr {
 struct nl_route {
 	int family;
 	uint32_t table;
-	uint8_t type; /* RTN_UNICAST, RTN_LOCAL, RTN_UNREACHABLE (no oif) */
+	uint8_t type;  /* RTN_UNICAST, RTN_LOCAL, RTN_UNREACHABLE (no oif) */
 	uint8_t scope; /* RT_SCOPE_* */
 	int oif;
 };
@@ -61,8 +61,8 @@ struct nl_rule {
 	uint32_t fwmark;
 	uint32_t fwmask;
 	uint32_t table;
-	uint8_t action; /* FR_ACT_* */
-	uint8_t ip_proto; /* FRA_IP_PROTO (IPPROTO_*), 0 = any */
+	uint8_t action;	      /* FR_ACT_* */
+	uint8_t ip_proto;     /* FRA_IP_PROTO (IPPROTO_*), 0 = any */
 	uint16_t dport_start; /* FRA_DPORT_RANGE, 0/0 = any port */
 	uint16_t dport_end;
 	bool other; /* dump only: selectors not modelled here (from, to, iif, oif, sport, ...) */

@@ -33,12 +33,12 @@
  * Exceptions to the refusal, for struct subject_net.allow.  Zero (a zeroed
  * struct) refuses all UDP and ICMP.
  */
-#define NL_ALLOW_UDP (1u << 0) /* no UDP refusal at all (UDP is relayed) */
-#define NL_ALLOW_DNS (1u << 1) /* refuse UDP except to port 53 (DNS intercepted) */
+#define NL_ALLOW_UDP (1u << 0)	/* no UDP refusal at all (UDP is relayed) */
+#define NL_ALLOW_DNS (1u << 1)	/* refuse UDP except to port 53 (DNS intercepted) */
 #define NL_ALLOW_ICMP (1u << 2) /* no ICMP / ICMPv6 refusal */
 
 struct subject_net {
-	struct in_addr v4; /* /32 on UPLINK_DEV */
+	struct in_addr v4;  /* /32 on UPLINK_DEV */
 	struct in6_addr v6; /* /128 on UPLINK_DEV, nodad */
 	unsigned int allow; /* NL_ALLOW_*; 0 = refuse UDP and ICMP */
 };

@@ -110,17 +110,17 @@
 #include "util/macro.h"
 
 struct exec_state {
-	const struct exec_opts *o; /* borrowed */
-	struct exec_error *e; /* borrowed */
-	bool check; /* distrust files: the real uid is not root */
-	struct priv_ids ids; /* owned */
-	struct settings settings; /* owned */
-	struct derivative deriv; /* owned */
-	const struct profile_conf *prof; /* borrowed from @settings */
+	const struct exec_opts *o;	  /* borrowed */
+	struct exec_error *e;		  /* borrowed */
+	bool check;			  /* distrust files: the real uid is not root */
+	struct priv_ids ids;		  /* owned */
+	struct settings settings;	  /* owned */
+	struct derivative deriv;	  /* owned */
+	const struct profile_conf *prof;  /* borrowed from @settings */
 	const struct subject_state *subj; /* borrowed from @deriv */
-	int nsfd; /* owned: the subject's namespace */
-	char *env_buf; /* owned: the environment as started */
-	char **envp; /* owned: pointers into @env_buf, or NULL */
+	int nsfd;			  /* owned: the subject's namespace */
+	char *env_buf;			  /* owned: the environment as started */
+	char **envp;			  /* owned: pointers into @env_buf, or NULL */
 };
 
 static int fail(struct exec_state *s, enum exec_fail f, int err, const char *fmt, ...)

@@ -19,28 +19,28 @@
 struct subject_state;
 
 #define EXEC_ERR_MAX 512
-#define PRIV_GROUPS_MAX 65536 /* NGROUPS_MAX of Linux since 2.6.4 */
+#define PRIV_GROUPS_MAX 65536	  /* NGROUPS_MAX of Linux since 2.6.4 */
 #define PRIV_FILE_MAX (64u << 20) /* largest config / state file exec reads */
 
 /* Why exec_run() returned; cmd_exec() turns it into an exit status. */
 enum exec_fail {
 	EXEC_FAIL_RUNTIME = 0, /* a system call failed */
-	EXEC_FAIL_REFUSED, /* the caller or a file is not trusted / not allowed */
-	EXEC_FAIL_CONFIG, /* bad profile name, config error, unknown profile */
-	EXEC_FAIL_EXEC, /* execvp() itself failed: everything else was done */
+	EXEC_FAIL_REFUSED,     /* the caller or a file is not trusted / not allowed */
+	EXEC_FAIL_CONFIG,      /* bad profile name, config error, unknown profile */
+	EXEC_FAIL_EXEC,	       /* execvp() itself failed: everything else was done */
 };
 
 struct exec_opts {
-	const char *profile; /* borrowed: PROFILE from the command line */
-	char **argv; /* borrowed: NULL-terminated command, argv[0] non-NULL */
+	const char *profile;	 /* borrowed: PROFILE from the command line */
+	char **argv;		 /* borrowed: NULL-terminated command, argv[0] non-NULL */
 	const char *config_path; /* borrowed: Settings file */
-	const char *state_path; /* borrowed: Derivative file */
-	bool setuid; /* real uid != effective uid: distrust everything */
+	const char *state_path;	 /* borrowed: Derivative file */
+	bool setuid;		 /* real uid != effective uid: distrust everything */
 };
 
 struct exec_error {
 	enum exec_fail fail;
-	int err; /* negative errno */
+	int err;		/* negative errno */
 	char msg[EXEC_ERR_MAX]; /* one line, no "netnsp: exec: " prefix */
 };
 
@@ -54,8 +54,8 @@ struct priv_ids {
 
 /* Who asks to enter: what authorization compares with a profile's `users`. */
 struct priv_caller {
-	uid_t uid; /* real uid */
-	const char *name; /* borrowed: user name of @uid, or NULL if it has none */
+	uid_t uid;	     /* real uid */
+	const char *name;    /* borrowed: user name of @uid, or NULL if it has none */
 	const gid_t *groups; /* borrowed: real gid, supplementary and database groups */
 	size_t n_groups;
 };

@@ -76,12 +76,12 @@ static const char *const mask_sockets[] = {
 
 /* One file we place: its generated text and where it really lands. */
 struct placed {
-	const char *etc; /* "/etc/resolv.conf" */
-	const char *name; /* "resolv.conf": its name in the staging tmpfs */
-	const char *text; /* borrowed */
+	const char *etc;       /* "/etc/resolv.conf" */
+	const char *name;      /* "resolv.conf": its name in the staging tmpfs */
+	const char *text;      /* borrowed */
 	char target[PATH_MAX]; /* @etc with every symlink followed */
-	bool exists; /* @target exists (a regular file) */
-	bool missing; /* @etc itself does not exist: nothing to cover */
+	bool exists;	       /* @target exists (a regular file) */
+	bool missing;	       /* @etc itself does not exist: nothing to cover */
 	bool done;
 };
 

@@ -33,8 +33,8 @@
 
 struct nft_subject {
 	uint16_t tcp_port; /* transparent TCP listener on 127.0.0.1 and ::1 */
-	uint32_t fwmark; /* NETNSP_FWMARK */
-	bool ipv6; /* false: IPv6 destinations rejected at once */
+	uint32_t fwmark;   /* NETNSP_FWMARK */
+	bool ipv6;	   /* false: IPv6 destinations rejected at once */
 };
 
 /**

@@ -20,16 +20,16 @@
 
 #include "config/config.h"
 
-#define PROXY_NAME_MAX 255	/* SOCKS5 ATYP 3 limit */
-#define PROXY_OUT_MAX 1024	/* largest request we build */
-#define PROXY_IN_MAX 8192	/* largest reply we accept (HTTP headers) */
+#define PROXY_NAME_MAX 255 /* SOCKS5 ATYP 3 limit */
+#define PROXY_OUT_MAX 1024 /* largest request we build */
+#define PROXY_IN_MAX 8192  /* largest reply we accept (HTTP headers) */
 
 /* Where the proxy is asked to connect: an address or a name, and a port. */
 struct proxy_target {
-	int family;		/* AF_INET, AF_INET6, or 0 for @name */
-	uint8_t addr[16];	/* network order; 4 bytes used for AF_INET */
+	int family;	  /* AF_INET, AF_INET6, or 0 for @name */
+	uint8_t addr[16]; /* network order; 4 bytes used for AF_INET */
 	char name[PROXY_NAME_MAX + 1];
-	uint16_t port;		/* host order */
+	uint16_t port; /* host order */
 };
 
 enum proxy_hs_state {
@@ -45,14 +45,14 @@ enum proxy_hs_state {
 struct proxy_hs {
 	enum proxy_kind kind;
 	enum proxy_hs_state state;
-	const char *user;	/* borrowed, may be NULL */
-	const char *pass;	/* borrowed, may be NULL */
+	const char *user; /* borrowed, may be NULL */
+	const char *pass; /* borrowed, may be NULL */
 	struct proxy_target target;
 	uint8_t out[PROXY_OUT_MAX]; /* bytes to send */
 	size_t out_len;
 	uint8_t in[PROXY_IN_MAX]; /* the reply so far */
 	size_t in_len;
-	int reply_code;		/* SOCKS REP / CD, or HTTP status, once known */
+	int reply_code; /* SOCKS REP / CD, or HTTP status, once known */
 };
 
 /**

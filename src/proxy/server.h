@@ -44,17 +44,17 @@ enum socks5_srv_state {
 	SOCKS5_SRV_GREETING = 0,
 	SOCKS5_SRV_AUTH,
 	SOCKS5_SRV_REQUEST,
-	SOCKS5_SRV_DONE, /* request parsed: cmd and target are valid */
+	SOCKS5_SRV_DONE,   /* request parsed: cmd and target are valid */
 	SOCKS5_SRV_FAILED, /* a refusal may be queued in out: send it, then close */
 };
 
 struct socks5_srv {
 	enum socks5_srv_state state;
 	unsigned flags;
-	int err; /* the error once FAILED */
-	bool replied; /* socks5_srv_reply() was called */
+	int err;	/* the error once FAILED */
+	bool replied;	/* socks5_srv_reply() was called */
 	uint8_t method; /* chosen: 0x00 or 0x02 */
-	uint8_t cmd; /* SOCKS5_CMD_CONNECT or SOCKS5_CMD_UDP_ASSOCIATE once DONE */
+	uint8_t cmd;	/* SOCKS5_CMD_CONNECT or SOCKS5_CMD_UDP_ASSOCIATE once DONE */
 	/*
 	 * CONNECT: the destination.  UDP ASSOCIATE: where the app says it will
 	 * send its datagrams from (RFC 1928 §7; often 0.0.0.0 port 0).
@@ -158,16 +158,16 @@ uint8_t socks5_srv_rep_from_errno(int err);
 
 enum http_srv_state {
 	HTTP_SRV_HEAD = 0,
-	HTTP_SRV_DONE, /* head parsed: target (and out for non-CONNECT) valid */
+	HTTP_SRV_DONE,	 /* head parsed: target (and out for non-CONNECT) valid */
 	HTTP_SRV_FAILED, /* answer with http_srv_status_from_errno(err), then close */
 };
 
 struct http_srv {
 	enum http_srv_state state;
-	int err; /* the error once FAILED */
-	bool connect; /* CONNECT: tunnel; else forward out */
+	int err;			      /* the error once FAILED */
+	bool connect;			      /* CONNECT: tunnel; else forward out */
 	char method[HTTP_SRV_METHOD_MAX + 1]; /* as received, e.g. "GET" */
-	struct proxy_target target; /* origin server or CONNECT target */
+	struct proxy_target target;	      /* origin server or CONNECT target */
 	size_t in_len;
 	size_t out_len;
 	uint8_t in[HTTP_SRV_HEAD_MAX]; /* the head so far */

@@ -14,7 +14,7 @@
 static int chain_resolve_first(struct relay_chain *chain, const struct proxy_conf *pc, char *err,
 			       size_t errlen)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
 	struct addrinfo *res = NULL;
 	char port[8];
 	int r;

@@ -6,14 +6,14 @@
 
 int loop_add(int epfd, struct ev *ev, uint32_t events)
 {
-	struct epoll_event e = { .events = events, .data.ptr = ev };
+	struct epoll_event e = {.events = events, .data.ptr = ev};
 
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, ev->fd, &e) < 0 ? neg_errno() : 0;
 }
 
 int loop_mod(int epfd, struct ev *ev, uint32_t events)
 {
-	struct epoll_event e = { .events = events, .data.ptr = ev };
+	struct epoll_event e = {.events = events, .data.ptr = ev};
 
 	return epoll_ctl(epfd, EPOLL_CTL_MOD, ev->fd, &e) < 0 ? neg_errno() : 0;
 }

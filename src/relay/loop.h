@@ -11,22 +11,22 @@
 #include <sys/epoll.h>
 
 enum ev_tag {
-	EV_LISTENER,	/* transparent TCP listener inside a subject */
-	EV_APP,		/* accepted app socket */
-	EV_UP,		/* upstream socket towards the first hop */
-	EV_CTL_LISTEN,	/* control socket */
-	EV_CTL_CLIENT,	/* one control connection */
-	EV_SIGNAL,	/* signalfd */
-	EV_TIMER,	/* timerfd: 1 s housekeeping tick */
-	EV_PIDFD,	/* pidfd of a Pid subject's process: readable when it exits */
-	EV_FLATPAK,	/* inotify fd of the Flatpak instance watcher */
+	EV_LISTENER,   /* transparent TCP listener inside a subject */
+	EV_APP,	       /* accepted app socket */
+	EV_UP,	       /* upstream socket towards the first hop */
+	EV_CTL_LISTEN, /* control socket */
+	EV_CTL_CLIENT, /* one control connection */
+	EV_SIGNAL,     /* signalfd */
+	EV_TIMER,      /* timerfd: 1 s housekeeping tick */
+	EV_PIDFD,      /* pidfd of a Pid subject's process: readable when it exits */
+	EV_FLATPAK,    /* inotify fd of the Flatpak instance watcher */
 };
 
 struct ev {
 	enum ev_tag tag;
-	int fd;		/* not owned: the owner of the struct closes it */
-	void *owner;	/* not owned: what the fd belongs to (listener: its relay_subject;
-			 * pidfd: its subject), NULL where the tag says it all */
+	int fd;	     /* not owned: the owner of the struct closes it */
+	void *owner; /* not owned: what the fd belongs to (listener: its relay_subject;
+		      * pidfd: its subject), NULL where the tag says it all */
 };
 
 /**

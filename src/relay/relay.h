@@ -30,13 +30,13 @@
 
 struct relay_hop {
 	enum proxy_kind kind;
-	struct proxy_target target;	/* where this hop is (for hop 0: informational) */
-	char *user;			/* owned, or NULL */
-	char *pass;			/* owned, or NULL */
+	struct proxy_target target; /* where this hop is (for hop 0: informational) */
+	char *user;		    /* owned, or NULL */
+	char *pass;		    /* owned, or NULL */
 };
 
 struct relay_chain {
-	struct sockaddr_storage first;	/* resolved address of hop 0 */
+	struct sockaddr_storage first; /* resolved address of hop 0 */
 	socklen_t first_len;
 	struct relay_hop hops[CONF_CHAIN_MAX];
 	size_t n_hops;
@@ -45,27 +45,27 @@ struct relay_chain {
 struct relay_stats {
 	uint64_t live;
 	uint64_t total;
-	uint64_t failed;	/* reset before the tunnel was up */
-	uint64_t bytes_up;	/* app -> proxy */
-	uint64_t bytes_down;	/* proxy -> app */
+	uint64_t failed;     /* reset before the tunnel was up */
+	uint64_t bytes_up;   /* app -> proxy */
+	uint64_t bytes_down; /* proxy -> app */
 };
 
 struct conn;
 
 /* What a subject gives the relay: its chain, counters and live connections. */
 struct relay_subject {
-	char name[CONF_NAME_MAX + 1];	/* profile name, for messages */
+	char name[CONF_NAME_MAX + 1]; /* profile name, for messages */
 	struct relay_chain chain;
 	struct relay_stats stats;
-	struct ev lis[2];		/* IPv4 and IPv6 listeners; fd -1 if closed (owned) */
-	struct conn *conns;		/* owned: doubly linked list of live connections */
+	struct ev lis[2];   /* IPv4 and IPv6 listeners; fd -1 if closed (owned) */
+	struct conn *conns; /* owned: doubly linked list of live connections */
 };
 
 struct relay {
-	int epfd;			/* not owned */
-	uint64_t live;			/* connections across all subjects */
-	struct conn *handshaking;	/* not owned: conns in handshake, for the timeout tick */
-	struct conn *dead;		/* owned: closed conns, freed by relay_reap() */
+	int epfd;		  /* not owned */
+	uint64_t live;		  /* connections across all subjects */
+	struct conn *handshaking; /* not owned: conns in handshake, for the timeout tick */
+	struct conn *dead;	  /* owned: closed conns, freed by relay_reap() */
 };
 
 /**

@@ -32,9 +32,9 @@ enum conn_state { C_CONNECTING, C_HANDSHAKE, C_FLUSH, C_RELAY, C_DEAD };
 /* Only while the tunnel is being built; freed before the relay starts. */
 struct conn_hs {
 	struct proxy_hs hs;
-	struct proxy_target dst;	/* the app's original destination */
-	size_t hop;			/* hop whose handshake runs */
-	uint8_t early[PROXY_IN_MAX];	/* tunnel bytes that came with the last reply */
+	struct proxy_target dst;     /* the app's original destination */
+	size_t hop;		     /* hop whose handshake runs */
+	uint8_t early[PROXY_IN_MAX]; /* tunnel bytes that came with the last reply */
 	size_t early_len;
 	size_t early_off;
 };
@@ -44,15 +44,15 @@ struct conn {
 	struct ev up;			/* owned fd: towards hop 0, in the daemon's namespace */
 	struct relay_subject *rs;	/* not owned */
 	struct conn *prev, *next;	/* rs->conns */
-	struct conn *hs_prev, *hs_next;	/* r->handshaking, until C_RELAY */
+	struct conn *hs_prev, *hs_next; /* r->handshaking, until C_RELAY */
 	struct conn_hs *hs;		/* owned, until C_RELAY */
 	uint64_t deadline;		/* CLOCK_MONOTONIC seconds, for the handshake */
 	enum conn_state state;
-	int pipe_up[2];			/* owned: app -> upstream */
-	int pipe_down[2];		/* owned: upstream -> app */
-	uint32_t pend_up, pend_down;	/* bytes sitting in each pipe */
-	bool app_eof, up_eof;		/* read side saw EOF */
-	bool app_shut, up_shut;		/* we sent FIN with shutdown(SHUT_WR) */
+	int pipe_up[2];		     /* owned: app -> upstream */
+	int pipe_down[2];	     /* owned: upstream -> app */
+	uint32_t pend_up, pend_down; /* bytes sitting in each pipe */
+	bool app_eof, up_eof;	     /* read side saw EOF */
+	bool app_shut, up_shut;	     /* we sent FIN with shutdown(SHUT_WR) */
 };
 
 #define CONN_EVENTS (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
@@ -69,7 +69,7 @@ static uint64_t mono_now(void)
 /* Make close() send RST instead of FIN: what a refused connection looks like. */
 static void sock_set_reset(int fd)
 {
-	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+	struct linger l = {.l_onoff = 1, .l_linger = 0};
 
 	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 }
@@ -143,8 +143,8 @@ static void conn_describe(const struct conn *c, char *buf, size_t len)
 
 	if (t->family)
 		inet_ntop(t->family, t->addr, a, sizeof(a));
-	snprintf(buf, len, "%s%s%s:%u", t->family == AF_INET6 ? "[" : "",
-		 t->family ? a : t->name, t->family == AF_INET6 ? "]" : "", t->port);
+	snprintf(buf, len, "%s%s%s:%u", t->family == AF_INET6 ? "[" : "", t->family ? a : t->name,
+		 t->family == AF_INET6 ? "]" : "", t->port);
 }
 
 /* The tunnel could not be built: tell why once, reset the app. */
@@ -450,8 +450,8 @@ static struct conn *conn_new(struct relay *r, struct relay_subject *rs, int app_
 		free(c);
 		return NULL;
 	}
-	c->app = (struct ev){ .tag = EV_APP, .fd = app_fd };
-	c->up = (struct ev){ .tag = EV_UP, .fd = -1 };
+	c->app = (struct ev){.tag = EV_APP, .fd = app_fd};
+	c->up = (struct ev){.tag = EV_UP, .fd = -1};
 	c->pipe_up[0] = c->pipe_up[1] = c->pipe_down[0] = c->pipe_down[1] = -1;
 	c->rs = rs;
 	c->next = rs->conns;
@@ -517,7 +517,7 @@ void relay_on_listener(struct relay *r, struct relay_subject *rs, struct ev *ev)
 
 struct listen_args {
 	int family;
-	int fd;		/* out */
+	int fd; /* out */
 };
 
 /* Runs inside the subject's namespace (netns_run_in). */
@@ -525,7 +525,7 @@ static int listen_in_ns(void *arg)
 {
 	struct listen_args *a = arg;
 	_cleanup_close_ int fd = -1;
-	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_storage ss = {0};
 	socklen_t len;
 	int one = 1;
 
@@ -561,18 +561,18 @@ static int listen_in_ns(void *arg)
 
 int relay_subject_listen(struct relay *r, struct relay_subject *rs, int nsfd)
 {
-	static const int fams[2] = { AF_INET, AF_INET6 };
+	static const int fams[2] = {AF_INET, AF_INET6};
 	int ret;
 
 	for (int i = 0; i < 2; i++) {
-		struct listen_args a = { .family = fams[i], .fd = -1 };
+		struct listen_args a = {.family = fams[i], .fd = -1};
 
 		if (rs->lis[i].fd >= 0)
 			continue;
 		ret = netns_run_in(nsfd, listen_in_ns, &a);
 		if (ret < 0)
 			return ret;
-		rs->lis[i] = (struct ev){ .tag = EV_LISTENER, .fd = a.fd, .owner = rs };
+		rs->lis[i] = (struct ev){.tag = EV_LISTENER, .fd = a.fd, .owner = rs};
 		ret = loop_add(r->epfd, &rs->lis[i], EPOLLIN);
 		if (ret < 0) {
 			close(a.fd);

@@ -30,28 +30,28 @@ struct ns_ident {
 /* How a subject's namespace is referred to (SPEC.md "Words": NSRef). */
 enum subject_kind {
 	SUBJ_NAMED = 0, /* created by netnsp, /run/netns/NAME */
-	SUBJ_PID, /* the namespace of a running process (netnsp attach PID PROFILE) */
+	SUBJ_PID,	/* the namespace of a running process (netnsp attach PID PROFILE) */
 };
 
 struct subject_state {
-	char *name; /* owned: profile name (several Pid subjects may share one) */
-	uint32_t id; /* stable, unique, >= 1, never reused while the entry lives */
-	enum subject_kind kind; /* SUBJ_NAMED or SUBJ_PID */
-	char *netns; /* owned: namespace name under /run/netns; NULL for SUBJ_PID */
-	int32_t pid; /* SUBJ_PID: the process, > 0; 0 for SUBJ_NAMED */
-	uint64_t pid_start; /* SUBJ_PID: its start time in clock ticks (field 22 of
-			     * /proc/PID/stat), so a reused pid is never mistaken; 0 for
-			     * SUBJ_NAMED */
-	struct ns_ident ns; /* identity recorded at the last apply; all 0 = not yet */
-	struct in_addr uplink4; /* 100.64.0.0/10 + id*4 + 1, a /32 on the uplink device */
+	char *name;		 /* owned: profile name (several Pid subjects may share one) */
+	uint32_t id;		 /* stable, unique, >= 1, never reused while the entry lives */
+	enum subject_kind kind;	 /* SUBJ_NAMED or SUBJ_PID */
+	char *netns;		 /* owned: namespace name under /run/netns; NULL for SUBJ_PID */
+	int32_t pid;		 /* SUBJ_PID: the process, > 0; 0 for SUBJ_NAMED */
+	uint64_t pid_start;	 /* SUBJ_PID: its start time in clock ticks (field 22 of
+				  * /proc/PID/stat), so a reused pid is never mistaken; 0 for
+				  * SUBJ_NAMED */
+	struct ns_ident ns;	 /* identity recorded at the last apply; all 0 = not yet */
+	struct in_addr uplink4;	 /* 100.64.0.0/10 + id*4 + 1, a /32 on the uplink device */
 	struct in6_addr uplink6; /* fd6e:7370:0:ID::1, a /128 on the uplink device (ULA) */
-	char *snapshot; /* owned: canonical JSON text of the profile and its chain */
+	char *snapshot;		 /* owned: canonical JSON text of the profile and its chain */
 };
 
 struct derivative {
-	int version; /* DERIVATIVE_VERSION */
-	bool have_root; /* @root was recorded */
-	struct ns_ident root; /* the daemon's netns at first start */
+	int version;			/* DERIVATIVE_VERSION */
+	bool have_root;			/* @root was recorded */
+	struct ns_ident root;		/* the daemon's netns at first start */
 	struct subject_state *subjects; /* owned array, sorted by name, then named before
 					 * pid entries, then by pid */
 	size_t n_subjects;
@@ -148,17 +148,17 @@ int derivative_drop_profile(struct derivative *d, const char *profile);
 
 /* What a reload does to one profile. */
 enum derive_change_what {
-	CHANGE_ADDED, /* in the new Settings only */
+	CHANGE_ADDED,	/* in the new Settings only */
 	CHANGE_CHANGED, /* in both, snapshot differs */
 	CHANGE_REMOVED, /* in the old Derivative only */
 };
 
 /* One line of a reload plan. */
 struct derive_change {
-	char *profile; /* owned: profile name */
+	char *profile;		      /* owned: profile name */
 	enum derive_change_what what; /* added, changed or removed */
-	char **keys; /* owned: CHANGE_CHANGED: the snapshot's top-level keys
-		      * whose values differ, in snapshot key order; else NULL */
+	char **keys;		      /* owned: CHANGE_CHANGED: the snapshot's top-level keys
+				       * whose values differ, in snapshot key order; else NULL */
 	size_t n_keys;
 };
 

@@ -227,7 +227,7 @@ static void test_rule_proto(void)
 	mnl_attr_put_u32(nlh, FRA_PRIORITY, 90);
 	mnl_attr_put_u32(nlh, FRA_TABLE, 20052);
 	mnl_attr_put_u32(nlh, FRA_IP_PROTO, IPPROTO_ICMP); /* u32: wrong size, ignored */
-	mnl_attr_put(nlh, FRA_DPORT_RANGE, 2, &pr); /* short: ignored */
+	mnl_attr_put(nlh, FRA_DPORT_RANGE, 2, &pr);	   /* short: ignored */
 	done(nlh);
 	nlh = put(RTM_NEWRULE, NLM_F_MULTI);
 	frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));

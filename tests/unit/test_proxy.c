@@ -13,7 +13,7 @@
 #include "proxy/proxy.h"
 #include "tap.h"
 
-#define MISMATCH (-100000) /* a request differed from the expected bytes */
+#define MISMATCH (-100000)   /* a request differed from the expected bytes */
 #define SHORT_TAKE (-100001) /* feed returned 0 without taking everything */
 #define BYTEWISE ((size_t)-1)
 
@@ -43,9 +43,9 @@ struct scenario {
 	const char *host; /* for proxy_target_set_host() */
 	uint16_t port;
 	struct step steps[3];
-	int want; /* proxy_hs_feed() result at the end */
+	int want;	      /* proxy_hs_feed() result at the end */
 	size_t want_consumed; /* of the last reply, when want == 1 */
-	int want_code; /* reply_code at the end */
+	int want_code;	      /* reply_code at the end */
 };
 
 /* Feed @rep in chunks: all at once, one byte at a time, or split after @split. */

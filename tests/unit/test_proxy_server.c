@@ -60,13 +60,13 @@ static bool bytes_eq(const uint8_t *p, size_t n, struct bytes want)
 struct s5case {
 	const char *name;
 	unsigned flags;
-	struct bytes in; /* what the app sends, maybe with tunnel bytes after */
-	int want; /* final socks5_srv_feed() result */
-	size_t want_used; /* bytes of @in consumed in total */
-	struct bytes out; /* every byte the server queued */
-	uint8_t cmd; /* when want == 1 */
+	struct bytes in;    /* what the app sends, maybe with tunnel bytes after */
+	int want;	    /* final socks5_srv_feed() result */
+	size_t want_used;   /* bytes of @in consumed in total */
+	struct bytes out;   /* every byte the server queued */
+	uint8_t cmd;	    /* when want == 1 */
 	const char *target; /* target_str(), when want == 1 */
-	const char *user; /* NULL: no credentials expected */
+	const char *user;   /* NULL: no credentials expected */
 	const char *pass;
 };
 

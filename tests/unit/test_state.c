@@ -309,8 +309,8 @@ static void test_load_valid(void)
 
 struct bad_case {
 	const char *from, *to; /* edit of base_json; from == NULL: @to is the whole text */
-	const char *msg; /* expected in the error message */
-	size_t len; /* length of a whole text if it holds a NUL, else 0 */
+	const char *msg;       /* expected in the error message */
+	size_t len;	       /* length of a whole text if it holds a NUL, else 0 */
 };
 
 static const struct bad_case bad_cases[] = {
