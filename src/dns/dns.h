@@ -30,13 +30,13 @@
 #include <stdint.h>
 
 #define DNS_HDR_LEN 12
-#define DNS_NAME_WIRE_MAX 255 /* RFC 1035 §3.1, length octets included */
-#define DNS_LABEL_MAX 63 /* RFC 1035 §2.3.4 */
+#define DNS_NAME_WIRE_MAX 255  /* RFC 1035 §3.1, length octets included */
+#define DNS_LABEL_MAX 63       /* RFC 1035 §2.3.4 */
 #define DNS_NAME_TEXT_MAX 1024 /* presentation form: 253 octets, each up to "\DDD" */
-#define DNS_UDP_MIN 512 /* RFC 1035 §4.2.1: every client takes this */
-#define DNS_EDNS_SIZE 1232 /* the payload size we advertise (DNS flag day 2020) */
-#define DNS_QUERY_MAX 4096 /* largest query we accept from an application */
-#define DNS_MSG_MAX 65535 /* RFC 1035 §4.2.2: 16-bit TCP length prefix */
+#define DNS_UDP_MIN 512	       /* RFC 1035 §4.2.1: every client takes this */
+#define DNS_EDNS_SIZE 1232     /* the payload size we advertise (DNS flag day 2020) */
+#define DNS_QUERY_MAX 4096     /* largest query we accept from an application */
+#define DNS_MSG_MAX 65535      /* RFC 1035 §4.2.2: 16-bit TCP length prefix */
 
 /* RFC 1035 §3.2.2 / §3.2.4 and RFC 3596, RFC 2782, RFC 6891. */
 enum dns_type {
@@ -82,15 +82,15 @@ struct dns_query {
 	uint16_t flags; /* the header's flags word as received */
 	uint16_t qtype;
 	uint16_t qclass;
-	uint16_t udp_size; /* EDNS0 requestor's payload size, 0 without OPT */
+	uint16_t udp_size;  /* EDNS0 requestor's payload size, 0 without OPT */
 	uint16_t max_reply; /* reply size limit: 512, the EDNS size, or 65535 on TCP */
-	bool edns; /* a valid OPT record was present: replies carry one */
-	bool edns_do; /* its DO bit (RFC 3225) */
+	bool edns;	    /* a valid OPT record was present: replies carry one */
+	bool edns_do;	    /* its DO bit (RFC 3225) */
 	uint8_t edns_version;
-	bool has_question; /* question parsed: replies echo it */
-	uint8_t wire_len; /* octets in wire[], the root label included */
+	bool has_question;		 /* question parsed: replies echo it */
+	uint8_t wire_len;		 /* octets in wire[], the root label included */
 	uint8_t wire[DNS_NAME_WIRE_MAX]; /* QNAME as received, case kept (0x20 randomisation) */
-	char name[DNS_NAME_TEXT_MAX]; /* lowercase presentation form, no final dot, "." = root */
+	char name[DNS_NAME_TEXT_MAX];	 /* lowercase presentation form, no final dot, "." = root */
 };
 
 /**
@@ -279,12 +279,12 @@ int dns_reverse_to_addr(const char *name, int *family, void *addr);
  */
 struct dns_tcp_reader {
 	uint8_t *buf; /* the caller's, not owned */
-	size_t cap; /* its size: longer messages are an error */
-	size_t need; /* length of the current message, 0 while reading the prefix */
-	size_t have; /* its octets received so far */
+	size_t cap;   /* its size: longer messages are an error */
+	size_t need;  /* length of the current message, 0 while reading the prefix */
+	size_t have;  /* its octets received so far */
 	uint8_t prefix[2];
 	uint8_t n_prefix; /* prefix octets received so far */
-	bool failed; /* a bad length was seen: the stream is lost */
+	bool failed;	  /* a bad length was seen: the stream is lost */
 };
 
 /**
@@ -324,23 +324,23 @@ bool dns_tcp_reader_idle(const struct dns_tcp_reader *r);
 /* The fake-IP pool.                                                        */
 
 struct dns_fake_config {
-	struct in_addr v4_base; /* network order, host bits zero */
-	unsigned int v4_prefix; /* 8..30 */
+	struct in_addr v4_base;	 /* network order, host bits zero */
+	unsigned int v4_prefix;	 /* 8..30 */
 	struct in6_addr v6_base; /* host bits zero */
-	unsigned int v6_prefix; /* 64..126, or 0 for no IPv6 pool */
-	uint32_t capacity; /* mappings at most; <= usable addresses of each range */
-	uint64_t min_reuse_age; /* seconds an unused mapping is kept before reuse (>= the TTL) */
-	uint8_t seed[16]; /* random key of the name hash (flooding resistance) */
+	unsigned int v6_prefix;	 /* 64..126, or 0 for no IPv6 pool */
+	uint32_t capacity;	 /* mappings at most; <= usable addresses of each range */
+	uint64_t min_reuse_age;	 /* seconds an unused mapping is kept before reuse (>= the TTL) */
+	uint8_t seed[16];	 /* random key of the name hash (flooding resistance) */
 };
 
 /* One mapping.  Slot i holds addresses base + 1 + i in both families. */
 struct dns_fake_entry {
-	char *name; /* owned; NULL when the slot is free */
-	uint64_t last_used; /* caller's clock, seconds */
-	uint32_t hash; /* of name, keyed */
-	uint32_t hnext; /* next slot in the same hash bucket */
+	char *name;	     /* owned; NULL when the slot is free */
+	uint64_t last_used;  /* caller's clock, seconds */
+	uint32_t hash;	     /* of name, keyed */
+	uint32_t hnext;	     /* next slot in the same hash bucket */
 	uint32_t prev, next; /* LRU list (unreferenced) or free list links */
-	uint32_t refs; /* live connections: never recycled while > 0 */
+	uint32_t refs;	     /* live connections: never recycled while > 0 */
 };
 
 struct dns_fake {
@@ -349,10 +349,10 @@ struct dns_fake {
 	uint32_t n_slots;
 	uint32_t *buckets; /* owned, n_buckets (a power of two) heads of hash chains */
 	uint32_t n_buckets;
-	uint32_t n_live; /* slots holding a name */
+	uint32_t n_live;	     /* slots holding a name */
 	uint32_t lru_head, lru_tail; /* most / least recently used unreferenced mapping */
-	uint32_t free_head; /* free slots below n_slots, linked by prev / next */
-	bool lru_dirty; /* dns_fake_insert() linked out of order: sort before reuse */
+	uint32_t free_head;	     /* free slots below n_slots, linked by prev / next */
+	bool lru_dirty;		     /* dns_fake_insert() linked out of order: sort before reuse */
 };
 
 /**
