@@ -183,8 +183,6 @@ static void note_profile(struct unsupported *u, const struct profile_conf *p)
 	     "only dns = off; the resolver is not built");
 	note(u, p->dns_server, p->dns_server_line, "dns-server", "the resolver is not built");
 	note(u, p->udp, p->udp_line, "udp", "UDP relaying; this release carries TCP only");
-	note(u, p->socks_port, p->socks_port_line, "socks-port", "the SOCKS5 endpoint");
-	note(u, p->http_port, p->http_port_line, "http-port", "the HTTP proxy endpoint");
 	for (size_t k = 0; k < p->n_routes; k++)
 		note(u, true, p->routes[k].line, "route", "per-name routes");
 }

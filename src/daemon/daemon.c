@@ -300,6 +300,10 @@ static void daemon_dispatch(struct daemon *d, struct ev *ev, uint32_t events)
 			break;
 		relay_on_listener(&d->relay, ev->owner, ev);
 		break;
+	case EV_ENDPOINT:
+		if (ev->fd >= 0)
+			relay_on_endpoint(&d->relay, ev->owner, ev);
+		break;
 	case EV_APP:
 	case EV_UP:
 		relay_on_conn(&d->relay, ev, events);

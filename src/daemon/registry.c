@@ -44,6 +44,8 @@ struct subject_rt *daemon_subject_new(struct daemon *d, const struct subject_sta
 	s->nsfd = -1;
 	s->pidfd = (struct ev){.tag = EV_PIDFD, .fd = -1, .owner = s};
 	s->rs.lis[0] = s->rs.lis[1] = (struct ev){.tag = EV_LISTENER, .fd = -1};
+	for (int k = 0; k < 4; k++)
+		s->rs.ep[k] = (struct ev){.tag = EV_ENDPOINT, .fd = -1};
 	s->kind = st->kind;
 	s->pid = st->pid;
 	s->pid_start = st->pid_start;

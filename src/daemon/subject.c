@@ -92,6 +92,8 @@ int subject_apply(struct daemon *d, struct subject_rt *s, struct subject_state *
 	if (r < 0)
 		goto fail;
 	what = "listeners";
+	s->rs.socks_port = p->socks_port;
+	s->rs.http_port = p->http_port;
 	r = relay_subject_listen(&d->relay, &s->rs, s->nsfd);
 	if (r < 0)
 		goto fail;

@@ -12,6 +12,7 @@
 
 enum ev_tag {
 	EV_LISTENER,   /* transparent TCP listener inside a subject */
+	EV_ENDPOINT,   /* SOCKS5 / HTTP proxy endpoint inside a subject (socks-port, http-port) */
 	EV_APP,	       /* accepted app socket */
 	EV_UP,	       /* upstream socket towards the first hop */
 	EV_CTL_LISTEN, /* control socket */

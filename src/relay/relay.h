@@ -57,8 +57,11 @@ struct relay_subject {
 	char name[CONF_NAME_MAX + 1]; /* profile name, for messages */
 	struct relay_chain chain;
 	struct relay_stats stats;
-	struct ev lis[2];   /* IPv4 and IPv6 listeners; fd -1 if closed (owned) */
-	struct conn *conns; /* owned: doubly linked list of live connections */
+	struct ev lis[2];    /* IPv4 and IPv6 listeners; fd -1 if closed (owned) */
+	struct ev ep[4];     /* endpoints: SOCKS5 v4, v6, HTTP v4, v6; fd -1 if closed (owned) */
+	uint16_t socks_port; /* socks-port, 0 = none */
+	uint16_t http_port;  /* http-port, 0 = none */
+	struct conn *conns;  /* owned: doubly linked list of live connections */
 };
 
 struct relay {
@@ -124,6 +127,14 @@ void relay_subject_close(struct relay *r, struct relay_subject *rs);
  * @ev: one of rs->lis.
  */
 void relay_on_listener(struct relay *r, struct relay_subject *rs, struct ev *ev);
+
+/**
+ * relay_on_endpoint() - accept clients of an in-namespace endpoint (socks-port, http-port).
+ * @r: relay.
+ * @rs: the subject that owns @ev.
+ * @ev: one of rs->ep.
+ */
+void relay_on_endpoint(struct relay *r, struct relay_subject *rs, struct ev *ev);
 
 /**
  * relay_on_conn() - progress the connection behind @ev (EV_APP or EV_UP).

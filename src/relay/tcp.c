@@ -27,33 +27,7 @@
 #include "util/log.h"
 #include "util/macro.h"
 
-enum conn_state { C_CONNECTING, C_HANDSHAKE, C_FLUSH, C_RELAY, C_DEAD };
-
-/* Only while the tunnel is being built; freed before the relay starts. */
-struct conn_hs {
-	struct proxy_hs hs;
-	struct proxy_target dst;     /* the app's original destination */
-	size_t hop;		     /* hop whose handshake runs */
-	uint8_t early[PROXY_IN_MAX]; /* tunnel bytes that came with the last reply */
-	size_t early_len;
-	size_t early_off;
-};
-
-struct conn {
-	struct ev app;			/* owned fd: the app's socket, inside the subject */
-	struct ev up;			/* owned fd: towards hop 0, in the daemon's namespace */
-	struct relay_subject *rs;	/* not owned */
-	struct conn *prev, *next;	/* rs->conns */
-	struct conn *hs_prev, *hs_next; /* r->handshaking, until C_RELAY */
-	struct conn_hs *hs;		/* owned, until C_RELAY */
-	uint64_t deadline;		/* CLOCK_MONOTONIC seconds, for the handshake */
-	enum conn_state state;
-	int pipe_up[2];		     /* owned: app -> upstream */
-	int pipe_down[2];	     /* owned: upstream -> app */
-	uint32_t pend_up, pend_down; /* bytes sitting in each pipe */
-	bool app_eof, up_eof;	     /* read side saw EOF */
-	bool app_shut, up_shut;	     /* we sent FIN with shutdown(SHUT_WR) */
-};
+#include "conn.h"
 
 #define CONN_EVENTS (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
 #define SPLICE_CHUNK (1u << 16)
@@ -117,6 +91,8 @@ static void conn_free(struct relay *r, struct conn *c, bool reset_app, bool rese
 		close(c->up.fd);
 	close_pair(c->pipe_up);
 	close_pair(c->pipe_down);
+	if (c->hs)
+		ep_free(c->hs);
 	free(TAKE_PTR(c->hs));
 	rs->stats.live--;
 	r->live--;
@@ -147,8 +123,7 @@ static void conn_describe(const struct conn *c, char *buf, size_t len)
 		 t->family == AF_INET6 ? "]" : "", t->port);
 }
 
-/* The tunnel could not be built: tell why once, reset the app. */
-static void conn_fail(struct relay *r, struct conn *c, int err)
+void conn_fail(struct relay *r, struct conn *c, int err)
 {
 	char dst[PROXY_NAME_MAX + 16], hop[PROXY_NAME_MAX + 32];
 	const char *why;
@@ -159,8 +134,17 @@ static void conn_fail(struct relay *r, struct conn *c, int err)
 		why = proxy_strerror(&c->hs->hs, err);
 	else
 		why = strerror(-err);
-	log_info("profile '%s': %s: via %s: %s", c->rs->name, dst, hop, why);
+	if (c->state == C_SERVER)
+		log_info("profile '%s': endpoint client: %s", c->rs->name, strerror(-err));
+	else
+		log_info("profile '%s': %s: via %s: %s", c->rs->name, dst, hop, why);
 	c->rs->stats.failed++;
+	if (c->ep != EP_NONE) {
+		/* A proxy client is owed its protocol's answer, not a bare reset. */
+		ep_error_reply(c, err);
+		conn_free(r, c, false, true);
+		return;
+	}
 	conn_free(r, c, true, true);
 }
 
@@ -217,8 +201,13 @@ static int conn_hs_input(struct conn *c, const uint8_t *buf, size_t n, bool *don
 		if (r == 0)
 			continue;
 		if (++h->hop == c->rs->chain.n_hops) {
-			memcpy(h->early, buf, n);
-			h->early_len = n;
+			r = c->ep != EP_NONE ? ep_tunnel_ready(c) : 0;
+			if (r < 0)
+				return r;
+			if (n > sizeof(h->early) - h->early_len)
+				return -EMSGSIZE;
+			memcpy(h->early + h->early_len, buf, n);
+			h->early_len += n;
 			*done = true;
 			return 0;
 		}
@@ -278,12 +267,20 @@ static int conn_connected(struct relay *r, struct conn *c)
 	return conn_handshake(r, c);
 }
 
-/* Write the early tunnel bytes to the app; 1 when all are out. */
+/* Write the early bytes to both sides; 1 when all are out. */
 static int conn_flush_early(struct conn *c)
 {
 	struct conn_hs *h = c->hs;
 	ssize_t n;
 
+	while (h->up_early_off < h->up_early_len) {
+		n = send(c->up.fd, h->up_early + h->up_early_off, h->up_early_len - h->up_early_off,
+			 MSG_NOSIGNAL);
+		if (n < 0)
+			return errno == EAGAIN ? 0 : neg_errno();
+		h->up_early_off += (size_t)n;
+		c->rs->stats.bytes_up += (uint64_t)n;
+	}
 	while (h->early_off < h->early_len) {
 		n = send(c->app.fd, h->early + h->early_off, h->early_len - h->early_off,
 			 MSG_NOSIGNAL);
@@ -379,12 +376,15 @@ void relay_on_conn(struct relay *r, struct ev *ev, uint32_t events)
 	if (c->state == C_DEAD)
 		return;
 
-	if (c->state != C_RELAY && ev->tag == EV_APP && (events & EPOLLERR)) {
+	if (c->state != C_RELAY && c->state != C_SERVER && ev->tag == EV_APP &&
+	    (events & EPOLLERR)) {
 		/* The app gave up (RST) while we were still building the tunnel. */
 		conn_free(r, c, false, true);
 		return;
 	}
-	if (c->state == C_CONNECTING && ev->tag == EV_UP)
+	if (c->state == C_SERVER && ev->tag == EV_APP)
+		ret = ep_server_input(r, c);
+	else if (c->state == C_CONNECTING && ev->tag == EV_UP)
 		ret = conn_connected(r, c);
 	else if (c->state == C_HANDSHAKE && ev->tag == EV_UP)
 		ret = conn_handshake(r, c);
@@ -439,7 +439,7 @@ static int conn_open_upstream(const struct relay_chain *ch)
 	return TAKE_FD(fd);
 }
 
-static struct conn *conn_new(struct relay *r, struct relay_subject *rs, int app_fd)
+struct conn *conn_new(struct relay *r, struct relay_subject *rs, int app_fd)
 {
 	struct conn *c = calloc(1, sizeof(*c));
 
@@ -489,15 +489,22 @@ static void relay_accept_one(struct relay *r, struct relay_subject *rs, int fd)
 	else
 		ret = dst_from_sockaddr(&c->hs->dst, &ss);
 	if (ret == 0)
-		ret = conn_open_upstream(&rs->chain);
-	if (ret >= 0) {
-		c->up.fd = ret;
 		ret = loop_add(r->epfd, &c->app, CONN_EVENTS);
-	}
-	if (ret >= 0)
-		ret = loop_add(r->epfd, &c->up, CONN_EVENTS);
+	if (ret == 0)
+		ret = conn_connect(r, c);
 	if (ret < 0)
 		conn_fail(r, c, ret);
+}
+
+int conn_connect(struct relay *r, struct conn *c)
+{
+	int fd = conn_open_upstream(&c->rs->chain);
+
+	if (fd < 0)
+		return fd;
+	c->up.fd = fd;
+	c->state = C_CONNECTING;
+	return loop_add(r->epfd, &c->up, CONN_EVENTS);
 }
 
 void relay_on_listener(struct relay *r, struct relay_subject *rs, struct ev *ev)
@@ -517,6 +524,8 @@ void relay_on_listener(struct relay *r, struct relay_subject *rs, struct ev *ev)
 
 struct listen_args {
 	int family;
+	uint16_t port;
+	bool transparent;
 	int fd; /* out */
 };
 
@@ -536,20 +545,21 @@ static int listen_in_ns(void *arg)
 		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
 
 		in->sin_family = AF_INET;
-		in->sin_port = htons(RELAY_TPROXY_PORT);
+		in->sin_port = htons(a->port);
 		in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		len = sizeof(*in);
-		if (setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof(one)) < 0)
+		if (a->transparent && setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof(one)) < 0)
 			return neg_errno();
 	} else {
 		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
 
 		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons(RELAY_TPROXY_PORT);
+		in6->sin6_port = htons(a->port);
 		in6->sin6_addr = in6addr_loopback;
 		len = sizeof(*in6);
 		if (setsockopt(fd, SOL_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0 ||
-		    setsockopt(fd, SOL_IPV6, IPV6_TRANSPARENT, &one, sizeof(one)) < 0)
+		    (a->transparent &&
+		     setsockopt(fd, SOL_IPV6, IPV6_TRANSPARENT, &one, sizeof(one)) < 0))
 			return neg_errno();
 	}
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
@@ -559,39 +569,71 @@ static int listen_in_ns(void *arg)
 	return 0;
 }
 
+/* Open @ev (if closed) as a listener on loopback:@port of @family inside @nsfd. */
+static int relay_listen_one(struct relay *r, int nsfd, struct ev *ev, enum ev_tag tag, void *owner,
+			    int family, uint16_t port, bool transparent)
+{
+	struct listen_args a = {
+		.family = family, .port = port, .transparent = transparent, .fd = -1};
+	int ret;
+
+	if (ev->fd >= 0)
+		return 0;
+	ret = netns_run_in(nsfd, listen_in_ns, &a);
+	if (ret < 0)
+		return ret;
+	*ev = (struct ev){.tag = tag, .fd = a.fd, .owner = owner};
+	ret = loop_add(r->epfd, ev, EPOLLIN);
+	if (ret < 0) {
+		close(a.fd);
+		ev->fd = -1;
+	}
+	return ret;
+}
+
+static void relay_close_ev(struct relay *r, struct ev *ev)
+{
+	if (ev->fd < 0)
+		return;
+	loop_del(r->epfd, ev);
+	close(ev->fd);
+	ev->fd = -1;
+}
+
 int relay_subject_listen(struct relay *r, struct relay_subject *rs, int nsfd)
 {
 	static const int fams[2] = {AF_INET, AF_INET6};
+	const uint16_t ports[2] = {rs->socks_port, rs->http_port};
 	int ret;
 
 	for (int i = 0; i < 2; i++) {
-		struct listen_args a = {.family = fams[i], .fd = -1};
-
-		if (rs->lis[i].fd >= 0)
-			continue;
-		ret = netns_run_in(nsfd, listen_in_ns, &a);
+		ret = relay_listen_one(r, nsfd, &rs->lis[i], EV_LISTENER, rs, fams[i],
+				       RELAY_TPROXY_PORT, true);
 		if (ret < 0)
 			return ret;
-		rs->lis[i] = (struct ev){.tag = EV_LISTENER, .fd = a.fd, .owner = rs};
-		ret = loop_add(r->epfd, &rs->lis[i], EPOLLIN);
-		if (ret < 0) {
-			close(a.fd);
-			rs->lis[i].fd = -1;
-			return ret;
+	}
+	/* Endpoints follow the profile: opened when set, closed when unset. */
+	for (int k = 0; k < 4; k++) {
+		uint16_t port = ports[k / 2];
+
+		if (!port) {
+			relay_close_ev(r, &rs->ep[k]);
+			continue;
 		}
+		ret = relay_listen_one(r, nsfd, &rs->ep[k], EV_ENDPOINT, rs, fams[k % 2], port,
+				       false);
+		if (ret < 0)
+			return ret;
 	}
 	return 0;
 }
 
 void relay_subject_close(struct relay *r, struct relay_subject *rs)
 {
-	for (int i = 0; i < 2; i++) {
-		if (rs->lis[i].fd < 0)
-			continue;
-		loop_del(r->epfd, &rs->lis[i]);
-		close(rs->lis[i].fd);
-		rs->lis[i].fd = -1;
-	}
+	for (int i = 0; i < 2; i++)
+		relay_close_ev(r, &rs->lis[i]);
+	for (int k = 0; k < 4; k++)
+		relay_close_ev(r, &rs->ep[k]);
 	while (rs->conns)
 		conn_free(r, rs->conns, true, true);
 }
