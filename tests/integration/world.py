@@ -7,6 +7,8 @@ GET /            -> "client=ADDR\n", ADDR being the peer address it saw
 GET /slow?bytes=N&rate=R
                  -> N bytes of 'x', paced at about R bytes/s, for transfers
                     that are still running when a test kills a proxy.
+POST /echo       -> the request body, byte for byte (Content-Length bodies
+                    only), for tests that check an upload arrives intact.
 
 Listens on [::]:PORT with IPV6_V6ONLY off, so one socket serves v4 and v6.
 """
@@ -35,6 +37,18 @@ class Handler(BaseHTTPRequestHandler):
         body = ("client=%s\n" % peer(self.client_address[0])).encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length)
+        if urllib.parse.urlparse(self.path).path != "/echo" or len(body) != length:
+            self.send_error(404 if len(body) == length else 400)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
