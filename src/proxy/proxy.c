@@ -117,6 +117,7 @@ int proxy_hs_init(struct proxy_hs *hs, enum proxy_kind kind, const char *user, c
 	hs->user = user;
 	hs->pass = pass;
 	hs->reply_code = -1;
+	hs->udp = false;
 	r = proxy_target_check(t);
 	if (r < 0)
 		return r;
@@ -136,6 +137,27 @@ int proxy_hs_init(struct proxy_hs *hs, enum proxy_kind kind, const char *user, c
 	default:
 		return -EINVAL;
 	}
+}
+
+int proxy_hs_init_udp(struct proxy_hs *hs, enum proxy_kind kind, const char *user, const char *pass,
+		      const struct proxy_target *from)
+{
+	int r;
+
+	if (kind != PROXY_SOCKS5 && kind != PROXY_SOCKS5H)
+		return -EOPNOTSUPP;
+	/* Only the greeting is built here; the request that carries CMD comes later. */
+	r = proxy_hs_init(hs, kind, user, pass, from);
+	if (r == 0)
+		hs->udp = true;
+	return r;
+}
+
+int proxy_hs_bound(const struct proxy_hs *hs, struct proxy_target *bnd)
+{
+	if (!hs || !bnd || (hs->kind != PROXY_SOCKS5 && hs->kind != PROXY_SOCKS5H))
+		return -EINVAL;
+	return socks5_hs_bound(hs, bnd);
 }
 
 const uint8_t *proxy_hs_output(const struct proxy_hs *hs, size_t *len)

@@ -53,6 +53,7 @@ struct proxy_hs {
 	uint8_t in[PROXY_IN_MAX]; /* the reply so far */
 	size_t in_len;
 	int reply_code; /* SOCKS REP / CD, or HTTP status, once known */
+	bool udp;	/* SOCKS5 UDP ASSOCIATE instead of CONNECT (proxy_hs_init_udp()) */
 };
 
 /**
@@ -69,6 +70,38 @@ struct proxy_hs {
  */
 int proxy_hs_init(struct proxy_hs *hs, enum proxy_kind kind, const char *user, const char *pass,
 		  const struct proxy_target *t);
+
+/**
+ * proxy_hs_init_udp() - start a SOCKS5 UDP ASSOCIATE handshake (RFC 1928 §7).
+ * @hs: state to initialise; its first request is in hs->out afterwards.
+ * @kind: PROXY_SOCKS5 or PROXY_SOCKS5H.
+ * @user: user name or NULL (borrowed: must outlive @hs).
+ * @pass: password or NULL (borrowed).
+ * @from: the address and port the client will send its datagrams from, as
+ *        DST.ADDR/DST.PORT of the request; 0.0.0.0 port 0 when unknown.
+ *
+ * The greeting and authentication are those of CONNECT; only the request's
+ * CMD differs (X'03').  Once proxy_hs_feed() returns 1, proxy_hs_bound()
+ * gives the relay address the datagrams go to.  The TCP connection must stay
+ * open for the association's life: its end ends the association.
+ *
+ * Return: 0, -EOPNOTSUPP for a kind other than SOCKS5, or what
+ * proxy_hs_init() returns.
+ */
+int proxy_hs_init_udp(struct proxy_hs *hs, enum proxy_kind kind, const char *user, const char *pass,
+		      const struct proxy_target *from);
+
+/**
+ * proxy_hs_bound() - BND.ADDR and BND.PORT of a finished SOCKS5 handshake.
+ * @hs: handshake for which proxy_hs_feed() returned 1.
+ * @bnd: receives the address (or name, ATYP 3) and port of the reply.
+ *
+ * For UDP ASSOCIATE this is where the proxy relays datagrams; an unspecified
+ * address (0.0.0.0 or ::) means "the address you reached me at".
+ *
+ * Return: 0, or -EINVAL when @hs is not a finished SOCKS5 handshake.
+ */
+int proxy_hs_bound(const struct proxy_hs *hs, struct proxy_target *bnd);
 
 /**
  * proxy_hs_output() - the bytes to send now.

@@ -6,6 +6,8 @@
  *   greeting  05 N METHODS...          ->  05 METHOD
  *   auth      01 ULEN USER PLEN PASS   ->  01 STATUS         (only if METHOD 02)
  *   connect   05 01 00 ATYP ADDR PORT  ->  05 REP 00 ATYP BND.ADDR BND.PORT
+ *   or UDP    05 03 00 ATYP ADDR PORT  ->  05 REP 00 ATYP BND.ADDR BND.PORT
+ *             (RFC 1928 §7: BND is where the proxy relays datagrams)
  *
  * Name targets always travel as ATYP 3, for socks5:// as for socks5h://:
  * netnsp never resolves a name locally.
@@ -22,6 +24,7 @@
 #define SOCKS5_M_USERPASS 0x02
 #define SOCKS5_M_NONE_ACCEPTABLE 0xff
 #define SOCKS5_CMD_CONNECT 0x01
+#define SOCKS5_CMD_UDP 0x03
 #define SOCKS5_ATYP_IPV4 0x01
 #define SOCKS5_ATYP_NAME 0x03
 #define SOCKS5_ATYP_IPV6 0x04
@@ -70,7 +73,7 @@ static int socks5_build_auth(struct proxy_hs *hs)
 	return proxy_wr_finish(&w, hs);
 }
 
-/* RFC 1928 §4: 05 01 00 ATYP DST.ADDR DST.PORT. */
+/* RFC 1928 §4: 05 CMD 00 ATYP DST.ADDR DST.PORT, CMD 01 CONNECT or 03 UDP ASSOCIATE. */
 static int socks5_build_connect(struct proxy_hs *hs)
 {
 	const struct proxy_target *t = &hs->target;
@@ -79,7 +82,7 @@ static int socks5_build_connect(struct proxy_hs *hs)
 
 	proxy_wr_init(&w, hs);
 	proxy_wr_u8(&w, SOCKS5_VER);
-	proxy_wr_u8(&w, SOCKS5_CMD_CONNECT);
+	proxy_wr_u8(&w, hs->udp ? SOCKS5_CMD_UDP : SOCKS5_CMD_CONNECT);
 	proxy_wr_u8(&w, 0x00);
 	if (t->family == AF_INET) {
 		proxy_wr_u8(&w, SOCKS5_ATYP_IPV4);
@@ -222,4 +225,42 @@ int socks5_hs_step(struct proxy_hs *hs, const uint8_t *data, size_t len, size_t 
 	default:
 		return -EPROTO;
 	}
+}
+
+/**
+ * socks5_hs_bound() - parse BND.ADDR and BND.PORT of the reply held in hs->in.
+ * @hs: SOCKS5 handshake in HS_DONE (hs->in holds the whole request reply).
+ * @bnd: receives the address or name and the port.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int socks5_hs_bound(const struct proxy_hs *hs, struct proxy_target *bnd)
+{
+	const uint8_t *p = hs->in + 4;
+	size_t alen;
+
+	if (hs->state != HS_DONE || hs->in_len < 5 || hs->in_len != socks5_reply_len(hs))
+		return -EINVAL;
+	memset(bnd, 0, sizeof(*bnd));
+	switch (hs->in[3]) {
+	case SOCKS5_ATYP_IPV4:
+		bnd->family = AF_INET;
+		alen = 4;
+		memcpy(bnd->addr, p, alen);
+		break;
+	case SOCKS5_ATYP_IPV6:
+		bnd->family = AF_INET6;
+		alen = 16;
+		memcpy(bnd->addr, p, alen);
+		break;
+	default:
+		/* ATYP 3: a length byte, then the name (socks5_reply_len() checked). */
+		alen = 1 + (size_t)p[0];
+		if (p[0] == 0 || memchr(p + 1, 0, p[0]))
+			return -EINVAL;
+		memcpy(bnd->name, p + 1, p[0]);
+		break;
+	}
+	bnd->port = (uint16_t)(p[alen] << 8 | p[alen + 1]);
+	return 0;
 }

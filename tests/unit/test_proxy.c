@@ -701,6 +701,109 @@ static void test_strerror(void)
 	       "invalid proxy request (bad target, credentials or kind)", "strerror EINVAL");
 }
 
+/*
+ * Run a UDP ASSOCIATE handshake against @steps (same shape as a scenario),
+ * feeding every reply whole; returns the last proxy_hs_feed() result.
+ */
+static int run_udp(struct proxy_hs *hs, const char *user, const char *pass, const char *from,
+		   uint16_t port, const struct step *steps, size_t n_steps)
+{
+	struct proxy_target t;
+	const uint8_t *out;
+	size_t n, used;
+	int r = -1;
+
+	if (proxy_target_set_host(&t, from, port) < 0)
+		return MISMATCH;
+	r = proxy_hs_init_udp(hs, PROXY_SOCKS5, user, pass, &t);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n_steps; i++) {
+		out = proxy_hs_output(hs, &n);
+		if (n != steps[i].req.n || memcmp(out, steps[i].req.p, n) != 0)
+			return MISMATCH;
+		proxy_hs_sent(hs, n);
+		r = proxy_hs_feed(hs, steps[i].rep.p, steps[i].rep.n, &used);
+		if (r != 0)
+			return r;
+	}
+	return r;
+}
+
+static void test_udp_associate(void)
+{
+	/* RFC 1928 §7: CMD 03; DST 0.0.0.0:0 means "not known yet". */
+	const struct step v4[] = {
+		{GREET_NOAUTH, RAW(0x05, 0x00)},
+		{RAW(0x05, 0x03, 0x00, 0x01, 0, 0, 0, 0, 0, 0),
+		 RAW(0x05, 0x00, 0x00, 0x01, V4, 0x9c, 0x41)},
+	};
+	const struct step auth6[] = {
+		{GREET_AUTH, RAW(0x05, 0x02)},
+		{RAW(ALICE), RAW(0x01, 0x00)},
+		{RAW(0x05, 0x03, 0x00, 0x04, V6, 0xd4, 0x31),
+		 RAW(0x05, 0x00, 0x00, 0x04, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x04,
+		     0x38)},
+	};
+	const struct step name[] = {
+		{GREET_NOAUTH, RAW(0x05, 0x00)},
+		{RAW(0x05, 0x03, 0x00, 0x01, V4, 0x00, 0x35),
+		 RAW(0x05, 0x00, 0x00, 0x03, 0x04, 'r', 'e', 'l', 'y', 0x00, 0x07)},
+	};
+	const struct step refused[] = {
+		{GREET_NOAUTH, RAW(0x05, 0x00)},
+		{RAW(0x05, 0x03, 0x00, 0x01, 0, 0, 0, 0, 0, 0), REP_V4(0x07)},
+	};
+	const uint8_t bnd4[4] = {V4}, zero16[16] = {0};
+	struct proxy_target b, t;
+	struct proxy_hs hs;
+
+	is_int(run_udp(&hs, NULL, NULL, "0.0.0.0", 0, v4, 2), 1, "udp associate: v4 request bytes");
+	is_int(proxy_hs_bound(&hs, &b), 0, "udp associate: BND parsed");
+	ok(b.family == AF_INET && !memcmp(b.addr, bnd4, 4) && b.port == 40001,
+	   "udp associate: BND 198.51.100.7:40001");
+
+	is_int(run_udp(&hs, "alice", "secret", "2001:db8::1", 54321, auth6, 3), 1,
+	       "udp associate: auth then v6 request bytes");
+	is_int(proxy_hs_bound(&hs, &b), 0, "udp associate: v6 BND parsed");
+	ok(b.family == AF_INET6 && !memcmp(b.addr, zero16, 16) && b.port == 1080,
+	   "udp associate: BND [::]:1080 (unspecified: use the proxy's address)");
+
+	is_int(run_udp(&hs, NULL, NULL, "198.51.100.7", 53, name, 2), 1,
+	       "udp associate: reply with a name BND");
+	is_int(proxy_hs_bound(&hs, &b), 0, "udp associate: name BND parsed");
+	ok(b.family == 0 && !strcmp(b.name, "rely") && b.port == 7, "udp associate: BND rely:7");
+
+	is_int(run_udp(&hs, NULL, NULL, "0.0.0.0", 0, refused, 2), -EOPNOTSUPP,
+	       "udp associate: REP 7 refused");
+	is_int(proxy_hs_bound(&hs, &b), -EINVAL, "udp associate: no BND after a refusal");
+
+	proxy_target_set_host(&t, "0.0.0.0", 0);
+	is_int(proxy_hs_init_udp(&hs, PROXY_HTTP, NULL, NULL, &t), -EOPNOTSUPP,
+	       "udp associate: HTTP kind refused");
+	is_int(proxy_hs_init_udp(&hs, PROXY_SOCKS4A, NULL, NULL, &t), -EOPNOTSUPP,
+	       "udp associate: SOCKS4a kind refused");
+
+	/* The same hs reused for CONNECT must send CMD 01 again. */
+	is_int(run_udp(&hs, NULL, NULL, "0.0.0.0", 0, v4, 2), 1, "udp associate: again");
+	proxy_target_set_host(&t, "198.51.100.7", 443);
+	proxy_hs_init(&hs, PROXY_SOCKS5, NULL, NULL, &t);
+	{
+		const uint8_t *out;
+		size_t n, used;
+		const uint8_t want[] = {0x05, 0x01, 0x00, 0x01, V4, 0x01, 0xbb};
+
+		proxy_hs_sent(&hs, 3);
+		proxy_hs_feed(&hs, (const uint8_t[]){0x05, 0x00}, 2, &used);
+		out = proxy_hs_output(&hs, &n);
+		ok(n == sizeof(want) && !memcmp(out, want, n),
+		   "connect after udp on the same hs: CMD 01");
+	}
+	proxy_target_set_host(&t, "198.51.100.7", 443);
+	proxy_hs_init(&hs, PROXY_HTTP, NULL, NULL, &t);
+	is_int(proxy_hs_bound(&hs, &b), -EINVAL, "bound: not for HTTP");
+}
+
 int main(void)
 {
 	for (size_t i = 0; i < sizeof(socks5_ok) / sizeof(socks5_ok[0]); i++)
@@ -715,5 +818,6 @@ int main(void)
 	test_targets();
 	test_output_and_order();
 	test_strerror();
+	test_udp_associate();
 	return tap_done();
 }
