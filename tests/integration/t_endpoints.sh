@@ -95,11 +95,14 @@ conf_nosocks() { # ep without socks-port; everything else as conf_full
 	profile two p2 "$(ports)"
 }
 
-# s5probe.py MODE HOST PORT [DHOST DPORT]: a SOCKS5 client that shows the
+# s5probe.py MODE HOST PORT [ARGS]: a SOCKS5 / raw client that shows the
 # server's bytes (RFC 1928 §3, §4, §6), run inside a subject.  Prints one line:
-#   connect/udp: "rep=N" (the REP byte of the reply to CONNECT / UDP ASSOCIATE)
-#   junk:        "got=HEX" (everything the server sent before closing)
-# then " closed=0|1 ms=N" (EOF seen within 5 s; time from connect to the end).
+#   connect DHOST DPORT / udp: "rep=N" (the REP byte of the reply to CONNECT /
+#                UDP ASSOCIATE)
+#   junk BYTES [split]: sends BYTES (Python escapes) in one write, or one byte
+#                per write 5 ms apart; "got=HEX" (all the server sent), and
+#                "client=ADDR" when world.py's answer is among it
+# then " closed=0|1 ms=N" (EOF or reset within 5 s; time from connect to the end).
 cat >"$T/s5probe.py" <<-'PY'
 	import ipaddress, socket, sys, time
 	mode, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -113,7 +116,9 @@ cat >"$T/s5probe.py" <<-'PY'
 	            if not b:
 	                return got, 1
 	            got += b
-	    except (socket.timeout, ConnectionResetError):
+	    except ConnectionResetError:
+	        return got, 1
+	    except socket.timeout:
 	        return got, 0
 	def recv_n(n):
 	    got = b""
@@ -124,9 +129,21 @@ cat >"$T/s5probe.py" <<-'PY'
 	        got += b
 	    return got
 	if mode == "junk":
-	    s.sendall(sys.argv[4].encode().decode("unicode_escape").encode("latin-1"))
+	    data = sys.argv[4].encode().decode("unicode_escape").encode("latin-1")
+	    try:
+	        if sys.argv[5:] == ["split"]:
+	            for i in range(len(data)):
+	                s.send(data[i:i + 1])
+	                time.sleep(0.005)
+	        else:
+	            s.sendall(data)
+	    except (BrokenPipeError, ConnectionResetError):
+	        pass  # refused before it read everything: what it sent is still there
 	    got, closed = recv_all()
-	    print("got=%s closed=%d ms=%d" % (got.hex(), closed, (time.monotonic() - t0) * 1000))
+	    i = got.find(b"client=")
+	    client = " client=" + got[i + 7:].split(b"\n")[0].decode() if i >= 0 else ""
+	    print("got=%s%s closed=%d ms=%d" % (got.hex(), client, closed,
+	                                         (time.monotonic() - t0) * 1000))
 	    sys.exit(0)
 	s.sendall(b"\x05\x01\x00")
 	if recv_n(2) != b"\x05\x00":
@@ -314,6 +331,33 @@ out=$(s5probe ep udp 127.0.0.1 "$SP")
 tap_ok $? "socks-port: UDP ASSOCIATE gets REP 7 and the connection closes ($out)"
 out=$(s5probe ep udp ::1 "$SP")
 is "$(field "$out" rep)" 7 "socks-port on ::1: UDP ASSOCIATE gets REP 7 ($out)"
+
+# Requests split or pipelined any way: one byte per segment, or greeting,
+# request and payload in one segment (the payload must reach W).
+read -ra octets <<<"${W4//./ }"
+W4HEX=$(printf '\\x%02x' "${octets[@]}")
+out=$(s5probe ep junk 127.0.0.1 "$SP" \
+	"\\x05\\x01\\x00\\x05\\x01\\x00\\x01$W4HEX\\x00\\x50GET / HTTP/1.0\\r\\n\\r\\n")
+case $out in got=0500050000*" client=$P1_W4 closed=1 "*) true ;; *) false ;; esac
+tap_ok $? "socks-port: greeting, CONNECT and GET in one segment: REP 0, then W's answer via P1 (${out#*client=})"
+out=$(s5probe names junk 127.0.0.1 "$SP" \
+	'\x05\x01\x00\x05\x01\x00\x03\x0aworld.test\x00\x50GET / HTTP/1.0\r\n\r\n' split)
+case $out in got=0500050000*" client=$P1_W4 closed=1 "*) true ;; *) false ;; esac
+tap_ok $? "socks-port: greeting, CONNECT world.test and GET one byte at a time: W answers via P1 (${out#*client=})"
+out=$(s5probe ep junk ::1 "$HP" \
+	"CONNECT [$W6]:80 HTTP/1.1\\r\\nHost: [$W6]:80\\r\\n\\r\\nGET / HTTP/1.0\\r\\n\\r\\n")
+case $out in got="$(printf 'HTTP/1.1 200' | od -An -tx1 | tr -d ' \n')"*" client=$P1_W6 closed=1 "*) true ;; *) false ;; esac
+tap_ok $? "http-port: CONNECT and GET in one segment: 200, then W's answer via P1 (${out#*client=})"
+out=$(s5probe names junk 127.0.0.1 "$HP" \
+	'GET http://world.test/ HTTP/1.1\r\nHost: world.test\r\n\r\n' split)
+case $out in *" client=$P1_W4 closed=1 "*) true ;; *) false ;; esac
+tap_ok $? "http-port: an absolute-form GET one byte at a time reaches W via P1 (${out#*client=})"
+big=$("$PYTHON" -c 'print("a" * 100000)')
+out=$(s5probe ep junk 127.0.0.1 "$HP" \
+	"GET http://$W4/ HTTP/1.1\\r\\nHost: $W4\\r\\nX-Big: $big\\r\\n\\r\\n")
+[ "$(field "$out" closed)" = 1 ] && [ "${out##*ms=}" -lt 2000 ] &&
+	case $(field "$out" got) in "$(printf 'HTTP/1.1 4' | od -An -tx1 | tr -d ' \n')"*) true ;; *) false ;; esac
+tap_ok $? "http-port: a 100 kB request head gets a 4xx and is closed quickly (${out#*closed=})"
 
 # Garbage: closed quickly, with SOCKS5 05 FF / REP 1 or nothing, HTTP 400.
 out=$(s5probe ep junk 127.0.0.1 "$SP" 'GET / HTTP/1.0\r\n\r\n')
