@@ -236,12 +236,26 @@ curl_world ep "http://[$W6]/echo" --socks5-hostname "127.0.0.1:$SP" -H 'Expect:'
 is "$?:$(sha256sum <"$T/echo.bin" | cut -d' ' -f1)" "0:$want_sum" \
 	"socks-port: a 200 kB POST body over IPv6 comes back intact" || diag_file "$T/curl.err"
 
+# 40 clients at once, half on each endpoint and family: every one is answered.
+# shellcheck disable=SC2016 # the inner bash expands $i, $0, ${a[@]}
+nexec ep bash -c '
+	for i in $(seq 40); do
+		case $((i % 4)) in
+		0) a=(--socks5-hostname 127.0.0.1:'"$SP"') ;; 1) a=(--socks5 [::1]:'"$SP"') ;;
+		2) a=(-x http://127.0.0.1:'"$HP"') ;; 3) a=(-p -x http://[::1]:'"$HP"') ;;
+		esac
+		curl -gsS --max-time 8 "${a[@]}" http://'"$W4"'/ >"$0/par.$i" 2>&1 &
+	done
+	wait' "$T"
+n=$(cat "$T"/par.* | grep -c "^client=$P1_W4\$")
+is "$n" 40 "40 concurrent clients on both endpoints, v4 and v6 loopback: all answered via P1"
+
 # ------------------------------------------------------------ status counts them
 tot1=$(status_field ep connections_total)
 up1=$(status_field ep bytes_up)
 down1=$(status_field ep bytes_down)
-[ $((tot1 - tot0)) -ge 11 ] 2>/dev/null
-tap_ok $? "status: ep's connections_total counts the 11 endpoint connections ($tot0 -> $tot1)"
+[ $((tot1 - tot0)) -ge 51 ] 2>/dev/null
+tap_ok $? "status: ep's connections_total counts the 51 endpoint connections ($tot0 -> $tot1)"
 [ $((up1 - up0)) -ge 600000 ] 2>/dev/null && [ $((down1 - down0)) -ge 600000 ] 2>/dev/null
 tap_ok $? "status: bytes_up and bytes_down grew by the 3 x 200 kB echoed (up $up0 -> $up1, down $down0 -> $down1)"
 wait_until 3 test "$(status_field ep connections)" = 0
