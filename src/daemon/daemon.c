@@ -17,6 +17,7 @@
 
 #include "ctl.h"
 #include "daemon.h"
+#include "relay/dns.h"
 #include "netns/netns.h"
 #include "util/log.h"
 #include "util/macro.h"
@@ -318,6 +319,12 @@ static void daemon_dispatch(struct daemon *d, struct ev *ev, uint32_t events)
 	case EV_TIMER:
 		daemon_on_timer(d);
 		break;
+	case EV_DNS:
+		relay_dns_on_event(&d->relay, ev, events);
+		break;
+	case EV_UDP:
+		/* The UDP relay (udp.c) registers no fd before it lands. */
+		break;
 	case EV_PIDFD:
 		if (ev->fd >= 0)
 			daemon_collect(d, ev->owner);
@@ -356,6 +363,7 @@ static void daemon_free(struct daemon *d)
 		daemon_subject_free(d, d->subj[d->n_subj - 1]);
 	relay_reap(&d->relay);
 	daemon_reap(d);
+	free(d->relay.garbage);
 	free(d->subj);
 	if (d->sig.fd >= 0)
 		close(d->sig.fd);

@@ -13,7 +13,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <arpa/inet.h>
+#include <sys/random.h>
+
 #include "daemon.h"
+#include "relay/dns.h"
 #include "netlink/nl.h"
 #include "netns/etc_netns.h"
 #include "netns/netns.h"
@@ -51,6 +55,27 @@ static int subject_write_ruleset(const struct daemon *d, const struct subject_rt
 	return 0;
 }
 
+/*
+ * An empty, root-owned regular file at /run/netns/NAME is what a create
+ * interrupted between creating the mount point and bind-mounting the
+ * namespace leaves behind (a kill -9 of the daemon, or of `ip netns add`).
+ * It holds no namespace, so it is nobody's intention: remove it.
+ */
+static bool subject_ns_stale(const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", NETNS_RUN_DIR, name);
+	if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size != 0 || st.st_uid != 0)
+		return false;
+	if (unlink(path) < 0)
+		return false;
+	log_warn("%s: an empty file left by an interrupted create; creating the namespace again",
+		 path);
+	return true;
+}
+
 int subject_ns_open(struct subject_rt *s)
 {
 	int fd;
@@ -60,12 +85,43 @@ int subject_ns_open(struct subject_rt *s)
 	if (s->kind != SUBJ_NAMED)
 		return -ESRCH; /* a Pid subject's fd comes from attach, never by name */
 	fd = netns_open_named(s->netns);
+	if (fd == -EINVAL && subject_ns_stale(s->netns))
+		fd = -ENOENT;
 	if (fd == -ENOENT)
 		fd = netns_create_named(s->netns);
 	if (fd < 0)
 		return fd;
 	s->nsfd = fd;
 	return 0;
+}
+
+/* The fake-IP pool of a subject: 198.18.0.0/15 and a ULA /64 of its own (RFC 4193). */
+static void subject_dns_conf(const struct subject_state *st, const struct profile_conf *p,
+			     struct relay_dns_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->mode = p->dns;
+	c->ipv6 = p->ipv6;
+	inet_pton(AF_INET, "198.18.0.0", &c->fake.v4_base);
+	c->fake.v4_prefix = 15;
+	inet_pton(AF_INET6, "fd6e:7370:fa4e::", &c->fake.v6_base);
+	c->fake.v6_base.s6_addr[6] = (uint8_t)(st->id >> 8);
+	c->fake.v6_base.s6_addr[7] = (uint8_t)st->id;
+	c->fake.v6_prefix = 64;
+	c->fake.capacity = RELAY_DNS_CAPACITY;
+	c->fake.min_reuse_age = 6 * RELAY_DNS_TTL;
+	/* The hash seed only needs to be unpredictable to programs in the subject. */
+	if (getrandom(c->fake.seed, sizeof(c->fake.seed), GRND_NONBLOCK) != sizeof(c->fake.seed))
+		memcpy(c->fake.seed, &st->ns, sizeof(c->fake.seed));
+}
+
+static int subject_dns_open(struct daemon *d, struct subject_rt *s, const struct subject_state *st,
+			    const struct profile_conf *p)
+{
+	struct relay_dns_conf conf;
+
+	subject_dns_conf(st, p, &conf);
+	return relay_dns_open(&d->relay, &s->rs, s->nsfd, &conf);
 }
 
 int subject_apply(struct daemon *d, struct subject_rt *s, struct subject_state *st,
@@ -77,8 +133,12 @@ int subject_apply(struct daemon *d, struct subject_rt *s, struct subject_state *
 	int r;
 
 	s->applied = false;
-	s->nft = (struct nft_subject){
-		.tcp_port = RELAY_TPROXY_PORT, .fwmark = NETNSP_FWMARK, .ipv6 = p->ipv6};
+	/* DNS to any address is always answered inside (dns = off: REFUSED at once). */
+	s->nft = (struct nft_subject){.tcp_port = RELAY_TPROXY_PORT,
+				      .fwmark = NETNSP_FWMARK,
+				      .ipv6 = p->ipv6,
+				      .dns_port = RELAY_DNS_PORT};
+	net.allow = NL_ALLOW_DNS;
 	what = "namespace";
 	r = subject_ns_open(s);
 	if (r < 0)
@@ -95,6 +155,10 @@ int subject_apply(struct daemon *d, struct subject_rt *s, struct subject_state *
 	s->rs.socks_port = p->socks_port;
 	s->rs.http_port = p->http_port;
 	r = relay_subject_listen(&d->relay, &s->rs, s->nsfd);
+	if (r < 0)
+		goto fail;
+	what = "resolver";
+	r = subject_dns_open(d, s, st, p);
 	if (r < 0)
 		goto fail;
 	/* /etc/netns/NAME/ for `ip netns exec`; not fatal (netnsp exec makes its own). */
@@ -120,6 +184,7 @@ int subject_down(struct daemon *d, struct subject_rt *s)
 	int r = 0;
 
 	relay_subject_close(&d->relay, &s->rs);
+	relay_dns_close(&d->relay, &s->rs);
 	if (s->nsfd >= 0 && s->kind != SUBJ_NAMED) {
 		/* Not ours to delete: leave the process's namespace as we found it. */
 		(void)nft_subject_teardown(s->nsfd);

@@ -79,8 +79,11 @@ static void ruleset_output(struct text *t, const struct nft_subject *c)
 	if (!c->ipv6)
 		text_add(t, "\t\tmeta nfproto ipv6 meta l4proto tcp reject with tcp reset\n"
 			    "\t\tmeta nfproto ipv6 reject\n");
+	if (!c->udp_port && c->dns_port)
+		text_add(t, "\t\tmeta l4proto udp udp dport != 53 reject\n");
+	else if (!c->udp_port)
+		text_add(t, "\t\tmeta l4proto udp reject\n");
 	text_add(t,
-		 "\t\tmeta l4proto udp reject\n"
 		 "\t\tmeta mark 0x%08x accept\n"
 		 "\t\treject\n"
 		 "\t}\n",
@@ -89,16 +92,31 @@ static void ruleset_output(struct text *t, const struct nft_subject *c)
 
 static void ruleset_prerouting(struct text *t, const struct nft_subject *c)
 {
+	static const char *const protos[2] = {"udp", "tcp"};
+
 	text_add(t,
 		 "\tchain pre {\n"
 		 "\t\ttype filter hook prerouting priority mangle; policy accept;\n"
-		 "\t\tmeta mark != 0x%08x accept\n"
+		 "\t\tmeta mark != 0x%08x accept\n",
+		 c->fwmark);
+	/* DNS first: port 53 to any address goes to the resolver, whatever the protocol. */
+	for (int i = 0; c->dns_port && i < 2; i++)
+		text_add(t,
+			 "\t\tmeta nfproto ipv4 %s dport 53 tproxy ip to 127.0.0.1:%u accept\n"
+			 "\t\tmeta nfproto ipv6 %s dport 53 tproxy ip6 to [::1]:%u accept\n",
+			 protos[i], c->dns_port, protos[i], c->dns_port);
+	text_add(t,
 		 "\t\tmeta l4proto tcp meta nfproto ipv4 tproxy ip to 127.0.0.1:%u accept\n"
-		 "\t\tmeta l4proto tcp meta nfproto ipv6 tproxy ip6 to [::1]:%u accept\n"
-		 "\t\tmeta l4proto tcp reject with tcp reset\n"
-		 "\t\treject\n"
-		 "\t}\n",
-		 c->fwmark, c->tcp_port, c->tcp_port);
+		 "\t\tmeta l4proto tcp meta nfproto ipv6 tproxy ip6 to [::1]:%u accept\n",
+		 c->tcp_port, c->tcp_port);
+	if (c->udp_port)
+		text_add(t,
+			 "\t\tmeta l4proto udp meta nfproto ipv4 tproxy ip to 127.0.0.1:%u accept\n"
+			 "\t\tmeta l4proto udp meta nfproto ipv6 tproxy ip6 to [::1]:%u accept\n",
+			 c->udp_port, c->udp_port);
+	text_add(t, "\t\tmeta l4proto tcp reject with tcp reset\n"
+		    "\t\treject\n"
+		    "\t}\n");
 }
 
 int nft_subject_ruleset(const struct nft_subject *c, char *buf, size_t len)

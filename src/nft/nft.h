@@ -35,6 +35,9 @@ struct nft_subject {
 	uint16_t tcp_port; /* transparent TCP listener on 127.0.0.1 and ::1 */
 	uint32_t fwmark;   /* NETNSP_FWMARK */
 	bool ipv6;	   /* false: IPv6 destinations rejected at once */
+	uint16_t dns_port; /* DNS (UDP and TCP port 53) to any address is handed to the
+			    * daemon's resolver on this port; 0 = DNS refused like UDP */
+	uint16_t udp_port; /* other UDP handed to the UDP relay on this port; 0 = refused */
 };
 
 /**

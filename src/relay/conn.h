@@ -44,6 +44,8 @@ struct conn {
 	uint64_t deadline;		/* CLOCK_MONOTONIC seconds, for the handshake */
 	enum conn_state state;
 	enum conn_ep ep;	     /* which endpoint accepted it, EP_NONE for tproxy */
+	int fake_family;	     /* AF_* when the destination was a fake address: its */
+	uint8_t fake_addr[16];	     /* mapping is referenced until the connection ends */
 	int pipe_up[2];		     /* owned: app -> upstream */
 	int pipe_down[2];	     /* owned: upstream -> app */
 	uint32_t pend_up, pend_down; /* bytes sitting in each pipe */

@@ -21,6 +21,8 @@ enum ev_tag {
 	EV_TIMER,      /* timerfd: 1 s housekeeping tick */
 	EV_PIDFD,      /* pidfd of a Pid subject's process: readable when it exits */
 	EV_FLATPAK,    /* inotify fd of the Flatpak instance watcher */
+	EV_DNS,	       /* the subject's resolver (dns.c): owner is a struct dns_ev */
+	EV_UDP,	       /* the UDP relay (udp.c): owner is the UDP relay's own struct */
 };
 
 struct ev {

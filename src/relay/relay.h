@@ -51,17 +51,33 @@ struct relay_stats {
 };
 
 struct conn;
+struct relay_dns;
+struct udp_flow;
+
+/* How a subject's UDP (other than DNS) is handled; relay_udp_mode() decides. */
+enum relay_udp_mode {
+	RELAY_UDP_REFUSED = 0, /* refused at once (udp = off, or the chain cannot carry it) */
+	RELAY_UDP_ASSOCIATE,   /* relayed with SOCKS5 UDP ASSOCIATE (RFC 1928 §7) */
+};
+
+/* The resolver's port inside every subject (wildcard, transparent, UDP and TCP). */
+#define RELAY_DNS_PORT 53
 
 /* What a subject gives the relay: its chain, counters and live connections. */
 struct relay_subject {
 	char name[CONF_NAME_MAX + 1]; /* profile name, for messages */
 	struct relay_chain chain;
 	struct relay_stats stats;
-	struct ev lis[2];    /* IPv4 and IPv6 listeners; fd -1 if closed (owned) */
-	struct ev ep[4];     /* endpoints: SOCKS5 v4, v6, HTTP v4, v6; fd -1 if closed (owned) */
-	uint16_t socks_port; /* socks-port, 0 = none */
-	uint16_t http_port;  /* http-port, 0 = none */
-	struct conn *conns;  /* owned: doubly linked list of live connections */
+	struct ev lis[2];      /* IPv4 and IPv6 listeners; fd -1 if closed (owned) */
+	struct ev ep[4];       /* endpoints: SOCKS5 v4, v6, HTTP v4, v6; fd -1 if closed (owned) */
+	uint16_t socks_port;   /* socks-port, 0 = none */
+	uint16_t http_port;    /* http-port, 0 = none */
+	struct relay_dns *dns; /* owned: the resolver (dns.c), NULL when not applied */
+	enum relay_udp_mode udp_mode; /* set by the daemon from relay_udp_mode() */
+	char udp_why[128];	      /* why UDP is refused, for status */
+	struct ev udp_lis[2];	      /* UDP relay listeners v4, v6 (udp.c); fd -1 if closed */
+	struct udp_flow *flows;	      /* owned by udp.c: live UDP flows */
+	struct conn *conns;	      /* owned: doubly linked list of live connections */
 };
 
 struct relay {
@@ -69,6 +85,8 @@ struct relay {
 	uint64_t live;		  /* connections across all subjects */
 	struct conn *handshaking; /* not owned: conns in handshake, for the timeout tick */
 	struct conn *dead;	  /* owned: closed conns, freed by relay_reap() */
+	void **garbage;		  /* owned: memory released by relay_reap() (relay_defer_free) */
+	size_t n_garbage, cap_garbage;
 };
 
 /**
@@ -145,6 +163,13 @@ void relay_on_endpoint(struct relay *r, struct relay_subject *rs, struct ev *ev)
 void relay_on_conn(struct relay *r, struct ev *ev, uint32_t events);
 
 /**
+ * relay_defer_free() - free @p at the next relay_reap(), after the event batch.
+ * @r: relay.
+ * @p: memory that a pending epoll event may still point into (its fds closed and set to -1).
+ */
+void relay_defer_free(struct relay *r, void *p);
+
+/**
  * relay_reap() - free connections closed during the last batch of events.
  * @r: relay.
  *
@@ -152,6 +177,72 @@ void relay_on_conn(struct relay *r, struct ev *ev, uint32_t events);
  * closed earlier in the same batch, so memory is released only after it.
  */
 void relay_reap(struct relay *r);
+
+/**
+ * relay_fake_target() - map a destination that may be a fake address (dns.c).
+ * @rs: subject.
+ * @t: the destination as an address; replaced by the name when it is a mapped fake address.
+ *
+ * A mapped fake address takes a reference that keeps the mapping from being
+ * reused; release it with relay_fake_put() and the *original* address.
+ *
+ * Return: 0 (not a fake address: @t unchanged), 1 (@t is now the name),
+ * -EHOSTUNREACH (inside the fake range but not mapped: refuse the flow).
+ */
+int relay_fake_target(struct relay_subject *rs, struct proxy_target *t);
+
+/**
+ * relay_fake_put() - drop the reference relay_fake_target() took.
+ * @rs: subject.
+ * @family: AF_INET or AF_INET6.
+ * @addr: the fake address (4 or 16 bytes).
+ */
+void relay_fake_put(struct relay_subject *rs, int family, const void *addr);
+
+/**
+ * relay_udp_mode() - how a profile's UDP can be carried (udp.c).
+ * @chain: the profile's chain.
+ * @udp_on: the profile's `udp` key.
+ * @why: receives the reason when refused ("udp = off", "an HTTP proxy cannot carry UDP", ...).
+ * @len: size of @why.
+ *
+ * Return: the mode.
+ */
+enum relay_udp_mode relay_udp_mode(const struct relay_chain *chain, bool udp_on, char *why,
+				   size_t len);
+
+/**
+ * relay_udp_listen() - open (RELAY_UDP_ASSOCIATE) or close (otherwise) the
+ * subject's transparent UDP listeners on RELAY_TPROXY_PORT (udp.c).
+ * @r: relay.
+ * @rs: subject.
+ * @nsfd: its namespace.
+ *
+ * Return: 0 or a negative errno.
+ */
+int relay_udp_listen(struct relay *r, struct relay_subject *rs, int nsfd);
+
+/**
+ * relay_udp_close() - close the UDP listeners and every flow of @rs (udp.c).
+ * @r: relay.
+ * @rs: subject.
+ */
+void relay_udp_close(struct relay *r, struct relay_subject *rs);
+
+/**
+ * relay_udp_on_event() - an EV_UDP fd is ready (udp.c).
+ * @r: relay.
+ * @ev: the fd's ev.
+ * @events: epoll events.
+ */
+void relay_udp_on_event(struct relay *r, struct ev *ev, uint32_t events);
+
+/**
+ * relay_udp_tick() - expire idle UDP flows (udp.c).
+ * @r: relay.
+ * @now: CLOCK_MONOTONIC seconds.
+ */
+void relay_udp_tick(struct relay *r, uint64_t now);
 
 /**
  * relay_tick() - reset connections whose handshake took too long.

@@ -91,6 +91,8 @@ static void conn_free(struct relay *r, struct conn *c, bool reset_app, bool rese
 		close(c->up.fd);
 	close_pair(c->pipe_up);
 	close_pair(c->pipe_down);
+	if (c->fake_family)
+		relay_fake_put(rs, c->fake_family, c->fake_addr);
 	if (c->hs)
 		ep_free(c->hs);
 	free(TAKE_PTR(c->hs));
@@ -102,8 +104,25 @@ static void conn_free(struct relay *r, struct conn *c, bool reset_app, bool rese
 	r->dead = c;
 }
 
+void relay_defer_free(struct relay *r, void *p)
+{
+	if (r->n_garbage == r->cap_garbage) {
+		size_t cap = r->cap_garbage ? r->cap_garbage * 2 : 16;
+		void **g = realloc(r->garbage, cap * sizeof(*g));
+
+		if (!g)
+			return; /* out of memory: leaking @p is the only safe choice */
+		r->garbage = g;
+		r->cap_garbage = cap;
+	}
+	r->garbage[r->n_garbage++] = p;
+}
+
 void relay_reap(struct relay *r)
 {
+	for (size_t i = 0; i < r->n_garbage; i++)
+		free(r->garbage[i]);
+	r->n_garbage = 0;
 	while (r->dead) {
 		struct conn *c = r->dead;
 
@@ -498,8 +517,20 @@ static void relay_accept_one(struct relay *r, struct relay_subject *rs, int fd)
 
 int conn_connect(struct relay *r, struct conn *c)
 {
-	int fd = conn_open_upstream(&c->rs->chain);
+	struct proxy_target *t = &c->hs->dst;
+	int fam = t->family, fd;
+	uint8_t addr[16];
 
+	memcpy(addr, t->addr, sizeof(addr));
+	/* A fake address from the subject's resolver travels as its name. */
+	fd = relay_fake_target(c->rs, t);
+	if (fd < 0)
+		return fd;
+	if (fd == 1) {
+		c->fake_family = fam;
+		memcpy(c->fake_addr, addr, sizeof(addr));
+	}
+	fd = conn_open_upstream(&c->rs->chain);
 	if (fd < 0)
 		return fd;
 	c->up.fd = fd;
