@@ -27,6 +27,8 @@
 
 /* Endpoint handshakes that may be pending at once (an http_srv is ~40 KiB). */
 #define EP_MAX_PENDING 256
+/* Seconds a client may take to send its request: idle clients must not fill the slots. */
+#define EP_REQUEST_TIMEOUT 5
 
 static unsigned ep_pending;
 
@@ -60,8 +62,10 @@ static int ep_keep_extra(struct conn_hs *h, const uint8_t *head, size_t head_len
 	h->up_early = malloc(head_len + extra_len);
 	if (!h->up_early)
 		return -ENOMEM;
-	memcpy(h->up_early, head, head_len);
-	memcpy(h->up_early + head_len, extra, extra_len);
+	if (head_len)
+		memcpy(h->up_early, head, head_len);
+	if (extra_len)
+		memcpy(h->up_early + head_len, extra, extra_len);
 	h->up_early_len = head_len + extra_len;
 	return 0;
 }
@@ -100,6 +104,8 @@ static int ep_feed(struct relay *r, struct conn *c, const uint8_t *buf, size_t n
 		return -ENOMEM;
 	if (ret != 1)
 		return ret;
+	/* The request is in: the chain gets the usual handshake time. */
+	c->deadline += RELAY_HANDSHAKE_TIMEOUT - EP_REQUEST_TIMEOUT;
 	ret = conn_connect(r, c);
 	return ret < 0 ? ret : 1;
 }
@@ -199,6 +205,7 @@ void relay_on_endpoint(struct relay *r, struct relay_subject *rs, struct ev *ev)
 		}
 		c->ep = ep;
 		c->state = C_SERVER;
+		c->deadline -= RELAY_HANDSHAKE_TIMEOUT - EP_REQUEST_TIMEOUT;
 		c->hs->srv = ep_parser_new(ep);
 		if (!c->hs->srv || loop_add(r->epfd, &c->app, CONN_EVENTS) < 0) {
 			conn_fail(r, c, -ENOMEM);
