@@ -48,6 +48,12 @@ struct relay_stats {
 	uint64_t failed;     /* reset before the tunnel was up */
 	uint64_t bytes_up;   /* app -> proxy */
 	uint64_t bytes_down; /* proxy -> app */
+	/* UDP (udp.c): its bytes are counted in bytes_up / bytes_down too */
+	uint64_t udp_live;	  /* flows (one UDP ASSOCIATE each) */
+	uint64_t udp_total;	  /* flows started */
+	uint64_t udp_failed;	  /* refused, or no association */
+	uint64_t udp_dgrams_up;	  /* app -> proxy */
+	uint64_t udp_dgrams_down; /* proxy -> app */
 };
 
 struct conn;
@@ -87,6 +93,8 @@ struct relay {
 	struct conn *dead;	  /* owned: closed conns, freed by relay_reap() */
 	void **garbage;		  /* owned: memory released by relay_reap() (relay_defer_free) */
 	size_t n_garbage, cap_garbage;
+	struct udp_flow *udp_flows; /* not owned (udp.c frees): live UDP flows, all subjects */
+	uint64_t udp_live;	    /* UDP flows across all subjects */
 };
 
 /**
@@ -177,6 +185,20 @@ void relay_defer_free(struct relay *r, void *p);
  * closed earlier in the same batch, so memory is released only after it.
  */
 void relay_reap(struct relay *r);
+
+/**
+ * relay_tunnel_open() - a stream to @dst through @rs's chain, for the daemon's own use.
+ * @r: relay.
+ * @rs: subject whose chain carries it.
+ * @dst: destination (address or name).
+ *
+ * The far end of a socketpair is relayed like an app's connection: bytes
+ * written to the returned fd before the tunnel is up wait in its buffer;
+ * a failure shows as EOF or a reset on it.
+ *
+ * Return: a non-blocking fd (owned by the caller), or a negative errno.
+ */
+int relay_tunnel_open(struct relay *r, struct relay_subject *rs, const struct proxy_target *dst);
 
 /**
  * relay_fake_target() - map a destination that may be a fake address (dns.c).
