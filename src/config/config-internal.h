@@ -113,6 +113,20 @@ int conf_parse_url(const char *s, struct proxy_conf *p, char *why, size_t n);
 int conf_check_dns_server(const char *s, char *why, size_t n);
 
 /**
+ * conf_parse_fake_pool() - parse and check a fake-ipv4 / fake-ipv6 value.
+ * @family: AF_INET or AF_INET6.
+ * @s: "198.18.0.0/15", "2001:db8:1::/64".
+ * @addr: receives the network address (struct in_addr / struct in6_addr).
+ * @prefix: receives the prefix length.
+ * @why: reason on failure.
+ * @n: size of @why.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int conf_parse_fake_pool(int family, const char *s, void *addr, unsigned *prefix, char *why,
+			 size_t n);
+
+/**
  * conf_add_users() - append the space-separated words of @s to @p's users.
  * @s: "alice @wheel 1000".
  * @p: profile.

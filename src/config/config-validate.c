@@ -2,7 +2,8 @@
 /*
  * config-validate.c - checks that need the whole file: required keys,
  * references between sections, proxy chains (no loops, at most
- * CONF_CHAIN_MAX hops, 'direct' only as the last hop), unique namespaces;
+ * CONF_CHAIN_MAX hops, 'direct' only as the last hop), unique namespaces,
+ * dns = proxy only with a dns-server;
  * and settings_check_supported() for features this build lacks.
  *
  * A reference error names the line of the key that refers, not the line of
@@ -125,6 +126,11 @@ static int check_profile(struct settings *s, size_t i, char *err, size_t errlen)
 	if (p->via_idx < 0)
 		return conf_error(err, errlen, s->path, p->via_line, "via", "unknown proxy '%s'",
 				  p->via);
+	/* dns = proxy forwards every query: it has nowhere to send them without a server. */
+	if (p->dns == DNS_PROXY && !p->dns_server)
+		return conf_error(err, errlen, s->path, p->dns_line, "dns",
+				  "'proxy' needs 'dns-server' (the resolver to ask through the "
+				  "proxy)");
 	for (size_t k = 0; k < p->n_routes; k++) {
 		struct route_conf *rt = &p->routes[k];
 
@@ -178,11 +184,6 @@ static void note(struct unsupported *u, bool cond, int line, const char *key, co
 
 static void note_profile(struct unsupported *u, const struct profile_conf *p)
 {
-	/* dns = fake is the default and not an error: the daemon refuses DNS for now. */
-	note(u, (p->set & PROF_SET_DNS) && p->dns != DNS_OFF, p->dns_line, "dns",
-	     "only dns = off; the resolver is not built");
-	note(u, p->dns_server, p->dns_server_line, "dns-server", "the resolver is not built");
-	note(u, p->udp, p->udp_line, "udp", "UDP relaying; this release carries TCP only");
 	for (size_t k = 0; k < p->n_routes; k++)
 		note(u, true, p->routes[k].line, "route", "per-name routes");
 }

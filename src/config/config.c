@@ -14,6 +14,7 @@
  * restored after, so parsing is not thread-safe (the daemon parses on its
  * main thread only).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
@@ -172,6 +173,20 @@ static int prof_http_port(struct parser *ps, void *obj, const char *v, char *why
 	return prof_port(&((struct profile_conf *)obj)->http_port, v, why, n);
 }
 
+static int prof_fake4(struct parser *ps, void *obj, const char *v, char *why, size_t n)
+{
+	struct profile_conf *p = obj;
+
+	return conf_parse_fake_pool(AF_INET, v, &p->fake4_base, &p->fake4_prefix, why, n);
+}
+
+static int prof_fake6(struct parser *ps, void *obj, const char *v, char *why, size_t n)
+{
+	struct profile_conf *p = obj;
+
+	return conf_parse_fake_pool(AF_INET6, v, &p->fake6_base, &p->fake6_prefix, why, n);
+}
+
 static int prof_users(struct parser *ps, void *obj, const char *v, char *why, size_t n)
 {
 	return conf_add_users(v, obj, why, n);
@@ -202,6 +217,8 @@ static const struct key_def profile_keys[] = {
 	{"udp", false, prof_udp, PF_LINE(udp_line), PROF_SET_UDP},
 	{"socks-port", false, prof_socks_port, PF_LINE(socks_port_line), PROF_SET_SOCKS_PORT},
 	{"http-port", false, prof_http_port, PF_LINE(http_port_line), PROF_SET_HTTP_PORT},
+	{"fake-ipv4", false, prof_fake4, PF_LINE(fake4_line), PROF_SET_FAKE4},
+	{"fake-ipv6", false, prof_fake6, PF_LINE(fake6_line), PROF_SET_FAKE6},
 	{"users", true, prof_users, -1, PROF_SET_USERS},
 	{"route", true, prof_route, -1, 0},
 	{NULL, false, NULL, -1, 0},

@@ -12,6 +12,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -188,6 +189,35 @@ static int snapshot_routes(const struct settings *s, const struct profile_conf *
 	return state_json_add(o, "routes", a, true);
 }
 
+/* "ADDR/LEN" under @key. */
+static int add_cidr(struct json_object *o, const char *key, int af, const void *addr,
+		    unsigned prefix)
+{
+	char a[INET6_ADDRSTRLEN], buf[INET6_ADDRSTRLEN + 16];
+
+	if (!inet_ntop(af, addr, a, sizeof(a)))
+		return -EINVAL;
+	snprintf(buf, sizeof(buf), "%s/%u", a, prefix);
+	return add_str(o, key, buf);
+}
+
+/*
+ * The fake pools, only where they differ from the defaults: snapshots of
+ * profiles that set neither stay byte-identical to those of older versions,
+ * so an upgrade is not a reload change; writing the default out is none either.
+ */
+static int snapshot_fake(const struct profile_conf *p, struct json_object *o)
+{
+	int r = 0;
+
+	if (p->fake4_prefix && (p->fake4_prefix != CONF_FAKE4_DEFAULT_PREFIX ||
+				p->fake4_base.s_addr != htonl(CONF_FAKE4_DEFAULT_BASE)))
+		r = add_cidr(o, "fake-ipv4", AF_INET, &p->fake4_base, p->fake4_prefix);
+	if (r >= 0 && p->fake6_prefix)
+		r = add_cidr(o, "fake-ipv6", AF_INET6, &p->fake6_base, p->fake6_prefix);
+	return r;
+}
+
 static int snapshot_fill(const struct settings *s, const struct profile_conf *p,
 			 struct json_object *o)
 {
@@ -196,7 +226,7 @@ static int snapshot_fill(const struct settings *s, const struct profile_conf *p,
 
 	if (add_str(o, "name", p->name) < 0 || add_str(o, "netns", p->netns) < 0 ||
 	    add_str(o, "dns", enum_name(dns_names, ARRAY_SIZE(dns_names), p->dns)) < 0 ||
-	    add_str(o, "dns-server", p->dns_server) < 0 ||
+	    add_str(o, "dns-server", p->dns_server) < 0 || snapshot_fake(p, o) < 0 ||
 	    state_json_add(o, "ipv6", json_object_new_boolean(p->ipv6), true) < 0 ||
 	    state_json_add(o, "udp", json_object_new_boolean(p->udp), true) < 0 ||
 	    add_int(o, "socks-port", p->socks_port) < 0 ||
@@ -285,6 +315,7 @@ void state_subject_free(struct subject_state *e)
 	free(e->name);
 	free(e->netns);
 	free(e->snapshot);
+	state_fakes_free(e->fakes, e->n_fakes);
 }
 
 /**
@@ -365,7 +396,10 @@ static int subject_carry_pid(const struct settings *s, const struct profile_conf
 	if (r < 0)
 		return r;
 	e->name = strdup(old->name);
-	return e->name ? 0 : -ENOMEM;
+	if (!e->name)
+		return -ENOMEM;
+	state_fake_pools(p, e->id, e);
+	return state_fakes_carry(e, old);
 }
 
 /* How many Pid entries of @prev derive() keeps for @s. */
@@ -399,8 +433,10 @@ static int derive_fill(const struct settings *s, const struct derivative *prev,
 	return r;
 }
 
-/* Ids for the new named entries, in name order so the config's order does not matter. */
-static int derive_assign_ids(struct derivative *out, const struct derivative *prev)
+/* Ids for the new named entries, in name order so the config's order does not matter;
+ * then the pools that follow from profile and id, and the old mappings that fit them. */
+static int derive_assign_ids(const struct settings *s, struct derivative *out,
+			     const struct derivative *prev)
 {
 	for (size_t i = 0; i < out->n_subjects; i++) {
 		struct subject_state *e = &out->subjects[i];
@@ -414,11 +450,14 @@ static int derive_assign_ids(struct derivative *out, const struct derivative *pr
 		old = derivative_find(prev, e->name);
 		if (old) {
 			subject_inherit(e, old);
-			continue;
-		}
-		if (out->next_id > STATE_ID_MAX)
+		} else if (out->next_id > STATE_ID_MAX) {
 			return -ENOSPC;
-		subject_assign(e, out->next_id++);
+		} else {
+			subject_assign(e, out->next_id++);
+		}
+		state_fake_pools(settings_find_profile(s, e->name), e->id, e);
+		if (old && state_fakes_carry(e, old) < 0)
+			return -ENOMEM;
 	}
 	return 0;
 }
@@ -437,6 +476,9 @@ static int derive_assign_ids(struct derivative *out, const struct derivative *pr
  * of @prev whose profile still exists are carried over whole (id,
  * addresses, ns identity, pid, pid_start) with a refreshed snapshot; those
  * of removed profiles are dropped; no Pid entry is ever invented here.
+ * Every entry gets its profile's fake-IP pools (state_fake_pools()) and
+ * keeps the mappings of its old entry that fit them; when a pool changed,
+ * mappings outside it are dropped and their names get new addresses.
  *
  * Return: 0, -ENOMEM, -ENOSPC when ids are exhausted, -EINVAL for settings
  * that did not pass validation (duplicate profile, dangling reference).
@@ -465,7 +507,7 @@ int derive(const struct settings *s, const struct derivative *prev, const struct
 	if (r >= 0 && d.n_subjects > 1)
 		qsort(d.subjects, d.n_subjects, sizeof(*d.subjects), state_subject_cmp);
 	if (r >= 0)
-		r = derive_assign_ids(&d, prev);
+		r = derive_assign_ids(s, &d, prev);
 	if (r < 0) {
 		derivative_free(&d);
 		return r;

@@ -19,7 +19,8 @@
  * the largest id whose address still fits in the /10 is 2^22/4 - 1.
  */
 #define STATE_ID_MAX ((UINT32_C(1) << 20) - 1)
-#define STATE_FILE_MAX (16u * 1024 * 1024) /* bytes of a state file we accept */
+/* Bytes of a state file we accept (and write): about 800,000 fake-IP mappings in all. */
+#define STATE_FILE_MAX (64u * 1024 * 1024)
 #define STATE_SUBJECTS_MAX 100000u
 /* The kernel's PID_MAX_LIMIT on 64-bit (include/linux/threads.h): no pid is larger. */
 #define STATE_PID_MAX 4194304
@@ -101,5 +102,83 @@ int state_snapshot_build(const struct settings *s, const struct profile_conf *p,
  * Return: 0, -ENOMEM, or -EINVAL if a snapshot is not a JSON object.
  */
 int derivative_to_json(const struct derivative *d, int flags, char **out);
+
+/**
+ * state_fake6_default() - the default fake-IPv6 pool of subject @id.
+ * @id: subject id, 1..STATE_ID_MAX.
+ *
+ * Return: fd6e:7370:fa4H:LLLL:: (a /64) where HLLLL is @id in hex; the
+ * uplink's fd6e:7370:H:LLLL::/64 never has 0xfa4 in the third group.
+ */
+struct in6_addr state_fake6_default(uint32_t id);
+
+/**
+ * state_fake_pools() - set the fake-IP pools of entry @e from profile @p.
+ * @p: the profile, or NULL for the defaults.
+ * @id: the entry's id (for the default IPv6 pool).
+ * @e: entry; only its fake4_* and fake6_* fields are written.
+ */
+void state_fake_pools(const struct profile_conf *p, uint32_t id, struct subject_state *e);
+
+/**
+ * state_fake_pools_check() - whether @e's pools are ones derive() could have set.
+ * @e: entry with id and pools.
+ * @why: reason on failure.
+ * @n: size of @why.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int state_fake_pools_check(const struct subject_state *e, char *why, size_t n);
+
+/**
+ * state_fake_misfit() - why mapping @m cannot belong to entry @e.
+ * @e: entry with valid pools.
+ * @m: mapping.
+ *
+ * Return: NULL if it fits (host name, both addresses one slot's), else a reason.
+ */
+const char *state_fake_misfit(const struct subject_state *e, const struct fake_map *m);
+
+/* Where state_fakes_check() found a fault: mapping @idx, and @other for a duplicate. */
+struct state_fake_fault {
+	size_t idx, other;
+	const char *why;
+};
+
+/**
+ * state_fakes_check() - the rules of a whole mapping list.
+ * @e: entry with valid pools.
+ * @maps: @n mappings.
+ * @n: their number.
+ * @f: receives the fault.
+ *
+ * Return: 0, -EINVAL (a misfit or a duplicate name or address), -E2BIG
+ * (more than STATE_FAKES_MAX), -ENOMEM.
+ */
+int state_fakes_check(const struct subject_state *e, const struct fake_map *maps, size_t n,
+		      struct state_fake_fault *f);
+
+/**
+ * state_fakes_sort() - sort mappings by IPv4 address (the slot order).
+ * @maps: the mappings.
+ * @n: their number.
+ */
+void state_fakes_sort(struct fake_map *maps, size_t n);
+
+/**
+ * state_fakes_free() - release @n mappings and the array; accepts NULL.
+ * @maps: the array.
+ * @n: its length.
+ */
+void state_fakes_free(struct fake_map *maps, size_t n);
+
+/**
+ * state_fakes_carry() - copy into @e the mappings of @old that fit @e's pools.
+ * @e: new entry with pools set and no mappings yet.
+ * @old: the previous entry.
+ *
+ * Return: 0 or -ENOMEM (what was copied stays owned by @e).
+ */
+int state_fakes_carry(struct subject_state *e, const struct subject_state *old);
 
 #endif

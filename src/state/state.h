@@ -27,6 +27,22 @@ struct ns_ident {
 	uint64_t cookie; /* 0 if the kernel has no SO_NETNS_COOKIE */
 };
 
+/*
+ * One fake-IP mapping of a subject (SPEC.md guarantee 3): @name was answered
+ * with @v4 and @v6.  As in src/dns (struct dns_fake), slot i of a subject's
+ * pools is base + 1 + i in both families, so @v4 and @v6 always lie at the
+ * same offset from their pools' bases.
+ */
+struct fake_map {
+	char *name;	    /* owned: lowercase host name (dns_name_is_host()), <= 253 */
+	struct in_addr v4;  /* in the entry's IPv4 pool, network order */
+	struct in6_addr v6; /* in the entry's IPv6 pool, the same slot as @v4 */
+	uint64_t last_used; /* the relay's clock, seconds */
+};
+
+/* Mappings one subject may hold in the Derivative. */
+#define STATE_FAKES_MAX 1000000u
+
 /* How a subject's namespace is referred to (SPEC.md "Words": NSRef). */
 enum subject_kind {
 	SUBJ_NAMED = 0, /* created by netnsp, /run/netns/NAME */
@@ -46,6 +62,17 @@ struct subject_state {
 	struct in_addr uplink4;	 /* 100.64.0.0/10 + id*4 + 1, a /32 on the uplink device */
 	struct in6_addr uplink6; /* fd6e:7370:0:ID::1, a /128 on the uplink device (ULA) */
 	char *snapshot;		 /* owned: canonical JSON text of the profile and its chain */
+	/*
+	 * The fake-IP pools the entry was derived with: the profile's fake-ipv4
+	 * (default 198.18.0.0/15) and fake-ipv6 (default fd6e:7370:fa4H:LLLL::/64
+	 * with HLLLL the id, distinct from the uplink's fd6e:7370:H:LLLL::/64).
+	 */
+	struct in_addr fake4_base;
+	unsigned fake4_prefix;
+	struct in6_addr fake6_base;
+	unsigned fake6_prefix;
+	struct fake_map *fakes; /* owned array, sorted by v4; every address in the pools */
+	size_t n_fakes;
 };
 
 struct derivative {
@@ -82,12 +109,33 @@ char *profile_snapshot(const struct settings *s, const struct profile_conf *p);
  * from @prev if recorded there, else taken from @root_now.  Pid entries of
  * @prev are carried over (id, addresses, ns identity, pid, pid_start) while
  * their profile exists, and dropped with it; derive() never invents one.
+ * Every entry gets the fake-IP pools of its profile (the defaults where it
+ * sets none) and keeps those mappings of @prev's entry that still lie in
+ * them at a coherent slot; the others are dropped.
  *
  * Return: 0, -ENOMEM, -ENOSPC when ids are exhausted, or -EINVAL for settings
  * that did not pass validation.
  */
 int derive(const struct settings *s, const struct derivative *prev, const struct ns_ident *root_now,
 	   struct derivative *out);
+
+/**
+ * derivative_set_fakes() - replace the fake-IP mappings of one entry.
+ * @st: an entry of a Derivative (its pools set by derive() or a load).
+ * @maps: @n mappings; ownership of the array and its names passes to the
+ *        callee, also on failure.  An all-zero v6 (::) is taken to mean "the
+ *        same slot as v4" and filled in.
+ * @n: their number, at most STATE_FAKES_MAX.
+ *
+ * The mappings are checked as derivative_load_buffer() checks them (host
+ * names, addresses in the pools at the same slot, no duplicate names or
+ * addresses), so that what is stored always loads again, then sorted by v4.
+ * On failure @st keeps its previous mappings.
+ *
+ * Return: 0, -EINVAL for a mapping that breaks a rule, -E2BIG for too many,
+ * or -ENOMEM.
+ */
+int derivative_set_fakes(struct subject_state *st, struct fake_map *maps, size_t n);
 
 /**
  * derivative_find() - the entry of profile @name.

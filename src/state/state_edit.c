@@ -89,8 +89,9 @@ static struct subject_state *edit_insert(struct derivative *d, const struct subj
  * @pid_start: its start time, field 22 of /proc/PID/stat (proc(5)), > 0.
  * @out: receives the new entry (NULL allowed); valid until @d next changes.
  *
- * The entry gets the next id and the addresses that follow from it, no ns
- * identity yet (recorded at apply) and the profile's snapshot.  On failure
+ * The entry gets the next id and the addresses that follow from it, the
+ * profile's fake-IP pools (no mappings yet), no ns identity yet (recorded at
+ * apply) and the profile's snapshot.  On failure
  * @d is unchanged.
  *
  * Return: 0, -EEXIST if @pid is already a subject, -EINVAL for a bad @pid,
@@ -117,6 +118,7 @@ int derivative_add_pid(struct derivative *d, const struct settings *s, const str
 	e.id = id;
 	e.uplink4 = state_uplink4(id);
 	e.uplink6 = state_uplink6(id);
+	state_fake_pools(p, id, &e);
 	slot = edit_insert(d, &e);
 	if (!slot) {
 		state_subject_free(&e);

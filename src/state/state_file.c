@@ -102,7 +102,9 @@ static int write_temp(const char *tmp, const char *text)
  *
  * On failure the temporary file is removed and @path is left as it was.
  *
- * Return: 0 or a negative errno (-EINVAL for a snapshot that is not JSON).
+ * Return: 0 or a negative errno (-EINVAL for a snapshot that is not JSON or
+ * fake-IP pools that are not valid, -EFBIG when the text would be larger
+ * than a load accepts: drop mappings and store again).
  */
 int derivative_store(const char *path, const struct derivative *d)
 {
@@ -114,6 +116,9 @@ int derivative_store(const char *path, const struct derivative *d)
 	r = derivative_to_json(d, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE, &text);
 	if (r < 0)
 		return r;
+	/* Never write what derivative_load() would refuse as corrupt. */
+	if (strlen(text) > STATE_FILE_MAX)
+		return -EFBIG;
 	if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
 		tmp = NULL;
 		return -ENOMEM;
@@ -178,7 +183,7 @@ static int read_bounded(int fd, char **out, size_t *len)
  * @err: message on failure.
  * @errlen: size of @err.
  *
- * A file larger than 16 MiB is refused as corrupt without being parsed.
+ * A file larger than STATE_FILE_MAX (64 MiB) is refused as corrupt without being parsed.
  *
  * Return: 0 (also for a missing file), -EBADMSG if corrupt, or a negative errno.
  */

@@ -8,7 +8,10 @@
  *    "subjects":[{"name":S,"kind":"named","id":N,"netns":S,
  *                 "ns":{"dev":"N","ino":"N","cookie":"N"},
  *                 "uplink4":"100.64.0.5","uplink6":"fd6e:7370:0:1::1",
- *                 "profile":{...snapshot...}},
+ *                 "profile":{...snapshot...},
+ *                 "fake":{"v4":"198.18.0.0/15","v6":"fd6e:7370:fa40:1::/64",
+ *                         "map":[["example.com","198.18.0.1","fd6e:7370:fa40:1::1",
+ *                                 "1732540000"], ...]}},
  *                {"name":S,"kind":"pid","id":N,"pid":N,"pid_start":"N","ns":{...},
  *                 "uplink4":...,"uplink6":...,"profile":{...}}, ...]}
  *
@@ -17,6 +20,12 @@
  * "netns" and no "pid"/"pid_start"; a Pid subject the reverse.  Names and
  * netns are unique among named subjects, pids among Pid subjects, ids among
  * all of them.
+ *
+ * "fake" is optional too (files from before fake-IP mappings: the default
+ * pools, no mappings).  Its pools must be ones derive() could set; each
+ * mapping is a lowercase host name and the two addresses of one slot of the
+ * pools (state_fake.c), last_used a decimal string; names and addresses are
+ * unique within the subject, at most STATE_FAKES_MAX of them.
  *
  * 64-bit identities are decimal strings: a JSON number above 2^53 loses
  * precision in many readers, and json-c silently clamps out-of-range
@@ -59,6 +68,70 @@ static int add_addr(struct json_object *o, const char *key, int af, const void *
 	if (!inet_ntop(af, addr, buf, sizeof(buf)))
 		return -EINVAL;
 	return state_json_add(o, key, json_object_new_string(buf), true);
+}
+
+static int add_cidr(struct json_object *o, const char *key, int af, const void *addr,
+		    unsigned prefix)
+{
+	char a[INET6_ADDRSTRLEN], buf[INET6_ADDRSTRLEN + 16];
+
+	if (!inet_ntop(af, addr, a, sizeof(a)))
+		return -EINVAL;
+	snprintf(buf, sizeof(buf), "%s/%u", a, prefix);
+	return state_json_add(o, key, json_object_new_string(buf), true);
+}
+
+/* ["name", "v4", "v6", "last_used"]: positional, a quarter of the size of an object. */
+static int fake_map_to_json(const struct fake_map *m, struct json_object *a)
+{
+	char v4[INET_ADDRSTRLEN], v6[INET6_ADDRSTRLEN], last[24];
+	const char *item[4] = {m->name, v4, v6, last};
+	struct json_object *o = json_object_new_array_ext(4);
+
+	if (!o)
+		return -ENOMEM;
+	inet_ntop(AF_INET, &m->v4, v4, sizeof(v4));
+	inet_ntop(AF_INET6, &m->v6, v6, sizeof(v6));
+	snprintf(last, sizeof(last), "%" PRIu64, m->last_used);
+	for (size_t i = 0; i < 4; i++) {
+		struct json_object *x = json_object_new_string(item[i]);
+
+		if (!x || json_object_array_add(o, x) < 0) {
+			json_object_put(x);
+			json_object_put(o);
+			return -ENOMEM;
+		}
+	}
+	if (json_object_array_add(a, o) < 0) {
+		json_object_put(o);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* "fake": {"v4": CIDR, "v6": CIDR, "map": [...]}; refuses what the loader would. */
+static int fake_to_json(const struct subject_state *e, struct json_object *o)
+{
+	struct json_object *f = json_object_new_object(), *a;
+	char why[128];
+	int r = f ? 0 : -ENOMEM;
+
+	if (r >= 0 && state_fake_pools_check(e, why, sizeof(why)) < 0)
+		r = -EINVAL;
+	if (r >= 0)
+		r = add_cidr(f, "v4", AF_INET, &e->fake4_base, e->fake4_prefix);
+	if (r >= 0)
+		r = add_cidr(f, "v6", AF_INET6, &e->fake6_base, e->fake6_prefix);
+	a = r >= 0 ? json_object_new_array_ext(e->n_fakes) : NULL;
+	if (r >= 0)
+		r = state_json_add(f, "map", a, true);
+	for (size_t i = 0; r >= 0 && i < e->n_fakes; i++)
+		r = fake_map_to_json(&e->fakes[i], a);
+	if (r < 0) {
+		json_object_put(f);
+		return r;
+	}
+	return state_json_add(o, "fake", f, true);
 }
 
 static const char *const kind_names[] = {"named", "pid"};
@@ -109,6 +182,8 @@ static int subject_to_json(const struct subject_state *e, struct json_object **o
 			r = state_json_add(o, "profile", prof, true);
 		}
 	}
+	if (r >= 0)
+		r = fake_to_json(e, o);
 	if (r < 0) {
 		json_object_put(o);
 		return r;
@@ -351,6 +426,131 @@ static int load_profile(struct lctx *c, const char *path, struct json_object *o,
 	return e->snapshot ? 0 : -ENOMEM;
 }
 
+/* "ADDR/LEN" exactly as add_cidr() writes it; the range rules are checked after. */
+static bool parse_cidr(int af, const char *s, void *addr, unsigned *prefix)
+{
+	const char *slash = strchr(s, '/');
+	char buf[INET6_ADDRSTRLEN];
+	uint64_t len;
+
+	if (!slash || (size_t)(slash - s) >= sizeof(buf) || strlen(slash + 1) > 3)
+		return false;
+	memcpy(buf, s, (size_t)(slash - s));
+	buf[slash - s] = '\0';
+	if (inet_pton(af, buf, addr) != 1 || !parse_u64(slash + 1, &len))
+		return false;
+	*prefix = (unsigned)len;
+	return true;
+}
+
+/* One ["name", "v4", "v6", "last_used"] of a map. */
+static int load_fake_map(struct lctx *c, const char *path, struct json_object *o,
+			 struct fake_map *m)
+{
+	const char *item[4];
+
+	if (!json_object_is_type(o, json_type_array) || json_object_array_length(o) != 4)
+		return bad(c, path, "not an array [name, IPv4, IPv6, last_used]");
+	for (size_t i = 0; i < 4; i++) {
+		struct json_object *x = json_object_array_get_idx(o, i);
+
+		if (!json_object_is_type(x, json_type_string))
+			return bad(c, path, "item %zu is not a string", i);
+		item[i] = json_object_get_string(x);
+		if ((size_t)json_object_get_string_len(x) != strlen(item[i]))
+			return bad(c, path, "item %zu contains a NUL character", i);
+	}
+	if (inet_pton(AF_INET, item[1], &m->v4) != 1)
+		return bad(c, path, "'%.40s' is not an IPv4 address", item[1]);
+	if (inet_pton(AF_INET6, item[2], &m->v6) != 1)
+		return bad(c, path, "'%.60s' is not an IPv6 address", item[2]);
+	if (!parse_u64(item[3], &m->last_used))
+		return bad(c, path, "last_used is not a decimal 64-bit unsigned integer");
+	m->name = strdup(item[0]);
+	return m->name ? 0 : -ENOMEM;
+}
+
+/* "v4" and "v6" of a "fake" object: pools derive() could have set for this id. */
+static int load_fake_pools(struct lctx *c, const char *path, struct json_object *f,
+			   struct subject_state *e)
+{
+	const char *s4, *s6;
+	char why[160];
+	int r = get_string(c, path, f, "v4", &s4);
+
+	if (r >= 0)
+		r = get_string(c, path, f, "v6", &s6);
+	if (r < 0)
+		return r;
+	if (!parse_cidr(AF_INET, s4, &e->fake4_base, &e->fake4_prefix))
+		return bad(c, path, "'v4' is not IPv4-ADDRESS/LENGTH");
+	if (!parse_cidr(AF_INET6, s6, &e->fake6_base, &e->fake6_prefix))
+		return bad(c, path, "'v6' is not IPv6-ADDRESS/LENGTH");
+	if (state_fake_pools_check(e, why, sizeof(why)) < 0)
+		return bad(c, path, "bad pool: %s", why);
+	return 0;
+}
+
+/* The mappings; each checked alone, then as a whole (duplicates), then sorted. */
+static int load_fake_maps(struct lctx *c, const char *path, struct json_object *a,
+			  struct subject_state *e)
+{
+	size_t n = json_object_array_length(a);
+	struct state_fake_fault f;
+	char sub[96];
+	int r;
+
+	if (n > STATE_FAKES_MAX)
+		return bad(c, path, "'map' has more than %u entries", STATE_FAKES_MAX);
+	e->fakes = n ? calloc(n, sizeof(*e->fakes)) : NULL;
+	if (n && !e->fakes)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(sub, sizeof(sub), "%s.map[%zu]", path, i);
+		e->n_fakes++;
+		r = load_fake_map(c, sub, json_object_array_get_idx(a, i), &e->fakes[i]);
+		if (r < 0)
+			return r;
+	}
+	r = state_fakes_check(e, e->fakes, n, &f);
+	if (r == -ENOMEM)
+		return r;
+	snprintf(sub, sizeof(sub), "%s.map[%zu]", path, f.idx);
+	if (r < 0 && f.idx != f.other)
+		return bad(c, sub, "%s map[%zu]", f.why, f.other);
+	if (r < 0)
+		return bad(c, sub, "%s", f.why);
+	state_fakes_sort(e->fakes, n);
+	return 0;
+}
+
+/* "fake" is optional (files from before fake-IP mappings): then the default pools, no map. */
+static int load_fake(struct lctx *c, const char *path, struct json_object *o,
+		     struct subject_state *e)
+{
+	static const char *const keys[] = {"v4", "v6", "map", NULL};
+	struct json_object *f, *a;
+	char sub[64];
+	int r;
+
+	if (!json_object_object_get_ex(o, "fake", NULL)) {
+		state_fake_pools(NULL, e->id, e);
+		return 0;
+	}
+	r = get_member(c, path, o, "fake", json_type_object, &f);
+	if (r < 0)
+		return r;
+	snprintf(sub, sizeof(sub), "%s.fake", path);
+	r = check_keys(c, sub, f, keys);
+	if (r >= 0)
+		r = load_fake_pools(c, sub, f, e);
+	if (r >= 0)
+		r = get_member(c, sub, f, "map", json_type_array, &a);
+	if (r >= 0)
+		r = load_fake_maps(c, sub, a, e);
+	return r;
+}
+
 /* "kind": absent or "named" is SUBJ_NAMED (files from before Pid subjects), "pid" SUBJ_PID. */
 static int load_kind(struct lctx *c, const char *path, struct json_object *o,
 		     struct subject_state *e)
@@ -414,9 +614,9 @@ static int load_ref(struct lctx *c, const char *path, struct json_object *o,
 static int load_subject(struct lctx *c, const char *path, struct json_object *o, uint32_t next_id,
 			struct subject_state *e)
 {
-	static const char *const keys[] = {"name",    "kind",	   "id", "netns",
-					   "pid",     "pid_start", "ns", "uplink4",
-					   "uplink6", "profile",   NULL};
+	static const char *const keys[] = {"name",    "kind",	   "id",   "netns",
+					   "pid",     "pid_start", "ns",   "uplink4",
+					   "uplink6", "profile",   "fake", NULL};
 	struct json_object *ns;
 	char sub[64];
 	int64_t id;
@@ -445,6 +645,8 @@ static int load_subject(struct lctx *c, const char *path, struct json_object *o,
 		r = load_addrs(c, path, o, e);
 	if (r >= 0)
 		r = load_profile(c, path, o, e);
+	if (r >= 0)
+		r = load_fake(c, path, o, e);
 	return r;
 }
 
@@ -636,7 +838,7 @@ static int parse_text(struct lctx *c, const char *buf, size_t len, struct json_o
 /**
  * derivative_load_buffer() - parse and validate a Derivative from JSON text.
  * @buf: text (need not be NUL-terminated).
- * @len: its length, at most 16 MiB.
+ * @len: its length, at most STATE_FILE_MAX (64 MiB).
  * @out: filled on success; release with derivative_free().
  * @err: one line saying what is wrong and where (JSON path).
  * @errlen: size of @err.

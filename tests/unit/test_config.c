@@ -2,10 +2,13 @@
 /*
  * test_config.c - Settings parser: the SPEC.md example, every error path with
  * its exact FILE:LINE and key, chains and loops, URLs (percent-decoding,
- * IPv6 literals, default ports), CRLF, BOM, comments, and the
+ * IPv6 literals, default ports), CRLF, BOM, comments, fake-IP pools and
+ * dns-server addresses, and the
  * not-supported-yet checks.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,6 +250,38 @@ static const struct bad_case bad_cases[] = {
 	{"# c\n; c\n   # c\n\n[proxy a]\nurl = socks5://h:0\n", "t.conf:6: url: bad port '0'"},
 	{"[proxy a]\nurl = socks5://h\x01\n", "t.conf:2: control character 0x01 in line"},
 	{"[proxy a]\nurl = socks5://h\rx\n", "t.conf:2: control character 0x0d in line"},
+	{P W "dns = proxy\n", "t.conf:5: dns: 'proxy' needs 'dns-server'"},
+	{P W "ipv6 = off\ndns = proxy\nudp = off\n", "t.conf:6: dns: 'proxy' needs 'dns-server'"},
+	{P W "fake-ipv4 = 198.18.0.0\n", "t.conf:5: fake-ipv4: '198.18.0.0' has no prefix length"},
+	{P W "fake-ipv4 = 10.0.0.0/7\n", "t.conf:5: fake-ipv4: prefix length /7 out of range"},
+	{P W "fake-ipv4 = 10.0.0.0/31\n", "t.conf:5: fake-ipv4: prefix length /31 out of range"},
+	{P W "fake-ipv4 = 198.18.0.1/15\n", "t.conf:5: fake-ipv4: host bits set"},
+	{P W "fake-ipv4 = 198.19.0.0/15\n", "t.conf:5: fake-ipv4: host bits set"},
+	{P W "fake-ipv4 = 100.64.128.0/24\n", "t.conf:5: fake-ipv4: overlaps 100.64.0.0/10"},
+	{P W "fake-ipv4 = 100.0.0.0/8\n", "t.conf:5: fake-ipv4: overlaps 100.64.0.0/10"},
+	{P W "fake-ipv4 = 127.0.0.0/8\n", "t.conf:5: fake-ipv4: overlaps 127.0.0.0/8"},
+	{P W "fake-ipv4 = 0.0.0.0/8\n", "t.conf:5: fake-ipv4: overlaps 0.0.0.0/8"},
+	{P W "fake-ipv4 = 169.254.0.0/16\n", "t.conf:5: fake-ipv4: overlaps 169.254.0.0/16"},
+	{P W "fake-ipv4 = 239.1.0.0/16\n", "t.conf:5: fake-ipv4: overlaps 224.0.0.0/4"},
+	{P W "fake-ipv4 = 255.255.0.0/16\n", "t.conf:5: fake-ipv4: overlaps 240.0.0.0/4"},
+	{P W "fake-ipv4 = 2001:db8::/64\n", "t.conf:5: fake-ipv4: bad IPv4 address '2001:db8::'"},
+	{P W "fake-ipv4 = 10.0.0.0/016\n", "t.conf:5: fake-ipv4: bad prefix length in"},
+	{P W "fake-ipv4 = 10.0.0.0/\n", "t.conf:5: fake-ipv4: bad prefix length in"},
+	{P W "fake-ipv4 = 10.0.0.0/1x\n", "t.conf:5: fake-ipv4: bad prefix length in"},
+	{P W "fake-ipv4 = /16\n", "t.conf:5: fake-ipv4: bad address in '/16'"},
+	{P W "fake-ipv4 = 10.0.0.0/16\nfake-ipv4 = 10.1.0.0/16\n",
+	 "t.conf:6: fake-ipv4: duplicate key (first at line 5)"},
+	{P W "fake-ipv6 = 2001:db8::/63\n", "t.conf:5: fake-ipv6: prefix length /63 out of range"},
+	{P W "fake-ipv6 = 2001:db8::/127\n",
+	 "t.conf:5: fake-ipv6: prefix length /127 out of range (want /64../126)"},
+	{P W "fake-ipv6 = 2001:db8::1/64\n", "t.conf:5: fake-ipv6: host bits set"},
+	{P W "fake-ipv6 = 2001:db8::2/126\n", "t.conf:5: fake-ipv6: host bits set"},
+	{P W "fake-ipv6 = fd6e:7370:1:2::/64\n", "t.conf:5: fake-ipv6: overlaps fd6e:7370::/32"},
+	{P W "fake-ipv6 = ff02::/64\n", "t.conf:5: fake-ipv6: overlaps ff00::/8"},
+	{P W "fake-ipv6 = ::/64\n", "t.conf:5: fake-ipv6: overlaps ::/8"},
+	{P W "fake-ipv6 = fe80::/64\n", "t.conf:5: fake-ipv6: overlaps fe80::/10"},
+	{P W "fake-ipv6 = 10.0.0.0/24\n", "t.conf:5: fake-ipv6: bad IPv6 address '10.0.0.0'"},
+	{P W "fake-ipv6 = 2001:db8::/64 x\n", "t.conf:5: fake-ipv6: bad prefix length in"},
 };
 
 static void test_bad_cases(void)
@@ -464,10 +499,10 @@ static const struct unsup_case unsup_cases[] = {
 	{P W, NULL},
 	{P W "dns = off\nipv6 = off\nusers = alice\nsocks-port = 0\nudp = off\n", NULL},
 	{P "isolate = none\n" W, NULL},
-	{P W "dns = fake\n", "t.conf:5: dns: not supported yet"},
-	{P W "dns = proxy\n", "t.conf:5: dns: not supported yet"},
-	{P W "dns = off\ndns-server = 9.9.9.9\n", "t.conf:6: dns-server: not supported yet"},
-	{P W "udp = on\n", "t.conf:5: udp: not supported yet"},
+	{P W "dns = fake\n", NULL},
+	{P W "dns = proxy\ndns-server = 9.9.9.9\n", NULL},
+	{P W "dns = off\ndns-server = 9.9.9.9\n", NULL},
+	{P W "udp = on\n", NULL},
 	{P W "socks-port = 1080\n", NULL},
 	{P W "http-port = 8118\n", NULL},
 	{P W "route = *.onion p\n", "t.conf:5: route: not supported yet"},
@@ -477,7 +512,7 @@ static const struct unsup_case unsup_cases[] = {
 	{P W "[flatpak]\norg.a.b = w\n", NULL},
 	{P W "udp = on\n[profile x]\nvia = p\nnetns = y\n[proxy q]\nurl = socks5://h\n"
 	     "isolate = profile\n",
-	 "t.conf:5: udp: not supported yet"},
+	 "t.conf:11: isolate: not supported yet"},
 };
 
 static void test_supported(void)
@@ -497,6 +532,91 @@ static void test_supported(void)
 		if (c->want && !ok(strncmp(err, c->want, strlen(c->want)) == 0,
 				   "support case %zu: %s", i, c->want))
 			printf("#   got \"%s\"\n", err);
+		settings_free(&s);
+	}
+}
+
+static void test_fake_pools(void)
+{
+	struct settings s;
+	char a[INET6_ADDRSTRLEN] = "";
+	const struct profile_conf *w, *x;
+	int r = parse(P W "fake-ipv4 = 10.200.0.0/16\nfake-ipv6 = 2001:db8:1::/64\n"
+			  "[profile x]\nvia = p\nfake-ipv6 = 2001:db8::4/126\n",
+		      &s);
+
+	if (!ok(r == 0, "fake pools: parse (%s)", err))
+		return;
+	w = settings_find_profile(&s, "w");
+	x = settings_find_profile(&s, "x");
+	inet_ntop(AF_INET, &w->fake4_base, a, sizeof(a));
+	is_str(a, "10.200.0.0", "fake-ipv4 base");
+	is_int(w->fake4_prefix, 16, "fake-ipv4 prefix");
+	inet_ntop(AF_INET6, &w->fake6_base, a, sizeof(a));
+	is_str(a, "2001:db8:1::", "fake-ipv6 base");
+	is_int(w->fake6_prefix, 64, "fake-ipv6 prefix");
+	is_int(w->fake4_line, 5, "fake-ipv4 line");
+	is_int(w->fake6_line, 6, "fake-ipv6 line");
+	ok((w->set & (PROF_SET_FAKE4 | PROF_SET_FAKE6)) == (PROF_SET_FAKE4 | PROF_SET_FAKE6),
+	   "fake pools: set bits");
+	is_int(x->fake4_prefix, 0, "unset fake-ipv4: prefix 0 (the default)");
+	ok(!(x->set & PROF_SET_FAKE4) && x->fake4_line == 0, "unset fake-ipv4: no bit, no line");
+	is_int(x->fake6_prefix, 126, "a /126 is the smallest IPv6 pool");
+	is_int(x->fake6_line, 9, "fake-ipv6 line of the second profile");
+	settings_free(&s);
+	r = parse(P W "fake-ipv4 = 1.0.0.0/8\nfake-ipv6 = 2001:db8::/64\n", &s);
+	is_int(r, 0, "fake pools: /8 and a 2001:db8::/64 (%s)", err);
+	settings_free(&s);
+}
+
+static void check_dns_addr(const char *value, int family, const char *addr, int port)
+{
+	struct profile_conf p = {.dns_server = (char *)value};
+	struct sockaddr_storage ss;
+	char a[INET6_ADDRSTRLEN] = "";
+	socklen_t len = 0;
+	int r = settings_dns_server_addr(&p, &ss, &len);
+
+	is_int(r, 0, "dns-server '%s' converts", value);
+	is_int(ss.ss_family, family, "dns-server '%s' family", value);
+	if (family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
+		is_int(ntohs(s4->sin_port), port, "dns-server '%s' port", value);
+		is_int(len, sizeof(*s4), "dns-server '%s' length", value);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof(a));
+		is_int(ntohs(s6->sin6_port), port, "dns-server '%s' port", value);
+		is_int(len, sizeof(*s6), "dns-server '%s' length", value);
+	}
+	is_str(a, addr, "dns-server '%s' address", value);
+}
+
+static void test_dns_server(void)
+{
+	struct profile_conf none = {0};
+	struct sockaddr_storage ss;
+	struct settings s;
+	socklen_t len;
+	static const char *const good[] = {"9.9.9.9", "9.9.9.9:5353", "[2001:db8::53]:5353",
+					   "[2001:db8::53]", "2001:db8::53"};
+
+	check_dns_addr("9.9.9.9", AF_INET, "9.9.9.9", 53);
+	check_dns_addr("203.0.113.5:5353", AF_INET, "203.0.113.5", 5353);
+	check_dns_addr("[2001:db8::53]:5353", AF_INET6, "2001:db8::53", 5353);
+	check_dns_addr("[2001:db8::53]", AF_INET6, "2001:db8::53", 53);
+	check_dns_addr("2001:db8::53", AF_INET6, "2001:db8::53", 53);
+	is_int(settings_dns_server_addr(&none, &ss, &len), -ENOENT, "no dns-server: -ENOENT");
+	none.dns_server = (char *)"[2001:db8::53]x";
+	is_int(settings_dns_server_addr(&none, &ss, &len), -EINVAL, "garbage: -EINVAL");
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		char text[128];
+
+		snprintf(text, sizeof(text), P W "dns = proxy\ndns-server = %s\n", good[i]);
+		is_int(parse(text, &s), 0, "dns = proxy with dns-server = %s (%s)", good[i], err);
 		settings_free(&s);
 	}
 }
@@ -543,6 +663,8 @@ int main(void)
 	test_chains();
 	test_profile_values();
 	test_supported();
+	test_fake_pools();
+	test_dns_server();
 	test_file();
 	test_kind_names();
 	return tap_done();

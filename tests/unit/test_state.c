@@ -541,12 +541,13 @@ static void test_corrupt_file(void)
 		memcpy(big, "{\"version\":1,\"next_id\":1,\"subjects\":[]}", 39);
 		write_file(path, big, bigsz);
 		is_int(derivative_load(path, &d, err, sizeof(err)), -EBADMSG,
-		       "file > 16 MiB refused");
-		ok(strstr(err, "larger than") != NULL, "file > 16 MiB: %s", err);
+		       "file > STATE_FILE_MAX refused");
+		ok(strstr(err, "larger than") != NULL, "file > STATE_FILE_MAX: %s", err);
 		is_int(derivative_load_buffer(big, bigsz, &d, err, sizeof(err)), -EBADMSG,
-		       "buffer > 16 MiB refused");
+		       "buffer > STATE_FILE_MAX refused");
 		write_file(path, big, STATE_FILE_MAX);
-		is_int(derivative_load(path, &d, err, sizeof(err)), 0, "file of 16 MiB loads");
+		is_int(derivative_load(path, &d, err, sizeof(err)), 0,
+		       "file of STATE_FILE_MAX bytes loads");
 		derivative_free(&d);
 	}
 	unlink(path);
