@@ -7,8 +7,10 @@
  * serialise and load again to the same text (the store/load round trip),
  * be sorted so that lookups find every entry, give a reload plan against
  * empty Settings that removes exactly its named profiles, and survive
- * derivative_drop_profile() still loadable.
+ * derivative_drop_profile() still loadable.  Every entry's fake-IP mappings
+ * must pass derivative_set_fakes() again: the loader and the writer agree.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -42,6 +44,37 @@ static void check_round_trip(const struct derivative *d)
 	derivative_free(&again);
 	free(t1);
 	free(t2);
+}
+
+/* Hand each entry a copy of its own mappings: the same rules must accept them, same order. */
+static void check_fakes(struct derivative *d)
+{
+	for (size_t i = 0; i < d->n_subjects; i++) {
+		struct subject_state *e = &d->subjects[i];
+		struct fake_map *copy = calloc(e->n_fakes ? e->n_fakes : 1, sizeof(*copy));
+		size_t n = e->n_fakes;
+
+		if (!copy)
+			return;
+		for (size_t k = 0; k < n; k++) {
+			copy[k] = e->fakes[k];
+			copy[k].name = strdup(e->fakes[k].name);
+			if (!copy[k].name)
+				abort(); /* keep it simple: the fuzzer has memory */
+		}
+		if (n > 1) /* reversed, so the callee must sort */
+			for (size_t k = 0; k < n / 2; k++) {
+				struct fake_map t = copy[k];
+
+				copy[k] = copy[n - 1 - k];
+				copy[n - 1 - k] = t;
+			}
+		if (derivative_set_fakes(e, copy, n) != 0 || e->n_fakes != n)
+			abort();
+		for (size_t k = 1; k < n; k++)
+			if (ntohl(e->fakes[k - 1].v4.s_addr) >= ntohl(e->fakes[k].v4.s_addr))
+				abort(); /* sorted by address, addresses unique */
+	}
 }
 
 /* Against empty Settings every named entry is removed, nothing else listed. */
@@ -93,6 +126,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int r = derivative_load_buffer((const char *)data, size, &d, err, sizeof(err));
 
 	if (r == 0) {
+		check_round_trip(&d);
+		check_fakes(&d);
 		check_round_trip(&d);
 		check_plan(&d);
 		check_drop(&d);
