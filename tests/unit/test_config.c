@@ -502,6 +502,8 @@ static const struct unsup_case unsup_cases[] = {
 	{P W "dns = fake\n", NULL},
 	{P W "dns = proxy\ndns-server = 9.9.9.9\n", NULL},
 	{P W "dns = off\ndns-server = 9.9.9.9\n", NULL},
+	{P W "dns = fake\ndns-server = [2001:db8::53]:5353\nfake-ipv4 = 10.200.0.0/16\n", NULL},
+	{P W "dns = proxy\ndns-server = 9.9.9.9:53\nfake-ipv6 = 2001:db8::/64\n", NULL},
 	{P W "udp = on\n", NULL},
 	{P W "socks-port = 1080\n", NULL},
 	{P W "http-port = 8118\n", NULL},
