@@ -99,7 +99,8 @@ int proxy_hs_init_udp(struct proxy_hs *hs, enum proxy_kind kind, const char *use
  * For UDP ASSOCIATE this is where the proxy relays datagrams; an unspecified
  * address (0.0.0.0 or ::) means "the address you reached me at".
  *
- * Return: 0, or -EINVAL when @hs is not a finished SOCKS5 handshake.
+ * Return: 0, or -EINVAL when @hs is not a finished SOCKS5 handshake or
+ * BND.ADDR is a name that is empty or holds a NUL.
  */
 int proxy_hs_bound(const struct proxy_hs *hs, struct proxy_target *bnd);
 
