@@ -86,6 +86,14 @@ void ctl_close_all(struct daemon *d)
 	}
 }
 
+static const char *ctl_dns_mode(const struct subject_rt *s)
+{
+	static const char *const names[] = {
+		[DNS_FAKE] = "fake", [DNS_PROXY] = "proxy", [DNS_OFF] = "off"};
+
+	return s->dns_mode < ARRAY_SIZE(names) ? names[s->dns_mode] : "?";
+}
+
 static json_object *ctl_subject_json(const struct subject_rt *s)
 {
 	json_object *o = json_object_new_object(), *chain = json_object_new_array();
@@ -105,12 +113,26 @@ static json_object *ctl_subject_json(const struct subject_rt *s)
 	json_object_object_add(o, "pid", s->kind == SUBJ_PID ? json_object_new_int(s->pid) : NULL);
 	json_object_object_add(o, "chain", chain);
 	json_object_object_add(o, "applied", json_object_new_boolean(s->applied));
+	json_object_object_add(o, "dns", json_object_new_string(ctl_dns_mode(s)));
+	json_object_object_add(o, "udp",
+			       json_object_new_string(s->rs.udp_mode == RELAY_UDP_ASSOCIATE
+							      ? "associate"
+							      : "refused"));
+	json_object_object_add(o, "udp_why",
+			       s->rs.udp_mode == RELAY_UDP_ASSOCIATE
+				       ? NULL
+				       : json_object_new_string(s->rs.udp_why));
 	json_object_object_add(o, "error", s->applied ? NULL : json_object_new_string(s->error));
 	json_object_object_add(o, "connections", json_object_new_uint64(st->live));
 	json_object_object_add(o, "connections_total", json_object_new_uint64(st->total));
 	json_object_object_add(o, "connections_failed", json_object_new_uint64(st->failed));
 	json_object_object_add(o, "bytes_up", json_object_new_uint64(st->bytes_up));
 	json_object_object_add(o, "bytes_down", json_object_new_uint64(st->bytes_down));
+	json_object_object_add(o, "udp_flows", json_object_new_uint64(st->udp_live));
+	json_object_object_add(o, "udp_flows_total", json_object_new_uint64(st->udp_total));
+	json_object_object_add(o, "udp_flows_failed", json_object_new_uint64(st->udp_failed));
+	json_object_object_add(o, "udp_dgrams_up", json_object_new_uint64(st->udp_dgrams_up));
+	json_object_object_add(o, "udp_dgrams_down", json_object_new_uint64(st->udp_dgrams_down));
 	return o;
 }
 

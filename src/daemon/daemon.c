@@ -291,6 +291,20 @@ static void daemon_on_timer(struct daemon *d)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	relay_tick(&d->relay, (uint64_t)ts.tv_sec);
+	relay_udp_tick(&d->relay, (uint64_t)ts.tv_sec);
+	bool dirty = false;
+
+	for (size_t i = 0; i < d->n_subj; i++) {
+		relay_dns_tick(&d->relay, &d->subj[i]->rs, (uint64_t)ts.tv_sec);
+		dirty |= relay_dns_dirty(&d->subj[i]->rs);
+	}
+	/* New fake mappings reach the Derivative within a few seconds, not per query. */
+	d->fakes_dirty |= dirty;
+	if (d->fakes_dirty && (uint64_t)ts.tv_sec >= d->next_fake_save) {
+		d->fakes_dirty = false;
+		d->next_fake_save = (uint64_t)ts.tv_sec + 5;
+		(void)daemon_save(d);
+	}
 }
 
 static void daemon_dispatch(struct daemon *d, struct ev *ev, uint32_t events)
@@ -323,7 +337,7 @@ static void daemon_dispatch(struct daemon *d, struct ev *ev, uint32_t events)
 		relay_dns_on_event(&d->relay, ev, events);
 		break;
 	case EV_UDP:
-		/* The UDP relay (udp.c) registers no fd before it lands. */
+		relay_udp_on_event(&d->relay, ev, events);
 		break;
 	case EV_PIDFD:
 		if (ev->fd >= 0)

@@ -37,6 +37,7 @@ struct subject_rt {
 	bool applied;
 	char error[SUBJECT_ERR_MAX]; /* why not applied */
 	struct nft_subject nft;
+	enum dns_mode dns_mode;	      /* as applied */
 	struct relay_subject rs;      /* listeners and connections (owned) */
 	struct subject_rt *dead_next; /* on daemon.dead after daemon_subject_free() */
 };
@@ -63,6 +64,8 @@ struct daemon {
 	struct subject_rt *dead;    /* owned: freed subjects, released after the event batch */
 	int lock_fds[2];	    /* owned: flocks on the state and run dirs */
 	bool quit;
+	bool fakes_dirty;	 /* fake mappings not yet in the Derivative */
+	uint64_t next_fake_save; /* CLOCK_MONOTONIC seconds */
 };
 
 /**

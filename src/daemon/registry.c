@@ -47,6 +47,7 @@ struct subject_rt *daemon_subject_new(struct daemon *d, const struct subject_sta
 	s->rs.lis[0] = s->rs.lis[1] = (struct ev){.tag = EV_LISTENER, .fd = -1};
 	for (int k = 0; k < 4; k++)
 		s->rs.ep[k] = (struct ev){.tag = EV_ENDPOINT, .fd = -1};
+	s->rs.udp_lis[0] = s->rs.udp_lis[1] = (struct ev){.tag = EV_UDP, .fd = -1};
 	s->kind = st->kind;
 	s->pid = st->pid;
 	s->pid_start = st->pid_start;
@@ -165,9 +166,61 @@ int daemon_write_subjects(struct daemon *d)
 	return r;
 }
 
+struct fake_export {
+	struct fake_map *maps;
+	size_t n, cap;
+};
+
+static int fake_export_one(const char *name, const struct in_addr *v4, const struct in6_addr *v6,
+			   uint64_t last_used, void *userdata)
+{
+	struct fake_export *e = userdata;
+
+	if (e->n == e->cap) {
+		size_t cap = e->cap ? e->cap * 2 : 64;
+		struct fake_map *m = realloc(e->maps, cap * sizeof(*m));
+
+		if (!m)
+			return -ENOMEM;
+		e->maps = m;
+		e->cap = cap;
+	}
+	e->maps[e->n] = (struct fake_map){
+		.name = strdup(name), .v4 = *v4, .v6 = *v6, .last_used = last_used};
+	if (!e->maps[e->n].name)
+		return -ENOMEM;
+	e->n++;
+	return 0;
+}
+
+/* Copy each resolver's mappings into its Derivative entry (which then owns them). */
+static void daemon_export_fakes(struct daemon *d)
+{
+	for (size_t i = 0; i < d->n_subj; i++) {
+		struct subject_rt *s = d->subj[i];
+		struct subject_state *st = daemon_entry(d, s);
+		struct fake_export e = {0};
+
+		if (!st || !s->rs.dns)
+			continue;
+		if (relay_dns_foreach(&s->rs, fake_export_one, &e) < 0) {
+			for (size_t k = 0; k < e.n; k++)
+				free(e.maps[k].name);
+			free(e.maps);
+			log_warn("profile '%s': fake mappings not saved: out of memory", s->name);
+			continue;
+		}
+		if (derivative_set_fakes(st, e.maps, e.n) < 0)
+			log_warn("profile '%s': fake mappings not saved", s->name);
+	}
+}
+
 int daemon_save(struct daemon *d)
 {
-	int r = derivative_store(d->state_path, &d->deriv);
+	int r;
+
+	daemon_export_fakes(d);
+	r = derivative_store(d->state_path, &d->deriv);
 
 	if (r < 0)
 		log_err("%s: %s", d->state_path, strerror(-r));

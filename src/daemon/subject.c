@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -95,33 +96,80 @@ int subject_ns_open(struct subject_rt *s)
 	return 0;
 }
 
-/* The fake-IP pool of a subject: 198.18.0.0/15 and a ULA /64 of its own (RFC 4193). */
+/* The fake-IP pools of a subject, as derived (198.18.0.0/15 and a ULA /64 by default). */
 static void subject_dns_conf(const struct subject_state *st, const struct profile_conf *p,
 			     struct relay_dns_conf *c)
 {
+	uint64_t usable4;
+
 	memset(c, 0, sizeof(*c));
 	c->mode = p->dns;
 	c->ipv6 = p->ipv6;
-	inet_pton(AF_INET, "198.18.0.0", &c->fake.v4_base);
-	c->fake.v4_prefix = 15;
-	inet_pton(AF_INET6, "fd6e:7370:fa4e::", &c->fake.v6_base);
-	c->fake.v6_base.s6_addr[6] = (uint8_t)(st->id >> 8);
-	c->fake.v6_base.s6_addr[7] = (uint8_t)st->id;
-	c->fake.v6_prefix = 64;
-	c->fake.capacity = RELAY_DNS_CAPACITY;
+	c->fake.v4_base = st->fake4_base;
+	c->fake.v4_prefix = st->fake4_prefix;
+	c->fake.v6_base = st->fake6_base;
+	c->fake.v6_prefix = st->fake6_prefix;
+	/* Slot i is host i + 1 of both ranges: the smaller one bounds the pool. */
+	usable4 = (1ull << (32 - st->fake4_prefix)) - 2;
+	c->fake.capacity = usable4 < RELAY_DNS_CAPACITY ? (uint32_t)usable4 : RELAY_DNS_CAPACITY;
 	c->fake.min_reuse_age = 6 * RELAY_DNS_TTL;
 	/* The hash seed only needs to be unpredictable to programs in the subject. */
 	if (getrandom(c->fake.seed, sizeof(c->fake.seed), GRND_NONBLOCK) != sizeof(c->fake.seed))
 		memcpy(c->fake.seed, &st->ns, sizeof(c->fake.seed));
 }
 
+/* dns-server: "IP", "IPv4:port" or "[IPv6]:port" (validated by the config parser). */
+static int subject_dns_server(const char *text, struct proxy_target *t)
+{
+	char host[INET6_ADDRSTRLEN + 8];
+	const char *colon;
+	unsigned long port = 53;
+
+	memset(t, 0, sizeof(*t));
+	if (!text)
+		return 0;
+	snprintf(host, sizeof(host), "%s", text[0] == '[' ? text + 1 : text);
+	colon = text[0] == '[' ? strstr(text, "]:") : strchr(text, ':');
+	if (text[0] == '[') {
+		char *end = strchr(host, ']');
+
+		if (end)
+			*end = '\0';
+		if (colon)
+			port = strtoul(colon + 2, NULL, 10);
+	} else if (colon && !strchr(colon + 1, ':')) {
+		host[colon - text] = '\0';
+		port = strtoul(colon + 1, NULL, 10);
+	}
+	if (port == 0 || port > 65535)
+		return -EINVAL;
+	return proxy_target_set_host(t, host, (uint16_t)port);
+}
+
 static int subject_dns_open(struct daemon *d, struct subject_rt *s, const struct subject_state *st,
 			    const struct profile_conf *p)
 {
 	struct relay_dns_conf conf;
+	bool fresh;
+	int r;
 
 	subject_dns_conf(st, p, &conf);
-	return relay_dns_open(&d->relay, &s->rs, s->nsfd, &conf);
+	r = subject_dns_server(p->dns_server, &conf.server);
+	if (r < 0)
+		return r;
+	fresh = !s->rs.dns;
+	r = relay_dns_open(&d->relay, &s->rs, s->nsfd, &conf);
+	if (r < 0 || !fresh)
+		return r;
+	/* The same name keeps its address across restarts and reloads (SPEC guarantee 3). */
+	for (size_t i = 0; i < st->n_fakes; i++) {
+		const struct fake_map *m = &st->fakes[i];
+
+		if (relay_dns_import(&s->rs, m->name, &m->v4, &m->v6, m->last_used) < 0)
+			log_warn("profile '%s': fake mapping '%s' dropped (pool changed)", st->name,
+				 m->name);
+	}
+	return 0;
 }
 
 int subject_apply(struct daemon *d, struct subject_rt *s, struct subject_state *st,
@@ -139,6 +187,11 @@ int subject_apply(struct daemon *d, struct subject_rt *s, struct subject_state *
 				      .ipv6 = p->ipv6,
 				      .dns_port = RELAY_DNS_PORT};
 	net.allow = NL_ALLOW_DNS;
+	s->rs.udp_mode = relay_udp_mode(&s->rs.chain, p->udp, s->rs.udp_why, sizeof(s->rs.udp_why));
+	if (s->rs.udp_mode == RELAY_UDP_ASSOCIATE) {
+		s->nft.udp_port = RELAY_TPROXY_PORT;
+		net.allow |= NL_ALLOW_UDP;
+	}
 	what = "namespace";
 	r = subject_ns_open(s);
 	if (r < 0)
@@ -157,7 +210,12 @@ int subject_apply(struct daemon *d, struct subject_rt *s, struct subject_state *
 	r = relay_subject_listen(&d->relay, &s->rs, s->nsfd);
 	if (r < 0)
 		goto fail;
+	what = "UDP relay";
+	r = relay_udp_listen(&d->relay, &s->rs, s->nsfd);
+	if (r < 0)
+		goto fail;
 	what = "resolver";
+	s->dns_mode = p->dns;
 	r = subject_dns_open(d, s, st, p);
 	if (r < 0)
 		goto fail;

@@ -6,9 +6,12 @@
  * address on port 53, is handed by the subject's nft table (tproxy) to the
  * daemon's transparent sockets on port RELAY_DNS_PORT, and answered there:
  * A and AAAA from the subject's fake-IP pool, PTR of a fake address with
- * its name, everything else REFUSED (until forwarding through the chain
- * lands).  No query ever leaves the namespace.  A later TCP or UDP flow to
- * a fake address travels to the proxy as the name (relay_fake_target()).
+ * its name; every other query (and, with dns = proxy, every query) is sent
+ * over DNS-over-TCP (RFC 7766) through the profile's chain to dns-server,
+ * as a fresh message built from the parsed question, never the app's
+ * bytes.  No query leaves the namespace except inside the chain.  A later
+ * TCP or UDP flow to a fake address travels to the proxy as the name
+ * (relay_fake_target()).
  */
 #ifndef NETNSP_RELAY_DNS_H
 #define NETNSP_RELAY_DNS_H
@@ -24,7 +27,9 @@
 #define RELAY_DNS_CAPACITY 65536 /* mappings per subject */
 
 struct relay_dns_conf {
-	enum dns_mode mode;	     /* DNS_FAKE or DNS_OFF (REFUSED at once) */
+	enum dns_mode mode;	     /* DNS_FAKE, DNS_PROXY or DNS_OFF (REFUSED at once) */
+	struct proxy_target server;  /* dns-server, over DNS-over-TCP through the chain;
+				      * family 0 and no name: none (then REFUSED) */
 	bool ipv6;		     /* false: AAAA answered with no addresses */
 	struct dns_fake_config fake; /* the pool; its seed must be random */
 };
@@ -56,6 +61,14 @@ void relay_dns_close(struct relay *r, struct relay_subject *rs);
  * @events: epoll events.
  */
 void relay_dns_on_event(struct relay *r, struct ev *ev, uint32_t events);
+
+/**
+ * relay_dns_tick() - fail forwarded queries that took too long (SERVFAIL).
+ * @r: relay.
+ * @rs: subject.
+ * @now: CLOCK_MONOTONIC seconds.
+ */
+void relay_dns_tick(struct relay *r, struct relay_subject *rs, uint64_t now);
 
 /**
  * relay_dns_import() - put a stored mapping back into the pool (after a restart).

@@ -515,6 +515,30 @@ static void relay_accept_one(struct relay *r, struct relay_subject *rs, int fd)
 		conn_fail(r, c, ret);
 }
 
+int relay_tunnel_open(struct relay *r, struct relay_subject *rs, const struct proxy_target *dst)
+{
+	int sp[2], ret;
+	struct conn *c;
+
+	if (r->live >= RELAY_MAX_CONNS)
+		return -EAGAIN;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sp) < 0)
+		return neg_errno();
+	c = conn_new(r, rs, sp[0]);
+	if (!c) {
+		close(sp[0]);
+		close(sp[1]);
+		return -ENOMEM;
+	}
+	c->hs->dst = *dst;
+	ret = loop_add(r->epfd, &c->app, CONN_EVENTS);
+	if (ret == 0)
+		ret = conn_connect(r, c);
+	if (ret < 0)
+		conn_fail(r, c, ret); /* our end then reads EOF: the caller sees the failure */
+	return sp[1];
+}
+
 int conn_connect(struct relay *r, struct conn *c)
 {
 	struct proxy_target *t = &c->hs->dst;
@@ -665,6 +689,7 @@ void relay_subject_close(struct relay *r, struct relay_subject *rs)
 		relay_close_ev(r, &rs->lis[i]);
 	for (int k = 0; k < 4; k++)
 		relay_close_ev(r, &rs->ep[k]);
+	relay_udp_close(r, rs);
 	while (rs->conns)
 		conn_free(r, rs->conns, true, true);
 }
