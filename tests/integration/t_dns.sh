@@ -3,7 +3,7 @@
 #
 # t_dns.sh - the resolver inside every subject (issue 3, SPEC guarantee 3):
 # fake-mode A/AAAA over UDP and TCP to any server address, answered inside
-# the namespace from the subject's pools (198.18.0.0/15, fd6e:7370:fa4e:ID::/64),
+# the namespace from the subject's pools (198.18.0.0/15 and a ULA /64 of its own),
 # stable per name, PTR of a fake address, glibc (getent) and curl by name with
 # the name resolved by the proxy, ipv6 = off, dns = off, malformed queries,
 # and the mappings across reload and restart.  Forwarding of other types
@@ -89,7 +89,8 @@ ID_FK=$(state_id fk)
 UP4=$(id_uplink4 "${ID_FK:-0}")
 UP6=$(state_q "n['fk']['uplink6']" 2>/dev/null)
 is "$(ns_uplink4 "$(subject_ns fk)")" "$UP4" "fk's uplink address is 100.64.0.0 + 4*id + 1 ($UP4)"
-FAKE6_NET=$(printf 'fd6e:7370:fa4e:%x::/64' "${ID_FK:-0}")
+# The pools as derived and recorded in the Derivative (the v6 one is per subject).
+FAKE6_NET=$(state_q "n['fk']['fake']['v6']" 2>/dev/null)
 diag "fk: id $ID_FK, uplink $UP4 / $UP6, pools $FAKE4_NET $FAKE6_NET"
 
 # Watch P1 and W for any DNS packet from here on (fake mode must send none).
