@@ -46,14 +46,12 @@ bad "dangling via in a profile" 4 via "$GOOD_PROXY
 via = nosuch
 netns = $(subject_ns s1)
 dns = off"
-bad "dns = fake not supported yet" 6 dns "$GOOD_PROXY
-[profile s1]
-via = p
-netns = $(subject_ns s1)
-dns = fake"
-bad "udp = on not supported yet" 7 udp "$GOOD_PROXY
+bad "route not supported yet" 7 route "$GOOD_PROXY
 $(prof s1)
-udp = on"
+route = *.onion p"
+bad "isolate not supported yet" 3 isolate "$GOOD_PROXY
+isolate = profile
+$(prof s1)"
 bad "bad value for ipv6" 7 ipv6 "$GOOD_PROXY
 $(prof s1)
 ipv6 = maybe"

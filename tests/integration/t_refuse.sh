@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# t_refuse.sh - with the daemon running, what the release does not relay is
-# refused at once inside a subject (SPEC guarantees 4, 5): UDP (udp = off,
-# dns = off) is refused (EHOSTUNREACH, ECONNREFUSED or EPERM); ICMP echo never
-# leaves; DNS to any server fails at once.  Nothing reaches P1 or W.
+# t_refuse.sh - with the daemon running, what a profile does not relay is
+# refused at once inside a subject (SPEC guarantees 3-5): UDP (udp = off) is
+# refused (EHOSTUNREACH, ECONNREFUSED or EPERM); ICMP echo never leaves; DNS
+# to any server is answered inside the namespace, here REFUSED at once
+# (dns = off).  Nothing reaches P1 or W.
 #
 #   [S rf: ping, python UDP probe, dig via `netnsp exec`]   no link
 #        ^ setns
@@ -78,7 +79,7 @@ except OSError as e:
     print("refused:", e); sys.exit(1)
 '
 for dst in "$W4" "$W6"; do
-	for port in 9999 53 443; do
+	for port in 9999 443; do
 		within_1s "UDP to $dst port $port refused at once" "$PYTHON" -c "$UDP_PROBE" "$dst" "$port"
 		grep -q '^refused' "$T/probe.out"
 		tap_ok $? "UDP to $dst port $port: the application saw the refusal ($(head -n1 "$T/probe.out"))"
@@ -87,9 +88,18 @@ done
 within_1s "ICMP echo to W (IPv4) fails at once" ping -n -c1 -i0.2 -W3 "$W4"
 within_1s "ICMPv6 echo to W fails at once" ping -6 -n -c1 -i0.2 -W3 "$W6"
 within_1s "ICMP echo to the proxy's own address fails at once" ping -n -c1 -i0.2 -W3 "$P1_H4"
-# dig is what users run: it must give up at once too, not after its timeout.
-within_1s "dig (UDP) to W fails at once" dig +tries=1 +time=3 @"$W4" example.org
-within_1s "dig (UDP) to a v6 server fails at once" dig +tries=1 +time=3 @"$W6" example.org
+# DNS is what users run: with dns = off it is answered REFUSED inside, at once,
+# over UDP and TCP, whatever server address the program picks.
+for srv in "$W4" "$W6"; do
+	for tr in +notcp +tcp; do
+		nexec rf bash -c 't0=$(date +%s%N); dig "$@"; echo "elapsed_ms=$((($(date +%s%N) - t0) / 1000000))"' \
+			dig +tries=1 +time=3 "$tr" @"$srv" example.org >"$T/dig.out" 2>&1
+		ms=$(sed -n 's/^elapsed_ms=//p' "$T/dig.out")
+		grep -q 'status: REFUSED' "$T/dig.out" && [ -n "$ms" ] && [ "$ms" -lt 1000 ]
+		tap_ok $? "dig $tr @$srv: REFUSED by the resolver inside at once (${ms:-?} ms)" ||
+			diag_file "$T/dig.out"
+	done
+done
 
 sleep 0.5
 # Stop the two tcpdumps (the last two background jobs) so they flush.
