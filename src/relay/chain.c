@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <netinet/tcp.h>
 
 #include "relay.h"
 #include "util/macro.h"
@@ -106,4 +107,36 @@ void relay_chain_describe(const struct relay_chain *chain, size_t i, char *buf, 
 	}
 	snprintf(buf, len, "%s://%s%s:%u", proxy_kind_name(h->kind), h->user ? "***@" : "", host,
 		 h->target.port);
+}
+
+int relay_chain_connect(const struct relay_chain *ch)
+{
+	_cleanup_close_ int fd = -1;
+	int one = 1;
+
+	fd = socket(ch->first.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return neg_errno();
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, (const struct sockaddr *)&ch->first, ch->first_len) < 0 &&
+	    errno != EINPROGRESS)
+		return neg_errno();
+	return TAKE_FD(fd);
+}
+
+int relay_hs_send(struct proxy_hs *hs, int fd)
+{
+	const uint8_t *out;
+	size_t len;
+	ssize_t n;
+
+	out = proxy_hs_output(hs, &len);
+	while (len > 0) {
+		n = send(fd, out, len, MSG_NOSIGNAL);
+		if (n < 0)
+			return errno == EAGAIN ? 0 : neg_errno();
+		proxy_hs_sent(hs, (size_t)n);
+		out = proxy_hs_output(hs, &len);
+	}
+	return 0;
 }

@@ -130,6 +130,25 @@ void relay_chain_free(struct relay_chain *chain);
 void relay_chain_describe(const struct relay_chain *chain, size_t i, char *buf, size_t len);
 
 /**
+ * relay_chain_connect() - start a non-blocking TCP connect to the chain's first hop.
+ * @ch: chain.
+ *
+ * From the daemon's own namespace, so its traffic never crosses a subject's rules.
+ *
+ * Return: the socket (connect in progress) or a negative errno.
+ */
+int relay_chain_connect(const struct relay_chain *ch);
+
+/**
+ * relay_hs_send() - send what the handshake @hs has queued, until the socket would block.
+ * @hs: handshake.
+ * @fd: the upstream socket.
+ *
+ * Return: 0 (all sent, or EAGAIN: wait for EPOLLOUT) or a negative errno.
+ */
+int relay_hs_send(struct proxy_hs *hs, int fd);
+
+/**
  * relay_subject_listen() - open the subject's transparent listeners.
  * @r: relay.
  * @rs: the subject's relay state; its lis[] are set.

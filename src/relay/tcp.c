@@ -182,19 +182,7 @@ static int conn_start_hop(struct conn *c)
 
 static int conn_hs_send(struct conn *c)
 {
-	const uint8_t *out;
-	size_t len;
-	ssize_t n;
-
-	out = proxy_hs_output(&c->hs->hs, &len);
-	while (len > 0) {
-		n = send(c->up.fd, out, len, MSG_NOSIGNAL);
-		if (n < 0)
-			return errno == EAGAIN ? 0 : neg_errno();
-		proxy_hs_sent(&c->hs->hs, (size_t)n);
-		out = proxy_hs_output(&c->hs->hs, &len);
-	}
-	return 0;
+	return relay_hs_send(&c->hs->hs, c->up.fd);
 }
 
 static int conn_start_relay(struct relay *r, struct conn *c);
@@ -443,21 +431,6 @@ static int dst_from_sockaddr(struct proxy_target *t, const struct sockaddr_stora
 	return -EAFNOSUPPORT;
 }
 
-static int conn_open_upstream(const struct relay_chain *ch)
-{
-	_cleanup_close_ int fd = -1;
-	int one = 1;
-
-	fd = socket(ch->first.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return neg_errno();
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(fd, (const struct sockaddr *)&ch->first, ch->first_len) < 0 &&
-	    errno != EINPROGRESS)
-		return neg_errno();
-	return TAKE_FD(fd);
-}
-
 struct conn *conn_new(struct relay *r, struct relay_subject *rs, int app_fd)
 {
 	struct conn *c = calloc(1, sizeof(*c));
@@ -554,7 +527,7 @@ int conn_connect(struct relay *r, struct conn *c)
 		c->fake_family = fam;
 		memcpy(c->fake_addr, addr, sizeof(addr));
 	}
-	fd = conn_open_upstream(&c->rs->chain);
+	fd = relay_chain_connect(&c->rs->chain);
 	if (fd < 0)
 		return fd;
 	c->up.fd = fd;
