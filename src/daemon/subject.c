@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,6 +173,38 @@ static int subject_dns_open(struct daemon *d, struct subject_rt *s, const struct
 	return 0;
 }
 
+/*
+ * The UDP probe's outcome (relay_udp_probe_start()).  On refusal udp.c has
+ * closed the UDP relay: re-apply the refusal of udp = off, so UDP fails at
+ * once with EHOSTUNREACH instead of reaching a relay that cannot carry it.
+ */
+static void subject_udp_probed(struct relay_subject *rs, int err, void *arg)
+{
+	struct subject_rt *s = (void *)((char *)rs - offsetof(struct subject_rt, rs));
+	const struct subject_state *st = daemon_entry(arg, s);
+	struct subject_net net = {.allow = NL_ALLOW_DNS};
+	char e[CONF_ERR_MAX] = "";
+	int r = -ENOENT;
+
+	if (err == 0) {
+		log_info("profile '%s': UDP ASSOCIATE granted: UDP is relayed", s->name);
+		return;
+	}
+	log_warn("profile '%s': %s: UDP is refused", s->name, rs->udp_why);
+	s->nft.udp_port = 0;
+	if (st && s->nsfd >= 0) {
+		net.v4 = st->uplink4;
+		net.v6 = st->uplink6;
+		r = nft_subject_converge(s->nsfd, &s->nft, e, sizeof(e));
+		if (r == 0)
+			r = nl_subject_converge(s->nsfd, &net, e, sizeof(e));
+	}
+	if (r < 0)
+		log_err("profile '%s': refusing UDP: %s", s->name, e[0] ? e : strerror(-r));
+	else
+		(void)subject_write_ruleset(arg, s);
+}
+
 int subject_apply(struct daemon *d, struct subject_rt *s, struct subject_state *st,
 		  const struct profile_conf *p)
 {
@@ -212,6 +245,8 @@ int subject_apply(struct daemon *d, struct subject_rt *s, struct subject_state *
 		goto fail;
 	what = "UDP relay";
 	r = relay_udp_listen(&d->relay, &s->rs, s->nsfd);
+	if (r == 0)
+		r = relay_udp_probe_start(&d->relay, &s->rs, subject_udp_probed, d);
 	if (r < 0)
 		goto fail;
 	what = "resolver";

@@ -264,6 +264,35 @@ enum relay_udp_mode relay_udp_mode(const struct relay_chain *chain, bool udp_on,
 int relay_udp_listen(struct relay *r, struct relay_subject *rs, int nsfd);
 
 /**
+ * typedef relay_udp_probe_fn - told the outcome of relay_udp_probe_start().
+ * @rs: the subject probed.
+ * @err: 0 (UDP ASSOCIATE granted), or a negative errno: the subject is now
+ *       RELAY_UDP_REFUSED with @rs->udp_why saying why, its UDP listeners
+ *       and flows closed; the caller re-applies its routing refusal.
+ * @arg: the caller's argument.
+ */
+typedef void relay_udp_probe_fn(struct relay_subject *rs, int err, void *arg);
+
+/**
+ * relay_udp_probe_start() - ask the upstream for one UDP ASSOCIATE, on the loop (udp.c).
+ * @r: relay.
+ * @rs: subject, after relay_udp_listen(); nothing happens unless RELAY_UDP_ASSOCIATE.
+ * @done: told the outcome once, from the loop or relay_udp_tick() (never from
+ *        inside this call); not told if the probe is cancelled by
+ *        relay_udp_close() or by another relay_udp_probe_start() on @rs.
+ * @arg: passed to @done.
+ *
+ * An upstream that refuses (a SOCKS5 REP other than 0, no acceptable
+ * method, connection refused, no answer within 5 s) would otherwise make
+ * every flow wait for its own refusal; UDP flows work as before meanwhile.
+ * A granted association is closed at once (its control connection ends it).
+ *
+ * Return: 0 or a negative errno (-ENOMEM).
+ */
+int relay_udp_probe_start(struct relay *r, struct relay_subject *rs, relay_udp_probe_fn *done,
+			  void *arg);
+
+/**
  * relay_udp_close() - close the UDP listeners and every flow of @rs (udp.c).
  * @r: relay.
  * @rs: subject.

@@ -24,6 +24,16 @@
  * within UDP_HS_TIMEOUT, when the control connection ends, or when either
  * side reports an ICMP error (ECONNREFUSED: the app's socket or the proxy's
  * relay port is gone).
+ *
+ * The probe (relay_udp_probe_start()).  An upstream that answers UDP
+ * ASSOCIATE with a failure (microsocks: REP 7, command not supported) would
+ * make every flow wait for its own handshake to fail while the app's
+ * datagrams vanish, and QUIC would wait for its timeout before falling back
+ * to TCP.  So at each apply one association is asked for on the loop, with a
+ * flow's own control-connection code; when it is refused, the subject
+ * switches to RELAY_UDP_REFUSED and the daemon re-applies its routing
+ * refusal (EHOSTUNREACH at once).  A granted probe association is closed at
+ * once: closing its control connection ends it (RFC 1928 §7).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,8 +58,9 @@
 #define UDP_QUEUE_BYTES 65536	   /* ... and their bytes */
 #define UDP_BATCH 64		   /* datagrams per wakeup and fd, so no fd starves the loop */
 #define UDP_BUF 65536		   /* the largest UDP payload fits */
+#define UDP_PROBE_TIMEOUT 5	   /* seconds for the probe's connect + handshake */
 
-enum uf_kind { UF_HEAD, UF_FLOW };
+enum uf_kind { UF_HEAD, UF_FLOW, UF_PROBE };
 enum uf_state { UF_CONNECTING, UF_HANDSHAKE, UF_ASSOCIATED, UF_DEAD };
 
 struct udp_dgram {
@@ -60,8 +71,9 @@ struct udp_dgram {
 
 /*
  * rs->flows points to the subject's head (UF_HEAD): the owner of its
- * listeners' events and of a namespace fd for the per-flow reply sockets.
- * Flows (UF_FLOW) are in r->udp_flows, across subjects.
+ * listeners' events, of a namespace fd for the per-flow reply sockets and
+ * of the running probe.  Flows (UF_FLOW) and probes (UF_PROBE: only ctl and
+ * hs are used) are in r->udp_flows, across subjects.
  */
 struct udp_flow {
 	enum uf_kind kind;
@@ -81,7 +93,11 @@ struct udp_flow {
 	struct udp_dgram *q_head, *q_tail; /* owned: the queue before UF_ASSOCIATED */
 	uint32_t q_n;
 	size_t q_bytes;
-	uint64_t deadline; /* CLOCK_MONOTONIC seconds: handshake, then idle */
+	uint64_t deadline;	  /* CLOCK_MONOTONIC seconds: handshake, then idle */
+	struct udp_flow *probe;	  /* head: the subject's running probe or NULL (in r->udp_flows) */
+	relay_udp_probe_fn *done; /* probe: told the outcome, not if cancelled */
+	void *done_arg;		  /* probe: not owned */
+	int err;		  /* probe: a failure waiting for the next tick, or 0 */
 };
 
 static uint64_t mono_now(void)
@@ -190,17 +206,50 @@ static void flow_queue_drop(struct udp_flow *f)
 	f->q_bytes = 0;
 }
 
-/* Close every fd and unlink; the memory goes once the epoll batch is over. */
-static void flow_free(struct relay *r, struct udp_flow *f)
+static void flow_unlink(struct relay *r, struct udp_flow *f)
 {
-	struct relay_subject *rs = f->rs;
-
 	if (f->prev)
 		f->prev->next = f->next;
 	else
 		r->udp_flows = f->next;
 	if (f->next)
 		f->next->prev = f->prev;
+	f->prev = f->next = NULL;
+}
+
+static void flow_link(struct relay *r, struct udp_flow *f)
+{
+	f->prev = NULL;
+	f->next = r->udp_flows;
+	if (f->next)
+		f->next->prev = f;
+	r->udp_flows = f;
+}
+
+/* Cancel or end a probe: its association ends with its control connection. */
+static void probe_free(struct relay *r, struct udp_flow *p)
+{
+	struct udp_flow *head = p->rs->flows;
+
+	flow_unlink(r, p);
+	ev_close(r, &p->ctl);
+	free(TAKE_PTR(p->hs));
+	if (head && head->probe == p)
+		head->probe = NULL;
+	p->state = UF_DEAD;
+	relay_defer_free(r, p);
+}
+
+/* Close every fd and unlink; the memory goes once the epoll batch is over. */
+static void flow_free(struct relay *r, struct udp_flow *f)
+{
+	struct relay_subject *rs = f->rs;
+
+	if (f->kind == UF_PROBE) {
+		probe_free(r, f);
+		return;
+	}
+	flow_unlink(r, f);
 	ev_close(r, &f->ctl);
 	ev_close(r, &f->up);
 	ev_close(r, &f->reply);
@@ -267,38 +316,11 @@ static int flow_open_reply(struct udp_flow *f, int nsfd)
 	return TAKE_FD(fd);
 }
 
-static int flow_open_ctl(const struct relay_chain *ch)
-{
-	_cleanup_close_ int fd = -1;
-	int one = 1;
-
-	fd = socket(ch->first.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return neg_errno();
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(fd, (const struct sockaddr *)&ch->first, ch->first_len) < 0 &&
-	    errno != EINPROGRESS)
-		return neg_errno();
-	return TAKE_FD(fd);
-}
-
 /* ---- the association ---- */
 
 static int flow_hs_send(struct udp_flow *f)
 {
-	const uint8_t *out;
-	size_t len;
-	ssize_t n;
-
-	out = proxy_hs_output(f->hs, &len);
-	while (len > 0) {
-		n = send(f->ctl.fd, out, len, MSG_NOSIGNAL);
-		if (n < 0)
-			return errno == EAGAIN ? 0 : neg_errno();
-		proxy_hs_sent(f->hs, (size_t)n);
-		out = proxy_hs_output(f->hs, &len);
-	}
-	return 0;
+	return relay_hs_send(f->hs, f->ctl.fd);
 }
 
 /*
@@ -400,7 +422,8 @@ static int flow_associated(struct relay *r, struct udp_flow *f)
 	return 0;
 }
 
-static int flow_handshake(struct relay *r, struct udp_flow *f)
+/* Read the proxy's replies: 1 once the association is granted, 0 for more, or an error. */
+static int flow_hs_recv(struct udp_flow *f)
 {
 	uint8_t buf[512];
 	size_t used;
@@ -414,14 +437,19 @@ static int flow_handshake(struct relay *r, struct udp_flow *f)
 		if (n == 0)
 			return -ECONNRESET;
 		ret = proxy_hs_feed(f->hs, buf, (size_t)n, &used);
-		if (ret < 0)
-			return ret;
-		if (ret == 1)
-			return flow_associated(r, f); /* RFC 1928 §7: nothing follows the reply */
+		if (ret != 0)
+			return ret;    /* RFC 1928 §7: nothing follows the reply */
 		ret = flow_hs_send(f); /* the reply may have queued auth or the request */
 		if (ret < 0)
 			return ret;
 	}
+}
+
+static int flow_handshake(struct relay *r, struct udp_flow *f)
+{
+	int ret = flow_hs_recv(f);
+
+	return ret == 1 ? flow_associated(r, f) : ret;
 }
 
 /* After the association: the control connection only ever ends it. */
@@ -564,12 +592,18 @@ static int sock_error(int fd)
 	return -err;
 }
 
+static void probe_on_event(struct relay *r, struct udp_flow *p);
+
 static void flow_on_event(struct relay *r, struct udp_flow *f, struct ev *ev, uint32_t events)
 {
 	int ret = 0;
 
 	if (f->state == UF_DEAD)
 		return;
+	if (f->kind == UF_PROBE) {
+		probe_on_event(r, f);
+		return;
+	}
 	if (ev == &f->ctl) {
 		if (f->state == UF_CONNECTING)
 			ret = flow_connected(r, f);
@@ -595,7 +629,8 @@ static struct udp_flow *flow_find(struct relay *r, struct relay_subject *rs,
 				  const struct sockaddr_storage *orig)
 {
 	for (struct udp_flow *f = r->udp_flows; f; f = f->next)
-		if (f->rs == rs && sa_equal(&f->orig, orig) && sa_equal(&f->app, app))
+		if (f->rs == rs && f->kind == UF_FLOW && sa_equal(&f->orig, orig) &&
+		    sa_equal(&f->app, app))
 			return f;
 	return NULL;
 }
@@ -617,10 +652,7 @@ static struct udp_flow *flow_alloc(struct relay *r, struct relay_subject *rs)
 	f->ctl = (struct ev){.tag = EV_UDP, .fd = -1, .owner = f};
 	f->up = (struct ev){.tag = EV_UDP, .fd = -1, .owner = f};
 	f->reply = (struct ev){.tag = EV_UDP, .fd = -1, .owner = f};
-	f->next = r->udp_flows;
-	if (f->next)
-		f->next->prev = f;
-	r->udp_flows = f;
+	flow_link(r, f);
 	rs->flows->n_flows++;
 	rs->stats.udp_live++;
 	rs->stats.udp_total++;
@@ -640,7 +672,7 @@ static int flow_start(struct relay *r, struct udp_flow *f)
 	ret = loop_add(r->epfd, &f->reply, EPOLLIN);
 	if (ret < 0)
 		return ret;
-	fd = flow_open_ctl(&f->rs->chain);
+	fd = relay_chain_connect(&f->rs->chain);
 	if (fd < 0)
 		return fd;
 	f->ctl.fd = fd;
@@ -855,13 +887,114 @@ void relay_udp_close(struct relay *r, struct relay_subject *rs)
 	}
 }
 
+/* ---- the probe ---- */
+
+/* Why the probe failed, for status: the reply code when the proxy answered. */
+static void probe_reason(const struct udp_flow *p, int err, char *buf, size_t len)
+{
+	if (err == -ETIMEDOUT)
+		snprintf(buf, len, "no answer within %d s", UDP_PROBE_TIMEOUT);
+	else if (err == -EADDRNOTAVAIL)
+		snprintf(buf, len, "its relay address (BND.ADDR) is unusable");
+	else if (p->state == UF_HANDSHAKE)
+		snprintf(buf, len, "%s", proxy_strerror(p->hs, err));
+	else
+		snprintf(buf, len, "connect: %s", strerror(-err));
+}
+
+/* Tell the outcome; a refusal refuses the subject's UDP until its next apply. */
+static void probe_finish(struct relay *r, struct udp_flow *p, int err)
+{
+	struct relay_subject *rs = p->rs;
+	relay_udp_probe_fn *done = p->done;
+	void *arg = p->done_arg;
+	char why[88];
+
+	if (err < 0)
+		probe_reason(p, err, why, sizeof(why));
+	probe_free(r, p);
+	if (err < 0) {
+		snprintf(rs->udp_why, sizeof(rs->udp_why), "the upstream refused UDP ASSOCIATE: %s",
+			 why);
+		rs->udp_mode = RELAY_UDP_REFUSED;
+		relay_udp_close(r, rs); /* flows in progress would only fail the same way */
+	}
+	if (done)
+		done(rs, err, arg);
+}
+
+static void probe_on_event(struct relay *r, struct udp_flow *p)
+{
+	struct sockaddr_storage bnd;
+	int ret = 0;
+
+	if (p->state == UF_CONNECTING)
+		ret = flow_connected(r, p);
+	if (ret == 0 && p->state == UF_HANDSHAKE)
+		ret = flow_hs_recv(p);
+	if (ret == 0)
+		return; /* more to come */
+	/* A grant is only good if its BND is an address a flow could send to. */
+	if (ret == 1)
+		ret = flow_relay_addr(p, &bnd) < 0 ? -EADDRNOTAVAIL : 0;
+	probe_finish(r, p, ret);
+}
+
+static struct udp_flow *probe_due(struct relay *r, uint64_t now)
+{
+	for (struct udp_flow *f = r->udp_flows; f; f = f->next)
+		if (f->kind == UF_PROBE && (f->err || now >= f->deadline))
+			return f;
+	return NULL;
+}
+
+int relay_udp_probe_start(struct relay *r, struct relay_subject *rs, relay_udp_probe_fn *done,
+			  void *arg)
+{
+	struct udp_flow *head = rs->flows, *p;
+	int fd;
+
+	if (rs->udp_mode != RELAY_UDP_ASSOCIATE || !head)
+		return 0;
+	if (head->probe)
+		probe_free(r, head->probe); /* re-apply: ask again, with the current chain */
+	p = calloc(1, sizeof(*p));
+	if (!p || !(p->hs = calloc(1, sizeof(*p->hs)))) {
+		free(p);
+		return -ENOMEM;
+	}
+	p->kind = UF_PROBE;
+	p->state = UF_CONNECTING;
+	p->rs = rs;
+	p->nsfd = -1;
+	p->ctl = (struct ev){.tag = EV_UDP, .fd = -1, .owner = p};
+	p->up = p->reply = (struct ev){.tag = EV_UDP, .fd = -1, .owner = p};
+	p->done = done;
+	p->done_arg = arg;
+	p->deadline = mono_now() + UDP_PROBE_TIMEOUT;
+	flow_link(r, p);
+	head->probe = p;
+	fd = relay_chain_connect(&rs->chain);
+	if (fd >= 0) {
+		p->ctl.fd = fd;
+		fd = loop_add(r->epfd, &p->ctl, EPOLLOUT | EPOLLRDHUP);
+	}
+	/* A connect that fails at once is told at the next tick, never inside the apply. */
+	if (fd < 0)
+		p->err = fd;
+	return 0;
+}
+
 void relay_udp_tick(struct relay *r, uint64_t now)
 {
 	struct udp_flow *f, *next;
 
+	/* One at a time: a refused probe closes its subject's flows (relay_udp_close()). */
+	while ((f = probe_due(r, now)))
+		probe_finish(r, f, f->err ? f->err : -ETIMEDOUT);
 	for (f = r->udp_flows; f; f = next) {
 		next = f->next;
-		if (now < f->deadline)
+		if (f->kind == UF_PROBE || now < f->deadline)
 			continue;
 		if (f->state == UF_ASSOCIATED)
 			flow_free(r, f); /* idle: the normal end of a UDP flow */
