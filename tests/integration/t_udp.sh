@@ -4,13 +4,18 @@
 # t_udp.sh - UDP through SOCKS5 UDP ASSOCIATE (RFC 1928 §7): with `udp = on`
 # and a plain SOCKS5 upstream, an app's datagrams go through the proxy, one
 # association per flow, and replies come from the original destination;
-# otherwise (`udp = off`, an HTTP upstream) UDP is refused at once.
+# otherwise (`udp = off`, an HTTP upstream) UDP is refused at once.  An
+# upstream that refuses UDP ASSOCIATE (microsocks answers REP 7, one that
+# never answers, one that is not listening) is found by the daemon's probe at
+# apply: the subject's UDP is then refused at once too, and status says why.
 #
 #   [S u4 / ufk / uoff / uhttp: python3 UDP clients via `netnsp exec`]
 #        ^ setns (transparent UDP listener, per-flow reply sockets)
 #   [H: netnsp daemon]  198.51.100.1  2001:db8:1::1    (no route to W)
 #        | veth          TCP control + UDP datagrams to danted
-#   [P1: danted :1090 (UDP ASSOCIATE), tinyproxy :8888]  198.51.100.2
+#   [P1: danted :1090 (UDP ASSOCIATE), tinyproxy :8888,   198.51.100.2
+#        microsocks :1080 (REP 7 to UDP ASSOCIATE), silent.py :1099 (accepts,
+#        never answers), nothing on :1098]
 #        /etc/hosts: world.test = 203.0.113.100 (ip netns exec binds /etc/netns/P1/hosts)
 #        | veth  203.0.113.1  2001:db8:3::1
 #   [W: udp echo 203.0.113.100:7000 [2001:db8:100::1]:7000 -> "from=ADDR|DATA"]
@@ -64,6 +69,18 @@ bg nsx "$NS_P1" danted -f "$T/danted-udp.conf" -p "$T/danted-udp.pid" -N 1 \
 	>>"$T/danted-udp.log" 2>&1
 wait_port "$NS_P1" "$P1_H4" 1090 || bail "danted :1090"
 start_tinyproxy "$NS_P1" "$P1_H4" 8888 || bail "tinyproxy :8888"
+start_microsocks "$NS_P1" 1080 || bail "microsocks :1080"
+# An upstream that takes the TCP connection and never says a word.
+cat >"$T/silent.py" <<'PY'
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(16)
+held = []
+while True:
+    held.append(s.accept()[0])
+PY
+bg nsx "$NS_P1" "$PYTHON" "$T/silent.py" "$P1_H4" 1099 2>>"$T/silent.log"
+wait_port "$NS_P1" "$P1_H4" 1099 || bail "silent :1099"
 
 # The client, run inside a subject.  Modes:
 #   echo HOST PORT MSG          connected socket: send, print the reply
@@ -115,6 +132,15 @@ url = socks5://$P1_H4:1090
 [proxy web]
 url = http://$P1_H4:8888
 
+[proxy micro]
+url = socks5://$P1_H4:1080
+
+[proxy silent]
+url = socks5://$P1_H4:1099
+
+[proxy nobody]
+url = socks5://$P1_H4:1098
+
 [profile u4]
 via = dante
 netns = $(subject_ns u4)
@@ -137,9 +163,28 @@ via = web
 netns = $(subject_ns uhttp)
 dns = off
 udp = on
+
+[profile umicro]
+via = micro
+netns = $(subject_ns umicro)
+dns = off
+udp = on
+
+[profile usilent]
+via = silent
+netns = $(subject_ns usilent)
+dns = off
+udp = on
+
+[profile unobody]
+via = nobody
+netns = $(subject_ns unobody)
+dns = off
+udp = on
 EOF2
 
 daemon_up
+t_up=$(now_ms)
 
 # ------------------------------------------------------------ relayed
 
@@ -195,6 +240,65 @@ is "$(status_field uhttp udp_why)" '"an HTTP proxy cannot carry UDP"' "status: u
 nexec u4 curl -gsS --max-time 5 "http://$W4:7000/" >/dev/null 2>&1
 [ $? -ne 0 ]
 tap_ok $? "udp on: TCP to a UDP-only port still fails (no listener on W)"
+
+# ------------------------------------------------------------ an upstream that refuses UDP ASSOCIATE
+
+udp_is() { [ "$(status_field "$1" udp)" = "\"$2\"" ]; }
+live_table() { nsenter --net="/run/netns/$(subject_ns "$1")" nft list table inet netnsp 2>&1; }
+refused_probe() { # refused_probe PROFILE WHY SECONDS DESC: refused within SECONDS of $t_up
+	local el ms out nft
+	wait_until 10 udp_is "$1" refused
+	el=$(($(now_ms) - t_up))
+	[ "$(status_field "$1" udp)" = '"refused"' ] && [ "$el" -lt $(($3 * 1000)) ]
+	tap_ok $? "$4: status says udp refused within $3 s of the apply (${el} ms)"
+	is "$(status_field "$1" udp_why)" "\"the upstream refused UDP ASSOCIATE: $2\"" \
+		"$4: status says why"
+	# EHOSTUNREACH (not a reject from nft): the routing refusal was re-applied.
+	out=$(uc "$1" refused "$W4" 7000)
+	ms=${out##* }
+	[ "${out%% *}" = EHOSTUNREACH ] && [ "${ms:-9999}" -lt 1000 ]
+	tap_ok $? "$4: a UDP send from inside fails at once ($out)"
+	nft=$T/run/$(subject_ns "$1").nft
+	! grep -q 'l4proto udp meta nfproto ipv. tproxy' "$nft" &&
+		grep -q 'l4proto udp udp dport != 53 reject' "$nft"
+	tap_ok $? "$4: its ruleset file no longer hands UDP to the relay"
+	# The loaded table is the one of udp = off (uoff: same dns, ipv6 and fwmark).
+	is "$(live_table "$1")" "$(live_table uoff)" "$4: its loaded nft table is udp = off's"
+}
+
+# microsocks answers X'05 07' (command not supported) to CMD X'03' (checked
+# by hand: greeting 05 01 00 -> 05 00; 05 03 00 01 0*6 -> 05 07 00 01 0*6, then close).
+refused_probe umicro "SOCKS5 reply 7 (command not supported)" 5 "microsocks (REP 7)"
+refused_probe unobody "connect: Connection refused" 5 "upstream not listening"
+refused_probe usilent "no answer within 5 s" 7 "upstream that never answers"
+wait_log_all() { grep -q "profile '$1': the upstream refused UDP ASSOCIATE: $2" "$T/daemon.log"; }
+wait_log_all umicro "SOCKS5 reply 7"
+tap_ok $? "daemon log: one line with the probe's outcome for umicro"
+is "$(grep -c "profile 'umicro': .*UDP ASSOCIATE" "$T/daemon.log")" 1 \
+	"daemon log: exactly one line about umicro's UDP"
+grep -q "profile 'u4': UDP ASSOCIATE granted" "$T/daemon.log"
+tap_ok $? "daemon log: danted's grant is logged for u4"
+is "$(status_field u4 udp)" '"associate"' "danted: u4 stays associate after the probe"
+is "$(uc u4 echo "$W4" 7000 after-probe)" "from=$P1_W4|after-probe" \
+	"danted: UDP still relayed after the probes of the other subjects"
+
+# Re-apply re-probes: umicro now via danted is granted and relays again.
+sed -i '/^\[profile umicro\]/,/^$/ s/^via = micro$/via = dante/' "$CONF"
+nsp reload >/dev/null 2>&1
+wait_until 5 udp_is umicro associate
+tap_ok $? "reload: umicro via danted is associate again"
+sleep 1.5 # a refusal would come within a tick
+is "$(status_field umicro udp)" '"associate"' "reload: the new probe is granted (still associate)"
+is "$(uc umicro echo "$W4" 7000 re-probed)" "from=$P1_W4|re-probed" \
+	"reload: umicro's UDP is relayed through danted"
+# ... and back to microsocks: refused again by the new probe.
+sed -i '/^\[profile umicro\]/,/^$/ s/^via = dante$/via = micro/' "$CONF"
+nsp reload >/dev/null 2>&1
+t_up=$(now_ms)
+refused_probe umicro "SOCKS5 reply 7 (command not supported)" 5 "reload back to microsocks"
+
+# Make u4 use the relay again so the next section sees a live flow.
+is "$(uc u4 echo "$W4" 7000 live-again)" "from=$P1_W4|live-again" "u4 relays after the reloads"
 
 # ------------------------------------------------------------ the association's life
 
