@@ -22,6 +22,7 @@
 #include "netns/etc_netns.h"
 #include "netns/netns.h"
 #include "state/state.h"
+#include "util/fileio.h"
 #include "util/macro.h"
 
 #define HOSTS_LINE "hosts: files dns\n"
@@ -117,9 +118,8 @@ int etc_netns_nsswitch_text(const char *profile, const char *host, char **out)
 /* Read a regular file through @fd, at most ETC_NETNS_FILE_MAX bytes. */
 static int read_regular(int fd, char **out)
 {
-	_cleanup_free_ char *buf = NULL;
 	struct stat st;
-	size_t used = 0;
+	size_t len;
 
 	if (fstat(fd, &st) < 0)
 		return neg_errno();
@@ -127,25 +127,7 @@ static int read_regular(int fd, char **out)
 		return -EINVAL;
 	if (st.st_size > (off_t)ETC_NETNS_FILE_MAX)
 		return -EFBIG;
-	buf = malloc(ETC_NETNS_FILE_MAX + 1);
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t n = read(fd, buf + used, ETC_NETNS_FILE_MAX + 1 - used);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return neg_errno();
-		if (n == 0)
-			break;
-		used += (size_t)n;
-		if (used > ETC_NETNS_FILE_MAX)
-			return -EFBIG;
-	}
-	buf[used] = '\0';
-	*out = TAKE_PTR(buf);
-	return 0;
+	return fd_read_all(fd, ETC_NETNS_FILE_MAX, out, &len);
 }
 
 int etc_netns_read_host(const char *path, char **out)

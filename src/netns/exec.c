@@ -107,6 +107,7 @@
 #include "netns/exec.h"
 #include "netns/netns.h"
 #include "state/state.h"
+#include "util/fileio.h"
 #include "util/macro.h"
 
 struct exec_state {
@@ -151,7 +152,7 @@ static int load_file(struct exec_state *s, const char *path, char **buf, size_t 
 		return fail(s,
 			    fd == -EPERM || fd == -EINVAL ? EXEC_FAIL_REFUSED : EXEC_FAIL_RUNTIME,
 			    fd, "%s", err);
-	r = priv_read_fd(fd, PRIV_FILE_MAX, buf, len);
+	r = fd_read_all(fd, PRIV_FILE_MAX, buf, len);
 	if (r < 0)
 		return fail(s, EXEC_FAIL_RUNTIME, r, "%s: %s", path, strerror(-r));
 	return 0;

@@ -149,17 +149,6 @@ int priv_check_stat(const struct stat *st, bool dir, bool sticky_ok, char *err, 
 int priv_open_trusted(const char *path, bool check, char *err, size_t errlen);
 
 /**
- * priv_read_fd() - read all of @fd into a new buffer.
- * @fd: open file.
- * @max: refuse files larger than this (-EFBIG).
- * @buf: receives a malloc'd, NUL-terminated buffer.
- * @len: receives its length without the NUL.
- *
- * Return: 0 or a negative errno.
- */
-int priv_read_fd(int fd, size_t max, char **buf, size_t *len);
-
-/**
  * priv_ids_save() - record the process's ids and supplementary groups.
  * @ids: filled; release with priv_ids_free().
  *

@@ -21,6 +21,7 @@
 
 #include "config/config.h"
 #include "netns/exec.h"
+#include "util/fileio.h"
 #include "util/macro.h"
 
 bool priv_profile_name_valid(const char *name)
@@ -269,43 +270,6 @@ int priv_open_trusted(const char *path, bool check, char *err, size_t errlen)
 	return walk_trusted(real, path, err, errlen);
 }
 
-int priv_read_fd(int fd, size_t max, char **buf, size_t *len)
-{
-	_cleanup_free_ char *b = NULL;
-	size_t size = 0, used = 0;
-
-	for (;;) {
-		ssize_t n;
-
-		if (used + 1 >= size) {
-			size_t nsize = size ? size * 2 : 4096;
-			char *nb;
-
-			if (size > max + 1)
-				return -EFBIG;
-			nb = realloc(b, nsize);
-			if (!nb)
-				return -ENOMEM;
-			b = nb;
-			size = nsize;
-		}
-		n = read(fd, b + used, size - used - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return neg_errno();
-		if (n == 0)
-			break;
-		used += (size_t)n;
-		if (used > max)
-			return -EFBIG;
-	}
-	b[used] = '\0';
-	*len = used;
-	*buf = TAKE_PTR(b);
-	return 0;
-}
-
 int priv_ids_save(struct priv_ids *ids)
 {
 	int n;
@@ -396,7 +360,7 @@ int priv_environ_initial(char **buf, char ***envp)
 
 	if (fd < 0)
 		return neg_errno();
-	r = priv_read_fd(fd, PRIV_FILE_MAX, &text, &len);
+	r = fd_read_all(fd, PRIV_FILE_MAX, &text, &len);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < len; i++)
@@ -404,7 +368,7 @@ int priv_environ_initial(char **buf, char ***envp)
 	v = calloc(n + 2, sizeof(char *));
 	if (!v)
 		return -ENOMEM;
-	/* priv_read_fd() NUL-terminates, so a last string without its NUL still ends. */
+	/* fd_read_all() NUL-terminates, so a last string without its NUL still ends. */
 	for (size_t i = 0; i < len; i += strlen(text + i) + 1)
 		v[k++] = text + i;
 	v[k] = NULL;

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "state/state-internal.h"
+#include "util/fileio.h"
 #include "util/macro.h"
 
 /* mkdir -p of @dir with mode 0700 for every component we create. */
@@ -139,42 +140,6 @@ int derivative_store(const char *path, const struct derivative *d)
 	return fsync_dir(dir);
 }
 
-/* Read at most STATE_FILE_MAX + 1 bytes of @fd, so an oversized file is seen as such. */
-static int read_bounded(int fd, char **out, size_t *len)
-{
-	size_t cap = 65536, n = 0;
-	_cleanup_free_ char *buf = malloc(cap);
-
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t k;
-
-		if (n == cap) {
-			char *nb;
-
-			if (cap > STATE_FILE_MAX)
-				break;
-			cap *= 2;
-			nb = realloc(buf, cap);
-			if (!nb)
-				return -ENOMEM;
-			buf = nb;
-		}
-		k = read(fd, buf + n, cap - n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return neg_errno();
-		if (k == 0)
-			break;
-		n += k;
-	}
-	*out = TAKE_PTR(buf);
-	*len = n;
-	return 0;
-}
-
 /**
  * derivative_load() - read @path with derivative_load_buffer().
  * @path: state file.
@@ -211,14 +176,14 @@ int derivative_load(const char *path, struct derivative *out, char *err, size_t 
 		snprintf(err, errlen, "%s: not a regular file", path);
 		return -EBADMSG;
 	}
-	r = read_bounded(fd, &buf, &len);
+	r = fd_read_all(fd, STATE_FILE_MAX, &buf, &len);
+	if (r == -EFBIG) {
+		snprintf(err, errlen, "%s: larger than %u bytes", path, STATE_FILE_MAX);
+		return -EBADMSG;
+	}
 	if (r < 0) {
 		snprintf(err, errlen, "%s: read: %s", path, strerror(-r));
 		return r;
-	}
-	if (len > STATE_FILE_MAX) {
-		snprintf(err, errlen, "%s: larger than %u bytes", path, STATE_FILE_MAX);
-		return -EBADMSG;
 	}
 	return derivative_load_buffer(buf, len, out, err, errlen);
 }

@@ -18,6 +18,7 @@
 #include <linux/capability.h>
 
 #include "netns/exec.h"
+#include "util/fileio.h"
 #include "util/macro.h"
 #include "tap.h"
 
@@ -176,7 +177,7 @@ static void test_trust_files(const char *t)
 	fd = priv_open_trusted(p, true, err, sizeof(err));
 	ok(fd >= 0, "root 0644 file in root 0700 dir below sticky /tmp is trusted");
 	if (fd >= 0) {
-		is_int(priv_read_fd(fd, 1024, &buf, &len), 0, "read trusted file");
+		is_int(fd_read_all(fd, 1024, &buf, &len), 0, "read trusted file");
 		is_str(buf, "hello\n", "content read through the checked fd");
 		close(fd);
 	}
@@ -235,15 +236,15 @@ static void test_read_limits(const char *t)
 	snprintf(p, sizeof(p), "%s/empty", t);
 	fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	ok(fd >= 0, "setup empty file");
-	is_int(priv_read_fd(fd, 16, &buf, &len), 0, "read empty file");
+	is_int(fd_read_all(fd, 16, &buf, &len), 0, "read empty file");
 	is_int(len, 0, "empty file has length 0");
 	ok(buf && buf[0] == '\0', "empty file gives an empty string");
 	free(TAKE_PTR(buf));
 	ok(write(fd, "0123456789012345678901234567890123456789", 40) == 40, "fill 40 bytes");
 	lseek(fd, 0, SEEK_SET);
-	is_int(priv_read_fd(fd, 39, &buf, &len), -EFBIG, "40 bytes with limit 39: -EFBIG");
+	is_int(fd_read_all(fd, 39, &buf, &len), -EFBIG, "40 bytes with limit 39: -EFBIG");
 	lseek(fd, 0, SEEK_SET);
-	is_int(priv_read_fd(fd, 40, &buf, &len), 0, "40 bytes with limit 40");
+	is_int(fd_read_all(fd, 40, &buf, &len), 0, "40 bytes with limit 40");
 	is_int(len, 40, "all 40 bytes read");
 	close(fd);
 }
