@@ -7,15 +7,18 @@
  * written as the socket drains.  Only uid 0 (SO_PEERCRED) is served.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <arpa/inet.h>
 #include <json-c/json.h>
 
 #include "ctl.h"
 #include "daemon.h"
+#include "util/fileio.h"
 #include "util/log.h"
 #include "util/macro.h"
 
@@ -94,7 +97,47 @@ static const char *ctl_dns_mode(const struct subject_rt *s)
 	return s->dns_mode < ARRAY_SIZE(names) ? names[s->dns_mode] : "?";
 }
 
-static json_object *ctl_subject_json(const struct subject_rt *s)
+/* The command name of process @pid (/proc/PID/comm, 15 bytes at most), or NULL. */
+static json_object *ctl_pid_comm(int32_t pid)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *text = NULL;
+	char path[64];
+	size_t len;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fd_read_all(fd, 64, &text, &len) < 0)
+		return NULL;
+	while (len && text[len - 1] == '\n')
+		text[--len] = '\0';
+	return json_object_new_string(text);
+}
+
+/* The subject's addresses and namespace identity, from its Derivative entry. */
+static void ctl_subject_entry(struct daemon *d, const struct subject_rt *s, json_object *o)
+{
+	const struct subject_state *st = daemon_entry(d, s);
+	json_object *addrs = json_object_new_array();
+	char a[INET6_ADDRSTRLEN];
+
+	if (st && inet_ntop(AF_INET, &st->uplink4, a, sizeof(a)))
+		json_object_array_add(addrs, json_object_new_string(a));
+	if (st && inet_ntop(AF_INET6, &st->uplink6, a, sizeof(a)))
+		json_object_array_add(addrs, json_object_new_string(a));
+	json_object_object_add(o, "id", st ? json_object_new_int64(st->id) : NULL);
+	json_object_object_add(o, "addresses", addrs);
+	json_object_object_add(o, "ns_inode",
+			       st && st->ns.ino ? json_object_new_uint64(st->ns.ino) : NULL);
+	json_object_object_add(o, "ns_cookie",
+			       st && st->ns.cookie ? json_object_new_uint64(st->ns.cookie) : NULL);
+}
+
+/*
+ * One subject.  Keys are only ever added (scripts read this): the text
+ * status (cmd_status.c) is rendered from the same object.
+ */
+static json_object *ctl_subject_json(struct daemon *d, const struct subject_rt *s)
 {
 	json_object *o = json_object_new_object(), *chain = json_object_new_array();
 	const struct relay_stats *st = &s->rs.stats;
@@ -133,6 +176,14 @@ static json_object *ctl_subject_json(const struct subject_rt *s)
 	json_object_object_add(o, "udp_flows_failed", json_object_new_uint64(st->udp_failed));
 	json_object_object_add(o, "udp_dgrams_up", json_object_new_uint64(st->udp_dgrams_up));
 	json_object_object_add(o, "udp_dgrams_down", json_object_new_uint64(st->udp_dgrams_down));
+	json_object_object_add(o, "comm", s->kind == SUBJ_PID ? ctl_pid_comm(s->pid) : NULL);
+	json_object_object_add(o, "last_error",
+			       s->rs.last_error_time ? json_object_new_string(s->rs.last_error)
+						     : NULL);
+	json_object_object_add(o, "last_error_time",
+			       s->rs.last_error_time ? json_object_new_int64(s->rs.last_error_time)
+						     : NULL);
+	ctl_subject_entry(d, s, o);
 	return o;
 }
 
@@ -141,7 +192,7 @@ static void ctl_status(struct daemon *d, json_object *reply)
 	json_object *arr = json_object_new_array();
 
 	for (size_t i = 0; i < d->n_subj; i++)
-		json_object_array_add(arr, ctl_subject_json(d->subj[i]));
+		json_object_array_add(arr, ctl_subject_json(d, d->subj[i]));
 	json_object_object_add(reply, "pid", json_object_new_int64(getpid()));
 	json_object_object_add(reply, "subjects", arr);
 }
@@ -310,7 +361,8 @@ static char *ctl_answer(struct daemon *d, const char *text, size_t len)
 		snprintf(err, sizeof(err), "%s", strerror(-r));
 	if (r < 0)
 		json_object_object_add(reply, "error", json_object_new_string(err));
-	out = strdup(json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN));
+	out = strdup(json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN |
+								   JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(req);
 	json_object_put(reply);
 	return out;

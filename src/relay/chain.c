@@ -4,8 +4,10 @@
  */
 #include <errno.h>
 #include <netdb.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <arpa/inet.h>
 #include <netinet/tcp.h>
 
@@ -107,6 +109,17 @@ void relay_chain_describe(const struct relay_chain *chain, size_t i, char *buf, 
 	}
 	snprintf(buf, len, "%s://%s%s:%u", proxy_kind_name(h->kind), h->user ? "***@" : "", host,
 		 h->target.port);
+}
+
+const char *relay_note_error(struct relay_subject *rs, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(rs->last_error, sizeof(rs->last_error), fmt, ap);
+	va_end(ap);
+	rs->last_error_time = (int64_t)time(NULL);
+	return rs->last_error;
 }
 
 int relay_chain_connect(const struct relay_chain *ch)

@@ -19,6 +19,7 @@
 
 #include "config/config.h"
 #include "loop.h"
+#include "util/macro.h"
 #include "proxy/proxy.h"
 
 /* The transparent listener's port inside every subject (below the ephemeral range). */
@@ -84,6 +85,8 @@ struct relay_subject {
 	struct ev udp_lis[2];	      /* UDP relay listeners v4, v6 (udp.c); fd -1 if closed */
 	struct udp_flow *flows;	      /* owned by udp.c: live UDP flows */
 	struct conn *conns;	      /* owned: doubly linked list of live connections */
+	char last_error[192];	      /* the last failed connection or flow, for status */
+	int64_t last_error_time;      /* when (CLOCK_REALTIME seconds); 0 = none yet */
 };
 
 struct relay {
@@ -119,6 +122,15 @@ int relay_chain_build(const struct settings *s, const struct profile_conf *p,
  * @chain: chain; accepts a zeroed one.
  */
 void relay_chain_free(struct relay_chain *chain);
+
+/**
+ * relay_note_error() - remember the last failure of a subject for status.
+ * @rs: subject: its last_error and last_error_time are set.
+ * @fmt: printf format of one line, e.g. "DST: via HOP: WHY".
+ *
+ * Return: @rs->last_error, for the caller's log line.
+ */
+const char *relay_note_error(struct relay_subject *rs, const char *fmt, ...) _printf_(2, 3);
 
 /**
  * relay_chain_describe() - "socks5://host:port" of hop @i, without credentials.

@@ -154,9 +154,11 @@ void conn_fail(struct relay *r, struct conn *c, int err)
 	else
 		why = strerror(-err);
 	if (c->state == C_SERVER)
-		log_info("profile '%s': endpoint client: %s", c->rs->name, strerror(-err));
+		log_info("profile '%s': %s", c->rs->name,
+			 relay_note_error(c->rs, "endpoint client: %s", strerror(-err)));
 	else
-		log_info("profile '%s': %s: via %s: %s", c->rs->name, dst, hop, why);
+		log_info("profile '%s': %s", c->rs->name,
+			 relay_note_error(c->rs, "%s: via %s: %s", dst, hop, why));
 	c->rs->stats.failed++;
 	if (c->ep != EP_NONE) {
 		/* A proxy client is owed its protocol's answer, not a bare reset. */

@@ -285,7 +285,8 @@ static void flow_fail(struct relay *r, struct udp_flow *f, int err)
 	flow_describe(f, dst, sizeof(dst));
 	relay_chain_describe(&f->rs->chain, 0, hop, sizeof(hop));
 	why = f->state == UF_HANDSHAKE ? proxy_strerror(f->hs, err) : strerror(-err);
-	log_info("profile '%s': udp %s: via %s: %s", f->rs->name, dst, hop, why);
+	log_info("profile '%s': %s", f->rs->name,
+		 relay_note_error(f->rs, "udp %s: via %s: %s", dst, hop, why));
 	if (f->state != UF_ASSOCIATED)
 		f->rs->stats.udp_failed++;
 	flow_free(r, f);
