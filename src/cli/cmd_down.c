@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * cmd_down.c - `netnsp down [PROFILE...]`: remove namespaces and their
- * Derivative entries.  With a daemon running it does the work (it holds the
- * namespaces); without one, this command does it under the state lock.  A
- * namespace file that holds another namespace than the recorded one is
- * left alone: it is not netnsp's.
+ * Derivative entries; `netnsp gc [PROFILE...]`: drop entries so they are
+ * derived anew; `netnsp gc --all`: set the whole state file aside.  With a
+ * daemon running it does the work (it holds the namespaces); without one,
+ * this command does it under the state lock.  A namespace file that holds
+ * another namespace than the recorded one is left alone: it is not netnsp's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -62,25 +63,37 @@ static void down_offline_one(const struct subject_state *st)
 	close(fd);
 }
 
+/* Take the state lock unless it is missing; fails if a daemon holds it. */
+static int offline_lock(const struct cli_ctx *ctx, const char *cmd, int *lfd)
+{
+	char lock[PATH_MAX];
+
+	snprintf(lock, sizeof(lock), "%s/state.lock", ctx->state_dir);
+	*lfd = open(lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (*lfd >= 0 && flock(*lfd, LOCK_EX | LOCK_NB) < 0) {
+		log_err("%s: a daemon holds %s; try again", cmd, lock);
+		return -EBUSY;
+	}
+	return 0;
+}
+
 /*
  * Edit the Derivative without a daemon, under its lock: drop the entries of
  * the named profiles (all if none); @delete_ns also removes their
- * namespaces (down), else they stay (gc).
+ * namespaces (down), else they stay (gc).  A `down` that leaves no entry
+ * also forgets the recorded root namespace: nothing is left that is
+ * relative to it, and the next daemon may run in a namespace made afresh.
  */
 static int offline_drop(const struct cli_ctx *ctx, const char *cmd, int argc, char **argv,
 			bool delete_ns)
 {
 	_cleanup_(derivative_free) struct derivative dv = {0};
-	char path[PATH_MAX], lock[PATH_MAX], err[CONF_ERR_MAX] = "";
+	char path[PATH_MAX], err[CONF_ERR_MAX] = "";
 	_cleanup_close_ int lfd = -1;
 	int r;
 
-	snprintf(lock, sizeof(lock), "%s/state.lock", ctx->state_dir);
-	lfd = open(lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-	if (lfd >= 0 && flock(lfd, LOCK_EX | LOCK_NB) < 0) {
-		log_err("%s: a daemon holds %s; try again", cmd, lock);
+	if (offline_lock(ctx, cmd, &lfd) < 0)
 		return EXIT_RUNTIME;
-	}
 	if (cli_state_path(ctx, path, sizeof(path)) < 0)
 		return EXIT_USAGE;
 	r = derivative_load(path, &dv, err, sizeof(err));
@@ -105,11 +118,43 @@ static int offline_drop(const struct cli_ctx *ctx, const char *cmd, int argc, ch
 		printf("%s %s\n", delete_ns ? "removed" : "dropped", dv.subjects[i].name);
 		derivative_remove(&dv, i);
 	}
+	if (delete_ns && dv.n_subjects == 0)
+		dv.have_root = false;
 	r = derivative_store(path, &dv);
 	if (r < 0) {
 		log_err("%s: %s: %s", cmd, path, strerror(-r));
 		return EXIT_RUNTIME;
 	}
+	return EXIT_OK;
+}
+
+/*
+ * `gc --all`, only without a daemon: rename the whole state file to
+ * state.json.old-STAMP (kept, never deleted), so the next start derives
+ * everything anew and records the namespace it runs in.  The way out when
+ * the host namespace was made afresh and the daemon refuses the old state.
+ * Namespaces under /run/netns stay: the next daemon takes them over.
+ */
+static int offline_set_aside(const struct cli_ctx *ctx)
+{
+	char path[PATH_MAX], aside[PATH_MAX];
+	_cleanup_close_ int lfd = -1;
+	int r;
+
+	if (offline_lock(ctx, "gc", &lfd) < 0)
+		return EXIT_RUNTIME;
+	if (cli_state_path(ctx, path, sizeof(path)) < 0)
+		return EXIT_USAGE;
+	r = derivative_set_aside(path, "old", aside, sizeof(aside));
+	if (r == -ENOENT) {
+		printf("no state in %s: nothing to set aside\n", ctx->state_dir);
+		return EXIT_OK;
+	}
+	if (r < 0) {
+		log_err("gc: set %s aside: %s", path, strerror(-r));
+		return EXIT_RUNTIME;
+	}
+	printf("set aside %s as %s; the next daemon start derives anew\n", path, aside);
 	return EXIT_OK;
 }
 
@@ -134,8 +179,8 @@ static int names_usage(const char *cmd, int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
 		if (argv[i][0] == '-') {
-			log_err("%s: unknown option '%s' (usage: netnsp %s [PROFILE...])", cmd,
-				argv[i], cmd);
+			log_err("%s: unknown option '%s' (usage: netnsp %s [PROFILE...]%s)", cmd,
+				argv[i], cmd, strcmp(cmd, "gc") == 0 ? " | --all" : "");
 			return -EINVAL;
 		}
 	}
@@ -147,6 +192,18 @@ int cmd_gc(const struct cli_ctx *ctx, int argc, char **argv)
 	json_object *o = NULL;
 	int r;
 
+	if (argc == 2 && strcmp(argv[1], "--all") == 0) {
+		/* A running daemon would write its state back: it must be stopped first. */
+		r = cli_ctl(ctx, "gc", "{\"version\":1,\"command\":\"status\"}", &o, true);
+		json_object_put(o);
+		if (r == 0) {
+			log_err("gc: --all: a daemon is running (%s); stop it first, or use "
+				"'netnsp gc' to derive its profiles anew",
+				ctx->run_dir);
+			return EXIT_RUNTIME;
+		}
+		return offline_set_aside(ctx);
+	}
 	if (names_usage("gc", argc, argv) < 0)
 		return EXIT_USAGE;
 	r = names_request(ctx, "gc", argc, argv, &o);

@@ -99,7 +99,7 @@ static int daemon_load_state(struct daemon *d, struct derivative *prev)
 			log_err("%s: %s", d->state_path, err[0] ? err : strerror(-r));
 		return r;
 	}
-	r = derivative_set_aside(d->state_path, aside, sizeof(aside));
+	r = derivative_set_aside(d->state_path, "corrupt", aside, sizeof(aside));
 	if (r < 0) {
 		log_err("%s: corrupt (%s) and cannot be set aside: %s", d->state_path, err,
 			strerror(-r));
@@ -144,6 +144,7 @@ static int daemon_drop_foreign(struct derivative *prev)
 static int daemon_derive(struct daemon *d)
 {
 	_cleanup_(derivative_free) struct derivative prev = {0};
+	char err[CONF_ERR_MAX + PATH_MAX];
 	struct ns_ident self;
 	int r;
 
@@ -155,13 +156,10 @@ static int daemon_derive(struct daemon *d)
 		log_err("cannot identify own network namespace: %s", strerror(-r));
 		return r;
 	}
-	if (prev.have_root && !netns_ident_equal(&prev.root, &self)) {
-		log_err("%s was recorded in another network namespace (inode %llu, cookie %llu) "
-			"than this one (inode %llu, cookie %llu); refusing to run on it",
-			d->state_path, (unsigned long long)prev.root.ino,
-			(unsigned long long)prev.root.cookie, (unsigned long long)self.ino,
-			(unsigned long long)self.cookie);
-		return -EXDEV;
+	r = daemon_check_root(d->ctx, &prev, &self, err, sizeof(err));
+	if (r < 0) {
+		log_err("%s", err);
+		return r;
 	}
 	d->self = self;
 	daemon_drop_foreign(&prev);
@@ -396,21 +394,10 @@ static void daemon_free(struct daemon *d)
 static int daemon_settings(struct daemon *d)
 {
 	char err[CONF_ERR_MAX] = "";
-	int r;
 
-	r = settings_parse_file(d->ctx->config, &d->settings, err, sizeof(err));
-	if (r == 0)
-		r = settings_check_supported(&d->settings, err, sizeof(err));
-	if (r < 0) {
-		log_err("%s", err[0] ? err : strerror(-r));
+	if (daemon_settings_load(d->ctx->config, &d->settings, err, sizeof(err)) < 0) {
+		log_err("%s", err);
 		return EXIT_USAGE;
-	}
-	for (size_t i = 0; i < d->settings.n_profiles; i++) {
-		if (!netns_name_valid(d->settings.profiles[i].netns)) {
-			log_err("%s:%d: netns: '%s' is not a valid namespace name", d->ctx->config,
-				d->settings.profiles[i].line, d->settings.profiles[i].netns);
-			return EXIT_USAGE;
-		}
 	}
 	return 0;
 }

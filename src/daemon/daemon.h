@@ -258,6 +258,32 @@ void daemon_flatpak_stop(struct daemon *d);
 void daemon_flatpak_event(struct daemon *d);
 
 /**
+ * daemon_settings_load() - parse and validate Settings as the daemon uses them (check.c).
+ * @path: the config file.
+ * @out: filled on success; release with settings_free() (also after a failure).
+ * @err: on failure, one line "FILE:LINE: key: reason" (or "FILE: why").
+ * @errlen: size of @err.
+ *
+ * Parse, refuse keys of features that have not landed, check namespace names.
+ *
+ * Return: 0, or -EINVAL for any config error.
+ */
+int daemon_settings_load(const char *path, struct settings *out, char *err, size_t errlen);
+
+/**
+ * daemon_check_root() - refuse a Derivative recorded in another root namespace (check.c).
+ * @ctx: global options (the state dir, for the message).
+ * @prev: the loaded Derivative.
+ * @self: the caller's network namespace.
+ * @err: on refusal, one line naming both namespaces and the way out (`netnsp gc --all`).
+ * @errlen: size of @err.
+ *
+ * Return: 0, or -EXDEV if @prev records another root namespace than @self.
+ */
+int daemon_check_root(const struct cli_ctx *ctx, const struct derivative *prev,
+		      const struct ns_ident *self, char *err, size_t errlen);
+
+/**
  * daemon_write_subjects() - RUN_DIR/subjects.json (0644, no secrets) for `netnsp id`.
  * @d: daemon.
  *

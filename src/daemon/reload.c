@@ -20,55 +20,6 @@
 #include "util/log.h"
 #include "util/macro.h"
 
-static int reload_parse(struct daemon *d, struct settings *out, char *err, size_t errlen)
-{
-	int r = settings_parse_file(d->ctx->config, out, err, errlen);
-
-	if (r == 0)
-		r = settings_check_supported(out, err, errlen);
-	for (size_t i = 0; r == 0 && i < out->n_profiles; i++) {
-		if (!netns_name_valid(out->profiles[i].netns)) {
-			snprintf(err, errlen, "%s:%d: netns: '%s' is not a valid namespace name",
-				 d->ctx->config, out->profiles[i].line, out->profiles[i].netns);
-			r = -EINVAL;
-		}
-	}
-	if (r < 0 && !err[0])
-		snprintf(err, errlen, "%s: %s", d->ctx->config, strerror(-r));
-	return r < 0 ? -EINVAL : 0;
-}
-
-/* "+ profile a\n~ profile b: via, chain\n- profile c\n" or "no changes\n". */
-static char *reload_plan_text(const struct derive_change *c, size_t n)
-{
-	size_t cap = 32, len = 0;
-	char *buf;
-
-	for (size_t i = 0; i < n; i++) {
-		cap += strlen(c[i].profile) + 32;
-		for (size_t k = 0; k < c[i].n_keys; k++)
-			cap += strlen(c[i].keys[k]) + 2;
-	}
-	buf = malloc(cap);
-	if (!buf)
-		return NULL;
-	buf[0] = '\0';
-	if (n == 0)
-		len += (size_t)snprintf(buf, cap, "no changes\n");
-	for (size_t i = 0; i < n; i++) {
-		const char sign = c[i].what == CHANGE_ADDED	? '+'
-				  : c[i].what == CHANGE_REMOVED ? '-'
-								: '~';
-
-		len += (size_t)snprintf(buf + len, cap - len, "%c profile %s", sign, c[i].profile);
-		for (size_t k = 0; k < c[i].n_keys; k++)
-			len += (size_t)snprintf(buf + len, cap - len, "%s%s", k ? ", " : ": ",
-						c[i].keys[k]);
-		len += (size_t)snprintf(buf + len, cap - len, "\n");
-	}
-	return buf;
-}
-
 /* Tear down and forget every runtime subject of profile @name. */
 static void reload_remove(struct daemon *d, const char *name)
 {
@@ -132,12 +83,12 @@ int daemon_reload(struct daemon *d, bool dry_run, char **plan, char *err, size_t
 	int r;
 
 	*plan = NULL;
-	if (reload_parse(d, &next, err, errlen) < 0)
+	if (daemon_settings_load(d->ctx->config, &next, err, errlen) < 0)
 		return -EINVAL;
 	r = derive_plan(&d->deriv, &next, &c, &n);
 	if (r < 0)
 		goto out;
-	*plan = reload_plan_text(c, n);
+	*plan = derive_plan_text(c, n);
 	r = *plan ? 0 : -ENOMEM;
 	if (r < 0 || dry_run || n == 0)
 		goto out;

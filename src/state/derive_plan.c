@@ -10,6 +10,7 @@
  * decide how much of a subject to re-apply.  Pure, like derive().
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -248,4 +249,44 @@ void derive_plan_free(struct derive_change *c, size_t n)
 		free(c[i].profile);
 	}
 	free(c);
+}
+
+/**
+ * derive_plan_text() - a plan as the user reads it, one line per change.
+ * @c: the plan from derive_plan().
+ * @n: its length.
+ *
+ * "+ profile a", "~ profile b: via, chain", "- profile c", each ending in a
+ * newline, or "no changes\n" for an empty plan.
+ *
+ * Return: a malloc'd string, or NULL on allocation failure.
+ */
+char *derive_plan_text(const struct derive_change *c, size_t n)
+{
+	size_t cap = 32, len = 0;
+	char *buf;
+
+	for (size_t i = 0; i < n; i++) {
+		cap += strlen(c[i].profile) + 32;
+		for (size_t k = 0; k < c[i].n_keys; k++)
+			cap += strlen(c[i].keys[k]) + 2;
+	}
+	buf = malloc(cap);
+	if (!buf)
+		return NULL;
+	buf[0] = '\0';
+	if (n == 0)
+		len += (size_t)snprintf(buf, cap, "no changes\n");
+	for (size_t i = 0; i < n; i++) {
+		const char sign = c[i].what == CHANGE_ADDED	? '+'
+				  : c[i].what == CHANGE_REMOVED ? '-'
+								: '~';
+
+		len += (size_t)snprintf(buf + len, cap - len, "%c profile %s", sign, c[i].profile);
+		for (size_t k = 0; k < c[i].n_keys; k++)
+			len += (size_t)snprintf(buf + len, cap - len, "%s%s", k ? ", " : ": ",
+						c[i].keys[k]);
+		len += (size_t)snprintf(buf + len, cap - len, "\n");
+	}
+	return buf;
 }

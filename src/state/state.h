@@ -236,6 +236,16 @@ int derive_plan(const struct derivative *old, const struct settings *new_setting
 void derive_plan_free(struct derive_change *c, size_t n);
 
 /**
+ * derive_plan_text() - a plan as the user reads it, one line per change.
+ * @c: the plan from derive_plan().
+ * @n: its length.
+ *
+ * Return: malloc'd "+ profile a\n~ profile b: via, chain\n- profile c\n", or
+ * "no changes\n" for an empty plan; NULL on allocation failure.
+ */
+char *derive_plan_text(const struct derive_change *c, size_t n);
+
+/**
  * derivative_load_buffer() - parse and validate a Derivative from JSON text.
  * @buf: text.
  * @len: its length.
@@ -269,14 +279,15 @@ int derivative_load(const char *path, struct derivative *out, char *err, size_t 
 int derivative_store(const char *path, const struct derivative *d);
 
 /**
- * derivative_set_aside() - rename a corrupt @path to PATH.corrupt-YYYYmmddTHHMMSS.
+ * derivative_set_aside() - rename @path to PATH.TAG-YYYYmmddTHHMMSS (kept, never deleted).
  * @path: state file.
+ * @tag: why: "corrupt" (unreadable), "foreign" (`netnsp gc --all`).
  * @newpath: receives the new name.
  * @len: size of @newpath.
  *
  * Return: 0 or a negative errno.
  */
-int derivative_set_aside(const char *path, char *newpath, size_t len);
+int derivative_set_aside(const char *path, const char *tag, char *newpath, size_t len);
 
 /**
  * derivative_free() - release what @d owns; accepts a zeroed struct.

@@ -204,14 +204,15 @@ static int rename_noreplace(const char *path, const char *to)
 }
 
 /**
- * derivative_set_aside() - rename a corrupt @path to PATH.corrupt-YYYYmmddTHHMMSS.
+ * derivative_set_aside() - rename @path to PATH.TAG-YYYYmmddTHHMMSS, never replacing a file.
  * @path: state file.
+ * @tag: why it is set aside: "corrupt", "foreign", ...
  * @newpath: receives the new name; "-N" is appended if the name is taken.
  * @len: size of @newpath.
  *
  * Return: 0, -ENAMETOOLONG if @newpath is too small, or a negative errno.
  */
-int derivative_set_aside(const char *path, char *newpath, size_t len)
+int derivative_set_aside(const char *path, const char *tag, char *newpath, size_t len)
 {
 	char stamp[32];
 	struct tm tm;
@@ -223,9 +224,9 @@ int derivative_set_aside(const char *path, char *newpath, size_t len)
 		int n, r;
 
 		if (i == 0)
-			n = snprintf(newpath, len, "%s.corrupt-%s", path, stamp);
+			n = snprintf(newpath, len, "%s.%s-%s", path, tag, stamp);
 		else
-			n = snprintf(newpath, len, "%s.corrupt-%s-%u", path, stamp, i);
+			n = snprintf(newpath, len, "%s.%s-%s-%u", path, tag, stamp, i);
 		if (n < 0 || (size_t)n >= len)
 			return -ENAMETOOLONG;
 		r = rename_noreplace(path, newpath);

@@ -216,12 +216,16 @@ ns_add() { # ns_add NAME: a namespace with lo up
 	nsx "$1" ip link set lo up
 }
 
+topo_link_h() { # the H-P1 link of the drawing (topo_setup; again after H is made afresh)
+	veth "$NS_H" h0 "$NS_P1" p0 &&
+		addr "$NS_H" h0 198.51.100.1/26 2001:db8:1::1/64 &&
+		addr "$NS_P1" p0 198.51.100.2/26 2001:db8:1::2/64
+}
+
 topo_setup() { # the drawing at the top of this file
 	local ns
 	for ns in "$NS_H" "$NS_P1" "$NS_P2" "$NS_W"; do ns_add "$ns" || return 1; done
-	veth "$NS_H" h0 "$NS_P1" p0 &&
-		addr "$NS_H" h0 198.51.100.1/26 2001:db8:1::1/64 &&
-		addr "$NS_P1" p0 198.51.100.2/26 2001:db8:1::2/64 || return 1
+	topo_link_h || return 1
 	veth "$NS_P1" p2 "$NS_P2" q0 &&
 		addr "$NS_P1" p2 198.51.100.65/26 2001:db8:2::1/64 &&
 		addr "$NS_P2" q0 198.51.100.66/26 2001:db8:2::2/64 || return 1

@@ -522,15 +522,16 @@ static void test_corrupt_file(void)
 	write_file(path, "{\"version\":1", 12);
 	is_int(derivative_load(path, &d, err, sizeof(err)), -EBADMSG, "corrupt file refused");
 	ok(strstr(err, "truncated") != NULL, "corrupt file: message says why: %s", err);
-	is_int(derivative_set_aside(path, np1, sizeof(np1)), 0, "set aside: renamed");
+	is_int(derivative_set_aside(path, "corrupt", np1, sizeof(np1)), 0, "set aside: renamed");
 	ok(strstr(np1, "/c.json.corrupt-2") && access(np1, F_OK) == 0 && access(path, F_OK) < 0,
 	   "set aside: PATH.corrupt-STAMP exists, PATH gone (%s)", np1);
 	write_file(path, "x", 1);
-	is_int(derivative_set_aside(path, np2, sizeof(np2)), 0, "set aside again: renamed");
+	is_int(derivative_set_aside(path, "corrupt", np2, sizeof(np2)), 0,
+	       "set aside again: renamed");
 	ok(strcmp(np1, np2) != 0 && access(np1, F_OK) == 0 && access(np2, F_OK) == 0,
 	   "set aside again: a second name, the first kept (%s)", np2);
 	write_file(path, "x", 1);
-	is_int(derivative_set_aside(path, tiny, sizeof(tiny)), -ENAMETOOLONG,
+	is_int(derivative_set_aside(path, "corrupt", tiny, sizeof(tiny)), -ENAMETOOLONG,
 	       "set aside: small buffer refused");
 	unlink(np1);
 	unlink(np2);
