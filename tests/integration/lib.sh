@@ -256,8 +256,8 @@ wait_port() { # wait_port NS HOST PORT [SECONDS]: until a TCP connect succeeds
 
 # ---------------------------------------------------------------- servers
 
-start_world() { # world.py in W on :80, v4 and v6
-	bg nsx "$NS_W" "$PYTHON" "$LIB_DIR/world.py" --port 80 2>>"$T/world.log"
+start_world() { # start_world [WORLD.PY ARGS...]: world.py in W on :80, v4 and v6
+	bg nsx "$NS_W" "$PYTHON" "$LIB_DIR/world.py" --port 80 "$@" 2>>"$T/world.log"
 	WORLD_PID=$LAST_PID
 	wait_port "$NS_W" "$W4" 80 && wait_port "$NS_W" "$W6" 80
 }
@@ -291,8 +291,12 @@ start_tinyproxy() { # start_tinyproxy NS LISTEN PORT [USER PASS]
 	wait_port "$ns" "$listen" "$port"
 }
 
-start_danted() { # start_danted NS LISTEN PORT: SOCKS4 and SOCKS5, no auth
-	local ns=$1 listen=$2 port=$3 cf="$T/danted-$3.conf"
+# start_danted NS LISTEN PORT [udp]: SOCKS4 and SOCKS5, no auth, TCP to IPv4;
+# with udp: TCP to IPv4 and IPv6 (0/0) and UDP ASSOCIATE too.
+start_danted() {
+	local ns=$1 listen=$2 port=$3 cf="$T/danted-$3.conf" udp=''
+	[ "${4:-}" = udp ] && udp='socks pass { from: 0/0 to: 0/0 command: udpassociate udpreply }
+		socks pass { from: 0/0 to: 0/0 protocol: tcp }'
 	cat >"$cf" <<-EOF
 		logoutput: stderr
 		internal: $listen port = $port
@@ -302,6 +306,7 @@ start_danted() { # start_danted NS LISTEN PORT: SOCKS4 and SOCKS5, no auth
 		user.privileged: root
 		user.unprivileged: nobody
 		client pass { from: 0.0.0.0/0 to: 0.0.0.0/0 }
+		$udp
 		socks pass { from: 0.0.0.0/0 to: 0.0.0.0/0 protocol: tcp }
 	EOF
 	bg nsx "$ns" danted -f "$cf" -p "$T/danted-$port.pid" -N 1 >>"$T/danted-$port.log" 2>&1

@@ -9,12 +9,18 @@ GET /slow?bytes=N&rate=R
                     that are still running when a test kills a proxy.
 POST /echo       -> the request body, byte for byte (Content-Length bodies
                     only), for tests that check an upload arrives intact.
+--udp-echo PORT --udp-addr A [--udp-addr B]
+                 -> also a UDP echo on PORT of each address A, B: a datagram
+                    is answered with "from=ADDR|DATA", ADDR the sender it saw,
+                    from the address it was sent to (one socket per address:
+                    a wildcard socket would answer from the route's source).
 
 Listens on [::]:PORT with IPV6_V6ONLY off, so one socket serves v4 and v6.
 """
 import argparse
 import socket
 import sys
+import threading
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -83,11 +89,23 @@ class Server(ThreadingHTTPServer):
         super().server_bind()
 
 
+def udp_echo(addr, port):
+    s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((addr, port))
+    while True:
+        data, addr = s.recvfrom(65535)
+        s.sendto(b"from=" + peer(addr[0]).encode() + b"|" + data, addr)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--port", type=int, default=80)
     ap.add_argument("--bind", default="::")
+    ap.add_argument("--udp-echo", type=int, default=0, metavar="PORT")
+    ap.add_argument("--udp-addr", action="append", default=[], metavar="ADDR")
     args = ap.parse_args()
+    for a in args.udp_addr if args.udp_echo else []:
+        threading.Thread(target=udp_echo, args=(a, args.udp_echo), daemon=True).start()
     Server((args.bind, args.port), Handler).serve_forever()
 
 
