@@ -113,11 +113,14 @@ static bool row_profile(json_object *s, struct cell *c)
 static bool row_namespace(json_object *s, struct cell *c)
 {
 	unsigned long long ino = jnum(s, "ns_inode");
+	bool named = strcmp(jstr(s, "kind"), "pid") != 0;
 
-	if (strcmp(jstr(s, "kind"), "pid") != 0)
-		cell_add(c, "%s%s", jstr(s, "netns"), ino ? " (" : "");
-	if (ino)
-		cell_add(c, "net:[%llu]%s", ino, strcmp(jstr(s, "kind"), "pid") ? ")" : "");
+	if (named && ino)
+		cell_add(c, "%s (net:[%llu])", jstr(s, "netns"), ino);
+	else if (named)
+		cell_add(c, "%s", jstr(s, "netns"));
+	else if (ino)
+		cell_add(c, "net:[%llu]", ino);
 	return c->len > 0;
 }
 
