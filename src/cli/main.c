@@ -25,9 +25,9 @@ static const struct command commands[] = {
 	{"status", cmd_status, "show each subject (--json for JSON)"},
 	{"exec", cmd_exec, "run a command in a profile's namespace"},
 	{"down", cmd_down, "remove namespaces and their state"},
-	{"reload", cmd_reload, "re-read the config; --dry-run prints the plan only"},
+	{"reload", cmd_reload, "re-read the config; --dry-run: check it, print the plan only"},
 	{"attach", cmd_attach, "put the namespace of process PID under PROFILE"},
-	{"gc", cmd_gc, "drop state entries so they are derived anew"},
+	{"gc", cmd_gc, "drop state entries so they are derived anew; --all: the whole state"},
 	{"id", cmd_id, "print the profile whose namespace the caller is in"},
 };
 

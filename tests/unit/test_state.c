@@ -917,6 +917,16 @@ static void test_plan(void)
 	check_change(c, n, 2, "home", CHANGE_CHANGED, "udp,users");
 	check_change(c, n, 3, "work", CHANGE_CHANGED, "ipv6,via,chain");
 	ok(n < 1 || (c[0].keys == NULL && c[0].n_keys == 0), "plan: added has no keys");
+	{
+		_cleanup_free_ char *text = derive_plan_text(c, n);
+		_cleanup_free_ char *none = derive_plan_text(NULL, 0);
+
+		is_str(text,
+		       "+ profile alpha\n- profile gone\n~ profile home: udp, users\n"
+		       "~ profile work: ipv6, via, chain\n",
+		       "plan text: one line per change, keys after a colon");
+		is_str(none, "no changes\n", "plan text: empty plan");
+	}
 	derive_plan_free(c, n);
 	c = NULL;
 
