@@ -44,7 +44,7 @@ tap_ok $? "no colour codes into a pipe"
 grep -q '^  state: applied$' "$T/demo.out" && grep -q '^  udp flows: ' "$T/demo.out"
 tap_ok $? "the demo shows the status block"
 
-left=$(ls /run/netns /etc/netns 2>/dev/null | grep "^$DPFX")
+left=$(compgen -G "/run/netns/$DPFX*"; compgen -G "/etc/netns/$DPFX*")
 is "$left" "" "demo left no namespace and no /etc/netns entry"
 pgrep -f "netnsp-it\..*/danted-1080.conf" >/dev/null
 tap_ok $((! $?)) "demo left no proxy running"

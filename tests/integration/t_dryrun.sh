@@ -46,7 +46,7 @@ is "$(cat "$T/dry.out")" "$(printf '+ profile a\n+ profile b\n+ profile c')" \
 grep -qF "netnsp: $CONF: configuration OK; no daemon running: plan against $T/state/state.json" \
 	"$T/dry.err"
 tap_ok $? "fresh: stderr says the config is OK and what the plan is against" || diag_file "$T/dry.err"
-[ ! -e "$T/state/state.json" ] && ! ls /run/netns | grep -q "^${PFX}[abcd]$"
+[ ! -e "$T/state/state.json" ] && ! compgen -G "/run/netns/${PFX}[abcd]" >/dev/null
 tap_ok $? "fresh: no state written, no namespace made"
 
 # ------------------------------------------------------------ against a state file
@@ -66,7 +66,7 @@ dry "changed" 0
 is "$(cat "$T/dry.out")" "$(printf '~ profile b: via, chain\n- profile c\n+ profile d')" \
 	"changed: the plan names what changes, sorted by profile"
 is "$(cat "$T/dry.out")" "$plan_daemon" "changed: the same plan a running daemon prints"
-[ "$(sha256sum <"$T/state/state.json")" = "$sum" ] && ! ls /run/netns | grep -q "^${PFX}d$"
+[ "$(sha256sum <"$T/state/state.json")" = "$sum" ] && [ ! -e "/run/netns/${PFX}d" ]
 tap_ok $? "changed: the state file is unchanged, d's namespace not made"
 
 # ------------------------------------------------------------ bad configs

@@ -95,7 +95,7 @@ tap_ok $? "H2: the state records H2 now ($root2, was $root1)"
 nsp gc --all >"$T/gc2.out" 2>"$T/gc2.err"
 rc=$?
 [ "$rc" -eq 1 ] && grep -q 'a daemon is running' "$T/gc2.err" && [ -e "$T/state/state.json" ] &&
-	[ "$(ls "$T/state" | grep -c '^state.json.old-')" -eq 1 ]
+	[ "$(compgen -G "$T/state/state.json.old-*" | grep -c '')" -eq 1 ]
 tap_ok $? "H2: gc --all with a daemon running is refused, nothing set aside (exit $rc)" ||
 	diag_file "$T/gc2.err"
 status_all_applied
