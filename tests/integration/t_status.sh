@@ -4,11 +4,13 @@
 # t_status.sh - `netnsp status` reads like `wg show`: a block per subject,
 # "profile: NAME" for a Named one and "pid: PID (COMM)" for a Pid one, each
 # with its namespace (net:[INODE], as /proc/PID/ns/net says), state, chain,
-# addresses, connections, transfer and last error.  Colour only on a
+# addresses, connections, transfer and last error; a subject that could not
+# be applied says "NOT applied" and why.  Colour only on a
 # terminal (script(1) gives it one) and never with NO_COLOR; in a pipe no
 # escape code at all.  --json keeps every key it had, and writes "/" as is.
 #
 #   [A: unshare -n sleep (Pid subject, profile st)]   [S st (named)]
+#                               [/run/netns/${PFX}bad: a symlink, so profile bad is NOT applied]
 #        ^ setns (daemon)
 #   [H: netnsp daemon, status]  198.51.100.1
 #        | veth
@@ -30,8 +32,18 @@ url = socks5://$P1_H4:1080
 via = p1
 netns = $(subject_ns st)
 dns = off
+
+[profile bad]
+via = p1
+netns = $(subject_ns bad)
+dns = off
 EOF2
-daemon_up
+ln -s /nonexistent "/run/netns/$(subject_ns bad)" && at_cleanup "rm -f /run/netns/$(subject_ns bad)"
+# applied PYEXPR: every subject that PYEXPR selects (s) is applied, and there is one
+applied() { [ "$(status_json_q "[x['applied'] for x in d['subjects'] if $1]" 2>/dev/null)" = "[true]" ]; }
+start_daemon
+wait_until 10 applied "x['profile'] == 'st' and x['kind'] == 'named'"
+tap_ok $? "daemon started, st applied" || { diag_file "$T/daemon.log"; bail "daemon not ready"; }
 
 # Traffic to count, and one failure to report.
 expect_client st "http://$W4/" "$P1_W4" "curl through the subject works"
@@ -46,7 +58,7 @@ A=$LAST_PID
 own_netns() { [ "$(readlink "/proc/$1/ns/net")" != "$(readlink /proc/self/ns/net)" ]; }
 wait_until 5 own_netns "$A" || bail "unshare -n did not start"
 nsp attach "$A" st >/dev/null 2>"$T/attach.err" || { diag_file "$T/attach.err"; bail "attach"; }
-wait_until 10 status_all_applied || bail "Pid subject not applied"
+wait_until 10 applied "x['kind'] == 'pid'" || bail "Pid subject not applied"
 
 # ------------------------------------------------------------ text, no TTY
 nsp status >"$T/st.txt" 2>"$T/st.err"
@@ -75,7 +87,7 @@ is "$(row profile st dns)" "off" "named subject: dns off"
 js=$(nsp status --json)
 want_transfer=$(printf '%s' "$js" | "$PYTHON" -c '
 import json, sys
-s = [x for x in json.load(sys.stdin)["subjects"] if x["kind"] == "named"][0]
+s = [x for x in json.load(sys.stdin)["subjects"] if x["profile"] == "st" and x["kind"] == "named"][0]
 def h(v):
     if v < 1024: return "%d B" % v
     x, u = v / 1024, 0
@@ -96,10 +108,15 @@ tap_ok $? "Pid and named subjects show different namespaces"
 is "$(row pid "$A (sleep)" state)" "applied" "Pid subject: state applied"
 is "$(row pid "$A (sleep)" 'last error')" "" "Pid subject: no last error"
 
+is "$(row profile bad state)" "NOT applied" "unapplied subject: state NOT applied"
+is "$(row profile bad 'last error')" "namespace '$(subject_ns bad)': Too many levels of symbolic links" \
+	"unapplied subject: last error says why"
+
 # ------------------------------------------------------------ colour on a TTY
 export NETNSP CONF T NS_H
 script -qec "nsenter --net=/run/netns/$NS_H $NETNSP --config $CONF --state-dir $T/state --run-dir $T/run status" /dev/null >"$T/tty.txt" 2>&1
-grep -q $'\033\[1;32mapplied\033\[0m' "$T/tty.txt" && grep -q $'\033\[1;32mprofile\033\[0m' "$T/tty.txt"
+grep -q $'\033\[1;32mapplied\033\[0m' "$T/tty.txt" && grep -q $'\033\[1;32mprofile\033\[0m' "$T/tty.txt" &&
+	grep -q $'\033\[1;31mNOT applied\033\[0m' "$T/tty.txt"
 tap_ok $? "status on a terminal is coloured" || diag_file "$T/tty.txt"
 sed -e 's/\x1b\[[0-9;]*m//g' -e 's/\r$//' "$T/tty.txt" | grep -v 'last error' >"$T/tty.plain"
 grep -v 'last error' "$T/st.txt" | diff - "$T/tty.plain" >"$T/tty.diff"
@@ -130,7 +147,7 @@ tap_ok $? "--json writes / unescaped (socks5://...)" || diag_file "$T/st.json"
 	        assert k in s, k
 	    named = s["kind"] == "named"
 	    assert (s["netns"] is not None) == named and (s["pid"] is not None) != named, s
-	    assert s["error"] is None and s["applied"] is True, s
+	    assert (s["error"] is None) == s["applied"], s
 PY
 tap_ok $? "--json keeps every key, type and null it had"
 
