@@ -131,6 +131,19 @@ bool priv_caller_allowed(char *const *users, size_t n_users, const struct priv_c
 int priv_check_stat(const struct stat *st, bool dir, bool sticky_ok, char *err, size_t errlen);
 
 /**
+ * priv_fs_trusted() - whether a file system type may hold a file exec trusts.
+ * @f_type: statfs(2) f_type of the file system.
+ *
+ * Local disk file systems (ext2/3/4, xfs, btrfs, f2fs, zfs), read-only
+ * images (squashfs, erofs), overlay and memory ones (tmpfs, ramfs).  procfs,
+ * sysfs, cgroup, debugfs, FUSE, network and every other type are refused:
+ * their files' owner and mode do not say who chose the content.
+ *
+ * Return: true if accepted.
+ */
+bool priv_fs_trusted(unsigned long f_type);
+
+/**
  * priv_open_trusted() - open @path for reading only if root alone controls it.
  * @path: file name (absolute or relative; symlinks are resolved once first).
  * @check: false to skip the ownership checks (the caller is really root).
@@ -141,8 +154,8 @@ int priv_check_stat(const struct stat *st, bool dir, bool sticky_ok, char *err, 
  * with O_NOFOLLOW, one component at a time: each ancestor directory must be
  * root-owned and not writable by group/others (or sticky, like /tmp), the
  * containing directory strictly so, and the file root-owned, regular, not
- * writable by group/others.  A component that changes into a symlink after
- * realpath() makes the open fail: nothing is trusted by name.
+ * writable by group/others, on a file system priv_fs_trusted() accepts.  A component that changes
+ * into a symlink after realpath() makes the open fail: nothing is trusted by name.
  *
  * Return: an O_RDONLY|O_CLOEXEC fd, or a negative errno with @err set.
  */

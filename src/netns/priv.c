@@ -11,11 +11,13 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <linux/magic.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -151,6 +153,66 @@ int priv_check_stat(const struct stat *st, bool dir, bool sticky_ok, char *err, 
 	return -EPERM;
 }
 
+#ifndef ZFS_SUPER_MAGIC
+#define ZFS_SUPER_MAGIC 0x2fc12fc1 /* OpenZFS, not in linux/magic.h */
+#endif
+
+/*
+ * File systems whose files hold what root wrote there and nothing else:
+ * local disk file systems, read-only images and memory file systems.
+ * Anything else is refused, above all procfs and sysfs, whose root-owned
+ * regular files (/proc/self/environ, /proc/self/cmdline of a non-dumpable
+ * process) can hold text the caller chose, and network or FUSE file
+ * systems, whose ownership another machine or a user's daemon reports.
+ */
+static const unsigned long trusted_fs[] = {
+	EXT4_SUPER_MAGIC, /* ext2, ext3 and ext4 share it */
+	XFS_SUPER_MAGIC,       BTRFS_SUPER_MAGIC, F2FS_SUPER_MAGIC,
+	ZFS_SUPER_MAGIC,       TMPFS_MAGIC,	  RAMFS_MAGIC,
+	OVERLAYFS_SUPER_MAGIC, SQUASHFS_MAGIC,	  EROFS_SUPER_MAGIC_V1,
+};
+
+bool priv_fs_trusted(unsigned long f_type)
+{
+	/* f_type is a signed long on some ABIs: compare the low 32 bits only. */
+	f_type &= 0xffffffffUL;
+	for (size_t i = 0; i < ARRAY_SIZE(trusted_fs); i++)
+		if (trusted_fs[i] == f_type)
+			return true;
+	return false;
+}
+
+/* Whether the file system of @fd is one priv_fs_trusted() accepts; @why says which it is. */
+static int check_fs(int fd, char *why, size_t whylen)
+{
+	static const struct {
+		unsigned long magic;
+		const char *name;
+	} known[] = {{PROC_SUPER_MAGIC, "procfs"},     {SYSFS_MAGIC, "sysfs"},
+		     {CGROUP2_SUPER_MAGIC, "cgroup2"}, {FUSE_SUPER_MAGIC, "fuse"},
+		     {NFS_SUPER_MAGIC, "nfs"},	       {DEBUGFS_MAGIC, "debugfs"}};
+	struct statfs sf;
+	unsigned long t;
+
+	if (fstatfs(fd, &sf) < 0) {
+		int r = neg_errno();
+
+		snprintf(why, whylen, "statfs: %s", strerror(-r));
+		return r;
+	}
+	t = (unsigned long)sf.f_type & 0xffffffffUL;
+	if (priv_fs_trusted(t))
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(known); i++)
+		if (known[i].magic == t) {
+			snprintf(why, whylen, "on %s, not a disk or tmpfs file system",
+				 known[i].name);
+			return -EPERM;
+		}
+	snprintf(why, whylen, "on a file system of type 0x%lx, not a disk or tmpfs one", t);
+	return -EPERM;
+}
+
 /* Open one directory component of a walk and check it; return its O_PATH fd. */
 static int walk_dir(int parent, const char *name, const char *path, char *err, size_t errlen)
 {
@@ -200,6 +262,8 @@ static int open_leaf(int dirfd, const char *name, const char *path, char *err, s
 	if (fstat(fd, &st) < 0)
 		return neg_errno();
 	r = priv_check_stat(&st, false, false, why, sizeof(why));
+	if (r >= 0)
+		r = check_fs(fd, why, sizeof(why));
 	if (r < 0) {
 		snprintf(err, errlen, "%s: not trusted: %s", path, why);
 		return r;

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -226,6 +227,48 @@ static void test_trust_files(const char *t)
 	is_int(try_open(p), -EPERM, "g+w containing dir refused");
 }
 
+/* The file system allow-list, and what it keeps out of a walk even for root's own files. */
+static void test_fs_types(void)
+{
+	char err[EXEC_ERR_MAX];
+	int fd;
+
+	ok(priv_fs_trusted(0xEF53), "fs: ext4 trusted");
+	ok(priv_fs_trusted(0x58465342), "fs: xfs trusted");
+	ok(priv_fs_trusted(0x9123683E), "fs: btrfs trusted");
+	ok(priv_fs_trusted(0x01021994), "fs: tmpfs trusted");
+	ok(priv_fs_trusted(0x794c7630), "fs: overlay trusted");
+	/* A 32-bit f_type with its top bit set, sign-extended into a 64-bit long. */
+	ok(priv_fs_trusted((unsigned long)(long)(int32_t)0x9123683E),
+	   "fs: btrfs sign-extended still trusted");
+	ok(!priv_fs_trusted(0x9fa0), "fs: procfs refused");
+	ok(!priv_fs_trusted(0x62656572), "fs: sysfs refused");
+	ok(!priv_fs_trusted(0x63677270), "fs: cgroup2 refused");
+	ok(!priv_fs_trusted(0x65735546), "fs: fuse refused");
+	ok(!priv_fs_trusted(0x6969), "fs: nfs refused");
+	ok(!priv_fs_trusted(0x64626720), "fs: debugfs refused");
+	ok(!priv_fs_trusted(0), "fs: 0 refused");
+	if (geteuid() != 0) {
+		skip("procfs and sysfs walks need root (their files are root's only then)");
+		skip("procfs and sysfs walks need root (their files are root's only then)");
+		return;
+	}
+	/* Root-owned, regular, 0400 and below root-owned 0555 directories: only f_type tells. */
+	fd = priv_open_trusted("/proc/self/environ", true, err, sizeof(err));
+	ok(fd == -EPERM && strstr(err, "procfs"), "/proc/self/environ refused: %s", err);
+	if (fd >= 0)
+		close(fd);
+	fd = priv_open_trusted("/sys/kernel/mm/transparent_hugepage/enabled", true, err,
+			       sizeof(err));
+	if (fd == -ENOENT) {
+		skip("no /sys/kernel/mm/transparent_hugepage/enabled here");
+		return;
+	}
+	ok(fd == -EPERM && strstr(err, "sysfs"), "a root-owned sysfs file refused: %s", err);
+	if (fd >= 0)
+		close(fd);
+}
+
 static void test_read_limits(const char *t)
 {
 	char p[512];
@@ -393,6 +436,7 @@ int main(void)
 	test_groups();
 	test_environ();
 	test_process();
+	test_fs_types();
 	if (!mkdtemp(t)) {
 		ok(0, "mkdtemp");
 		return tap_done();
