@@ -72,6 +72,19 @@ MESON_ARGS=()
 if build build; then suite build 1 0; else suite build 0 1 "meson/ninja failed"; fi
 MESON_ARGS=(-Db_sanitize=address,undefined -Db_lundef=false)
 if build build-asan; then ASAN_OK=1; suite build-asan 1 0; else ASAN_OK=0; suite build-asan 0 1 "meson/ninja failed"; fi
+# The copy the setuid tests install: built-in paths under /mnt, where each
+# test binds its own directory in a private mount namespace (a setuid start
+# ignores --config and friends; tests/integration/lib.sh suid_setup).  Only
+# the netnsp binary is needed.
+say "build build-suid"
+if { [ -f build-suid/build.ninja ] ||
+	meson setup build-suid -Ddefault_config=/mnt/netnsp.conf \
+		-Ddefault_state_dir=/mnt/state -Ddefault_run_dir=/mnt/run; } &&
+	ninja -C build-suid netnsp; then
+	suite build-suid 1 0
+else
+	suite build-suid 0 1 "meson/ninja failed"
+fi
 MESON_ARGS=(-Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false)
 if build build-fuzz CC=clang; then FUZZ_OK=1; suite build-fuzz 1 0; else FUZZ_OK=0; suite build-fuzz 0 1 "meson/ninja failed"; fi
 mkdir -p "$LOGS"
@@ -123,7 +136,7 @@ fi
 
 # ------------------------------------------------------------- integration
 say "integration tests (daemon: build-asan/netnsp)"
-echo "note: t_exec.sh installs build/netnsp (not the ASan build) setuid: ASan/LSan refuse or"
+echo "note: the setuid tests install build-suid/netnsp (not the ASan build): ASan/LSan refuse or"
 echo "      misbehave in setuid programs (secure mode drops ASAN_OPTIONS, LSan needs ptrace)."
 for t in tests/integration/t_*.sh; do
 	name=$(basename "$t" .sh)
@@ -135,7 +148,7 @@ for t in tests/integration/t_*.sh; do
 		continue
 	fi
 	say "$name"
-	NETNSP=$ROOT/build-asan/netnsp NETNSP_SUID=$ROOT/build/netnsp \
+	NETNSP=$ROOT/build-asan/netnsp NETNSP_SUID=$ROOT/build-suid/netnsp \
 		timeout -k 10 "$IT_TIMEOUT" bash "$t" 2>"$LOGS/$name.stderr" </dev/null |
 		tee "$LOGS/$name.tap"
 	rc=$?

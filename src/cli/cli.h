@@ -5,8 +5,10 @@
  * main() parses `netnsp [--config F] [--state-dir D] [--run-dir D] [-v|-q]
  * COMMAND ARGS...`, applies NETNSP_CONFIG / NETNSP_STATE_DIR /
  * NETNSP_RUN_DIR, and calls the command's function with argv[0] = the
- * command name.  Under a setuid-root install (getuid() != geteuid()) only
- * `exec` is accepted; exec alone decides what it trusts.
+ * command name.  Under a setuid-root install (getuid() != geteuid(), or
+ * AT_SECURE) only `exec` and `id` are accepted, the options and variables
+ * naming paths are ignored (the built-in paths are used, with one warning
+ * line), and exec alone decides what it trusts.
  */
 #ifndef NETNSP_CLI_H
 #define NETNSP_CLI_H
@@ -20,7 +22,7 @@ struct cli_ctx {
 	bool config_given;     /* from --config or NETNSP_CONFIG, not the default */
 	bool state_dir_given;
 	bool run_dir_given;
-	bool setuid;   /* running setuid: real uid differs from effective uid */
+	bool setuid;   /* setuid start: real and effective ids differ, or AT_SECURE */
 	int verbosity; /* -1 quiet, 0 normal, 1+ verbose */
 };
 

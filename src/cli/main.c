@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #include "build-config.h"
 #include "cli.h"
 #include "util/log.h"
+#include "util/macro.h"
 
 struct command {
 	const char *name;
@@ -61,6 +63,37 @@ static const char *pick(const char *opt, const char *env, const char *def, bool 
 	return e && *e ? e : def;
 }
 
+/*
+ * A setuid start uses the built-in paths only: a path the caller names, even
+ * one only root could have written (a stale `netnsp.conf~`, a `.dpkg-old`
+ * copy that still lists a removed user), is not the configuration root
+ * applies.  What was ignored is said once, so nobody wonders why it had no
+ * effect.
+ */
+static void setuid_builtin_paths(struct cli_ctx *ctx, const char *const opt[3])
+{
+	static const char *const opts[] = {"--config", "--state-dir", "--run-dir"};
+	static const char *const envs[] = {"NETNSP_CONFIG", "NETNSP_STATE_DIR", "NETNSP_RUN_DIR"};
+	char what[128] = "";
+	size_t n = 0;
+
+	for (size_t i = 0; i < 2 * ARRAY_SIZE(opts); i++) {
+		const char *e = i % 2 ? getenv(envs[i / 2]) : opt[i / 2];
+		const char *name = i % 2 ? envs[i / 2] : opts[i / 2];
+
+		/* what[] holds all six names (90 bytes) with room to spare. */
+		if (e && (*e || i % 2 == 0))
+			n += (size_t)snprintf(what + n, sizeof(what) - n, "%s%s", n ? ", " : "",
+					      name);
+	}
+	if (n)
+		log_warn("warning: running setuid: ignoring %s; using the built-in paths", what);
+	ctx->config = NETNSP_DEFAULT_CONFIG;
+	ctx->state_dir = NETNSP_DEFAULT_STATE_DIR;
+	ctx->run_dir = NETNSP_DEFAULT_RUN_DIR;
+	ctx->config_given = ctx->state_dir_given = ctx->run_dir_given = false;
+}
+
 static int parse_globals(int argc, char **argv, struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
@@ -105,12 +138,16 @@ static int parse_globals(int argc, char **argv, struct cli_ctx *ctx)
 	ctx->state_dir =
 		pick(state, "NETNSP_STATE_DIR", NETNSP_DEFAULT_STATE_DIR, &ctx->state_dir_given);
 	ctx->run_dir = pick(run, "NETNSP_RUN_DIR", NETNSP_DEFAULT_RUN_DIR, &ctx->run_dir_given);
+	if (ctx->setuid)
+		setuid_builtin_paths(ctx, (const char *const[]){config, state, run});
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	struct cli_ctx ctx = {.setuid = getuid() != geteuid() || getgid() != getegid()};
+	/* AT_SECURE also covers a setgid or file-capability start (getauxval(3)). */
+	struct cli_ctx ctx = {.setuid = getuid() != geteuid() || getgid() != getegid() ||
+					getauxval(AT_SECURE)};
 	const char *name;
 
 	if (parse_globals(argc, argv, &ctx) < 0) {

@@ -517,3 +517,57 @@ via_ns_client() {
 one_line() { # one_line FILE: true if FILE has exactly one line
 	[ "$(grep -c '' "$1")" -eq 1 ]
 }
+
+# ---------------------------------------------------------------- setuid copy
+# A setuid start ignores --config, --state-dir, --run-dir and NETNSP_* and
+# reads the built-in paths only (docs/SECURITY.md).  The tests therefore
+# install a copy built with these built-in paths (build-suid/, made here if
+# NETNSP_SUID is not such a build) and run it in a mount namespace of its own
+# where a test directory (normally $T) is bound on /mnt, which every Debian
+# system has: nothing outside the test's namespaces changes, and tests can
+# run side by side.  Never install build-suid's netnsp for real.
+SUID_PATHS=(-Ddefault_config=/mnt/netnsp.conf -Ddefault_state_dir=/mnt/state
+	-Ddefault_run_dir=/mnt/run)
+SUIDDIR=''
+
+suid_binary() { # print a netnsp whose built-in paths are under /mnt; build it if needed
+	local b=${NETNSP_SUID:-} dir=$SRC_ROOT/build-suid
+	[ -n "$b" ] && case $b in /*) ;; *) b=$SRC_ROOT/$b ;; esac
+	if [ -n "$b" ] && "$b" --help 2>/dev/null |
+		grep -qF 'Defaults: /mnt/netnsp.conf, /mnt/state, /mnt/run.'; then
+		echo "$b"
+		return 0
+	fi
+	if [ ! -f "$dir/build.ninja" ]; then
+		meson setup "$dir" "$SRC_ROOT" "${SUID_PATHS[@]}" >&2 || return 1
+	fi
+	ninja -C "$dir" netnsp >&2 || return 1
+	echo "$dir/netnsp"
+}
+
+suid_setup() { # suid_setup: install the setuid copy as $SUIDDIR/netnsp, or bail
+	local src
+	[ -d /mnt ] || bail "no /mnt to bind the test's directory on for the setuid copy"
+	src=$(suid_binary) || bail "cannot build a netnsp with /mnt built-in paths (build-suid)"
+	# A root-owned 0755 directory on a file system without nosuid.
+	SUIDDIR=$T/bin
+	if findmnt -no OPTIONS -T "$T" | grep -qw nosuid; then
+		SUIDDIR=$(mktemp -d /var/lib/netnsp-test-suid.XXXXXX) || bail "mktemp suid dir"
+		at_cleanup "rm -rf '$SUIDDIR'"
+	fi
+	mkdir -p "$SUIDDIR" && chmod 0755 "$SUIDDIR" && chown root:root "$SUIDDIR" &&
+		install -o root -g root -m 4755 "$src" "$SUIDDIR/netnsp" ||
+		bail "install setuid copy"
+	diag "setuid copy of $src at $SUIDDIR/netnsp (built-in paths under /mnt)"
+}
+
+# suid_run DIR UID[:GID] [--from NS] ARGS...: the setuid copy as UID (group GID,
+# default UID, no supplementary groups) from H (or NS), with DIR bound on /mnt.
+suid_run() {
+	local dir=$1 uid=${2%%:*} gid=${2#*:} ns=$NS_H
+	shift 2
+	[ "${1:-}" = --from ] && { ns=$2; shift 2; }
+	nsenter --net="/run/netns/$ns" unshare --mount --propagation private \
+		sh -c 'mount --bind "$1" /mnt || exit 125; shift; exec "$@"' _ "$dir" \
+		setpriv --reuid="$uid" --regid="$gid" --clear-groups "$SUIDDIR/netnsp" "$@"
+}

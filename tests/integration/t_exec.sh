@@ -10,28 +10,19 @@
 #
 #   [S ex (users = 65534), ex2 (users = 65534)]   no link
 #        ^ setns by the setuid copy, after its checks
-#   [H: netnsp daemon; setpriv --reuid=65534 SUIDDIR/netnsp exec ...]  198.51.100.1
+#   [H: netnsp daemon; setpriv --reuid=65534 SUIDDIR/netnsp exec ... ($T on /mnt)]  198.51.100.1
 #        | veth
 #   [P1: microsocks :1080; also a caller from the wrong namespace]  198.51.100.2
 #        | veth
 #   [W: world.py 203.0.113.100:80]
 #
-# The setuid copy is NETNSP_SUID (default: build/netnsp, since ASan/LSan do
-# not run in setuid programs), copied into a root-owned 0755 directory on a
-# filesystem without nosuid.
+# The setuid copy (lib.sh suid_setup: a build whose built-in paths are under
+# /mnt, not the ASan build, since ASan/LSan do not run in setuid programs)
+# reads $T through a bind mount on /mnt in a mount namespace of its own: a
+# setuid start ignores --config and friends.
 . "$(dirname "$0")/lib.sh"
-lib_init microsocks setpriv
-
-NETNSP_SUID_SRC=${NETNSP_SUID:-$SRC_ROOT/build/netnsp}
-[ -x "$NETNSP_SUID_SRC" ] || bail "no binary for the setuid copy at $NETNSP_SUID_SRC"
-SUIDDIR=$T/bin
-if findmnt -no OPTIONS -T "$T" | grep -qw nosuid; then
-	SUIDDIR=$(mktemp -d /var/lib/netnsp-test-suid.XXXXXX) || bail "mktemp suid dir"
-	at_cleanup "rm -rf '$SUIDDIR'"
-fi
-mkdir -p "$SUIDDIR" && chmod 0755 "$SUIDDIR" && chown root:root "$SUIDDIR"
-install -o root -g root -m 4755 "$NETNSP_SUID_SRC" "$SUIDDIR/netnsp" || bail "install setuid copy"
-diag "setuid copy of $NETNSP_SUID_SRC at $SUIDDIR/netnsp"
+lib_init microsocks setpriv unshare
+suid_setup
 
 topo_setup || bail "topology setup failed"
 start_world || bail "world server did not start"
@@ -62,13 +53,7 @@ chmod 0755 "$T"
 daemon_up
 
 # as_user UID [--from NS] ARGS...: the setuid copy as UID, from H unless told.
-as_user() {
-	local uid=$1 ns=$NS_H
-	shift
-	[ "$1" = --from ] && { ns=$2; shift 2; }
-	nsenter --net="/run/netns/$ns" setpriv --reuid="$uid" --regid="$uid" --clear-groups \
-		"$SUIDDIR/netnsp" --config "$CONF" --state-dir "$T/state" --run-dir "$T/run" "$@"
-}
+as_user() { suid_run "$T" "$@"; }
 
 # refused DESC WANT_RC CMD...: exit WANT_RC (a regex: "1|2") and exactly one "netnsp: ..." line.
 refused() {

@@ -133,24 +133,12 @@ is "$(sha256sum /etc/resolv.conf | cut -d' ' -f1)" "$RESOLV_SUM" \
 	"host /etc/resolv.conf unchanged after exec"
 
 # ---------------------------------------------------------------- setuid caller
-NETNSP_SUID_SRC=${NETNSP_SUID:-$SRC_ROOT/build/netnsp}
-SUIDDIR=$(mktemp -d /var/lib/netnsp-test-suid.XXXXXX) || bail "mktemp suid dir"
-at_cleanup "rm -rf '$SUIDDIR'"
-chmod 0755 "$SUIDDIR"
-if [ -x "$NETNSP_SUID_SRC" ] && install -o root -g root -m 4755 "$NETNSP_SUID_SRC" \
-	"$SUIDDIR/netnsp"; then
-	as_nobody() {
-		in_h setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups "$SUIDDIR/netnsp" \
-			--config "$CONF" --state-dir "$T/state" --run-dir "$T/run" exec mk -- "$@"
-	}
-	is "$(as_nobody cat /etc/resolv.conf 2>&1)" "$WANT_RESOLV" \
-		"setuid exec as nobody: the subject's resolv.conf"
-	out=$(as_nobody socat -t 2 - UNIX-CONNECT:/run/nscd/socket </dev/null 2>/dev/null)
-	tap_ok $(($? == 0)) "setuid exec as nobody cannot reach nscd (got '$out')"
-else
-	skip "no setuid copy of $NETNSP_SUID_SRC" "setuid exec as nobody: resolv.conf"
-	skip "no setuid copy of $NETNSP_SUID_SRC" "setuid exec as nobody: nscd masked"
-fi
+suid_setup
+as_nobody() { suid_run "$T" $NOBODY exec mk -- "$@"; }
+is "$(as_nobody cat /etc/resolv.conf 2>&1)" "$WANT_RESOLV" \
+	"setuid exec as nobody: the subject's resolv.conf"
+out=$(as_nobody socat -t 2 - UNIX-CONNECT:/run/nscd/socket </dev/null 2>/dev/null)
+tap_ok $(($? == 0)) "setuid exec as nobody cannot reach nscd (got '$out')"
 
 # ---------------------------------------------------------------- /etc/netns for ip netns exec
 is "$(cat "/etc/netns/$NS_MK/resolv.conf" 2>&1)" "$WANT_RESOLV" \
