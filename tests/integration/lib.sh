@@ -561,13 +561,27 @@ suid_setup() { # suid_setup: install the setuid copy as $SUIDDIR/netnsp, or bail
 	diag "setuid copy of $src at $SUIDDIR/netnsp (built-in paths under /mnt)"
 }
 
-# suid_run DIR UID[:GID] [--from NS] ARGS...: the setuid copy as UID (group GID,
-# default UID, no supplementary groups) from H (or NS), with DIR bound on /mnt.
+# suid_run DIR UID[:GID] [--from NS] [--env-only VAR=VALUE] ARGS...: the setuid
+# copy as UID (group GID, default UID, no supplementary groups) from H (or
+# NS), with DIR bound on /mnt; --env-only: with that one variable as its
+# whole environment.
 suid_run() {
-	local dir=$1 uid=${2%%:*} gid=${2#*:} ns=$NS_H
+	local dir=$1 uid=${2%%:*} gid=${2#*:} ns=$NS_H envp=()
 	shift 2
 	[ "${1:-}" = --from ] && { ns=$2; shift 2; }
+	[ "${1:-}" = --env-only ] && { envp=(env -i "$2"); shift 2; }
 	nsenter --net="/run/netns/$ns" unshare --mount --propagation private \
 		sh -c 'mount --bind "$1" /mnt || exit 125; shift; exec "$@"' _ "$dir" \
-		setpriv --reuid="$uid" --regid="$gid" --clear-groups "$SUIDDIR/netnsp" "$@"
+		setpriv --reuid="$uid" --regid="$gid" --clear-groups "${envp[@]}" \
+		"$SUIDDIR/netnsp" "$@"
+}
+
+# user_add: a throwaway system user ${PFX}u (and its group), removed at
+# cleanup; sets TU (name), TU_UID and TU_GID.
+user_add() {
+	TU=${PFX}u
+	useradd --system --no-create-home --user-group --shell /usr/sbin/nologin "$TU" ||
+		bail "useradd $TU"
+	at_cleanup "userdel '$TU'"
+	TU_UID=$(id -u "$TU") && TU_GID=$(id -g "$TU") || bail "id $TU"
 }
