@@ -40,6 +40,11 @@ static int exit_status(const struct exec_error *e)
 	}
 }
 
+static void exec_warn(const char *msg)
+{
+	log_warn("warning: %s", msg);
+}
+
 /*
  * argv[1] is PROFILE; then either "--" and the command, or the command
  * directly (like `ip netns exec NAME CMD`).  No other option exists, so
@@ -65,7 +70,7 @@ int cmd_exec(const struct cli_ctx *ctx, int argc, char **argv)
 	char state_path[PATH_MAX];
 	char *shell_argv[2] = {NULL, NULL};
 	struct exec_error e;
-	struct exec_opts o = {.config_path = ctx->config, .setuid = ctx->setuid};
+	struct exec_opts o = {.config_path = ctx->config, .setuid = ctx->setuid, .warn = exec_warn};
 	const char *shell;
 
 	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {

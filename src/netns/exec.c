@@ -111,13 +111,16 @@
 #include "util/macro.h"
 
 struct exec_state {
-	const struct exec_opts *o;	  /* borrowed */
-	struct exec_error *e;		  /* borrowed */
-	bool check;			  /* distrust files: the real uid is not root */
-	struct priv_ids ids;		  /* owned */
-	struct settings settings;	  /* owned */
-	struct derivative deriv;	  /* owned */
-	const struct profile_conf *prof;  /* borrowed from @settings */
+	const struct exec_opts *o;   /* borrowed */
+	struct exec_error *e;	     /* borrowed */
+	bool check;		     /* distrust files: the real uid is not root */
+	struct priv_ids ids;	     /* owned */
+	struct settings settings;    /* owned */
+	struct derivative deriv;     /* owned */
+	char conf_err[CONF_ERR_MAX]; /* why the config did not parse, or "" */
+	char *const *users;	     /* borrowed: the profile's `users` */
+	size_t n_users;
+	char **snap_users;		  /* owned: @users from the applied snapshot */
 	const struct subject_state *subj; /* borrowed from @deriv */
 	int nsfd;			  /* owned: the subject's namespace */
 	char *env_buf;			  /* owned: the environment as started */
@@ -160,6 +163,7 @@ static int load_file(struct exec_state *s, const char *path, char **buf, size_t 
 
 static int load_settings(struct exec_state *s)
 {
+	const struct profile_conf *prof;
 	_cleanup_free_ char *buf = NULL;
 	char err[CONF_ERR_MAX];
 	size_t len = 0;
@@ -171,16 +175,51 @@ static int load_settings(struct exec_state *s)
 	if (r < 0)
 		return r;
 	r = settings_parse_buffer(buf, len, s->o->config_path, &s->settings, err, sizeof(err));
-	if (r < 0 && s->check)
-		return fail(s, EXEC_FAIL_CONFIG, r,
-			    "%s: the config has errors (details are shown to root only)",
-			    s->o->config_path);
-	if (r < 0)
-		return fail(s, EXEC_FAIL_CONFIG, r, "%s", err);
-	s->prof = settings_find_profile(&s->settings, s->o->profile);
-	if (!s->prof)
+	if (r < 0) {
+		/* Kept for later: the applied snapshot may stand in (pick_users()). */
+		if (s->check)
+			snprintf(s->conf_err, sizeof(s->conf_err),
+				 "%s: the config has errors (details are shown to root only)",
+				 s->o->config_path);
+		else
+			snprintf(s->conf_err, sizeof(s->conf_err), "%s", err);
+		return 0;
+	}
+	prof = settings_find_profile(&s->settings, s->o->profile);
+	if (!prof)
 		return fail(s, EXEC_FAIL_REFUSED, -ENOENT, "no profile '%s' in %s", s->o->profile,
 			    s->o->config_path);
+	s->users = prof->users;
+	s->n_users = prof->n_users;
+	return 0;
+}
+
+/*
+ * The `users` to authorize against: the config's; or, when the config on
+ * disk does not parse, those of the profile as last applied (its snapshot
+ * in the Derivative), which is what the daemon still runs, since reload
+ * refuses such a config.  Without that snapshot, the config error stands.
+ */
+static int pick_users(struct exec_state *s)
+{
+	const struct subject_state *st;
+	char msg[CONF_ERR_MAX + 64];
+	int r;
+
+	if (!s->conf_err[0])
+		return 0;
+	st = derivative_find(&s->deriv, s->o->profile);
+	if (!st || !st->snapshot)
+		return fail(s, EXEC_FAIL_CONFIG, -EINVAL, "%s", s->conf_err);
+	r = profile_snapshot_users(st->snapshot, &s->snap_users, &s->n_users);
+	if (r < 0)
+		return fail(s, EXEC_FAIL_RUNTIME, r, "%s; the applied profile is unreadable: %s",
+			    s->conf_err, strerror(-r));
+	s->users = s->snap_users;
+	if (s->o->warn) {
+		snprintf(msg, sizeof(msg), "%s; using the applied profile", s->conf_err);
+		s->o->warn(msg);
+	}
 	return 0;
 }
 
@@ -248,7 +287,7 @@ static int authorize(struct exec_state *s)
 	if (r < 0)
 		return fail(s, EXEC_FAIL_RUNTIME, r, "look up groups: %s", strerror(-r));
 	c = (struct priv_caller){.uid = s->ids.ruid, .name = name, .groups = groups, .n_groups = n};
-	if (priv_caller_allowed(s->prof->users, s->prof->n_users, &c, NULL))
+	if (priv_caller_allowed(s->users, s->n_users, &c, NULL))
 		return 0;
 	if (name)
 		return fail(s, EXEC_FAIL_REFUSED, -EPERM,
@@ -395,6 +434,9 @@ static int prepare(struct exec_state *s)
 	r = load_derivative(s);
 	if (r < 0)
 		return r;
+	r = pick_users(s);
+	if (r < 0)
+		return r;
 	r = authorize(s);
 	if (r < 0)
 		return r;
@@ -416,6 +458,7 @@ int exec_run(const struct exec_opts *o, struct exec_error *e)
 		r = enter(&s);
 	/* Settings hold proxy passwords: release them before the caller's program runs. */
 	settings_free(&s.settings);
+	profile_users_free(s.snap_users);
 	derivative_free(&s.deriv);
 	priv_ids_free(&s.ids);
 	closep(&s.nsfd);

@@ -36,6 +36,8 @@ struct exec_opts {
 	const char *config_path; /* borrowed: Settings file */
 	const char *state_path;	 /* borrowed: Derivative file */
 	bool setuid;		 /* real uid != effective uid: distrust everything */
+	/* Called with one line (no prefix) when exec goes on despite a problem. */
+	void (*warn)(const char *msg);
 };
 
 struct exec_error {

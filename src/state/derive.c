@@ -282,6 +282,62 @@ char *profile_snapshot(const struct settings *s, const struct profile_conf *p)
 	return state_snapshot_build(s, p, &text) < 0 ? NULL : text;
 }
 
+void profile_users_free(char **users)
+{
+	if (!users)
+		return;
+	for (char **u = users; *u; u++)
+		free(*u);
+	free(users);
+}
+
+int profile_snapshot_users(const char *snapshot, char ***users, size_t *n)
+{
+	struct json_object *o = snapshot ? json_tokener_parse(snapshot) : NULL, *a = NULL;
+	char **v = NULL;
+	size_t len = 0;
+	int r = 0;
+
+	*users = NULL;
+	*n = 0;
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		r = -EBADMSG;
+		goto out;
+	}
+	/* No "users" key: nobody but root, as a profile without `users`. */
+	if (json_object_object_get_ex(o, "users", &a)) {
+		if (!json_object_is_type(a, json_type_array)) {
+			r = -EBADMSG;
+			goto out;
+		}
+		len = json_object_array_length(a);
+	}
+	v = calloc(len + 1, sizeof(*v));
+	if (!v) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < len; i++) {
+		struct json_object *u = json_object_array_get_idx(a, i);
+
+		if (!json_object_is_type(u, json_type_string)) {
+			r = -EBADMSG;
+			goto out;
+		}
+		v[i] = strdup(json_object_get_string(u));
+		if (!v[i]) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
+	*users = TAKE_PTR(v);
+	*n = len;
+out:
+	profile_users_free(v);
+	json_object_put(o);
+	return r;
+}
+
 int state_subject_cmp(const void *a, const void *b)
 {
 	const struct subject_state *x = a, *y = b;

@@ -97,6 +97,27 @@ struct derivative {
 char *profile_snapshot(const struct settings *s, const struct profile_conf *p);
 
 /**
+ * profile_snapshot_users() - the `users` entries a profile snapshot recorded.
+ * @snapshot: text made by profile_snapshot() (a subject_state's snapshot).
+ * @users: receives a NULL-terminated array of strings; release with
+ *         profile_users_free().
+ * @n: receives the number of entries.
+ *
+ * For `netnsp exec` when the config on disk does not parse: the profile as
+ * it was last applied.  A snapshot without "users" admits root only, like a
+ * profile without `users`.
+ *
+ * Return: 0, -EBADMSG if @snapshot is not such a JSON text, or -ENOMEM.
+ */
+int profile_snapshot_users(const char *snapshot, char ***users, size_t *n);
+
+/**
+ * profile_users_free() - release what profile_snapshot_users() returned.
+ * @users: the array, or NULL.
+ */
+void profile_users_free(char **users);
+
+/**
  * derive() - compute the Derivative for @s.
  * @s: validated settings.
  * @prev: the previous Derivative (may have no subjects; never NULL).
