@@ -9,7 +9,8 @@
 #   exit 2.
 #   id: `root` in the daemon's namespace, the profile's name inside a subject
 #   (as root and as nobody: RUN_DIR/subjects.json, 0644, has no secrets),
-#   `unknown` (exit 1) in a namespace that is neither.
+#   `unknown` (exit 1) in a namespace that is neither.  Without a daemon, and
+#   without subjects.json too (then from the Derivative, as root).
 #
 #   [S a / b: netnsp id, curl]   no link
 #        ^ setns
@@ -115,8 +116,31 @@ tap_ok $? "gc (all): both derived anew (a $ida3 -> $(state_id a), b $idb -> $(st
 expect_client a "http://$W4/" "$P1_W4" "gc (all): a proxies"
 expect_client b "http://$W4/" "$P1_W4" "gc (all): b proxies"
 
-# ------------------------------------------------------------ gc without a daemon
+# ------------------------------------------------------------ id without a daemon
 stop_daemon
+out=$(nid --net="/run/netns/$(subject_ns a)" -- 2>"$T/id.err")
+is "$?:$out" "0:a" "no daemon: id inside a: a (from subjects.json)" || diag_file "$T/id.err"
+# The run directory emptied while the namespaces stay (a tmpfs cleaned, a
+# service manager removing its runtime directory): the Derivative answers.
+mv "$SJ" "$T/subjects.json.aside"
+out=$(nid --net="/run/netns/$(subject_ns a)" -- 2>"$T/id.err")
+is "$?:$out" "0:a" "no daemon, no subjects.json: id inside a as root: a (from the state file)" ||
+	diag_file "$T/id.err"
+out=$(nid --net="/run/netns/$(subject_ns b)" -- 2>"$T/id.err")
+is "$?:$out" "0:b" "no daemon, no subjects.json: id inside b: b" || diag_file "$T/id.err"
+out=$(nid --net="/run/netns/$NS_H" -- 2>"$T/id.err")
+is "$?:$out" "0:root" "no daemon, no subjects.json: id in the daemon's namespace: root" ||
+	diag_file "$T/id.err"
+out=$(nid --net="/run/netns/${PFX}x" -- 2>"$T/id.err")
+is "$?:$out" "1:unknown" "no daemon, no subjects.json: id elsewhere: unknown, exit 1"
+out=$(nid --net="/run/netns/$(subject_ns a)" -- setpriv --reuid=65534 --regid=65534 --clear-groups 2>"$T/id.err")
+rc=$?
+[ "$rc" -eq 1 ] && [ -z "$out" ] && one_line "$T/id.err" &&
+	grep -q "^netnsp: id: cannot read .*subjects.json or .*state.json" "$T/id.err"
+tap_ok $? "no subjects.json, state file root's only: nobody gets one line naming both (rc $rc: $(head -c 160 "$T/id.err"))"
+mv "$T/subjects.json.aside" "$SJ"
+
+# ------------------------------------------------------------ gc without a daemon
 ida4=$(state_id a)
 idb4=$(state_id b)
 out=$(nsp gc b 2>"$T/gc.err")
