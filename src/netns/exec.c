@@ -30,20 +30,29 @@
  *     32 bytes, no leading '-' or '.'), so a name never becomes a path
  *     component that walks elsewhere.
  *
- *  2. Load Settings and the Derivative.  The paths may be the caller's
- *     choice.  When checking, a file is used only if root alone could have
- *     written it: resolved once with realpath(), then walked from "/" with
- *     O_NOFOLLOW; every directory root-owned and not writable by group or
- *     others (a sticky ancestor such as /tmp is accepted: nobody else may
- *     rename root's entries in it), the containing directory strictly so,
- *     the file root-owned, regular and not writable by group or others.
- *     The file is read through the fd that was checked (no second lookup
- *     by name).  Parse errors are not shown in detail when checking: the
- *     file may be one the caller cannot read (a config holds proxy
- *     passwords), and a message quoting a line would leak it.
+ *  2. Load Settings and the Derivative.  A setuid start reads the built-in
+ *     paths only (main() ignores --config, --state-dir, --run-dir and
+ *     NETNSP_* then, with one warning): a file the caller names is not the
+ *     configuration root applies, even when root wrote it (a stale
+ *     netnsp.conf~).  When checking, a file is used only if root alone
+ *     could have written it: resolved once with realpath(), then walked
+ *     from "/" with O_NOFOLLOW; every directory root-owned and not writable
+ *     by group or others (a sticky ancestor such as /tmp is accepted:
+ *     nobody else may rename root's entries in it), the containing
+ *     directory strictly so, the file root-owned, regular, not writable by
+ *     group or others, and on a disk, image, overlay or memory file system
+ *     (fstatfs; never procfs or sysfs, whose root-owned files such as
+ *     /proc/self/environ can hold the caller's text).  The file is read
+ *     through the fd that was checked (no second lookup by name).  Parse
+ *     errors are not shown in detail when checking: the file may be one the
+ *     caller cannot read (a config holds proxy passwords), and a message
+ *     quoting a line would leak it.  A config that does not parse is not
+ *     fatal when the Derivative holds the profile as applied (its snapshot):
+ *     its `users` decide instead, with a warning, as the daemon still runs
+ *     that profile (reload refuses a broken config).
  *
  *  3. Authorize the real uid: uid 0 always; else an entry of the profile's
- *     `users` equal to the user's name or uid, or `@group` (name or gid)
+ *     `users` (from the config, or the applied snapshot, step 2) equal to the user's name or uid, or `@group` (name or gid)
  *     whose gid is the real gid, a supplementary group of the process, or a
  *     group the database lists for the user (getgrouplist).  A profile
  *     without `users` admits root only.
