@@ -100,6 +100,42 @@ static void test_snapshot(void)
 	ok(c && a && strcmp(a, c) != 0, "snapshot: a changed password on the chain changes it");
 }
 
+/* What exec reads back from a snapshot when the config on disk does not parse. */
+static void test_snapshot_users(void)
+{
+	struct profile_conf p[] = {profile_make("work", "work", "exit", 1)};
+	struct settings s = settings_make(p, 1);
+	_cleanup_free_ char *a = NULL, *none = NULL;
+	char **u = NULL;
+	size_t n = 99;
+
+	p[0].users = work_users;
+	p[0].n_users = 2;
+	a = profile_snapshot(&s, &p[0]);
+	is_int(profile_snapshot_users(a, &u, &n), 0, "snapshot users: read back");
+	is_int(n, 2, "snapshot users: two entries");
+	ok(u && n == 2 && !strcmp(u[0], "alice") && !strcmp(u[1], "@wheel") && !u[2],
+	   "snapshot users: alice, @wheel, NULL-terminated");
+	profile_users_free(u);
+	p[0].users = NULL;
+	p[0].n_users = 0;
+	none = profile_snapshot(&s, &p[0]);
+	is_int(profile_snapshot_users(none, &u, &n), 0, "snapshot users: none listed");
+	ok(n == 0 && u && !u[0], "snapshot users: an empty list (root only)");
+	profile_users_free(u);
+	is_int(profile_snapshot_users("{\"name\":\"x\"}", &u, &n), 0,
+	       "snapshot users: no key reads as none");
+	ok(n == 0 && u && !u[0], "snapshot users: no key, empty list");
+	profile_users_free(u);
+	is_int(profile_snapshot_users("{\"users\":\"alice\"}", &u, &n), -EBADMSG,
+	       "snapshot users: a string, not a list, refused");
+	ok(!u && n == 0, "snapshot users: nothing returned on error");
+	is_int(profile_snapshot_users("{\"users\":[\"a\",1]}", &u, &n), -EBADMSG,
+	       "snapshot users: a number entry refused");
+	is_int(profile_snapshot_users("[", &u, &n), -EBADMSG, "snapshot users: not JSON");
+	is_int(profile_snapshot_users(NULL, &u, &n), -EBADMSG, "snapshot users: none at all");
+}
+
 static void check_addr(const struct subject_state *e, const char *v4, const char *v6,
 		       const char *what)
 {
@@ -970,6 +1006,7 @@ static void test_plan(void)
 int main(void)
 {
 	test_snapshot();
+	test_snapshot_users();
 	test_derive_fresh();
 	test_derive_prev();
 	test_derive_determinism();
