@@ -576,6 +576,25 @@ suid_run() {
 		"$SUIDDIR/netnsp" "$@"
 }
 
+topo_p1_up() { # topo_p1_up: topo_setup, world.py and microsocks :1080 in P1, or bail
+	topo_setup || bail "topology setup failed"
+	start_world || bail "world server did not start"
+	start_microsocks "$NS_P1" 1080 || bail "microsocks"
+}
+
+# conf_exec FILE USERS PROFILE...: a config with proxy p1 (P1's microsocks on
+# :1080) and each PROFILE through it, dns off, `users = USERS`; mode 0644.
+conf_exec() {
+	local f=$1 users=$2 p
+	shift 2
+	printf '[proxy p1]\nurl = socks5://%s:1080\n' "$P1_H4" >"$f"
+	for p in "$@"; do
+		printf '\n[profile %s]\nvia = p1\nnetns = %s\ndns = off\nusers = %s\n' \
+			"$p" "$(subject_ns "$p")" "$users" >>"$f"
+	done
+	chmod 0644 "$f"
+}
+
 # user_add: a throwaway system user ${PFX}u (and its group), removed at
 # cleanup; sets TU (name), TU_UID and TU_GID.
 user_add() {

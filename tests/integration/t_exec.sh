@@ -24,30 +24,10 @@
 lib_init microsocks setpriv unshare
 suid_setup
 
-topo_setup || bail "topology setup failed"
-start_world || bail "world server did not start"
-start_microsocks "$NS_P1" 1080 || bail "microsocks"
+topo_p1_up
 
 NOBODY=65534
-write_conf() {
-	cat >"$CONF" <<EOF2
-[proxy p1]
-url = socks5://$P1_H4:1080
-
-[profile ex]
-via = p1
-netns = $(subject_ns ex)
-dns = off
-users = $NOBODY
-
-[profile ex2]
-via = p1
-netns = $(subject_ns ex2)
-dns = off
-users = $NOBODY
-EOF2
-	chmod 0644 "$CONF"
-}
+write_conf() { conf_exec "$CONF" "$NOBODY" ex ex2; }
 write_conf
 chmod 0755 "$T"
 daemon_up

@@ -23,24 +23,10 @@ lib_init microsocks setpriv unshare useradd userdel
 suid_setup
 user_add
 
-topo_setup || bail "topology setup failed"
-start_world || bail "world server did not start"
-start_microsocks "$NS_P1" 1080 || bail "microsocks"
+topo_p1_up
 
 NOBODY=65534
-write_conf() { # write_conf USERS
-	cat >"$CONF" <<EOF2
-[proxy p1]
-url = socks5://$P1_H4:1080
-
-[profile ex]
-via = p1
-netns = $(subject_ns ex)
-dns = off
-users = $1
-EOF2
-	chmod 0644 "$CONF"
-}
+write_conf() { conf_exec "$CONF" "$1" ex; } # write_conf USERS
 write_conf "$NOBODY"
 daemon_up
 
