@@ -533,17 +533,16 @@ SUIDDIR=''
 suid_binary() { # print a netnsp whose built-in paths are under /mnt; build it if needed
 	local b=${NETNSP_SUID:-} dir=$SRC_ROOT/build-suid
 	[ -n "$b" ] && case $b in /*) ;; *) b=$SRC_ROOT/$b ;; esac
-	if [ -n "$b" ] && "$b" --help 2>/dev/null |
-		grep -qF 'Defaults: /mnt/netnsp.conf, /mnt/state, /mnt/run.'; then
-		echo "$b"
-		return 0
-	fi
-	if [ ! -f "$dir/build.ninja" ]; then
+	[ -z "$b" ] || ! _suid_paths_ok "$b" || { echo "$b"; return 0; }
+	if [ -f "$dir/build.ninja" ]; then
+		_suid_paths_ok "$dir/netnsp" || meson configure "$dir" "${SUID_PATHS[@]}" >&2 || return 1
+	else
 		meson setup "$dir" "$SRC_ROOT" "${SUID_PATHS[@]}" >&2 || return 1
 	fi
-	ninja -C "$dir" netnsp >&2 || return 1
+	ninja -C "$dir" netnsp >&2 && _suid_paths_ok "$dir/netnsp" || return 1
 	echo "$dir/netnsp"
 }
+_suid_paths_ok() { "$1" --help 2>/dev/null | grep -qF 'Defaults: /mnt/netnsp.conf, /mnt/state, /mnt/run.'; }
 
 suid_setup() { # suid_setup: install the setuid copy as $SUIDDIR/netnsp, or bail
 	local src
