@@ -52,10 +52,11 @@
  *     that profile (reload refuses a broken config).
  *
  *  3. Authorize the real uid: uid 0 always; else an entry of the profile's
- *     `users` (from the config, or the applied snapshot, step 2) equal to the user's name or uid, or `@group` (name or gid)
- *     whose gid is the real gid, a supplementary group of the process, or a
- *     group the database lists for the user (getgrouplist).  A profile
- *     without `users` admits root only.
+ *     `users` (the config's, or the applied snapshot's, step 2) equal to the
+ *     user's name or uid, or `@group` (name or gid) whose gid is the real
+ *     gid, a supplementary group of the process, or a group the database
+ *     lists for the user (getgrouplist).  A profile without `users` admits
+ *     root only.
  *
  *  4. The profile must have been applied: the Derivative records the root
  *     namespace and this subject's namespace identity.  The caller's own
