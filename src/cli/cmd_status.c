@@ -180,6 +180,15 @@ static bool row_connections(json_object *s, struct cell *c)
 	return true;
 }
 
+/* The subject's cap, and what was refused at it (reset at accept, datagrams dropped). */
+static bool row_cap(json_object *s, struct cell *c)
+{
+	cell_add(c, "%llu, refused: %llu connections, %llu UDP datagrams",
+		 jnum(s, "max_connections"), jnum(s, "connections_refused"),
+		 jnum(s, "udp_flows_refused"));
+	return true;
+}
+
 static bool row_udp_flows(json_object *s, struct cell *c)
 {
 	if (strcmp(jstr(s, "udp"), "associate") != 0 && !jnum(s, "udp_flows_total"))
@@ -232,6 +241,7 @@ static const struct row subject_rows[] = {
 	{"dns", row_dns},
 	{"udp", row_udp},
 	{"connections", row_connections},
+	{"max-connections", row_cap},
 	{"udp flows", row_udp_flows},
 	{"transfer", row_transfer},
 	{"last error", row_last_error},

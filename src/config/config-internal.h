@@ -73,6 +73,16 @@ bool conf_name_valid(const char *s);
 bool conf_hostname_valid(const char *s);
 
 /**
+ * conf_parse_count() - strict decimal count, 1..@max.
+ * @s: the digits.
+ * @max: the largest value allowed.
+ * @out: the count.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int conf_parse_count(const char *s, unsigned long max, unsigned long *out);
+
+/**
  * conf_parse_port() - strict decimal port number.
  * @s: the digits.
  * @allow_zero: whether "0" is allowed.

@@ -109,6 +109,13 @@ static int parse_decimal(const char *s, unsigned long max, unsigned long *out)
 	return 0;
 }
 
+int conf_parse_count(const char *s, unsigned long max, unsigned long *out)
+{
+	if (parse_decimal(s, max, out) < 0 || *out == 0)
+		return -EINVAL;
+	return 0;
+}
+
 int conf_parse_port(const char *s, bool allow_zero, uint16_t *out)
 {
 	unsigned long v;

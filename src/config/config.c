@@ -173,6 +173,16 @@ static int prof_http_port(struct parser *ps, void *obj, const char *v, char *why
 	return prof_port(&((struct profile_conf *)obj)->http_port, v, why, n);
 }
 
+static int prof_max_conns(struct parser *ps, void *obj, const char *v, char *why, size_t n)
+{
+	unsigned long c;
+
+	if (conf_parse_count(v, CONF_MAX_CONNS_MAX, &c) < 0)
+		return conf_why(why, n, "bad count '%s' (want 1..%d)", v, CONF_MAX_CONNS_MAX);
+	((struct profile_conf *)obj)->max_conns = (uint32_t)c;
+	return 0;
+}
+
 static int prof_fake4(struct parser *ps, void *obj, const char *v, char *why, size_t n)
 {
 	struct profile_conf *p = obj;
@@ -221,6 +231,7 @@ static const struct key_def profile_keys[] = {
 	{"fake-ipv6", false, prof_fake6, PF_LINE(fake6_line), PROF_SET_FAKE6},
 	{"users", true, prof_users, -1, PROF_SET_USERS},
 	{"route", true, prof_route, -1, 0},
+	{"max-connections", false, prof_max_conns, -1, 0},
 	{NULL, false, NULL, -1, 0},
 };
 

@@ -42,6 +42,7 @@ enum dns_mode { DNS_FAKE = 0, DNS_PROXY, DNS_OFF };
 #define PROF_SET_NETNS (1u << 7)
 #define PROF_SET_FAKE4 (1u << 8)
 #define PROF_SET_FAKE6 (1u << 9)
+#define CONF_MAX_CONNS_MAX 1048576 /* max-connections: no fd limit goes higher */
 
 /*
  * Fake-IP pools (dns = fake).  IPv4 defaults to 198.18.0.0/15 (RFC 2544's
@@ -96,6 +97,7 @@ struct profile_conf {
 	bool udp;	     /* default false */
 	uint16_t socks_port; /* default 0 */
 	uint16_t http_port;  /* default 0 */
+	uint32_t max_conns;  /* max-connections, 1..CONF_MAX_CONNS_MAX; 0 = derived */
 	char **users;	     /* owned array of owned strings: "alice", "@wheel", "1000" */
 	size_t n_users;
 	struct route_conf *routes; /* owned array */

@@ -169,11 +169,14 @@ static json_object *ctl_subject_json(struct daemon *d, const struct subject_rt *
 	json_object_object_add(o, "connections", json_object_new_uint64(st->live));
 	json_object_object_add(o, "connections_total", json_object_new_uint64(st->total));
 	json_object_object_add(o, "connections_failed", json_object_new_uint64(st->failed));
+	json_object_object_add(o, "connections_refused", json_object_new_uint64(st->refused));
+	json_object_object_add(o, "max_connections", json_object_new_uint64(s->rs.max_conns));
 	json_object_object_add(o, "bytes_up", json_object_new_uint64(st->bytes_up));
 	json_object_object_add(o, "bytes_down", json_object_new_uint64(st->bytes_down));
 	json_object_object_add(o, "udp_flows", json_object_new_uint64(st->udp_live));
 	json_object_object_add(o, "udp_flows_total", json_object_new_uint64(st->udp_total));
 	json_object_object_add(o, "udp_flows_failed", json_object_new_uint64(st->udp_failed));
+	json_object_object_add(o, "udp_flows_refused", json_object_new_uint64(st->udp_refused));
 	json_object_object_add(o, "udp_dgrams_up", json_object_new_uint64(st->udp_dgrams_up));
 	json_object_object_add(o, "udp_dgrams_down", json_object_new_uint64(st->udp_dgrams_down));
 	json_object_object_add(o, "comm", s->kind == SUBJ_PID ? ctl_pid_comm(s->pid) : NULL);

@@ -214,11 +214,13 @@ static int daemon_setup_loop(struct daemon *d)
 	sigset_t mask;
 	int fd, r;
 
-	/* Each relayed connection holds 6 fds (2 sockets, 2 pipes). */
+	/* Each relayed connection holds 6 fds (2 sockets, 2 pipes): daemon_caps() shares them. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 	}
+	/* Freed at EMFILE to accept and reset one connection (relay_accept()). */
+	d->relay.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -292,9 +294,15 @@ static void daemon_on_timer(struct daemon *d)
 	relay_udp_tick(&d->relay, (uint64_t)ts.tv_sec);
 	bool dirty = false;
 
+	daemon_caps(d);
 	for (size_t i = 0; i < d->n_subj; i++) {
-		relay_dns_tick(&d->relay, &d->subj[i]->rs, (uint64_t)ts.tv_sec);
-		dirty |= relay_dns_dirty(&d->subj[i]->rs);
+		struct subject_rt *s = d->subj[i];
+
+		relay_dns_tick(&d->relay, &s->rs, (uint64_t)ts.tv_sec);
+		dirty |= relay_dns_dirty(&s->rs);
+		/* A listener killed from inside: at most one recreation a second. */
+		if (s->rs.relisten && s->applied && s->nsfd >= 0)
+			(void)relay_subject_relisten(&d->relay, &s->rs, s->nsfd);
 	}
 	/* New fake mappings reach the Derivative within a few seconds, not per query. */
 	d->fakes_dirty |= dirty;
@@ -376,6 +384,8 @@ static void daemon_free(struct daemon *d)
 	relay_reap(&d->relay);
 	daemon_reap(d);
 	free(d->relay.garbage);
+	if (d->relay.spare_fd >= 0)
+		close(d->relay.spare_fd);
 	free(d->subj);
 	if (d->sig.fd >= 0)
 		close(d->sig.fd);
@@ -404,7 +414,7 @@ static int daemon_settings(struct daemon *d)
 
 int daemon_run(const struct cli_ctx *ctx)
 {
-	struct daemon d = {.ctx = ctx, .epfd = -1, .lock_fds = {-1, -1}};
+	struct daemon d = {.ctx = ctx, .epfd = -1, .lock_fds = {-1, -1}, .relay.spare_fd = -1};
 	int r, status = EXIT_RUNTIME;
 
 	d.sig.fd = d.timer.fd = d.ctl.fd = d.flatpak.fd = -1;

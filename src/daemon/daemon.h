@@ -166,6 +166,17 @@ int daemon_subject_start(struct daemon *d, struct subject_rt *s);
 void daemon_subject_free(struct daemon *d, struct subject_rt *s);
 
 /**
+ * daemon_caps() - set the relay's connection caps from the fd limit and the subjects.
+ * @d: daemon.
+ *
+ * Each subject gets its profile's max-connections, or an equal share of
+ * what RLIMIT_NOFILE leaves after the daemon's reserve (relay_limits()).
+ * Run at every tick and before a subject is applied, so a subject that
+ * comes or goes moves the derived caps within a second.
+ */
+void daemon_caps(struct daemon *d);
+
+/**
  * daemon_reap() - release subjects freed during the last batch of events.
  * @d: daemon.
  */

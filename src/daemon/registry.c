@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <json-c/json.h>
 
@@ -82,6 +83,22 @@ void daemon_subject_free(struct daemon *d, struct subject_rt *s)
 	d->dead = s;
 }
 
+void daemon_caps(struct daemon *d)
+{
+	struct rlimit rl;
+	uint64_t share;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		rl.rlim_cur = CONF_MAX_CONNS_MAX;
+	d->relay.max_slots = relay_limits(rl.rlim_cur, d->n_subj, &share);
+	for (size_t i = 0; i < d->n_subj; i++) {
+		const struct profile_conf *p =
+			settings_find_profile(&d->settings, d->subj[i]->name);
+
+		d->subj[i]->rs.max_conns = p && p->max_conns ? p->max_conns : share;
+	}
+}
+
 void daemon_reap(struct daemon *d)
 {
 	while (d->dead) {
@@ -100,6 +117,7 @@ int daemon_subject_start(struct daemon *d, struct subject_rt *s)
 	int r;
 
 	relay_chain_free(&s->rs.chain);
+	daemon_caps(d);
 	if (!p || !st) {
 		snprintf(s->error, sizeof(s->error), "no profile '%s'", s->name);
 		return -ENOENT;

@@ -324,6 +324,7 @@ static void dns_client_free(struct relay *r, struct relay_dns *dns, struct dns_c
 	close(c->de.ev.fd);
 	c->de.ev.fd = -1;
 	dns->n_clients--;
+	r->dns_clients--;
 	free(TAKE_PTR(c->out));
 	relay_defer_free(r, c); /* a pending event of this batch may name it */
 }
@@ -555,16 +556,19 @@ static int dns_client_io(struct relay_dns *dns, struct dns_client *c)
 	return c->closing && !dns_client_waiting(dns, c) && c->out_len == 0 ? -ECONNRESET : 0;
 }
 
-static void dns_on_accept(struct relay *r, struct relay_dns *dns, int lfd)
+static void dns_on_accept(struct relay *r, struct relay_dns *dns, struct ev *lev)
 {
-	for (int i = 0; i < 64; i++) {
-		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	for (int i = 0; i < 64 && lev->fd >= 0; i++) {
+		int fd = relay_accept(r, dns->rs, lev, "resolver TCP");
 		struct dns_client *c;
 
+		if (fd == -ECONNABORTED)
+			continue;
 		if (fd < 0)
 			return;
-		if (dns->n_clients >= DNS_TCP_CLIENTS_MAX || !(c = calloc(1, sizeof(*c)))) {
-			close(fd);
+		if (dns->n_clients >= DNS_TCP_CLIENTS_MAX || !relay_admit(r, dns->rs, false) ||
+		    !(c = calloc(1, sizeof(*c)))) {
+			relay_reset_close(fd);
 			continue;
 		}
 		c->de = (struct dns_ev){
@@ -579,6 +583,7 @@ static void dns_on_accept(struct relay *r, struct relay_dns *dns, int lfd)
 		c->next = dns->clients;
 		dns->clients = c;
 		dns->n_clients++;
+		r->dns_clients++;
 	}
 }
 
@@ -593,7 +598,7 @@ void relay_dns_on_event(struct relay *r, struct ev *ev, uint32_t events)
 		dns_on_udp(de->dns, ev->fd);
 		break;
 	case DNS_EV_TCP_LISTEN:
-		dns_on_accept(r, de->dns, ev->fd);
+		dns_on_accept(r, de->dns, ev);
 		break;
 	case DNS_EV_FWD:
 		dns_fwd_input(de->dns, (struct dns_fwd *)de);
@@ -679,6 +684,16 @@ static int dns_open_socks(struct relay *r, struct relay_dns *dns, int nsfd)
 			return ret;
 	}
 	return 0;
+}
+
+int relay_dns_reopen(struct relay *r, struct relay_subject *rs, int nsfd)
+{
+	return rs->dns ? dns_open_socks(r, rs->dns, nsfd) : 0;
+}
+
+unsigned relay_dns_clients(const struct relay_subject *rs)
+{
+	return rs->dns ? rs->dns->n_clients : 0;
 }
 
 static bool dns_pool_same(const struct dns_fake_config *a, const struct dns_fake_config *b)

@@ -48,6 +48,24 @@ int relay_dns_open(struct relay *r, struct relay_subject *rs, int nsfd,
 		   const struct relay_dns_conf *conf);
 
 /**
+ * relay_dns_reopen() - reopen the resolver's sockets that were closed (a dead listener).
+ * @r: relay.
+ * @rs: subject; nothing happens without a resolver.
+ * @nsfd: its namespace.
+ *
+ * Return: 0 or a negative errno.
+ */
+int relay_dns_reopen(struct relay *r, struct relay_subject *rs, int nsfd);
+
+/**
+ * relay_dns_clients() - DNS-over-TCP clients @rs holds (they count against its cap).
+ * @rs: subject.
+ *
+ * Return: their number.
+ */
+unsigned relay_dns_clients(const struct relay_subject *rs);
+
+/**
  * relay_dns_close() - close the resolver's sockets and free its pool.
  * @r: relay.
  * @rs: subject.

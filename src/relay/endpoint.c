@@ -191,15 +191,22 @@ void relay_on_endpoint(struct relay *r, struct relay_subject *rs, struct ev *ev)
 {
 	enum conn_ep ep = (ev == &rs->ep[0] || ev == &rs->ep[1]) ? EP_SOCKS : EP_HTTP;
 
-	for (int i = 0; i < 64; i++) {
-		int fd = accept4(ev->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	for (int i = 0; i < 64 && ev->fd >= 0; i++) {
+		int fd = relay_accept(r, rs, ev,
+				      ep == EP_SOCKS ? "SOCKS5 endpoint" : "HTTP endpoint");
 		struct conn *c;
 
+		if (fd == -ECONNABORTED)
+			continue;
 		if (fd < 0)
 			return;
-		c = r->live < RELAY_MAX_CONNS ? conn_new(r, rs, fd) : NULL;
+		if (!relay_admit(r, rs, false)) {
+			relay_reset_close(fd);
+			continue;
+		}
+		c = conn_new(r, rs, fd);
 		if (!c) {
-			close(fd);
+			relay_reset_close(fd);
 			rs->stats.failed++;
 			continue;
 		}

@@ -21,6 +21,7 @@
 #include "loop.h"
 #include "util/macro.h"
 #include "proxy/proxy.h"
+#include "util/ratelog.h"
 
 /* The transparent listener's port inside every subject (below the ephemeral range). */
 #define RELAY_TPROXY_PORT 1
@@ -28,6 +29,19 @@
 #define RELAY_HANDSHAKE_TIMEOUT 30
 /* Hard cap on live connections per daemon; beyond it new ones are reset. */
 #define RELAY_MAX_CONNS 65536
+/*
+ * File descriptors (accept.c).  A connection slot is budgeted at its worst
+ * case: a relayed TCP connection holds 6 (two sockets, two pipes), a DNS
+ * query forwarded through the chain 7 (the same plus the daemon's end of
+ * its socketpair); a UDP flow holds 3 and a DNS-over-TCP client 1.  The
+ * daemon keeps RELAY_FD_RESERVE for itself (control clients, netlink, nft,
+ * namespace threads, state files) and RELAY_FD_RESERVE_SUBJECT per subject
+ * (its namespace, listeners, resolver and UDP sockets).
+ */
+#define RELAY_SLOT_FDS 7
+#define RELAY_FD_RESERVE 256
+#define RELAY_FD_RESERVE_SUBJECT 32
+#define RELAY_CAP_MIN 16 /* the derived per-subject cap never goes below this */
 
 struct relay_hop {
 	enum proxy_kind kind;
@@ -47,12 +61,14 @@ struct relay_stats {
 	uint64_t live;
 	uint64_t total;
 	uint64_t failed;     /* reset before the tunnel was up */
+	uint64_t refused;    /* reset at accept: the subject was at max-connections */
 	uint64_t bytes_up;   /* app -> proxy */
 	uint64_t bytes_down; /* proxy -> app */
 	/* UDP (udp.c): its bytes are counted in bytes_up / bytes_down too */
 	uint64_t udp_live;	  /* flows (one UDP ASSOCIATE each) */
 	uint64_t udp_total;	  /* flows started */
 	uint64_t udp_failed;	  /* refused, or no association */
+	uint64_t udp_refused;	  /* not started: the subject was at max-connections */
 	uint64_t udp_dgrams_up;	  /* app -> proxy */
 	uint64_t udp_dgrams_down; /* proxy -> app */
 };
@@ -69,6 +85,15 @@ enum relay_udp_mode {
 
 /* The resolver's port inside every subject (wildcard, transparent, UDP and TCP). */
 #define RELAY_DNS_PORT 53
+
+/* Kinds of events a subject can cause at will: each is logged at most once a minute. */
+enum relay_rlog {
+	RLOG_LISTENER, /* a listener died (accept: EINVAL after ss -K) */
+	RLOG_RELISTEN, /* recreating it failed */
+	RLOG_FDS,      /* the daemon ran out of file descriptors at accept */
+	RLOG_CAP,      /* refused at max-connections */
+	RLOG_N
+};
 
 /* What a subject gives the relay: its chain, counters and live connections. */
 struct relay_subject {
@@ -87,6 +112,9 @@ struct relay_subject {
 	struct conn *conns;	      /* owned: doubly linked list of live connections */
 	char last_error[192];	      /* the last failed connection or flow, for status */
 	int64_t last_error_time;      /* when (CLOCK_REALTIME seconds); 0 = none yet */
+	uint64_t max_conns; /* cap on connections + UDP flows + DNS-over-TCP clients (accept.c) */
+	bool relisten;	    /* a listener died and was closed: recreate it at the next tick */
+	struct ratelog rlog[RLOG_N];
 };
 
 struct relay {
@@ -98,6 +126,9 @@ struct relay {
 	size_t n_garbage, cap_garbage;
 	struct udp_flow *udp_flows; /* not owned (udp.c frees): live UDP flows, all subjects */
 	uint64_t udp_live;	    /* UDP flows across all subjects */
+	uint64_t dns_clients;	    /* DNS-over-TCP clients across all subjects */
+	uint64_t max_slots;	    /* cap on live + udp_live + dns_clients (fd budget) */
+	int spare_fd;		    /* owned: released to accept-and-reset at EMFILE, or -1 */
 };
 
 /**
@@ -325,6 +356,67 @@ void relay_udp_on_event(struct relay *r, struct ev *ev, uint32_t events);
  * @now: CLOCK_MONOTONIC seconds.
  */
 void relay_udp_tick(struct relay *r, uint64_t now);
+
+/**
+ * relay_limits() - the connection caps that an fd limit allows (accept.c).
+ * @nofile: RLIMIT_NOFILE (soft, after raising it to the hard limit).
+ * @n_subjects: subjects that share it (at least 1 is assumed).
+ * @per_subject: receives the derived per-subject default of max-connections.
+ *
+ * Return: the daemon-wide cap on slots (r->max_slots).
+ */
+uint64_t relay_limits(uint64_t nofile, size_t n_subjects, uint64_t *per_subject);
+
+/**
+ * relay_admit() - may @rs hold one more connection, UDP flow or DNS client? (accept.c)
+ * @r: relay.
+ * @rs: subject.
+ * @udp: a UDP flow (counted in udp_refused) rather than a TCP connection.
+ *
+ * Beyond the subject's max_conns, or the daemon's fd budget, the refusal is
+ * counted in @rs's stats and logged at most once a minute.
+ *
+ * Return: true to go ahead.
+ */
+bool relay_admit(struct relay *r, struct relay_subject *rs, bool udp);
+
+/**
+ * relay_accept() - accept4() on one of @rs's listeners, whatever the subject did to it (accept.c).
+ * @r: relay.
+ * @rs: the subject that owns @ev.
+ * @ev: the listener (lis, ep, or the resolver's TCP listener).
+ * @what: the listener, for messages ("TCP relay", "SOCKS5 endpoint", ...).
+ *
+ * A listener that the subject destroyed (ss -K: accept() fails with EINVAL
+ * for ever, and epoll reports it ready for ever) is unregistered and closed,
+ * and @rs->relisten set so the next tick recreates it (relay_subject_relisten()).
+ * At EMFILE / ENFILE the spare fd makes room to accept and reset one
+ * connection, so the backlog drains instead of spinning; when even that
+ * fails the listener is closed and recreated like a dead one.
+ *
+ * Return: the accepted non-blocking fd; -EAGAIN: stop this batch (nothing
+ * more, or @ev was closed); -ECONNABORTED: that one was lost, go on.
+ */
+int relay_accept(struct relay *r, struct relay_subject *rs, struct ev *ev, const char *what);
+
+/**
+ * relay_reset_close() - close @fd with a reset (SO_LINGER 0): a refusal the app sees at once.
+ * @fd: socket.
+ */
+void relay_reset_close(int fd);
+
+/**
+ * relay_subject_relisten() - recreate the listeners that relay_accept() closed (accept.c).
+ * @r: relay.
+ * @rs: subject with @rs->relisten set.
+ * @nsfd: its namespace.
+ *
+ * The same code that opened them at apply (relay_subject_listen(),
+ * relay_dns_reopen()); @rs->relisten stays set while it fails.
+ *
+ * Return: 0 or a negative errno.
+ */
+int relay_subject_relisten(struct relay *r, struct relay_subject *rs, int nsfd);
 
 /**
  * relay_tick() - reset connections whose handshake took too long.

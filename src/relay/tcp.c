@@ -471,9 +471,13 @@ static void relay_accept_one(struct relay *r, struct relay_subject *rs, int fd)
 	struct conn *c;
 	int ret;
 
-	if (r->live >= RELAY_MAX_CONNS || !(c = conn_new(r, rs, fd))) {
-		sock_set_reset(fd);
-		close(fd);
+	if (!relay_admit(r, rs, false)) {
+		relay_reset_close(fd);
+		return;
+	}
+	c = conn_new(r, rs, fd);
+	if (!c) {
+		relay_reset_close(fd);
 		rs->stats.failed++;
 		return;
 	}
@@ -495,7 +499,7 @@ int relay_tunnel_open(struct relay *r, struct relay_subject *rs, const struct pr
 	int sp[2], ret;
 	struct conn *c;
 
-	if (r->live >= RELAY_MAX_CONNS)
+	if (!relay_admit(r, rs, false))
 		return -EAGAIN;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sp) < 0)
 		return neg_errno();
@@ -540,14 +544,13 @@ int conn_connect(struct relay *r, struct conn *c)
 void relay_on_listener(struct relay *r, struct relay_subject *rs, struct ev *ev)
 {
 	/* Bounded batch per wakeup so one busy subject cannot starve the loop. */
-	for (int i = 0; i < 64; i++) {
-		int fd = accept4(ev->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	for (int i = 0; i < 64 && ev->fd >= 0; i++) {
+		int fd = relay_accept(r, rs, ev, "TCP relay");
 
-		if (fd < 0) {
-			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-				log_warn("profile '%s': accept: %s", rs->name, strerror(errno));
+		if (fd == -ECONNABORTED)
+			continue;
+		if (fd < 0)
 			return;
-		}
 		relay_accept_one(r, rs, fd);
 	}
 }

@@ -694,6 +694,8 @@ static struct udp_flow *flow_new(struct relay *r, struct relay_subject *rs,
 		rs->stats.udp_failed++;
 		return NULL;
 	}
+	if (!relay_admit(r, rs, true))
+		return NULL;
 	target_from_sa(&t, orig);
 	ret = relay_fake_target(rs, &t);
 	if (ret < 0 || !(f = flow_alloc(r, rs))) {

@@ -235,6 +235,9 @@ static int snapshot_fill(const struct settings *s, const struct profile_conf *p,
 	r = snapshot_routes(s, p, o);
 	if (r < 0)
 		return r;
+	/* Only when set: snapshots of profiles without it stay as older versions wrote them. */
+	if (p->max_conns && add_int(o, "max-connections", (int)p->max_conns) < 0)
+		return -ENOMEM;
 	if (add_str(o, "via", p->via) < 0)
 		return -ENOMEM;
 	r = snapshot_chain(s, p->via_idx, &chain);

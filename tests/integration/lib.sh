@@ -328,7 +328,10 @@ nexec() { # nexec PROFILE CMD...: CMD inside the profile's subject via netnsp ex
 }
 
 start_daemon() { # start the daemon inside H; logs to $T/daemon.log
-	bg nsenter --net="/run/netns/$NS_H" "$NETNSP" -v --config "$CONF" --state-dir "$T/state" \
+	# DAEMON_NOFILE=N: run it under RLIMIT_NOFILE N (soft and hard)
+	local lim=()
+	[ -n "${DAEMON_NOFILE:-}" ] && lim=(prlimit --nofile="$DAEMON_NOFILE:$DAEMON_NOFILE" --)
+	bg "${lim[@]}" nsenter --net="/run/netns/$NS_H" "$NETNSP" -v --config "$CONF" --state-dir "$T/state" \
 		--run-dir "$T/run" daemon 2>>"$T/daemon.log"
 	DAEMON_PID=$LAST_PID
 }
@@ -512,6 +515,10 @@ refused_at_once() {
 # via_ns_client NSENTER-ARGS...: what the world reports for a curl from that namespace
 via_ns_client() {
 	nsenter "$@" curl -gsS --max-time 8 "http://$W4/" 2>>"$T/curl.err"
+}
+
+cpu_ticks() { # cpu_ticks PID: user + system clock ticks the process has used (proc(5))
+	awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null
 }
 
 one_line() { # one_line FILE: true if FILE has exactly one line

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * cmd_down.c - `netnsp down [PROFILE...]`: remove namespaces and their
+ * Derivative entries.  With a daemon running it does the work (it holds the
+ * namespaces); without one, this command does it under the state lock.  A
+ * namespace file that holds another namespace than the recorded one is
+ * left alone: it is not netnsp's.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <json-c/json.h>
+
+#include "cli.h"
+#include "netns/etc_netns.h"
+#include "netns/netns.h"
+#include "state/state.h"
+#include "util/log.h"
+#include "util/macro.h"
+
+static bool down_wanted(int argc, char **argv, const char *name)
+{
+	if (argc <= 1)
+		return true;
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* Delete /run/netns/NAME only if it is the namespace recorded in @st. */
+static void down_offline_one(const struct subject_state *st)
+{
+	struct ns_ident now;
+	int fd = netns_open_named(st->netns);
+
+	if (fd == -ENOENT)
+		return;
+	if (fd < 0) {
+		log_warn("down: profile '%s': /run/netns/%s: %s", st->name, st->netns,
+			 strerror(-fd));
+		return;
+	}
+	if (netns_ident_fd(fd, &now) == 0 && st->ns.ino && netns_ident_equal(&now, &st->ns)) {
+		int r = netns_delete_named(st->netns);
+
+		if (r < 0)
+			log_warn("down: profile '%s': delete /run/netns/%s: %s", st->name,
+				 st->netns, strerror(-r));
+		r = etc_netns_remove(st->netns);
+		if (r < 0 && r != -ENOENT)
+			log_warn("down: profile '%s': /etc/netns/%s: %s", st->name, st->netns,
+				 strerror(-r));
+	} else {
+		log_warn("down: profile '%s': /run/netns/%s is not the namespace netnsp made; "
+			 "left in place",
+			 st->name, st->netns);
+	}
+	close(fd);
+}
+
+/*
+ * Edit the Derivative without a daemon, under its lock: drop the entries of
+ * the named profiles (all if none); @delete_ns also removes their
+ * namespaces (down), else they stay (gc).
+ */
+static int offline_drop(const struct cli_ctx *ctx, const char *cmd, int argc, char **argv,
+			bool delete_ns)
+{
+	_cleanup_(derivative_free) struct derivative dv = {0};
+	char path[PATH_MAX], lock[PATH_MAX], err[CONF_ERR_MAX] = "";
+	_cleanup_close_ int lfd = -1;
+	int r;
+
+	snprintf(lock, sizeof(lock), "%s/state.lock", ctx->state_dir);
+	lfd = open(lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (lfd >= 0 && flock(lfd, LOCK_EX | LOCK_NB) < 0) {
+		log_err("%s: a daemon holds %s; try again", cmd, lock);
+		return EXIT_RUNTIME;
+	}
+	if (cli_state_path(ctx, path, sizeof(path)) < 0)
+		return EXIT_USAGE;
+	r = derivative_load(path, &dv, err, sizeof(err));
+	if (r < 0) {
+		log_err("%s: %s: %s", cmd, path, err[0] ? err : strerror(-r));
+		return EXIT_RUNTIME;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (!derivative_find(&dv, argv[i])) {
+			log_err("%s: no profile '%s' in %s", cmd, argv[i], path);
+			return EXIT_USAGE;
+		}
+	}
+	for (size_t i = 0; i < dv.n_subjects;) {
+		if (!down_wanted(argc, argv, dv.subjects[i].name) ||
+		    (!delete_ns && dv.subjects[i].kind != SUBJ_NAMED)) {
+			i++;
+			continue;
+		}
+		if (delete_ns && dv.subjects[i].kind == SUBJ_NAMED)
+			down_offline_one(&dv.subjects[i]);
+		printf("%s %s\n", delete_ns ? "removed" : "dropped", dv.subjects[i].name);
+		derivative_remove(&dv, i);
+	}
+	r = derivative_store(path, &dv);
+	if (r < 0) {
+		log_err("%s: %s: %s", cmd, path, strerror(-r));
+		return EXIT_RUNTIME;
+	}
+	return EXIT_OK;
+}
+
+/* Send {"command": CMD, "profiles": [argv[1..]]}; fall back to @offline without a daemon. */
+static int names_request(const struct cli_ctx *ctx, const char *cmd, int argc, char **argv,
+			 json_object **o)
+{
+	json_object *req = json_object_new_object(), *names = json_object_new_array();
+	int r;
+
+	for (int i = 1; i < argc; i++)
+		json_object_array_add(names, json_object_new_string(argv[i]));
+	json_object_object_add(req, "version", json_object_new_int(1));
+	json_object_object_add(req, "command", json_object_new_string(cmd));
+	json_object_object_add(req, "profiles", names);
+	r = cli_ctl(ctx, cmd, json_object_to_json_string(req), o, true);
+	json_object_put(req);
+	return r;
+}
+
+static int names_usage(const char *cmd, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] == '-') {
+			log_err("%s: unknown option '%s' (usage: netnsp %s [PROFILE...])", cmd,
+				argv[i], cmd);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int cmd_gc(const struct cli_ctx *ctx, int argc, char **argv)
+{
+	json_object *o = NULL;
+	int r;
+
+	if (names_usage("gc", argc, argv) < 0)
+		return EXIT_USAGE;
+	r = names_request(ctx, "gc", argc, argv, &o);
+	if (r == -ENOENT || r == -ECONNREFUSED)
+		return offline_drop(ctx, "gc", argc, argv, false);
+	if (r < 0)
+		return cli_exit_for(r);
+	json_object_put(o);
+	return EXIT_OK;
+}
+
+int cmd_down(const struct cli_ctx *ctx, int argc, char **argv)
+{
+	json_object *o = NULL, *removed = NULL;
+	int r;
+
+	if (names_usage("down", argc, argv) < 0)
+		return EXIT_USAGE;
+	r = names_request(ctx, "down", argc, argv, &o);
+	if (r == -ENOENT || r == -ECONNREFUSED)
+		return offline_drop(ctx, "down", argc, argv, true);
+	if (r < 0)
+		return cli_exit_for(r);
+	json_object_object_get_ex(o, "removed", &removed);
+	for (size_t i = 0; removed && i < json_object_array_length(removed); i++)
+		printf("removed %s\n",
+		       json_object_get_string(json_object_array_get_idx(removed, i)));
+	json_object_put(o);
+	return EXIT_OK;
+}

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * config-internal.h - helpers shared by the files of src/config/ only.
+ *
+ * Value parsers take one value string and either fill a typed field or
+ * return -EINVAL with a short reason in @why ("bad port '0'"); the caller
+ * prefixes "FILE:LINE: key: ".
+ */
+#ifndef NETNSP_CONFIG_INTERNAL_H
+#define NETNSP_CONFIG_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/macro.h"
+#include "config/config.h"
+
+#define CONF_LINE_MAX 4096 /* bytes in one line, newline excluded */
+#define CONF_FILE_MAX (1u << 20)
+#define CONF_HOST_MAX 253 /* RFC 1035 §2.3.4: 255 octets on the wire = 253 characters */
+#define CONF_LABEL_MAX 63
+#define CONF_CRED_MAX 255 /* RFC 1929 §2: ULEN / PLEN are one octet */
+#define CONF_APP_ID_MAX 255
+#define CONF_USER_MAX 32
+#define DEFAULT_PORT_SOCKS 1080
+#define DEFAULT_PORT_HTTP 8080
+
+/**
+ * conf_error() - write "FILE:LINE: KEY: reason" (or without LINE when @line is 0).
+ * @err: destination, may be NULL.
+ * @errlen: size of @err.
+ * @file: file name.
+ * @line: line number, 0 for none.
+ * @key: key or "[section name]", NULL for none.
+ * @fmt: printf format of the reason.
+ *
+ * Return: -EINVAL, so callers can `return conf_error(...)`.
+ */
+int conf_error(char *err, size_t errlen, const char *file, int line, const char *key,
+	       const char *fmt, ...) _printf_(6, 7);
+
+/**
+ * conf_why() - write a reason into @why; a tiny snprintf wrapper.
+ * @why: destination.
+ * @n: its size.
+ * @fmt: printf format.
+ *
+ * Return: -EINVAL.
+ */
+int conf_why(char *why, size_t n, const char *fmt, ...) _printf_(3, 4);
+
+/**
+ * conf_name_valid() - is @s a valid proxy, profile or namespace name?
+ * @s: candidate.
+ *
+ * 1..CONF_NAME_MAX characters of [A-Za-z0-9_.-], not starting with '-' or '.'
+ * (so never "." or ".." and never mistaken for an option).
+ *
+ * Return: true if valid.
+ */
+bool conf_name_valid(const char *s);
+
+/**
+ * conf_hostname_valid() - is @s a syntactically valid DNS name?
+ * @s: candidate.
+ *
+ * RFC 1035 §2.3.1 letters, digits and hyphens (plus '_', seen in real zones),
+ * labels 1..63 characters not starting or ending with '-', 253 in all.
+ *
+ * Return: true if valid.
+ */
+bool conf_hostname_valid(const char *s);
+
+/**
+ * conf_parse_port() - strict decimal port number.
+ * @s: the digits.
+ * @allow_zero: whether "0" is allowed.
+ * @out: the port.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int conf_parse_port(const char *s, bool allow_zero, uint16_t *out);
+
+/**
+ * conf_parse_bool() - on/off, yes/no, true/false, 1/0 (case-insensitive).
+ * @s: value.
+ * @out: result.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int conf_parse_bool(const char *s, bool *out);
+
+/**
+ * conf_parse_url() - parse a proxy URL or "direct" into @p.
+ * @s: the url value.
+ * @p: receives kind, host, port, user and pass (owned by @p).
+ * @why: reason on failure.
+ * @n: size of @why.
+ *
+ * Return: 0, -EINVAL or -ENOMEM.
+ */
+int conf_parse_url(const char *s, struct proxy_conf *p, char *why, size_t n);
+
+/**
+ * conf_check_dns_server() - validate "IP", "IPv4:port", "[IPv6]" or "[IPv6]:port".
+ * @s: value.
+ * @why: reason on failure.
+ * @n: size of @why.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int conf_check_dns_server(const char *s, char *why, size_t n);
+
+/**
+ * conf_parse_fake_pool() - parse and check a fake-ipv4 / fake-ipv6 value.
+ * @family: AF_INET or AF_INET6.
+ * @s: "198.18.0.0/15", "2001:db8:1::/64".
+ * @addr: receives the network address (struct in_addr / struct in6_addr).
+ * @prefix: receives the prefix length.
+ * @why: reason on failure.
+ * @n: size of @why.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int conf_parse_fake_pool(int family, const char *s, void *addr, unsigned *prefix, char *why,
+			 size_t n);
+
+/**
+ * conf_add_users() - append the space-separated words of @s to @p's users.
+ * @s: "alice @wheel 1000".
+ * @p: profile.
+ * @why: reason on failure.
+ * @n: size of @why.
+ *
+ * Return: 0, -EINVAL or -ENOMEM.
+ */
+int conf_add_users(const char *s, struct profile_conf *p, char *why, size_t n);
+
+/**
+ * conf_add_route() - append "PATTERN PROXY" to @p's routes.
+ * @s: value.
+ * @line: line of the key.
+ * @p: profile.
+ * @why: reason on failure.
+ * @n: size of @why.
+ *
+ * Return: 0, -EINVAL or -ENOMEM.
+ */
+int conf_add_route(const char *s, int line, struct profile_conf *p, char *why, size_t n);
+
+/**
+ * conf_app_id_valid() - is @s a valid Flatpak application id?
+ * @s: "org.mozilla.firefox".
+ *
+ * Return: true if valid.
+ */
+bool conf_app_id_valid(const char *s);
+
+/**
+ * conf_validate() - cross-checks after parsing: references, chains, namespaces.
+ * @s: parsed settings; via_idx / proxy_idx are filled in.
+ * @err: "FILE:LINE: key: reason" on failure.
+ * @errlen: size of @err.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int conf_validate(struct settings *s, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * config-validate.c - checks that need the whole file: required keys,
+ * references between sections, proxy chains (no loops, at most
+ * CONF_CHAIN_MAX hops, 'direct' only as the last hop), unique namespaces,
+ * dns = proxy only with a dns-server;
+ * and settings_check_supported() for features this build lacks.
+ *
+ * A reference error names the line of the key that refers, not the line of
+ * the section it fails to find.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config/config-internal.h"
+
+static int proxy_index(const struct settings *s, const char *name)
+{
+	for (size_t i = 0; i < s->n_proxies; i++)
+		if (strcmp(s->proxies[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int check_proxy(struct settings *s, struct proxy_conf *p, char *err, size_t errlen)
+{
+	char label[CONF_NAME_MAX + 16];
+
+	snprintf(label, sizeof(label), "[proxy %s]", p->name);
+	if (!p->host && p->kind != PROXY_DIRECT)
+		return conf_error(err, errlen, s->path, p->line, label,
+				  "missing required key 'url'");
+	if (!p->via)
+		return 0;
+	if (p->kind == PROXY_DIRECT)
+		return conf_error(err, errlen, s->path, p->via_line, "via",
+				  "a 'direct' proxy connects straight out and takes no 'via'");
+	p->via_idx = proxy_index(s, p->via);
+	if (p->via_idx < 0)
+		return conf_error(err, errlen, s->path, p->via_line, "via", "unknown proxy '%s'",
+				  p->via);
+	if (s->proxies[p->via_idx].kind == PROXY_DIRECT)
+		return conf_error(err, errlen, s->path, p->via_line, "via",
+				  "proxy '%s' is 'direct' and can only be the last hop of a chain",
+				  p->via);
+	return 0;
+}
+
+/* Is proxy @i on the cycle that its via links run into? */
+static bool on_cycle(const struct settings *s, int i)
+{
+	int cur = i;
+
+	for (size_t k = 0; k < s->n_proxies && cur >= 0; k++)
+		cur = s->proxies[cur].via_idx;
+	for (size_t k = 0; k < s->n_proxies && cur >= 0; k++) {
+		if (cur == i)
+			return true;
+		cur = s->proxies[cur].via_idx;
+	}
+	return false;
+}
+
+static int report_loop(const struct settings *s, int i, char *err, size_t errlen)
+{
+	char path[CONF_ERR_MAX / 2];
+	size_t off = 0;
+	int cur = i;
+
+	do {
+		off += (size_t)snprintf(path + off, sizeof(path) - off, "%s -> ",
+					s->proxies[cur].name);
+		cur = s->proxies[cur].via_idx;
+	} while (cur != i && off < sizeof(path));
+	if (off < sizeof(path))
+		snprintf(path + off, sizeof(path) - off, "%s", s->proxies[i].name);
+	return conf_error(err, errlen, s->path, s->proxies[i].via_line, "via",
+			  "proxy chain loops: %s", path);
+}
+
+static int check_chains(const struct settings *s, char *err, size_t errlen)
+{
+	int hops[CONF_CHAIN_MAX];
+
+	for (size_t i = 0; i < s->n_proxies; i++) {
+		int r = settings_chain(s, (int)i, hops, CONF_CHAIN_MAX);
+
+		if (r == -ELOOP && on_cycle(s, (int)i))
+			return report_loop(s, (int)i, err, errlen);
+		if (r == -E2BIG)
+			return conf_error(err, errlen, s->path, s->proxies[i].via_line, "via",
+					  "chain to proxy '%s' is longer than %d hops",
+					  s->proxies[i].name, CONF_CHAIN_MAX);
+	}
+	return 0;
+}
+
+static int check_netns_unique(const struct settings *s, size_t i, char *err, size_t errlen)
+{
+	const struct profile_conf *p = &s->profiles[i];
+
+	for (size_t j = 0; j < i; j++) {
+		if (strcmp(s->profiles[j].netns, p->netns) != 0)
+			continue;
+		if (p->netns_line)
+			return conf_error(err, errlen, s->path, p->netns_line, "netns",
+					  "namespace '%s' is already used by profile '%s'",
+					  p->netns, s->profiles[j].name);
+		return conf_error(err, errlen, s->path, p->line, "netns",
+				  "namespace '%s' (default: the profile name) is already used by "
+				  "profile '%s'",
+				  p->netns, s->profiles[j].name);
+	}
+	return 0;
+}
+
+static int check_profile(struct settings *s, size_t i, char *err, size_t errlen)
+{
+	struct profile_conf *p = &s->profiles[i];
+
+	if (!p->via)
+		return conf_error(err, errlen, s->path, p->line, NULL,
+				  "[profile %s]: missing required key 'via'", p->name);
+	p->via_idx = proxy_index(s, p->via);
+	if (p->via_idx < 0)
+		return conf_error(err, errlen, s->path, p->via_line, "via", "unknown proxy '%s'",
+				  p->via);
+	/* dns = proxy forwards every query: it has nowhere to send them without a server. */
+	if (p->dns == DNS_PROXY && !p->dns_server)
+		return conf_error(err, errlen, s->path, p->dns_line, "dns",
+				  "'proxy' needs 'dns-server' (the resolver to ask through the "
+				  "proxy)");
+	for (size_t k = 0; k < p->n_routes; k++) {
+		struct route_conf *rt = &p->routes[k];
+
+		rt->proxy_idx = proxy_index(s, rt->proxy);
+		if (rt->proxy_idx < 0)
+			return conf_error(err, errlen, s->path, rt->line, "route",
+					  "unknown proxy '%s'", rt->proxy);
+	}
+	return check_netns_unique(s, i, err, errlen);
+}
+
+int conf_validate(struct settings *s, char *err, size_t errlen)
+{
+	int r;
+
+	for (size_t i = 0; i < s->n_proxies; i++) {
+		r = check_proxy(s, &s->proxies[i], err, errlen);
+		if (r < 0)
+			return r;
+	}
+	r = check_chains(s, err, errlen);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < s->n_profiles; i++) {
+		r = check_profile(s, i, err, errlen);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < s->n_flatpaks; i++) {
+		const struct flatpak_conf *f = &s->flatpaks[i];
+
+		if (!settings_find_profile(s, f->profile))
+			return conf_error(err, errlen, s->path, f->line, f->app_id,
+					  "unknown profile '%s'", f->profile);
+	}
+	return 0;
+}
+
+/* The unsupported feature with the smallest line wins, so the report follows file order. */
+struct unsupported {
+	int line;
+	const char *key;
+	const char *what;
+};
+
+static void note(struct unsupported *u, bool cond, int line, const char *key, const char *what)
+{
+	if (cond && (!u->key || line < u->line))
+		*u = (struct unsupported){.line = line, .key = key, .what = what};
+}
+
+static void note_profile(struct unsupported *u, const struct profile_conf *p)
+{
+	for (size_t k = 0; k < p->n_routes; k++)
+		note(u, true, p->routes[k].line, "route", "per-name routes");
+}
+
+int settings_check_supported(const struct settings *s, char *err, size_t errlen)
+{
+	struct unsupported u = {0};
+
+	for (size_t i = 0; i < s->n_proxies; i++) {
+		const struct proxy_conf *p = &s->proxies[i];
+
+		note(&u, p->kind == PROXY_DIRECT, p->url_line, "url", "direct proxies");
+		note(&u, p->isolate != ISOLATE_NONE, p->isolate_line, "isolate",
+		     "stream isolation");
+		note(&u, p->netns, p->netns_line, "netns", "egress namespaces");
+	}
+	for (size_t i = 0; i < s->n_profiles; i++)
+		note_profile(&u, &s->profiles[i]);
+	if (!u.key)
+		return 0;
+	conf_error(err, errlen, s->path, u.line, u.key, "not supported yet (%s)", u.what);
+	return -EOPNOTSUPP;
+}

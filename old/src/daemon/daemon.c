@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * daemon.c - lifecycle of the service (see daemon.h), signals and the loop.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+
+#include "ctl.h"
+#include "daemon.h"
+#include "relay/dns.h"
+#include "netns/netns.h"
+#include "util/log.h"
+#include "util/macro.h"
+
+/* mkdir -p for one level, root-owned, not writable by others (SPEC guarantee 9). */
+static int daemon_mkdir(const char *path, mode_t mode)
+{
+	struct stat st;
+
+	if (mkdir(path, mode) < 0 && errno != EEXIST)
+		return neg_errno();
+	if (stat(path, &st) < 0)
+		return neg_errno();
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if (st.st_uid != 0 || (st.st_mode & 0022))
+		return -EPERM;
+	return 0;
+}
+
+static int daemon_lock(const char *dir, const char *name, int *fdp)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return neg_errno();
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int r = neg_errno();
+
+		close(fd);
+		return r == -EWOULDBLOCK ? -EBUSY : r;
+	}
+	*fdp = fd;
+	return 0;
+}
+
+static int daemon_setup_dirs(struct daemon *d)
+{
+	const struct cli_ctx *ctx = d->ctx;
+	int r;
+
+	r = daemon_mkdir(ctx->state_dir, 0700);
+	if (r < 0) {
+		log_err("state dir %s: %s", ctx->state_dir,
+			r == -EPERM ? "must be root-owned and not writable by others"
+				    : strerror(-r));
+		return r;
+	}
+	r = daemon_mkdir(ctx->run_dir, 0755);
+	if (r < 0) {
+		log_err("run dir %s: %s", ctx->run_dir,
+			r == -EPERM ? "must be root-owned and not writable by others"
+				    : strerror(-r));
+		return r;
+	}
+	r = daemon_lock(ctx->state_dir, "state.lock", &d->lock_fds[0]);
+	if (r == 0)
+		r = daemon_lock(ctx->run_dir, "daemon.lock", &d->lock_fds[1]);
+	if (r == -EBUSY)
+		log_err("another netnsp daemon uses %s or %s", ctx->state_dir, ctx->run_dir);
+	else if (r < 0)
+		log_err("lock: %s", strerror(-r));
+	snprintf(d->state_path, sizeof(d->state_path), "%s/%s", ctx->state_dir, STATE_FILE_NAME);
+	return r;
+}
+
+/* Load the Derivative; a corrupt one is kept aside and derivation starts afresh. */
+static int daemon_load_state(struct daemon *d, struct derivative *prev)
+{
+	char err[CONF_ERR_MAX] = "", aside[PATH_MAX];
+	int r;
+
+	r = derivative_load(d->state_path, prev, err, sizeof(err));
+	if (r != -EBADMSG) {
+		if (r < 0)
+			log_err("%s: %s", d->state_path, err[0] ? err : strerror(-r));
+		return r;
+	}
+	r = derivative_set_aside(d->state_path, aside, sizeof(aside));
+	if (r < 0) {
+		log_err("%s: corrupt (%s) and cannot be set aside: %s", d->state_path, err,
+			strerror(-r));
+		return r;
+	}
+	log_warn("%s: corrupt (%s); kept as %s, deriving anew", d->state_path, err, aside);
+	memset(prev, 0, sizeof(*prev));
+	return derivative_load(d->state_path, prev, err, sizeof(err));
+}
+
+/*
+ * SPEC guarantee 7: a namespace file that now holds another namespace than
+ * the one recorded is the user's intention: its entry is dropped (never
+ * applied to the new namespace) and derived anew.
+ */
+static int daemon_drop_foreign(struct derivative *prev)
+{
+	for (size_t i = 0; i < prev->n_subjects;) {
+		struct subject_state *st = &prev->subjects[i];
+		struct ns_ident now;
+		int fd;
+
+		if (st->kind != SUBJ_NAMED || st->ns.ino == 0 ||
+		    (fd = netns_open_named(st->netns)) < 0) {
+			i++;
+			continue;
+		}
+		if (netns_ident_fd(fd, &now) == 0 && !netns_ident_equal(&now, &st->ns)) {
+			log_warn("profile '%s': /run/netns/%s holds another namespace than the "
+				 "recorded one; deriving anew",
+				 st->name, st->netns);
+			close(fd);
+			derivative_remove(prev, i);
+			continue;
+		}
+		close(fd);
+		i++;
+	}
+	return 0;
+}
+
+static int daemon_derive(struct daemon *d)
+{
+	_cleanup_(derivative_free) struct derivative prev = {0};
+	struct ns_ident self;
+	int r;
+
+	r = daemon_load_state(d, &prev);
+	if (r < 0)
+		return r;
+	r = netns_ident_self(&self);
+	if (r < 0) {
+		log_err("cannot identify own network namespace: %s", strerror(-r));
+		return r;
+	}
+	if (prev.have_root && !netns_ident_equal(&prev.root, &self)) {
+		log_err("%s was recorded in another network namespace (inode %llu, cookie %llu) "
+			"than this one (inode %llu, cookie %llu); refusing to run on it",
+			d->state_path, (unsigned long long)prev.root.ino,
+			(unsigned long long)prev.root.cookie, (unsigned long long)self.ino,
+			(unsigned long long)self.cookie);
+		return -EXDEV;
+	}
+	d->self = self;
+	daemon_drop_foreign(&prev);
+	r = derive(&d->settings, &prev, &self, &d->deriv);
+	if (r < 0)
+		log_err("derive: %s", strerror(-r));
+	return r;
+}
+
+/* Every Named subject: its namespace exists before any apply (SPEC "Apply"). */
+static int daemon_build_subjects(struct daemon *d)
+{
+	for (size_t i = 0; i < d->deriv.n_subjects; i++) {
+		const struct subject_state *st = &d->deriv.subjects[i];
+		struct subject_rt *s;
+		int r;
+
+		if (st->kind != SUBJ_NAMED)
+			continue;
+		s = daemon_subject_new(d, st);
+		if (!s)
+			return -ENOMEM;
+		r = subject_ns_open(s);
+		if (r < 0)
+			snprintf(s->error, sizeof(s->error), "namespace '%s': %s", s->netns,
+				 strerror(-r));
+	}
+	return 0;
+}
+
+static void daemon_apply_all(struct daemon *d)
+{
+	size_t ok = 0;
+
+	for (size_t i = 0; i < d->n_subj; i++) {
+		struct subject_rt *s = d->subj[i];
+
+		if (s->error[0] && s->nsfd < 0) {
+			log_err("profile '%s': not applied: %s", s->name, s->error);
+			continue;
+		}
+		if (daemon_subject_start(d, s) == 0)
+			ok++;
+	}
+	log_info("ready: %zu of %zu subjects applied", ok, d->n_subj);
+}
+
+static int daemon_setup_loop(struct daemon *d)
+{
+	struct itimerspec its = {.it_interval = {1, 0}, .it_value = {1, 0}};
+	struct rlimit rl;
+	sigset_t mask;
+	int fd, r;
+
+	/* Each relayed connection holds 6 fds (2 sockets, 2 pipes). */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return neg_errno();
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (d->epfd < 0)
+		return neg_errno();
+	d->relay.epfd = d->epfd;
+	fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (fd < 0)
+		return neg_errno();
+	d->sig = (struct ev){.tag = EV_SIGNAL, .fd = fd};
+	r = loop_add(d->epfd, &d->sig, EPOLLIN);
+	if (r < 0)
+		return r;
+	fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (fd < 0)
+		return neg_errno();
+	d->timer = (struct ev){.tag = EV_TIMER, .fd = fd};
+	if (timerfd_settime(fd, 0, &its, NULL) < 0)
+		return neg_errno();
+	return loop_add(d->epfd, &d->timer, EPOLLIN);
+}
+
+static void daemon_on_sighup(struct daemon *d)
+{
+	_cleanup_free_ char *plan = NULL;
+	char err[CONF_ERR_MAX] = "";
+
+	log_info("SIGHUP: reloading %s", d->ctx->config);
+	if (daemon_reload(d, false, &plan, err, sizeof(err)) < 0) {
+		log_err("reload refused, running config kept: %s", err);
+		return;
+	}
+	for (char *line = plan, *nl; line && *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (!nl)
+			break;
+		*nl = '\0';
+		log_info("reload: %s", line);
+	}
+}
+
+static void daemon_on_signal(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sig.fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			daemon_on_sighup(d);
+			continue;
+		}
+		log_info("%s: exiting; namespaces stay closed",
+			 si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+		d->quit = true;
+	}
+}
+
+static void daemon_on_timer(struct daemon *d)
+{
+	struct timespec ts;
+	uint64_t ticks;
+
+	if (read(d->timer.fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	relay_tick(&d->relay, (uint64_t)ts.tv_sec);
+	relay_udp_tick(&d->relay, (uint64_t)ts.tv_sec);
+	bool dirty = false;
+
+	for (size_t i = 0; i < d->n_subj; i++) {
+		relay_dns_tick(&d->relay, &d->subj[i]->rs, (uint64_t)ts.tv_sec);
+		dirty |= relay_dns_dirty(&d->subj[i]->rs);
+	}
+	/* New fake mappings reach the Derivative within a few seconds, not per query. */
+	d->fakes_dirty |= dirty;
+	if (d->fakes_dirty && (uint64_t)ts.tv_sec >= d->next_fake_save) {
+		d->fakes_dirty = false;
+		d->next_fake_save = (uint64_t)ts.tv_sec + 5;
+		(void)daemon_save(d);
+	}
+}
+
+static void daemon_dispatch(struct daemon *d, struct ev *ev, uint32_t events)
+{
+	switch (ev->tag) {
+	case EV_LISTENER:
+		if (ev->fd < 0) /* closed earlier in this batch */
+			break;
+		relay_on_listener(&d->relay, ev->owner, ev);
+		break;
+	case EV_ENDPOINT:
+		if (ev->fd >= 0)
+			relay_on_endpoint(&d->relay, ev->owner, ev);
+		break;
+	case EV_APP:
+	case EV_UP:
+		relay_on_conn(&d->relay, ev, events);
+		break;
+	case EV_CTL_LISTEN:
+	case EV_CTL_CLIENT:
+		ctl_on_event(d, ev, events);
+		break;
+	case EV_SIGNAL:
+		daemon_on_signal(d);
+		break;
+	case EV_TIMER:
+		daemon_on_timer(d);
+		break;
+	case EV_DNS:
+		relay_dns_on_event(&d->relay, ev, events);
+		break;
+	case EV_UDP:
+		relay_udp_on_event(&d->relay, ev, events);
+		break;
+	case EV_PIDFD:
+		if (ev->fd >= 0)
+			daemon_collect(d, ev->owner);
+		break;
+	case EV_FLATPAK:
+		daemon_flatpak_event(d);
+		break;
+	}
+}
+
+static int daemon_loop(struct daemon *d)
+{
+	struct epoll_event evs[256];
+
+	while (!d->quit) {
+		int n = epoll_wait(d->epfd, evs, ARRAY_SIZE(evs), -1);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return neg_errno();
+		}
+		for (int i = 0; i < n; i++)
+			daemon_dispatch(d, evs[i].data.ptr, evs[i].events);
+		relay_reap(&d->relay);
+		daemon_reap(d);
+	}
+	return 0;
+}
+
+static void daemon_free(struct daemon *d)
+{
+	ctl_close_all(d);
+	daemon_flatpak_stop(d);
+	while (d->n_subj)
+		daemon_subject_free(d, d->subj[d->n_subj - 1]);
+	relay_reap(&d->relay);
+	daemon_reap(d);
+	free(d->relay.garbage);
+	free(d->subj);
+	if (d->sig.fd >= 0)
+		close(d->sig.fd);
+	if (d->timer.fd >= 0)
+		close(d->timer.fd);
+	if (d->epfd >= 0)
+		close(d->epfd);
+	for (int i = 0; i < 2; i++)
+		if (d->lock_fds[i] >= 0)
+			close(d->lock_fds[i]);
+	derivative_free(&d->deriv);
+	settings_free(&d->settings);
+}
+
+/* Parse and check Settings; any error is a config error (exit 2), nothing touched. */
+static int daemon_settings(struct daemon *d)
+{
+	char err[CONF_ERR_MAX] = "";
+	int r;
+
+	r = settings_parse_file(d->ctx->config, &d->settings, err, sizeof(err));
+	if (r == 0)
+		r = settings_check_supported(&d->settings, err, sizeof(err));
+	if (r < 0) {
+		log_err("%s", err[0] ? err : strerror(-r));
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < d->settings.n_profiles; i++) {
+		if (!netns_name_valid(d->settings.profiles[i].netns)) {
+			log_err("%s:%d: netns: '%s' is not a valid namespace name", d->ctx->config,
+				d->settings.profiles[i].line, d->settings.profiles[i].netns);
+			return EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
+int daemon_run(const struct cli_ctx *ctx)
+{
+	struct daemon d = {.ctx = ctx, .epfd = -1, .lock_fds = {-1, -1}};
+	int r, status = EXIT_RUNTIME;
+
+	d.sig.fd = d.timer.fd = d.ctl.fd = d.flatpak.fd = -1;
+	r = daemon_settings(&d);
+	if (r) {
+		daemon_free(&d);
+		return r;
+	}
+	if (daemon_setup_dirs(&d) < 0 || daemon_derive(&d) < 0)
+		goto out;
+	r = daemon_setup_loop(&d);
+	if (r < 0) {
+		log_err("event loop setup: %s", strerror(-r));
+		goto out;
+	}
+	r = daemon_build_subjects(&d);
+	if (r < 0) {
+		log_err("subjects: %s", strerror(-r));
+		goto out;
+	}
+	daemon_apply_all(&d);
+	daemon_restore_pids(&d);
+	if (daemon_save(&d) < 0)
+		goto out;
+	if (daemon_flatpak_start(&d) < 0)
+		goto out;
+	r = ctl_listen(&d);
+	if (r < 0) {
+		log_err("control socket in %s: %s", ctx->run_dir, strerror(-r));
+		goto out;
+	}
+	r = daemon_loop(&d);
+	if (r < 0)
+		log_err("event loop: %s", strerror(-r));
+	else
+		status = EXIT_OK;
+	if (daemon_save(&d) < 0)
+		status = EXIT_RUNTIME;
+out:
+	daemon_free(&d);
+	return status;
+}

@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * daemon.h - the service: one explicit context, one epoll loop.
+ *
+ * Start: parse Settings (nothing is touched if they have errors), lock the
+ * state and run dirs, load the Derivative (a corrupt one is set aside),
+ * check the recorded root namespace, derive, make every namespace exist,
+ * then apply each subject independently, store the Derivative, and serve.
+ */
+#ifndef NETNSP_DAEMON_H
+#define NETNSP_DAEMON_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "cli/cli.h"
+#include "config/config.h"
+#include "nft/nft.h"
+#include "relay/relay.h"
+#include "state/state.h"
+
+#define SUBJECT_ERR_MAX 256
+
+/*
+ * One subject at run time.  Allocated one by one (never moved): epoll and
+ * every connection hold pointers into it.  Its Derivative entry is found by
+ * key (profile name for Named, pid for Pid), never by index.
+ */
+struct subject_rt {
+	char name[CONF_NAME_MAX + 1];  /* profile name */
+	char netns[CONF_NAME_MAX + 1]; /* Named: /run/netns name; Pid: "" */
+	enum subject_kind kind;
+	int32_t pid;	    /* Pid subjects */
+	uint64_t pid_start; /* Pid subjects: start time, against pid reuse */
+	struct ev pidfd;    /* owned fd (Pid subjects): readable when the process exits */
+	int nsfd;	    /* owned: held so the namespace's inode cannot be reused */
+	bool applied;
+	char error[SUBJECT_ERR_MAX]; /* why not applied */
+	struct nft_subject nft;
+	enum dns_mode dns_mode;	      /* as applied */
+	struct relay_subject rs;      /* listeners and connections (owned) */
+	struct subject_rt *dead_next; /* on daemon.dead after daemon_subject_free() */
+};
+
+struct ctl_client;
+struct flatpak_watch;
+
+struct daemon {
+	const struct cli_ctx *ctx; /* not owned */
+	struct settings settings;  /* owned */
+	struct derivative deriv;   /* owned */
+	struct ns_ident self;	   /* the daemon's own (root) namespace */
+	char state_path[PATH_MAX];
+	struct subject_rt **subj; /* owned array of owned subjects */
+	size_t n_subj;
+	int epfd; /* owned */
+	struct relay relay;
+	struct ev sig;		    /* owned fd: signalfd */
+	struct ev timer;	    /* owned fd: timerfd */
+	struct ev ctl;		    /* owned fd: control socket */
+	struct ev flatpak;	    /* fd owned by @fw: inotify */
+	struct flatpak_watch *fw;   /* owned, NULL without [flatpak] entries */
+	struct ctl_client *clients; /* owned list */
+	struct subject_rt *dead;    /* owned: freed subjects, released after the event batch */
+	int lock_fds[2];	    /* owned: flocks on the state and run dirs */
+	bool quit;
+	bool fakes_dirty;	 /* fake mappings not yet in the Derivative */
+	uint64_t next_fake_save; /* CLOCK_MONOTONIC seconds */
+};
+
+/**
+ * daemon_run() - the `daemon` command.
+ * @ctx: global options.
+ *
+ * Return: exit status.
+ */
+int daemon_run(const struct cli_ctx *ctx);
+
+/**
+ * subject_apply() - converge one subject: namespace, nft table, uplink,
+ * listeners; records its namespace identity in @st.
+ * @d: daemon.
+ * @s: runtime subject.
+ * @st: its Derivative entry.
+ * @p: its profile.
+ *
+ * Return: 0, or a negative errno with @s->error set.
+ */
+int subject_apply(struct daemon *d, struct subject_rt *s, struct subject_state *st,
+		  const struct profile_conf *p);
+
+/**
+ * subject_ns_open() - open (Named: create if missing) the namespace of @s into @s->nsfd.
+ * @s: runtime subject.
+ *
+ * Return: 0 or a negative errno.
+ */
+int subject_ns_open(struct subject_rt *s);
+
+/**
+ * subject_down() - close the subject's relay, delete its namespace (only if
+ * it is the one held), remove its runtime files.
+ * @d: daemon.
+ * @s: runtime subject.
+ *
+ * Return: 0 or a negative errno.
+ */
+int subject_down(struct daemon *d, struct subject_rt *s);
+
+/**
+ * ctl_listen() - create RUN_DIR/control.sock (0600) and register it.
+ * @d: daemon.
+ *
+ * Return: 0 or a negative errno.
+ */
+int ctl_listen(struct daemon *d);
+
+/**
+ * ctl_on_event() - serve the control socket or one of its clients.
+ * @d: daemon.
+ * @ev: d->ctl or a client's ev.
+ * @events: epoll events.
+ */
+void ctl_on_event(struct daemon *d, struct ev *ev, uint32_t events);
+
+/**
+ * ctl_close_all() - close the control socket and every client; unlink the socket.
+ * @d: daemon.
+ */
+void ctl_close_all(struct daemon *d);
+
+/**
+ * daemon_entry() - the Derivative entry of @s (by profile name or pid).
+ * @d: daemon.
+ * @s: runtime subject.
+ *
+ * Return: the entry or NULL.
+ */
+struct subject_state *daemon_entry(struct daemon *d, const struct subject_rt *s);
+
+/**
+ * daemon_subject_new() - allocate a runtime subject for entry @st and list it.
+ * @d: daemon.
+ * @st: its Derivative entry.
+ *
+ * Return: the subject, or NULL on allocation failure.
+ */
+struct subject_rt *daemon_subject_new(struct daemon *d, const struct subject_state *st);
+
+/**
+ * daemon_subject_start() - build the chain of @s from the current Settings and apply it.
+ * @d: daemon.
+ * @s: runtime subject.
+ *
+ * Logs the outcome once.
+ *
+ * Return: 0 or a negative errno (@s->error says why).
+ */
+int daemon_subject_start(struct daemon *d, struct subject_rt *s);
+
+/**
+ * daemon_subject_free() - close everything @s holds, unlist and free it.
+ * @d: daemon.
+ * @s: runtime subject.
+ */
+void daemon_subject_free(struct daemon *d, struct subject_rt *s);
+
+/**
+ * daemon_reap() - release subjects freed during the last batch of events.
+ * @d: daemon.
+ */
+void daemon_reap(struct daemon *d);
+
+/**
+ * daemon_find() - the runtime subject of a Named profile.
+ * @d: daemon.
+ * @name: profile name.
+ *
+ * Return: the subject or NULL.
+ */
+struct subject_rt *daemon_find(struct daemon *d, const char *name);
+
+/**
+ * daemon_save() - store the Derivative and RUN_DIR/subjects.json; log failures.
+ * @d: daemon.
+ *
+ * Return: 0 or a negative errno.
+ */
+int daemon_save(struct daemon *d);
+
+/**
+ * daemon_reload() - re-read Settings and converge to them (reload.c).
+ * @d: daemon.
+ * @dry_run: only compute the plan.
+ * @plan: receives the plan lines ("+ profile a", ...), one per line, malloc'd.
+ * @err: config error text ("FILE:LINE: key: reason") on failure.
+ * @errlen: size of @err.
+ *
+ * Return: 0, -EINVAL for a config error (the running config stays), or a negative errno.
+ */
+int daemon_reload(struct daemon *d, bool dry_run, char **plan, char *err, size_t errlen);
+
+/**
+ * daemon_gc() - drop the Derivative entries of Named profiles and derive them anew.
+ * @d: daemon.
+ * @names: profile names, or NULL for all.
+ * @n: number of @names.
+ *
+ * Return: 0 or a negative errno.
+ */
+int daemon_gc(struct daemon *d, const char *const *names, size_t n);
+
+/**
+ * daemon_attach() - make the namespace of process @pid a Pid subject of @profile (pidsub.c).
+ * @d: daemon.
+ * @pid: process.
+ * @profile: profile name.
+ * @err: why not.
+ * @errlen: size of @err.
+ *
+ * Return: 0, -ENOENT (no profile), -ESRCH (no process), -EEXIST / -EPERM
+ * (refused: root namespace, another subject's namespace), or a negative errno.
+ */
+int daemon_attach(struct daemon *d, int32_t pid, const char *profile, char *err, size_t errlen);
+
+/**
+ * daemon_collect() - the process of Pid subject @s exited: forget the subject.
+ * @d: daemon.
+ * @s: runtime subject.
+ */
+void daemon_collect(struct daemon *d, struct subject_rt *s);
+
+/**
+ * daemon_restore_pids() - at start, re-attach Pid entries whose process still
+ * runs (same start time) and collect the others.
+ * @d: daemon.
+ */
+void daemon_restore_pids(struct daemon *d);
+
+/**
+ * daemon_flatpak_start() - watch Flatpak instances if Settings have [flatpak] entries.
+ * @d: daemon.
+ *
+ * Return: 0 or a negative errno.
+ */
+int daemon_flatpak_start(struct daemon *d);
+
+/**
+ * daemon_flatpak_stop() - stop watching Flatpak instances; accepts a daemon without a watcher.
+ * @d: daemon.
+ */
+void daemon_flatpak_stop(struct daemon *d);
+
+/**
+ * daemon_flatpak_event() - handle the watcher's inotify events.
+ * @d: daemon.
+ */
+void daemon_flatpak_event(struct daemon *d);
+
+/**
+ * daemon_write_subjects() - RUN_DIR/subjects.json (0644, no secrets) for `netnsp id`.
+ * @d: daemon.
+ *
+ * Return: 0 or a negative errno.
+ */
+int daemon_write_subjects(struct daemon *d);
+
+#endif

@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * pidsub.c - Pid subjects: the namespace of a running process under a
+ * profile (`netnsp attach`, Flatpak instances).
+ *
+ * A process is held by a pidfd, so a pid that is reused after the process
+ * exits can never redirect the subject: the namespace fd is opened through
+ * /proc/PID and then checked against the pidfd (still the same process) and
+ * the start time recorded in the Derivative.  The pidfd becomes readable
+ * when the process exits; the subject is then collected.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+#include "daemon.h"
+#include "netlink/nl.h"
+#include "netns/netns.h"
+#include "util/log.h"
+#include "util/macro.h"
+
+static int pid_open(int32_t pid)
+{
+	long fd = syscall(SYS_pidfd_open, (pid_t)pid, 0);
+
+	return fd < 0 ? neg_errno() : (int)fd;
+}
+
+static bool pid_alive(int pidfd)
+{
+	return syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) == 0;
+}
+
+/* Field 22 of /proc/PID/stat: start time in clock ticks since boot. */
+static int pid_start_time(int32_t pid, uint64_t *out)
+{
+	char path[64], buf[1024], *p;
+	_cleanup_close_ int fd = -1;
+	unsigned long long v;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return neg_errno();
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	p = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
+	if (!p)
+		return -EIO;
+	/* The n-th space after ')' starts field n + 2: state is 3, starttime is 22. */
+	for (int field = 3; field <= 22; field++) {
+		p = strchr(p + 1, ' ');
+		if (!p)
+			return -EIO;
+	}
+	if (sscanf(p + 1, "%llu", &v) != 1)
+		return -EIO;
+	*out = v;
+	return 0;
+}
+
+/* Open the process's netns and prove it still is the process behind @pidfd. */
+static int pid_open_ns(int32_t pid, int pidfd, uint64_t start)
+{
+	_cleanup_close_ int fd = -1;
+	char path[64];
+	uint64_t now;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return neg_errno();
+	if (!pid_alive(pidfd) || pid_start_time(pid, &now) < 0 || now != start)
+		return -ESRCH;
+	return TAKE_FD(fd);
+}
+
+static const char *ns_owner(struct daemon *d, const struct ns_ident *id)
+{
+	for (size_t i = 0; i < d->n_subj; i++) {
+		struct ns_ident other;
+
+		if (d->subj[i]->nsfd >= 0 && netns_ident_fd(d->subj[i]->nsfd, &other) == 0 &&
+		    netns_ident_equal(id, &other))
+			return d->subj[i]->name;
+	}
+	return NULL;
+}
+
+/* Checks shared by attach and restore: not the host's, not another subject's. */
+static int pid_check_ns(struct daemon *d, int32_t pid, int nsfd, char *err, size_t errlen)
+{
+	struct ns_ident id;
+	const char *owner;
+	int r = netns_ident_fd(nsfd, &id);
+
+	if (r < 0) {
+		snprintf(err, errlen, "pid %d: namespace identity: %s", pid, strerror(-r));
+		return r;
+	}
+	if (netns_ident_equal(&id, &d->self)) {
+		snprintf(err, errlen,
+			 "pid %d is in the daemon's own network namespace; refusing to touch it",
+			 pid);
+		return -EPERM;
+	}
+	owner = ns_owner(d, &id);
+	if (owner) {
+		snprintf(err, errlen, "pid %d is in the namespace of subject '%s'", pid, owner);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+/* Make a runtime subject for Pid entry @st holding @nsfd and @pidfd, and apply it. */
+static int pid_start(struct daemon *d, const struct subject_state *st, int nsfd, int pidfd,
+		     char *err, size_t errlen)
+{
+	struct subject_rt *s = daemon_subject_new(d, st);
+	int r;
+
+	if (!s) {
+		close(nsfd);
+		close(pidfd);
+		return -ENOMEM;
+	}
+	s->nsfd = nsfd;
+	s->pidfd.fd = pidfd;
+	r = loop_add(d->epfd, &s->pidfd, EPOLLIN);
+	if (r == 0)
+		r = daemon_subject_start(d, s);
+	if (r < 0) {
+		snprintf(err, errlen, "%s", s->error[0] ? s->error : strerror(-r));
+		(void)subject_down(d, s);
+		daemon_subject_free(d, s);
+	}
+	return r;
+}
+
+static void pid_drop_entry(struct daemon *d, int32_t pid)
+{
+	for (size_t i = 0; i < d->deriv.n_subjects; i++) {
+		if (d->deriv.subjects[i].kind == SUBJ_PID && d->deriv.subjects[i].pid == pid) {
+			derivative_remove(&d->deriv, i);
+			return;
+		}
+	}
+}
+
+int daemon_attach(struct daemon *d, int32_t pid, const char *profile, char *err, size_t errlen)
+{
+	const struct profile_conf *p = settings_find_profile(&d->settings, profile);
+	_cleanup_close_ int pidfd = -1, nsfd = -1;
+	struct subject_state *st;
+	uint64_t start;
+	int r;
+
+	if (!p) {
+		snprintf(err, errlen, "no profile '%s'", profile);
+		return -ENOENT;
+	}
+	if (pid <= 0 || (pidfd = pid_open(pid)) < 0 || pid_start_time(pid, &start) < 0 ||
+	    (nsfd = pid_open_ns(pid, pidfd, start)) < 0) {
+		snprintf(err, errlen, "no process %d", pid);
+		return -ESRCH;
+	}
+	r = pid_check_ns(d, pid, nsfd, err, errlen);
+	if (r < 0)
+		return r;
+	/* A subject recorded for an older process with this pid: it exited, collect it now. */
+	for (size_t i = 0; i < d->n_subj; i++) {
+		if (d->subj[i]->kind == SUBJ_PID && d->subj[i]->pid == pid &&
+		    d->subj[i]->pid_start != start) {
+			daemon_collect(d, d->subj[i]);
+			break;
+		}
+	}
+	r = derivative_add_pid(&d->deriv, &d->settings, p, pid, start, &st);
+	if (r < 0) {
+		snprintf(err, errlen, "pid %d: %s", pid, strerror(-r));
+		return r;
+	}
+	r = pid_start(d, st, TAKE_FD(nsfd), TAKE_FD(pidfd), err, errlen);
+	if (r < 0)
+		pid_drop_entry(d, pid);
+	else
+		log_info("profile '%s': attached pid %d", profile, pid);
+	(void)daemon_save(d);
+	return r;
+}
+
+void daemon_collect(struct daemon *d, struct subject_rt *s)
+{
+	int32_t pid = s->pid;
+
+	log_info("profile '%s': pid %d exited; subject collected", s->name, pid);
+	daemon_subject_free(d, s);
+	pid_drop_entry(d, pid);
+	(void)daemon_save(d);
+}
+
+/* One recorded Pid entry at start: re-attach it, or return <0 to collect it. */
+static int pid_restore_one(struct daemon *d, const struct subject_state *st)
+{
+	_cleanup_close_ int pidfd = -1, nsfd = -1;
+	char err[SUBJECT_ERR_MAX] = "";
+	struct ns_ident id;
+
+	pidfd = pid_open(st->pid);
+	if (pidfd < 0)
+		return pidfd;
+	nsfd = pid_open_ns(st->pid, pidfd, st->pid_start);
+	if (nsfd < 0)
+		return nsfd;
+	if (st->ns.ino && (netns_ident_fd(nsfd, &id) < 0 || !netns_ident_equal(&id, &st->ns)))
+		return -ESTALE;
+	if (pid_check_ns(d, st->pid, nsfd, err, sizeof(err)) < 0) {
+		log_warn("profile '%s': %s", st->name, err);
+		return -EPERM;
+	}
+	return pid_start(d, st, TAKE_FD(nsfd), TAKE_FD(pidfd), err, sizeof(err));
+}
+
+void daemon_restore_pids(struct daemon *d)
+{
+	for (size_t i = 0; i < d->deriv.n_subjects;) {
+		const struct subject_state *st = &d->deriv.subjects[i];
+		int32_t pid = st->pid;
+
+		if (st->kind != SUBJ_PID) {
+			i++;
+			continue;
+		}
+		if (pid_restore_one(d, st) == 0) {
+			i++;
+			continue;
+		}
+		log_info("profile '%s': pid %d is gone; subject collected", st->name, pid);
+		derivative_remove(&d->deriv, i);
+	}
+}

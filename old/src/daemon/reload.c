@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * reload.c - converge the running daemon to new Settings (SIGHUP, `netnsp
+ * reload`), and `netnsp gc`.
+ *
+ * A reload parses and checks the new Settings first: a config with errors
+ * changes nothing.  The plan compares each profile's snapshot in the
+ * Derivative with the new Settings (derive_plan()): added profiles are
+ * created and applied, changed ones re-applied (keeping their id and
+ * addresses; their connections are reset, since their chain changed),
+ * removed ones torn down.  Unchanged subjects are not touched at all, so
+ * their connections carry on.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "netns/netns.h"
+#include "util/log.h"
+#include "util/macro.h"
+
+static int reload_parse(struct daemon *d, struct settings *out, char *err, size_t errlen)
+{
+	int r = settings_parse_file(d->ctx->config, out, err, errlen);
+
+	if (r == 0)
+		r = settings_check_supported(out, err, errlen);
+	for (size_t i = 0; r == 0 && i < out->n_profiles; i++) {
+		if (!netns_name_valid(out->profiles[i].netns)) {
+			snprintf(err, errlen, "%s:%d: netns: '%s' is not a valid namespace name",
+				 d->ctx->config, out->profiles[i].line, out->profiles[i].netns);
+			r = -EINVAL;
+		}
+	}
+	if (r < 0 && !err[0])
+		snprintf(err, errlen, "%s: %s", d->ctx->config, strerror(-r));
+	return r < 0 ? -EINVAL : 0;
+}
+
+/* "+ profile a\n~ profile b: via, chain\n- profile c\n" or "no changes\n". */
+static char *reload_plan_text(const struct derive_change *c, size_t n)
+{
+	size_t cap = 32, len = 0;
+	char *buf;
+
+	for (size_t i = 0; i < n; i++) {
+		cap += strlen(c[i].profile) + 32;
+		for (size_t k = 0; k < c[i].n_keys; k++)
+			cap += strlen(c[i].keys[k]) + 2;
+	}
+	buf = malloc(cap);
+	if (!buf)
+		return NULL;
+	buf[0] = '\0';
+	if (n == 0)
+		len += (size_t)snprintf(buf, cap, "no changes\n");
+	for (size_t i = 0; i < n; i++) {
+		const char sign = c[i].what == CHANGE_ADDED	? '+'
+				  : c[i].what == CHANGE_REMOVED ? '-'
+								: '~';
+
+		len += (size_t)snprintf(buf + len, cap - len, "%c profile %s", sign, c[i].profile);
+		for (size_t k = 0; k < c[i].n_keys; k++)
+			len += (size_t)snprintf(buf + len, cap - len, "%s%s", k ? ", " : ": ",
+						c[i].keys[k]);
+		len += (size_t)snprintf(buf + len, cap - len, "\n");
+	}
+	return buf;
+}
+
+/* Tear down and forget every runtime subject of profile @name. */
+static void reload_remove(struct daemon *d, const char *name)
+{
+	for (size_t i = 0; i < d->n_subj;) {
+		struct subject_rt *s = d->subj[i];
+
+		if (strcmp(s->name, name) != 0) {
+			i++;
+			continue;
+		}
+		(void)subject_down(d, s);
+		daemon_subject_free(d, s);
+	}
+}
+
+/* Re-apply every runtime subject of a changed profile; a new netns name moves it. */
+static void reload_change(struct daemon *d, const char *name)
+{
+	for (size_t i = 0; i < d->n_subj; i++) {
+		struct subject_rt *s = d->subj[i];
+		const struct subject_state *st;
+
+		if (strcmp(s->name, name) != 0)
+			continue;
+		relay_subject_close(&d->relay, &s->rs);
+		st = daemon_entry(d, s);
+		if (s->kind == SUBJ_NAMED && st && strcmp(st->netns, s->netns) != 0) {
+			(void)subject_down(d, s);
+			snprintf(s->netns, sizeof(s->netns), "%s", st->netns);
+		}
+		if (subject_ns_open(s) == 0 || s->nsfd >= 0)
+			(void)daemon_subject_start(d, s);
+	}
+}
+
+static void reload_add(struct daemon *d, const char *name)
+{
+	const struct subject_state *st = derivative_find(&d->deriv, name);
+	struct subject_rt *s;
+	int r;
+
+	if (!st || !(s = daemon_subject_new(d, st))) {
+		log_err("profile '%s': cannot add: out of memory", name);
+		return;
+	}
+	r = subject_ns_open(s);
+	if (r < 0) {
+		snprintf(s->error, sizeof(s->error), "namespace '%s': %s", s->netns, strerror(-r));
+		log_err("profile '%s': not applied: %s", s->name, s->error);
+		return;
+	}
+	(void)daemon_subject_start(d, s);
+}
+
+int daemon_reload(struct daemon *d, bool dry_run, char **plan, char *err, size_t errlen)
+{
+	_cleanup_(settings_free) struct settings next = {0};
+	_cleanup_(derivative_free) struct derivative nd = {0};
+	struct derive_change *c = NULL;
+	size_t n = 0;
+	int r;
+
+	*plan = NULL;
+	if (reload_parse(d, &next, err, errlen) < 0)
+		return -EINVAL;
+	r = derive_plan(&d->deriv, &next, &c, &n);
+	if (r < 0)
+		goto out;
+	*plan = reload_plan_text(c, n);
+	r = *plan ? 0 : -ENOMEM;
+	if (r < 0 || dry_run || n == 0)
+		goto out;
+	r = derive(&next, &d->deriv, &d->self, &nd);
+	if (r < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		if (c[i].what == CHANGE_REMOVED)
+			reload_remove(d, c[i].profile);
+	/* Swap in the new Settings and Derivative before any apply reads them. */
+	settings_free(&d->settings);
+	d->settings = next;
+	memset(&next, 0, sizeof(next));
+	derivative_free(&d->deriv);
+	d->deriv = nd;
+	memset(&nd, 0, sizeof(nd));
+	for (size_t i = 0; i < n; i++) {
+		if (c[i].what == CHANGE_CHANGED)
+			reload_change(d, c[i].profile);
+		else if (c[i].what == CHANGE_ADDED)
+			reload_add(d, c[i].profile);
+	}
+	daemon_flatpak_stop(d);
+	(void)daemon_flatpak_start(d);
+	r = daemon_save(d);
+out:
+	derive_plan_free(c, n);
+	if (r < 0 && !err[0])
+		snprintf(err, errlen, "reload: %s", strerror(-r));
+	return r;
+}
+
+int daemon_gc(struct daemon *d, const char *const *names, size_t n)
+{
+	_cleanup_(derivative_free) struct derivative nd = {0};
+	int r;
+
+	for (size_t i = 0; i < d->deriv.n_subjects;) {
+		const struct subject_state *st = &d->deriv.subjects[i];
+		bool want = names == NULL;
+
+		for (size_t k = 0; k < n && !want; k++)
+			want = strcmp(names[k], st->name) == 0;
+		if (!want || st->kind != SUBJ_NAMED) {
+			i++;
+			continue;
+		}
+		derivative_remove(&d->deriv, i);
+	}
+	r = derive(&d->settings, &d->deriv, &d->self, &nd);
+	if (r < 0)
+		return r;
+	derivative_free(&d->deriv);
+	d->deriv = nd;
+	memset(&nd, 0, sizeof(nd));
+	for (size_t i = 0; i < d->n_subj; i++) {
+		struct subject_rt *s = d->subj[i];
+		bool want = names == NULL;
+
+		for (size_t k = 0; k < n && !want; k++)
+			want = strcmp(names[k], s->name) == 0;
+		if (!want || s->kind != SUBJ_NAMED)
+			continue;
+		relay_subject_close(&d->relay, &s->rs);
+		(void)daemon_subject_start(d, s);
+	}
+	return daemon_save(d);
+}

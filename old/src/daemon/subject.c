@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * subject.c - apply and take down one subject.
+ *
+ * Order matters for failing closed: the namespace starts with only lo, so
+ * a connect() fails with ENETUNREACH; the nft table comes next, and only
+ * then the uplink that gives apps a route.  At no point does a subject have
+ * a link to anywhere: the uplink's both ends are inside it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <sys/random.h>
+
+#include "daemon.h"
+#include "relay/dns.h"
+#include "netlink/nl.h"
+#include "netns/etc_netns.h"
+#include "netns/netns.h"
+#include "util/log.h"
+#include "util/macro.h"
+
+static void subject_nft_file(const struct daemon *d, const struct subject_rt *s, char *buf,
+			     size_t len)
+{
+	if (s->kind == SUBJ_NAMED)
+		snprintf(buf, len, "%s/%s.nft", d->ctx->run_dir, s->netns);
+	else
+		snprintf(buf, len, "%s/pid-%d.nft", d->ctx->run_dir, s->pid);
+}
+
+/* RUN_DIR/NETNS.nft: the loaded table in nft syntax, for humans (DESIGN.md §5). */
+static int subject_write_ruleset(const struct daemon *d, const struct subject_rt *s)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 16], text[8192];
+	_cleanup_close_ int fd = -1;
+	int n;
+
+	n = nft_subject_ruleset(&s->nft, text, sizeof(text));
+	if (n < 0)
+		return n;
+	subject_nft_file(d, s, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return neg_errno();
+	if (write(fd, text, (size_t)n) != n)
+		return -EIO;
+	if (rename(tmp, path) < 0)
+		return neg_errno();
+	return 0;
+}
+
+/*
+ * An empty, root-owned regular file at /run/netns/NAME is what a create
+ * interrupted between creating the mount point and bind-mounting the
+ * namespace leaves behind (a kill -9 of the daemon, or of `ip netns add`).
+ * It holds no namespace, so it is nobody's intention: remove it.
+ */
+static bool subject_ns_stale(const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", NETNS_RUN_DIR, name);
+	if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size != 0 || st.st_uid != 0)
+		return false;
+	if (unlink(path) < 0)
+		return false;
+	log_warn("%s: an empty file left by an interrupted create; creating the namespace again",
+		 path);
+	return true;
+}
+
+int subject_ns_open(struct subject_rt *s)
+{
+	int fd;
+
+	if (s->nsfd >= 0)
+		return 0;
+	if (s->kind != SUBJ_NAMED)
+		return -ESRCH; /* a Pid subject's fd comes from attach, never by name */
+	fd = netns_open_named(s->netns);
+	if (fd == -EINVAL && subject_ns_stale(s->netns))
+		fd = -ENOENT;
+	if (fd == -ENOENT)
+		fd = netns_create_named(s->netns);
+	if (fd < 0)
+		return fd;
+	s->nsfd = fd;
+	return 0;
+}
+
+/* The fake-IP pools of a subject, as derived (198.18.0.0/15 and a ULA /64 by default). */
+static void subject_dns_conf(const struct subject_state *st, const struct profile_conf *p,
+			     struct relay_dns_conf *c)
+{
+	uint64_t usable4;
+
+	memset(c, 0, sizeof(*c));
+	c->mode = p->dns;
+	c->ipv6 = p->ipv6;
+	c->fake.v4_base = st->fake4_base;
+	c->fake.v4_prefix = st->fake4_prefix;
+	c->fake.v6_base = st->fake6_base;
+	c->fake.v6_prefix = st->fake6_prefix;
+	/* Slot i is host i + 1 of both ranges: the smaller one bounds the pool. */
+	usable4 = (1ull << (32 - st->fake4_prefix)) - 2;
+	c->fake.capacity = usable4 < RELAY_DNS_CAPACITY ? (uint32_t)usable4 : RELAY_DNS_CAPACITY;
+	c->fake.min_reuse_age = 6 * RELAY_DNS_TTL;
+	/* The hash seed only needs to be unpredictable to programs in the subject. */
+	if (getrandom(c->fake.seed, sizeof(c->fake.seed), GRND_NONBLOCK) != sizeof(c->fake.seed))
+		memcpy(c->fake.seed, &st->ns, sizeof(c->fake.seed));
+}
+
+/* dns-server: "IP", "IPv4:port" or "[IPv6]:port" (validated by the config parser). */
+static int subject_dns_server(const char *text, struct proxy_target *t)
+{
+	char host[INET6_ADDRSTRLEN + 8];
+	const char *colon;
+	unsigned long port = 53;
+
+	memset(t, 0, sizeof(*t));
+	if (!text)
+		return 0;
+	snprintf(host, sizeof(host), "%s", text[0] == '[' ? text + 1 : text);
+	colon = text[0] == '[' ? strstr(text, "]:") : strchr(text, ':');
+	if (text[0] == '[') {
+		char *end = strchr(host, ']');
+
+		if (end)
+			*end = '\0';
+		if (colon)
+			port = strtoul(colon + 2, NULL, 10);
+	} else if (colon && !strchr(colon + 1, ':')) {
+		host[colon - text] = '\0';
+		port = strtoul(colon + 1, NULL, 10);
+	}
+	if (port == 0 || port > 65535)
+		return -EINVAL;
+	return proxy_target_set_host(t, host, (uint16_t)port);
+}
+
+static int subject_dns_open(struct daemon *d, struct subject_rt *s, const struct subject_state *st,
+			    const struct profile_conf *p)
+{
+	struct relay_dns_conf conf;
+	bool fresh;
+	int r;
+
+	subject_dns_conf(st, p, &conf);
+	r = subject_dns_server(p->dns_server, &conf.server);
+	if (r < 0)
+		return r;
+	fresh = !s->rs.dns;
+	r = relay_dns_open(&d->relay, &s->rs, s->nsfd, &conf);
+	if (r < 0 || !fresh)
+		return r;
+	/* The same name keeps its address across restarts and reloads (SPEC guarantee 3). */
+	for (size_t i = 0; i < st->n_fakes; i++) {
+		const struct fake_map *m = &st->fakes[i];
+
+		if (relay_dns_import(&s->rs, m->name, &m->v4, &m->v6, m->last_used) < 0)
+			log_warn("profile '%s': fake mapping '%s' dropped (pool changed)", st->name,
+				 m->name);
+	}
+	return 0;
+}
+
+/*
+ * The UDP probe's outcome (relay_udp_probe_start()).  On refusal udp.c has
+ * closed the UDP relay: re-apply the refusal of udp = off, so UDP fails at
+ * once with EHOSTUNREACH instead of reaching a relay that cannot carry it.
+ */
+static void subject_udp_probed(struct relay_subject *rs, int err, void *arg)
+{
+	struct subject_rt *s = (void *)((char *)rs - offsetof(struct subject_rt, rs));
+	const struct subject_state *st = daemon_entry(arg, s);
+	struct subject_net net = {.allow = NL_ALLOW_DNS};
+	char e[CONF_ERR_MAX] = "";
+	int r = -ENOENT;
+
+	if (err == 0) {
+		log_info("profile '%s': UDP ASSOCIATE granted: UDP is relayed", s->name);
+		return;
+	}
+	log_warn("profile '%s': %s: UDP is refused", s->name, rs->udp_why);
+	s->nft.udp_port = 0;
+	if (st && s->nsfd >= 0) {
+		net.v4 = st->uplink4;
+		net.v6 = st->uplink6;
+		r = nft_subject_converge(s->nsfd, &s->nft, e, sizeof(e));
+		if (r == 0)
+			r = nl_subject_converge(s->nsfd, &net, e, sizeof(e));
+	}
+	if (r < 0)
+		log_err("profile '%s': refusing UDP: %s", s->name, e[0] ? e : strerror(-r));
+	else
+		(void)subject_write_ruleset(arg, s);
+}
+
+int subject_apply(struct daemon *d, struct subject_rt *s, struct subject_state *st,
+		  const struct profile_conf *p)
+{
+	char err[CONF_ERR_MAX] = "";
+	struct subject_net net = {.v4 = st->uplink4, .v6 = st->uplink6};
+	const char *what;
+	int r;
+
+	s->applied = false;
+	/* DNS to any address is always answered inside (dns = off: REFUSED at once). */
+	s->nft = (struct nft_subject){.tcp_port = RELAY_TPROXY_PORT,
+				      .fwmark = NETNSP_FWMARK,
+				      .ipv6 = p->ipv6,
+				      .dns_port = RELAY_DNS_PORT};
+	net.allow = NL_ALLOW_DNS;
+	s->rs.udp_mode = relay_udp_mode(&s->rs.chain, p->udp, s->rs.udp_why, sizeof(s->rs.udp_why));
+	if (s->rs.udp_mode == RELAY_UDP_ASSOCIATE) {
+		s->nft.udp_port = RELAY_TPROXY_PORT;
+		net.allow |= NL_ALLOW_UDP;
+	}
+	what = "namespace";
+	r = subject_ns_open(s);
+	if (r < 0)
+		goto fail;
+	what = "nftables";
+	r = nft_subject_converge(s->nsfd, &s->nft, err, sizeof(err));
+	if (r < 0)
+		goto fail;
+	what = "uplink";
+	r = nl_subject_converge(s->nsfd, &net, err, sizeof(err));
+	if (r < 0)
+		goto fail;
+	what = "listeners";
+	s->rs.socks_port = p->socks_port;
+	s->rs.http_port = p->http_port;
+	r = relay_subject_listen(&d->relay, &s->rs, s->nsfd);
+	if (r < 0)
+		goto fail;
+	what = "UDP relay";
+	r = relay_udp_listen(&d->relay, &s->rs, s->nsfd);
+	if (r == 0)
+		r = relay_udp_probe_start(&d->relay, &s->rs, subject_udp_probed, d);
+	if (r < 0)
+		goto fail;
+	what = "resolver";
+	s->dns_mode = p->dns;
+	r = subject_dns_open(d, s, st, p);
+	if (r < 0)
+		goto fail;
+	/* /etc/netns/NAME/ for `ip netns exec`; not fatal (netnsp exec makes its own). */
+	if (s->kind == SUBJ_NAMED && (r = etc_netns_write_subject(st)) < 0)
+		log_warn("profile '%s': /etc/netns/%s: %s", st->name, s->netns, strerror(-r));
+	what = "identity";
+	r = netns_ident_fd(s->nsfd, &st->ns);
+	if (r < 0)
+		goto fail;
+	/* Only informational: failing to write it does not un-apply the subject. */
+	(void)subject_write_ruleset(d, s);
+	s->applied = true;
+	s->error[0] = '\0';
+	return 0;
+fail:
+	snprintf(s->error, sizeof(s->error), "%s: %s", what, err[0] ? err : strerror(-r));
+	return r;
+}
+
+int subject_down(struct daemon *d, struct subject_rt *s)
+{
+	char path[PATH_MAX];
+	int r = 0;
+
+	relay_subject_close(&d->relay, &s->rs);
+	relay_dns_close(&d->relay, &s->rs);
+	if (s->nsfd >= 0 && s->kind != SUBJ_NAMED) {
+		/* Not ours to delete: leave the process's namespace as we found it. */
+		(void)nft_subject_teardown(s->nsfd);
+		(void)nl_subject_teardown(s->nsfd);
+		close(s->nsfd);
+		s->nsfd = -1;
+	} else if (s->nsfd >= 0) {
+		struct ns_ident held, now;
+		int fd = netns_open_named(s->netns);
+
+		/* Delete the file only if it still holds our namespace. */
+		if (fd >= 0 && netns_ident_fd(s->nsfd, &held) == 0 &&
+		    netns_ident_fd(fd, &now) == 0 && netns_ident_equal(&held, &now))
+			r = netns_delete_named(s->netns);
+		if (fd >= 0)
+			close(fd);
+		close(s->nsfd);
+		s->nsfd = -1;
+	}
+	if (s->kind == SUBJ_NAMED && s->netns[0])
+		(void)etc_netns_remove(s->netns); /* only files carrying netnsp's marker */
+	subject_nft_file(d, s, path, sizeof(path));
+	(void)unlink(path);
+	s->applied = false;
+	snprintf(s->error, sizeof(s->error), "taken down by 'netnsp down'");
+	return r;
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * nl.h - rtnetlink through libmnl: the subject's links, addresses, routes
+ * and policy rules.  Every function returns 0 or the kernel's negative
+ * errno and, where an @err buffer is given, the extended-ack text.
+ * Never `ip`, never SIOCSIF* ioctls.
+ */
+#ifndef NETNSP_NL_H
+#define NETNSP_NL_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The uplink: a veth pair with both ends inside the subject (no CONFIG_DUMMY here). */
+#define UPLINK_DEV "nsp-up0"
+#define UPLINK_PEER "nsp-up1"
+/* Marked packets are routed by this rule/table to lo, where tproxy takes them. */
+#define NETNSP_FWMARK 0x4e53u
+#define NETNSP_RT_TABLE 20051u
+#define NETNSP_RULE_PRIO 100u
+/*
+ * Refusal by routing: UDP and ICMP to non-local destinations look up this
+ * table, which holds only `unreachable default`, so connect()/sendto() fail
+ * at once with EHOSTUNREACH and no packet is ever built.  The rules sit
+ * before the fwmark rule; the local table (priority 0) still wins for the
+ * namespace's own addresses, so UDP to 127.0.0.1 / ::1 keeps working.
+ */
+#define NETNSP_RT_TABLE_REFUSE 20052u
+#define NETNSP_RULE_PRIO_REFUSE 90u
+
+/*
+ * Exceptions to the refusal, for struct subject_net.allow.  Zero (a zeroed
+ * struct) refuses all UDP and ICMP.
+ */
+#define NL_ALLOW_UDP (1u << 0)	/* no UDP refusal at all (UDP is relayed) */
+#define NL_ALLOW_DNS (1u << 1)	/* refuse UDP except to port 53 (DNS intercepted) */
+#define NL_ALLOW_ICMP (1u << 2) /* no ICMP / ICMPv6 refusal */
+
+struct subject_net {
+	struct in_addr v4;  /* /32 on UPLINK_DEV */
+	struct in6_addr v6; /* /128 on UPLINK_DEV, nodad */
+	unsigned int allow; /* NL_ALLOW_*; 0 = refuse UDP and ICMP */
+};
+
+/**
+ * nl_subject_converge() - bring a subject's links, addresses, routes and rules
+ * to the desired state, from whatever state they are in.
+ * @nsfd: the subject's namespace.
+ * @net: addresses of the uplink.
+ * @err: receives "what: reason" on failure.
+ * @errlen: size of @err.
+ *
+ * Desired state: lo up; UPLINK_DEV/UPLINK_PEER veth pair up, UPLINK_DEV with
+ * exactly @net's addresses (stale ones removed); default routes (v4 and v6)
+ * `dev UPLINK_DEV`; rule `fwmark NETNSP_FWMARK lookup NETNSP_RT_TABLE` at
+ * NETNSP_RULE_PRIO in both families (exactly one each); in that table `local
+ * default dev lo` for both families.
+ *
+ * Refusal by routing, in both families: table NETNSP_RT_TABLE_REFUSE holds
+ * `unreachable default`, and at NETNSP_RULE_PRIO_REFUSE, unless @net->allow
+ * makes an exception:
+ *   `ipproto udp lookup NETNSP_RT_TABLE_REFUSE`           (no NL_ALLOW_UDP/DNS)
+ *   `ipproto udp dport 1-52 lookup ...`, `dport 54-65534` (NL_ALLOW_DNS only;
+ *                          the kernel refuses a range ending at 65535, so UDP
+ *                          to port 65535 is left to the nft rules)
+ *   `ipproto icmp lookup ...` (IPv4), `ipproto ipv6-icmp lookup ...` (IPv6)
+ *                                                         (no NL_ALLOW_ICMP)
+ * so UDP/ICMP to a non-local address fails with EHOSTUNREACH at connect() or
+ * sendto(), before any packet exists.  Any other rule at our priorities or
+ * pointing to our tables (duplicates, stale exceptions) is removed.
+ * Idempotent.
+ *
+ * Return: 0 or a negative errno.
+ */
+int nl_subject_converge(int nsfd, const struct subject_net *net, char *err, size_t errlen);
+
+/**
+ * nl_subject_teardown() - remove what nl_subject_converge() made (the veth
+ * pair, the rules at both priorities, the routes in both tables).  Missing
+ * pieces are not an error.
+ * @nsfd: the subject's namespace.
+ *
+ * Return: 0 or a negative errno.
+ */
+int nl_subject_teardown(int nsfd);
+
+#endif

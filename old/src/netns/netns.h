@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * netns.h - network namespaces: create and delete them the way `ip netns`
+ * does (/run/netns/NAME, a bind mount of an nsfs file on a shared mount),
+ * identify them (nsfs dev/inode + SO_NETNS_COOKIE), and do work inside them
+ * from a short-lived thread (setns affects only the calling thread; sockets
+ * keep the namespace they were created in).
+ */
+#ifndef NETNSP_NETNS_H
+#define NETNSP_NETNS_H
+
+#include "state/state.h"
+
+#define NETNS_RUN_DIR "/run/netns"
+#define NETNS_ETC_DIR "/etc/netns"
+
+/**
+ * netns_name_valid() - whether @name is usable under /run/netns.
+ * @name: candidate.
+ *
+ * Return: true for 1..32 bytes of [A-Za-z0-9_.-], not "." / "..", not starting with '-'.
+ */
+bool netns_name_valid(const char *name);
+
+/**
+ * netns_open_named() - open /run/netns/NAME (O_RDONLY|O_CLOEXEC|O_NOFOLLOW).
+ * @name: namespace name.
+ *
+ * Return: an fd, -ENOENT if it does not exist, -EINVAL if it is not an nsfs
+ * network namespace, or another negative errno.
+ */
+int netns_open_named(const char *name);
+
+/**
+ * netns_create_named() - create /run/netns/NAME as `ip netns add` does.
+ * @name: namespace name.
+ *
+ * Makes /run/netns a shared mount point (once), creates an empty file,
+ * unshares a new network namespace in a helper thread and bind-mounts it
+ * there.  The new namespace has lo up.
+ *
+ * Return: an fd on the new namespace, -EEXIST if the file exists, or a negative errno.
+ */
+int netns_create_named(const char *name);
+
+/**
+ * netns_delete_named() - undo netns_create_named(): umount (MNT_DETACH) and unlink.
+ * @name: namespace name.
+ *
+ * Return: 0, -ENOENT if absent, or a negative errno.
+ */
+int netns_delete_named(const char *name);
+
+/**
+ * netns_ident_fd() - identity of the namespace behind @nsfd.
+ * @nsfd: fd on an nsfs file (or /proc/PID/ns/net).
+ * @out: dev, ino and (where the kernel has SO_NETNS_COOKIE) cookie.
+ *
+ * Return: 0 or a negative errno.
+ */
+int netns_ident_fd(int nsfd, struct ns_ident *out);
+
+/**
+ * netns_ident_self() - identity of the calling thread's network namespace.
+ * @out: identity.
+ *
+ * Return: 0 or a negative errno.
+ */
+int netns_ident_self(struct ns_ident *out);
+
+/**
+ * netns_ident_equal() - whether @a and @b name the same namespace.
+ * @a: identity.
+ * @b: identity.
+ *
+ * Cookies are compared when both are non-zero, dev and ino always.
+ *
+ * Return: true if equal.
+ */
+bool netns_ident_equal(const struct ns_ident *a, const struct ns_ident *b);
+
+/**
+ * netns_run_in() - run @fn(@arg) in a new thread that has joined @nsfd.
+ * @nsfd: namespace fd.
+ * @fn: work; returns 0 or a negative errno.
+ * @arg: its argument.
+ *
+ * The thread ends after @fn, so the caller's namespace never changes.
+ *
+ * Return: what @fn returned, or the negative errno of setns / thread creation.
+ */
+int netns_run_in(int nsfd, int (*fn)(void *arg), void *arg);
+
+/**
+ * netns_socket() - socket(@domain, @type | SOCK_CLOEXEC, @proto) inside @nsfd.
+ * @nsfd: namespace fd, or -1 for the caller's own namespace.
+ * @domain: AF_INET, AF_INET6, AF_NETLINK, ...
+ * @type: SOCK_STREAM, ...
+ * @proto: protocol.
+ *
+ * Return: the fd or a negative errno.
+ */
+int netns_socket(int nsfd, int domain, int type, int proto);
+
+#endif

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * nft.c - the subject's nftables table, loaded through libnftables.
+ *
+ * How the datapath works (DESIGN.md §1), as the generated text says it:
+ *
+ *   out_mark   (route hook, output, mangle): every locally generated TCP/UDP
+ *              packet not addressed to the namespace itself gets the fwmark;
+ *              a route-type chain re-routes a packet whose mark changed, so
+ *              the policy rule `fwmark M lookup T` sends it to table T's
+ *              `local default dev lo`, and it comes back in through lo.
+ *   out_filter (filter hook, output): local destinations pass; with IPv6 off
+ *              every other IPv6 packet is rejected here; UDP is rejected
+ *              (defence in depth: routing already refuses UDP and ICMP with
+ *              EHOSTUNREACH, see nft.h; and the kernel sends no ICMP for a
+ *              reject in prerouting of a looped-back local IPv4 datagram);
+ *              marked TCP passes; anything else (ICMP, SCTP, ...) is rejected.
+ *   pre        (filter hook, prerouting, mangle): marked TCP is handed to the
+ *              transparent listener with `tproxy ... accept` (nft_tproxy,
+ *              which assigns the skb to the listening socket); if no listener
+ *              takes it, `reject with tcp reset` answers at once, so a
+ *              connect() fails with ECONNREFUSED instead of hanging.
+ *
+ * `fib daddr type local` must come first in both output chains, or the
+ * relay's own replies (to the namespace's addresses) would be caught.
+ * Loading is one batch `add table; delete table; table {...}`, so the old
+ * table is replaced atomically and the batch works whether or not it existed.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <nftables/libnftables.h>
+
+#include "netns/netns.h"
+#include "nft/nft.h"
+#include "util/macro.h"
+
+#define NFT_TABLE NFT_TABLE_FAMILY " " NFT_TABLE_NAME
+#define NFT_RESET_BATCH "add table " NFT_TABLE "\ndelete table " NFT_TABLE "\n"
+
+struct text {
+	char *buf;
+	size_t len, used;
+	bool overflow;
+};
+
+static void text_add(struct text *t, const char *fmt, ...) _printf_(2, 3);
+static void text_add(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (t->overflow)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(t->buf + t->used, t->len - t->used, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= t->len - t->used) {
+		t->overflow = true;
+		return;
+	}
+	t->used += (size_t)n;
+}
+
+static void ruleset_output(struct text *t, const struct nft_subject *c)
+{
+	text_add(t,
+		 "\tchain out_mark {\n"
+		 "\t\ttype route hook output priority mangle; policy accept;\n"
+		 "\t\tfib daddr type local accept\n"
+		 "\t\tmeta l4proto { tcp, udp } meta mark set 0x%08x accept\n"
+		 "\t}\n",
+		 c->fwmark);
+	text_add(t, "\tchain out_filter {\n"
+		    "\t\ttype filter hook output priority filter; policy accept;\n"
+		    "\t\tfib daddr type local accept\n");
+	if (!c->ipv6)
+		text_add(t, "\t\tmeta nfproto ipv6 meta l4proto tcp reject with tcp reset\n"
+			    "\t\tmeta nfproto ipv6 reject\n");
+	if (!c->udp_port && c->dns_port)
+		text_add(t, "\t\tmeta l4proto udp udp dport != 53 reject\n");
+	else if (!c->udp_port)
+		text_add(t, "\t\tmeta l4proto udp reject\n");
+	text_add(t,
+		 "\t\tmeta mark 0x%08x accept\n"
+		 "\t\treject\n"
+		 "\t}\n",
+		 c->fwmark);
+}
+
+static void ruleset_prerouting(struct text *t, const struct nft_subject *c)
+{
+	static const char *const protos[2] = {"udp", "tcp"};
+
+	text_add(t,
+		 "\tchain pre {\n"
+		 "\t\ttype filter hook prerouting priority mangle; policy accept;\n"
+		 "\t\tmeta mark != 0x%08x accept\n",
+		 c->fwmark);
+	/* DNS first: port 53 to any address goes to the resolver, whatever the protocol. */
+	for (int i = 0; c->dns_port && i < 2; i++)
+		text_add(t,
+			 "\t\tmeta nfproto ipv4 %s dport 53 tproxy ip to 127.0.0.1:%u accept\n"
+			 "\t\tmeta nfproto ipv6 %s dport 53 tproxy ip6 to [::1]:%u accept\n",
+			 protos[i], c->dns_port, protos[i], c->dns_port);
+	text_add(t,
+		 "\t\tmeta l4proto tcp meta nfproto ipv4 tproxy ip to 127.0.0.1:%u accept\n"
+		 "\t\tmeta l4proto tcp meta nfproto ipv6 tproxy ip6 to [::1]:%u accept\n",
+		 c->tcp_port, c->tcp_port);
+	if (c->udp_port)
+		text_add(t,
+			 "\t\tmeta l4proto udp meta nfproto ipv4 tproxy ip to 127.0.0.1:%u accept\n"
+			 "\t\tmeta l4proto udp meta nfproto ipv6 tproxy ip6 to [::1]:%u accept\n",
+			 c->udp_port, c->udp_port);
+	text_add(t, "\t\tmeta l4proto tcp reject with tcp reset\n"
+		    "\t\treject\n"
+		    "\t}\n");
+}
+
+int nft_subject_ruleset(const struct nft_subject *c, char *buf, size_t len)
+{
+	struct text t = {.buf = buf, .len = len};
+
+	if (!buf || len == 0)
+		return -ENOSPC;
+	buf[0] = '\0';
+	text_add(&t, "table " NFT_TABLE " {\n");
+	ruleset_output(&t, c);
+	ruleset_prerouting(&t, c);
+	text_add(&t, "}\n");
+	if (t.overflow) {
+		buf[0] = '\0';
+		return -ENOSPC;
+	}
+	return (int)t.used;
+}
+
+/* libnftables reports no errno; recover the common ones from its text. */
+static int nft_guess_errno(const char *msg)
+{
+	static const int known[] = {EPERM, ENOENT, EEXIST, EOPNOTSUPP, ENOMEM, EBUSY, ENOSPC};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(known); i++)
+		if (strstr(msg, strerror(known[i])))
+			return -known[i];
+	return -EINVAL;
+}
+
+struct nft_job {
+	const char *cmds;
+	char *err;
+	size_t errlen;
+};
+
+static void nft_ctx_freep(struct nft_ctx **ctx)
+{
+	if (*ctx)
+		nft_ctx_free(*ctx);
+}
+
+/* In the subject's namespace: one batch, one transaction (nft(8) "-f"). */
+static int nft_run_in(void *arg)
+{
+	struct nft_job *j = arg;
+	_cleanup_(nft_ctx_freep) struct nft_ctx *ctx = NULL;
+	const char *e;
+	size_t n;
+
+	ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!ctx)
+		return -ENOMEM;
+	if (nft_ctx_buffer_output(ctx) < 0 || nft_ctx_buffer_error(ctx) < 0)
+		return -ENOMEM;
+	if (nft_run_cmd_from_buffer(ctx, j->cmds) == 0)
+		return 0;
+	e = nft_ctx_get_error_buffer(ctx);
+	if (!e || !*e)
+		e = "nft: unknown error";
+	if (j->err && j->errlen) {
+		n = strcspn(e, "\n");
+		snprintf(j->err, j->errlen, "%.*s", (int)n, e);
+	}
+	return nft_guess_errno(e);
+}
+
+int nft_subject_converge(int nsfd, const struct nft_subject *c, char *err, size_t errlen)
+{
+	const size_t pre = sizeof(NFT_RESET_BATCH) - 1;
+	char buf[4096];
+	struct nft_job j = {.cmds = buf, .err = err, .errlen = errlen};
+	int r;
+
+	if (err && errlen)
+		err[0] = '\0';
+	memcpy(buf, NFT_RESET_BATCH, pre);
+	r = nft_subject_ruleset(c, buf + pre, sizeof(buf) - pre);
+	if (r < 0) {
+		if (err && errlen)
+			snprintf(err, errlen, "nft ruleset: %s", strerror(-r));
+		return r;
+	}
+	return netns_run_in(nsfd, nft_run_in, &j);
+}
+
+int nft_subject_teardown(int nsfd)
+{
+	struct nft_job j = {.cmds = NFT_RESET_BATCH};
+
+	/* `add` makes the `delete` succeed whether or not the table was there. */
+	return netns_run_in(nsfd, nft_run_in, &j);
+}

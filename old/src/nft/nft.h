@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * nft.h - the subject's nftables table "inet netnsp", loaded through
+ * libnftables in-process as one atomic batch (add + delete + define).
+ *
+ * Tested ruleset (kernel 6.x, this machine):
+ *   output (route, mangle): daddr local -> accept; tcp/udp -> mark, reroute to lo
+ *   output (filter): daddr local -> accept; udp (until issue 3) -> reject;
+ *                    ipv6 off -> reject; marked -> accept; else reject (ICMP, ...)
+ *   prerouting (filter, mangle): marked tcp -> tproxy to 127.0.0.1/[::1]:PORT;
+ *                    marked tcp not taken -> reset; other marked -> reject
+ *
+ * UDP and ICMP are refused before these rules see them, by routing
+ * (nl_subject_converge(), netlink/nl.h): `ipproto udp|icmp|ipv6-icmp lookup
+ * NETNSP_RT_TABLE_REFUSE` holding `unreachable default`, so connect() and
+ * sendto() fail at once with EHOSTUNREACH and no packet is built (measured:
+ * dig gives up in ~20 ms; with only the output reject its send() got EPERM,
+ * which dig ignores until its 3 s timeout).  The udp/icmp rejects here stay
+ * as defence in depth, for a packet that somehow got a route.  A reject in
+ * prerouting would not do: the kernel sends no ICMP for a looped-back
+ * locally generated IPv4 datagram (the ICMP's route lookup refuses the
+ * non-local source).
+ */
+#ifndef NETNSP_NFT_H
+#define NETNSP_NFT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NFT_TABLE_FAMILY "inet"
+#define NFT_TABLE_NAME "netnsp"
+
+struct nft_subject {
+	uint16_t tcp_port; /* transparent TCP listener on 127.0.0.1 and ::1 */
+	uint32_t fwmark;   /* NETNSP_FWMARK */
+	bool ipv6;	   /* false: IPv6 destinations rejected at once */
+	uint16_t dns_port; /* DNS (UDP and TCP port 53) to any address is handed to the
+			    * daemon's resolver on this port; 0 = DNS refused like UDP */
+	uint16_t udp_port; /* other UDP handed to the UDP relay on this port; 0 = refused */
+};
+
+/**
+ * nft_subject_ruleset() - the subject's table in nft syntax.
+ * @c: parameters.
+ * @buf: output.
+ * @len: size of @buf.
+ *
+ * Pure; the same text is loaded and written to RUN_DIR/NAME.nft for humans.
+ *
+ * Return: the text length, or -ENOSPC.
+ */
+int nft_subject_ruleset(const struct nft_subject *c, char *buf, size_t len);
+
+/**
+ * nft_subject_converge() - replace table inet netnsp in @nsfd atomically.
+ * @nsfd: the subject's namespace.
+ * @c: parameters.
+ * @err: libnftables' error text, first line, on failure.
+ * @errlen: size of @err.
+ *
+ * Return: 0 or a negative errno.
+ */
+int nft_subject_converge(int nsfd, const struct nft_subject *c, char *err, size_t errlen);
+
+/**
+ * nft_subject_teardown() - delete table inet netnsp in @nsfd if present.
+ * @nsfd: the subject's namespace.
+ *
+ * Return: 0 or a negative errno.
+ */
+int nft_subject_teardown(int nsfd);
+
+#endif

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * chain.c - a profile's proxy chain, prepared once for the relay.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/tcp.h>
+
+#include "relay.h"
+#include "util/macro.h"
+
+static int chain_resolve_first(struct relay_chain *chain, const struct proxy_conf *pc, char *err,
+			       size_t errlen)
+{
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
+	struct addrinfo *res = NULL;
+	char port[8];
+	int r;
+
+	snprintf(port, sizeof(port), "%u", pc->port);
+	r = getaddrinfo(pc->host, port, &hints, &res);
+	if (r != 0) {
+		snprintf(err, errlen, "proxy '%s': cannot resolve '%s': %s", pc->name, pc->host,
+			 gai_strerror(r));
+		return -EHOSTUNREACH;
+	}
+	memcpy(&chain->first, res->ai_addr, res->ai_addrlen);
+	chain->first_len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+static int chain_set_hop(struct relay_hop *hop, const struct proxy_conf *pc, char *err,
+			 size_t errlen)
+{
+	hop->kind = pc->kind;
+	if (proxy_target_set_host(&hop->target, pc->host, pc->port) < 0) {
+		snprintf(err, errlen, "proxy '%s': bad host '%s'", pc->name, pc->host);
+		return -EINVAL;
+	}
+	if (pc->user && !(hop->user = strdup(pc->user)))
+		return -ENOMEM;
+	if (pc->pass && !(hop->pass = strdup(pc->pass)))
+		return -ENOMEM;
+	return 0;
+}
+
+int relay_chain_build(const struct settings *s, const struct profile_conf *p,
+		      struct relay_chain *chain, char *err, size_t errlen)
+{
+	int hops[CONF_CHAIN_MAX];
+	int n, r;
+
+	memset(chain, 0, sizeof(*chain));
+	n = settings_chain(s, p->via_idx, hops, ARRAY_SIZE(hops));
+	if (n <= 0) {
+		snprintf(err, errlen, "proxy '%s': bad chain", p->via);
+		return n < 0 ? n : -EINVAL;
+	}
+	for (int i = 0; i < n; i++) {
+		const struct proxy_conf *pc = &s->proxies[hops[i]];
+
+		if (pc->kind == PROXY_DIRECT) {
+			snprintf(err, errlen, "proxy '%s': direct is not supported yet", pc->name);
+			r = -EOPNOTSUPP;
+			goto fail;
+		}
+		r = chain_set_hop(&chain->hops[i], pc, err, errlen);
+		chain->n_hops = (size_t)i + 1;
+		if (r < 0)
+			goto fail;
+	}
+	r = chain_resolve_first(chain, &s->proxies[hops[0]], err, errlen);
+	if (r < 0)
+		goto fail;
+	return 0;
+fail:
+	relay_chain_free(chain);
+	return r;
+}
+
+void relay_chain_free(struct relay_chain *chain)
+{
+	for (size_t i = 0; i < chain->n_hops; i++) {
+		free(chain->hops[i].user);
+		free(chain->hops[i].pass);
+	}
+	memset(chain, 0, sizeof(*chain));
+}
+
+void relay_chain_describe(const struct relay_chain *chain, size_t i, char *buf, size_t len)
+{
+	const struct relay_hop *h = &chain->hops[i];
+	char host[PROXY_NAME_MAX + 3];
+
+	if (h->target.family == AF_INET6) {
+		host[0] = '[';
+		inet_ntop(AF_INET6, h->target.addr, host + 1, sizeof(host) - 2);
+		strcat(host, "]");
+	} else if (h->target.family == AF_INET) {
+		inet_ntop(AF_INET, h->target.addr, host, sizeof(host));
+	} else {
+		snprintf(host, sizeof(host), "%.*s", (int)sizeof(host) - 1, h->target.name);
+	}
+	snprintf(buf, len, "%s://%s%s:%u", proxy_kind_name(h->kind), h->user ? "***@" : "", host,
+		 h->target.port);
+}
+
+int relay_chain_connect(const struct relay_chain *ch)
+{
+	_cleanup_close_ int fd = -1;
+	int one = 1;
+
+	fd = socket(ch->first.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return neg_errno();
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, (const struct sockaddr *)&ch->first, ch->first_len) < 0 &&
+	    errno != EINPROGRESS)
+		return neg_errno();
+	return TAKE_FD(fd);
+}
+
+int relay_hs_send(struct proxy_hs *hs, int fd)
+{
+	const uint8_t *out;
+	size_t len;
+	ssize_t n;
+
+	out = proxy_hs_output(hs, &len);
+	while (len > 0) {
+		n = send(fd, out, len, MSG_NOSIGNAL);
+		if (n < 0)
+			return errno == EAGAIN ? 0 : neg_errno();
+		proxy_hs_sent(hs, (size_t)n);
+		out = proxy_hs_output(hs, &len);
+	}
+	return 0;
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * dns.h - the resolver inside each subject (issue 3, fake mode).
+ *
+ * Every DNS query a program in the subject sends, over UDP or TCP to any
+ * address on port 53, is handed by the subject's nft table (tproxy) to the
+ * daemon's transparent sockets on port RELAY_DNS_PORT, and answered there:
+ * A and AAAA from the subject's fake-IP pool, PTR of a fake address with
+ * its name; every other query (and, with dns = proxy, every query) is sent
+ * over DNS-over-TCP (RFC 7766) through the profile's chain to dns-server,
+ * as a fresh message built from the parsed question, never the app's
+ * bytes.  No query leaves the namespace except inside the chain.  A later
+ * TCP or UDP flow to a fake address travels to the proxy as the name
+ * (relay_fake_target()).
+ */
+#ifndef NETNSP_RELAY_DNS_H
+#define NETNSP_RELAY_DNS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "dns/dns.h"
+#include "relay.h"
+
+#define RELAY_DNS_TTL 10	 /* seconds; short, so a restart never outlives a client's cache */
+#define RELAY_DNS_CAPACITY 65536 /* mappings per subject */
+
+struct relay_dns_conf {
+	enum dns_mode mode;	     /* DNS_FAKE, DNS_PROXY or DNS_OFF (REFUSED at once) */
+	struct proxy_target server;  /* dns-server, over DNS-over-TCP through the chain;
+				      * family 0 and no name: none (then REFUSED) */
+	bool ipv6;		     /* false: AAAA answered with no addresses */
+	struct dns_fake_config fake; /* the pool; its seed must be random */
+};
+
+/**
+ * relay_dns_open() - start (or reconfigure) the resolver of @rs in @nsfd.
+ * @r: relay.
+ * @rs: subject.
+ * @nsfd: its namespace.
+ * @conf: configuration; the pool is created once and kept across re-applies
+ *        unless its ranges change.
+ *
+ * Return: 0 or a negative errno.
+ */
+int relay_dns_open(struct relay *r, struct relay_subject *rs, int nsfd,
+		   const struct relay_dns_conf *conf);
+
+/**
+ * relay_dns_close() - close the resolver's sockets and free its pool.
+ * @r: relay.
+ * @rs: subject.
+ */
+void relay_dns_close(struct relay *r, struct relay_subject *rs);
+
+/**
+ * relay_dns_on_event() - an EV_DNS fd is ready.
+ * @r: relay.
+ * @ev: its ev.
+ * @events: epoll events.
+ */
+void relay_dns_on_event(struct relay *r, struct ev *ev, uint32_t events);
+
+/**
+ * relay_dns_tick() - fail forwarded queries that took too long (SERVFAIL).
+ * @r: relay.
+ * @rs: subject.
+ * @now: CLOCK_MONOTONIC seconds.
+ */
+void relay_dns_tick(struct relay *r, struct relay_subject *rs, uint64_t now);
+
+/**
+ * relay_dns_import() - put a stored mapping back into the pool (after a restart).
+ * @rs: subject with an open resolver.
+ * @name: host name.
+ * @v4: its fake IPv4 address.
+ * @v6: its fake IPv6 address.
+ * @last_used: seconds (CLOCK_REALTIME) of its last use.
+ *
+ * Return: 0 or a negative errno (the mapping is skipped).
+ */
+int relay_dns_import(struct relay_subject *rs, const char *name, const struct in_addr *v4,
+		     const struct in6_addr *v6, uint64_t last_used);
+
+/**
+ * relay_dns_foreach() - every mapping of @rs's pool, for the Derivative.
+ * @rs: subject.
+ * @fn: called per mapping; a non-zero return stops.
+ * @userdata: passed to @fn.
+ *
+ * Return: 0, or what @fn returned.
+ */
+int relay_dns_foreach(const struct relay_subject *rs,
+		      int (*fn)(const char *name, const struct in_addr *v4,
+				const struct in6_addr *v6, uint64_t last_used, void *userdata),
+		      void *userdata);
+
+/**
+ * relay_dns_dirty() - whether mappings changed since the last call (then clears the flag).
+ * @rs: subject.
+ *
+ * Return: true if new mappings were made.
+ */
+bool relay_dns_dirty(struct relay_subject *rs);
+
+#endif

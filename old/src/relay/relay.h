@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * relay.h - the TCP datapath of one subject.
+ *
+ * Transparent listeners (IP_TRANSPARENT, 127.0.0.1 and ::1) are created
+ * inside the subject's namespace; accepted sockets tell the app's original
+ * destination by getsockname().  For each, the daemon connects from its own
+ * namespace to the first hop, runs every hop's handshake in turn on that one
+ * socket (proxy.h), then relays both ways with splice(2) through a pipe per
+ * direction.  Any failure before the tunnel is up resets the app's
+ * connection (SO_LINGER 0), so an app never hangs on a dead upstream.
+ */
+#ifndef NETNSP_RELAY_H
+#define NETNSP_RELAY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "config/config.h"
+#include "loop.h"
+#include "proxy/proxy.h"
+
+/* The transparent listener's port inside every subject (below the ephemeral range). */
+#define RELAY_TPROXY_PORT 1
+/* Connect plus all handshakes must finish within this many seconds. */
+#define RELAY_HANDSHAKE_TIMEOUT 30
+/* Hard cap on live connections per daemon; beyond it new ones are reset. */
+#define RELAY_MAX_CONNS 65536
+
+struct relay_hop {
+	enum proxy_kind kind;
+	struct proxy_target target; /* where this hop is (for hop 0: informational) */
+	char *user;		    /* owned, or NULL */
+	char *pass;		    /* owned, or NULL */
+};
+
+struct relay_chain {
+	struct sockaddr_storage first; /* resolved address of hop 0 */
+	socklen_t first_len;
+	struct relay_hop hops[CONF_CHAIN_MAX];
+	size_t n_hops;
+};
+
+struct relay_stats {
+	uint64_t live;
+	uint64_t total;
+	uint64_t failed;     /* reset before the tunnel was up */
+	uint64_t bytes_up;   /* app -> proxy */
+	uint64_t bytes_down; /* proxy -> app */
+	/* UDP (udp.c): its bytes are counted in bytes_up / bytes_down too */
+	uint64_t udp_live;	  /* flows (one UDP ASSOCIATE each) */
+	uint64_t udp_total;	  /* flows started */
+	uint64_t udp_failed;	  /* refused, or no association */
+	uint64_t udp_dgrams_up;	  /* app -> proxy */
+	uint64_t udp_dgrams_down; /* proxy -> app */
+};
+
+struct conn;
+struct relay_dns;
+struct udp_flow;
+
+/* How a subject's UDP (other than DNS) is handled; relay_udp_mode() decides. */
+enum relay_udp_mode {
+	RELAY_UDP_REFUSED = 0, /* refused at once (udp = off, or the chain cannot carry it) */
+	RELAY_UDP_ASSOCIATE,   /* relayed with SOCKS5 UDP ASSOCIATE (RFC 1928 §7) */
+};
+
+/* The resolver's port inside every subject (wildcard, transparent, UDP and TCP). */
+#define RELAY_DNS_PORT 53
+
+/* What a subject gives the relay: its chain, counters and live connections. */
+struct relay_subject {
+	char name[CONF_NAME_MAX + 1]; /* profile name, for messages */
+	struct relay_chain chain;
+	struct relay_stats stats;
+	struct ev lis[2];      /* IPv4 and IPv6 listeners; fd -1 if closed (owned) */
+	struct ev ep[4];       /* endpoints: SOCKS5 v4, v6, HTTP v4, v6; fd -1 if closed (owned) */
+	uint16_t socks_port;   /* socks-port, 0 = none */
+	uint16_t http_port;    /* http-port, 0 = none */
+	struct relay_dns *dns; /* owned: the resolver (dns.c), NULL when not applied */
+	enum relay_udp_mode udp_mode; /* set by the daemon from relay_udp_mode() */
+	char udp_why[128];	      /* why UDP is refused, for status */
+	struct ev udp_lis[2];	      /* UDP relay listeners v4, v6 (udp.c); fd -1 if closed */
+	struct udp_flow *flows;	      /* owned by udp.c: live UDP flows */
+	struct conn *conns;	      /* owned: doubly linked list of live connections */
+};
+
+struct relay {
+	int epfd;		  /* not owned */
+	uint64_t live;		  /* connections across all subjects */
+	struct conn *handshaking; /* not owned: conns in handshake, for the timeout tick */
+	struct conn *dead;	  /* owned: closed conns, freed by relay_reap() */
+	void **garbage;		  /* owned: memory released by relay_reap() (relay_defer_free) */
+	size_t n_garbage, cap_garbage;
+	struct udp_flow *udp_flows; /* not owned (udp.c frees): live UDP flows, all subjects */
+	uint64_t udp_live;	    /* UDP flows across all subjects */
+};
+
+/**
+ * relay_chain_build() - turn a profile's chain into what the relay needs.
+ * @s: validated settings.
+ * @p: the profile.
+ * @chain: output; release with relay_chain_free().
+ * @err: "proxy 'x': reason" on failure.
+ * @errlen: size of @err.
+ *
+ * The first hop's host is resolved here (getaddrinfo, numeric first), once,
+ * outside the event loop; later hops are handed to the previous hop as they
+ * are written (names go to the proxy unresolved).
+ *
+ * Return: 0 or a negative errno.
+ */
+int relay_chain_build(const struct settings *s, const struct profile_conf *p,
+		      struct relay_chain *chain, char *err, size_t errlen);
+
+/**
+ * relay_chain_free() - release what relay_chain_build() allocated.
+ * @chain: chain; accepts a zeroed one.
+ */
+void relay_chain_free(struct relay_chain *chain);
+
+/**
+ * relay_chain_describe() - "socks5://host:port" of hop @i, without credentials.
+ * @chain: chain.
+ * @i: hop index.
+ * @buf: output.
+ * @len: size of @buf.
+ */
+void relay_chain_describe(const struct relay_chain *chain, size_t i, char *buf, size_t len);
+
+/**
+ * relay_chain_connect() - start a non-blocking TCP connect to the chain's first hop.
+ * @ch: chain.
+ *
+ * From the daemon's own namespace, so its traffic never crosses a subject's rules.
+ *
+ * Return: the socket (connect in progress) or a negative errno.
+ */
+int relay_chain_connect(const struct relay_chain *ch);
+
+/**
+ * relay_hs_send() - send what the handshake @hs has queued, until the socket would block.
+ * @hs: handshake.
+ * @fd: the upstream socket.
+ *
+ * Return: 0 (all sent, or EAGAIN: wait for EPOLLOUT) or a negative errno.
+ */
+int relay_hs_send(struct proxy_hs *hs, int fd);
+
+/**
+ * relay_subject_listen() - open the subject's transparent listeners.
+ * @r: relay.
+ * @rs: the subject's relay state; its lis[] are set.
+ * @nsfd: the subject's namespace.
+ *
+ * Return: 0 or a negative errno.  Listeners already open are kept.
+ */
+int relay_subject_listen(struct relay *r, struct relay_subject *rs, int nsfd);
+
+/**
+ * relay_subject_close() - close listeners and reset every live connection.
+ * @r: relay.
+ * @rs: the subject.
+ */
+void relay_subject_close(struct relay *r, struct relay_subject *rs);
+
+/**
+ * relay_on_listener() - accept every pending connection on @ev.
+ * @r: relay.
+ * @rs: the subject that owns @ev.
+ * @ev: one of rs->lis.
+ */
+void relay_on_listener(struct relay *r, struct relay_subject *rs, struct ev *ev);
+
+/**
+ * relay_on_endpoint() - accept clients of an in-namespace endpoint (socks-port, http-port).
+ * @r: relay.
+ * @rs: the subject that owns @ev.
+ * @ev: one of rs->ep.
+ */
+void relay_on_endpoint(struct relay *r, struct relay_subject *rs, struct ev *ev);
+
+/**
+ * relay_on_conn() - progress the connection behind @ev (EV_APP or EV_UP).
+ * @r: relay.
+ * @ev: the connection's app or upstream ev.
+ * @events: epoll events.
+ */
+void relay_on_conn(struct relay *r, struct ev *ev, uint32_t events);
+
+/**
+ * relay_defer_free() - free @p at the next relay_reap(), after the event batch.
+ * @r: relay.
+ * @p: memory that a pending epoll event may still point into (its fds closed and set to -1).
+ */
+void relay_defer_free(struct relay *r, void *p);
+
+/**
+ * relay_reap() - free connections closed during the last batch of events.
+ * @r: relay.
+ *
+ * A batch from epoll_wait() may still hold the other fd of a connection
+ * closed earlier in the same batch, so memory is released only after it.
+ */
+void relay_reap(struct relay *r);
+
+/**
+ * relay_tunnel_open() - a stream to @dst through @rs's chain, for the daemon's own use.
+ * @r: relay.
+ * @rs: subject whose chain carries it.
+ * @dst: destination (address or name).
+ *
+ * The far end of a socketpair is relayed like an app's connection: bytes
+ * written to the returned fd before the tunnel is up wait in its buffer;
+ * a failure shows as EOF or a reset on it.
+ *
+ * Return: a non-blocking fd (owned by the caller), or a negative errno.
+ */
+int relay_tunnel_open(struct relay *r, struct relay_subject *rs, const struct proxy_target *dst);
+
+/**
+ * relay_fake_target() - map a destination that may be a fake address (dns.c).
+ * @rs: subject.
+ * @t: the destination as an address; replaced by the name when it is a mapped fake address.
+ *
+ * A mapped fake address takes a reference that keeps the mapping from being
+ * reused; release it with relay_fake_put() and the *original* address.
+ *
+ * Return: 0 (not a fake address: @t unchanged), 1 (@t is now the name),
+ * -EHOSTUNREACH (inside the fake range but not mapped: refuse the flow).
+ */
+int relay_fake_target(struct relay_subject *rs, struct proxy_target *t);
+
+/**
+ * relay_fake_put() - drop the reference relay_fake_target() took.
+ * @rs: subject.
+ * @family: AF_INET or AF_INET6.
+ * @addr: the fake address (4 or 16 bytes).
+ */
+void relay_fake_put(struct relay_subject *rs, int family, const void *addr);
+
+/**
+ * relay_udp_mode() - how a profile's UDP can be carried (udp.c).
+ * @chain: the profile's chain.
+ * @udp_on: the profile's `udp` key.
+ * @why: receives the reason when refused ("udp = off", "an HTTP proxy cannot carry UDP", ...).
+ * @len: size of @why.
+ *
+ * Return: the mode.
+ */
+enum relay_udp_mode relay_udp_mode(const struct relay_chain *chain, bool udp_on, char *why,
+				   size_t len);
+
+/**
+ * relay_udp_listen() - open (RELAY_UDP_ASSOCIATE) or close (otherwise) the
+ * subject's transparent UDP listeners on RELAY_TPROXY_PORT (udp.c).
+ * @r: relay.
+ * @rs: subject.
+ * @nsfd: its namespace.
+ *
+ * Return: 0 or a negative errno.
+ */
+int relay_udp_listen(struct relay *r, struct relay_subject *rs, int nsfd);
+
+/**
+ * typedef relay_udp_probe_fn - told the outcome of relay_udp_probe_start().
+ * @rs: the subject probed.
+ * @err: 0 (UDP ASSOCIATE granted), or a negative errno: the subject is now
+ *       RELAY_UDP_REFUSED with @rs->udp_why saying why, its UDP listeners
+ *       and flows closed; the caller re-applies its routing refusal.
+ * @arg: the caller's argument.
+ */
+typedef void relay_udp_probe_fn(struct relay_subject *rs, int err, void *arg);
+
+/**
+ * relay_udp_probe_start() - ask the upstream for one UDP ASSOCIATE, on the loop (udp.c).
+ * @r: relay.
+ * @rs: subject, after relay_udp_listen(); nothing happens unless RELAY_UDP_ASSOCIATE.
+ * @done: told the outcome once, from the loop or relay_udp_tick() (never from
+ *        inside this call); not told if the probe is cancelled by
+ *        relay_udp_close() or by another relay_udp_probe_start() on @rs.
+ * @arg: passed to @done.
+ *
+ * An upstream that refuses (a SOCKS5 REP other than 0, no acceptable
+ * method, connection refused, no answer within 5 s) would otherwise make
+ * every flow wait for its own refusal; UDP flows work as before meanwhile.
+ * A granted association is closed at once (its control connection ends it).
+ *
+ * Return: 0 or a negative errno (-ENOMEM).
+ */
+int relay_udp_probe_start(struct relay *r, struct relay_subject *rs, relay_udp_probe_fn *done,
+			  void *arg);
+
+/**
+ * relay_udp_close() - close the UDP listeners and every flow of @rs (udp.c).
+ * @r: relay.
+ * @rs: subject.
+ */
+void relay_udp_close(struct relay *r, struct relay_subject *rs);
+
+/**
+ * relay_udp_on_event() - an EV_UDP fd is ready (udp.c).
+ * @r: relay.
+ * @ev: the fd's ev.
+ * @events: epoll events.
+ */
+void relay_udp_on_event(struct relay *r, struct ev *ev, uint32_t events);
+
+/**
+ * relay_udp_tick() - expire idle UDP flows (udp.c).
+ * @r: relay.
+ * @now: CLOCK_MONOTONIC seconds.
+ */
+void relay_udp_tick(struct relay *r, uint64_t now);
+
+/**
+ * relay_tick() - reset connections whose handshake took too long.
+ * @r: relay.
+ * @now: CLOCK_MONOTONIC seconds.
+ */
+void relay_tick(struct relay *r, uint64_t now);
+
+#endif

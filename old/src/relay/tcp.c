@@ -1,0 +1,679 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * tcp.c - one TCP connection from an app in a subject to its destination
+ * through the subject's proxy chain.
+ *
+ * Life of a connection:
+ *   CONNECTING  non-blocking connect() to hop 0 from the daemon's namespace
+ *   HANDSHAKE   hop i is asked to connect to hop i+1 (or the destination);
+ *               proxy.h parses replies incrementally, never past their end
+ *   RELAY       splice(2) app -> pipe -> upstream and back, edge-triggered;
+ *               EOF on one side becomes shutdown(SHUT_WR) on the other
+ *               (half-close), an error on one side resets the other.
+ * Until RELAY, every failure resets the app's socket (SO_LINGER 0): a
+ * refused or unreachable upstream is an immediate ECONNRESET for the app.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include "netns/netns.h"
+#include "relay.h"
+#include "util/log.h"
+#include "util/macro.h"
+
+#include "conn.h"
+
+#define CONN_EVENTS (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
+#define SPLICE_CHUNK (1u << 16)
+
+static uint64_t mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec;
+}
+
+/* Make close() send RST instead of FIN: what a refused connection looks like. */
+static void sock_set_reset(int fd)
+{
+	struct linger l = {.l_onoff = 1, .l_linger = 0};
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+}
+
+static void close_pair(int p[2])
+{
+	for (int i = 0; i < 2; i++) {
+		if (p[i] >= 0)
+			close(p[i]);
+		p[i] = -1;
+	}
+}
+
+static void hs_list_remove(struct relay *r, struct conn *c)
+{
+	if (c->hs_prev)
+		c->hs_prev->hs_next = c->hs_next;
+	else if (r->handshaking == c)
+		r->handshaking = c->hs_next;
+	if (c->hs_next)
+		c->hs_next->hs_prev = c->hs_prev;
+	c->hs_prev = c->hs_next = NULL;
+}
+
+/* Close both sides; @reset_app / @reset_up turn the FIN into a RST. */
+static void conn_free(struct relay *r, struct conn *c, bool reset_app, bool reset_up)
+{
+	struct relay_subject *rs = c->rs;
+
+	hs_list_remove(r, c);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		rs->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	loop_del(r->epfd, &c->app);
+	loop_del(r->epfd, &c->up);
+	if (reset_app)
+		sock_set_reset(c->app.fd);
+	if (reset_up && c->up.fd >= 0)
+		sock_set_reset(c->up.fd);
+	close(c->app.fd);
+	if (c->up.fd >= 0)
+		close(c->up.fd);
+	close_pair(c->pipe_up);
+	close_pair(c->pipe_down);
+	if (c->fake_family)
+		relay_fake_put(rs, c->fake_family, c->fake_addr);
+	if (c->hs)
+		ep_free(c->hs);
+	free(TAKE_PTR(c->hs));
+	rs->stats.live--;
+	r->live--;
+	c->state = C_DEAD;
+	c->app.fd = c->up.fd = -1;
+	c->next = r->dead;
+	r->dead = c;
+}
+
+void relay_defer_free(struct relay *r, void *p)
+{
+	if (r->n_garbage == r->cap_garbage) {
+		size_t cap = r->cap_garbage ? r->cap_garbage * 2 : 16;
+		void **g = realloc(r->garbage, cap * sizeof(*g));
+
+		if (!g)
+			return; /* out of memory: leaking @p is the only safe choice */
+		r->garbage = g;
+		r->cap_garbage = cap;
+	}
+	r->garbage[r->n_garbage++] = p;
+}
+
+void relay_reap(struct relay *r)
+{
+	for (size_t i = 0; i < r->n_garbage; i++)
+		free(r->garbage[i]);
+	r->n_garbage = 0;
+	while (r->dead) {
+		struct conn *c = r->dead;
+
+		r->dead = c->next;
+		free(c);
+	}
+}
+
+static void conn_describe(const struct conn *c, char *buf, size_t len)
+{
+	const struct proxy_target *t = &c->hs->dst;
+	char a[INET6_ADDRSTRLEN];
+
+	if (t->family)
+		inet_ntop(t->family, t->addr, a, sizeof(a));
+	snprintf(buf, len, "%s%s%s:%u", t->family == AF_INET6 ? "[" : "", t->family ? a : t->name,
+		 t->family == AF_INET6 ? "]" : "", t->port);
+}
+
+void conn_fail(struct relay *r, struct conn *c, int err)
+{
+	char dst[PROXY_NAME_MAX + 16], hop[PROXY_NAME_MAX + 32];
+	const char *why;
+
+	conn_describe(c, dst, sizeof(dst));
+	relay_chain_describe(&c->rs->chain, c->hs->hop, hop, sizeof(hop));
+	if (c->state == C_HANDSHAKE)
+		why = proxy_strerror(&c->hs->hs, err);
+	else
+		why = strerror(-err);
+	if (c->state == C_SERVER)
+		log_info("profile '%s': endpoint client: %s", c->rs->name, strerror(-err));
+	else
+		log_info("profile '%s': %s: via %s: %s", c->rs->name, dst, hop, why);
+	c->rs->stats.failed++;
+	if (c->ep != EP_NONE) {
+		/* A proxy client is owed its protocol's answer, not a bare reset. */
+		ep_error_reply(c, err);
+		conn_free(r, c, false, true);
+		return;
+	}
+	conn_free(r, c, true, true);
+}
+
+/* Ask hop c->hs->hop to connect to the next hop, or to the destination. */
+static int conn_start_hop(struct conn *c)
+{
+	const struct relay_chain *ch = &c->rs->chain;
+	struct conn_hs *h = c->hs;
+	const struct relay_hop *hop = &ch->hops[h->hop];
+	const struct proxy_target *t;
+
+	t = h->hop + 1 < ch->n_hops ? &ch->hops[h->hop + 1].target : &h->dst;
+	c->state = C_HANDSHAKE;
+	return proxy_hs_init(&h->hs, hop->kind, hop->user, hop->pass, t);
+}
+
+static int conn_hs_send(struct conn *c)
+{
+	return relay_hs_send(&c->hs->hs, c->up.fd);
+}
+
+static int conn_start_relay(struct relay *r, struct conn *c);
+
+/*
+ * Feed one received chunk to the running handshake.  Bytes past the last
+ * hop's reply are the destination's (a server that speaks first) and go to
+ * the app before the relay starts; past an inner hop's reply they are a
+ * protocol violation (no proxy speaks before it is asked).
+ */
+static int conn_hs_input(struct conn *c, const uint8_t *buf, size_t n, bool *done)
+{
+	struct conn_hs *h = c->hs;
+	size_t used;
+	int r;
+
+	while (n > 0) {
+		r = proxy_hs_feed(&h->hs, buf, n, &used);
+		if (r < 0)
+			return r;
+		buf += used;
+		n -= used;
+		if (r == 0)
+			continue;
+		if (++h->hop == c->rs->chain.n_hops) {
+			r = c->ep != EP_NONE ? ep_tunnel_ready(c) : 0;
+			if (r < 0)
+				return r;
+			if (n > sizeof(h->early) - h->early_len)
+				return -EMSGSIZE;
+			memcpy(h->early + h->early_len, buf, n);
+			h->early_len += n;
+			*done = true;
+			return 0;
+		}
+		if (n > 0)
+			return -EPROTO;
+		r = conn_start_hop(c);
+		if (r < 0)
+			return r;
+		r = conn_hs_send(c);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int conn_handshake(struct relay *r, struct conn *c)
+{
+	uint8_t buf[PROXY_IN_MAX];
+	bool done = false;
+	ssize_t n;
+	int ret;
+
+	ret = conn_hs_send(c);
+	if (ret < 0)
+		return ret;
+	while (!done) {
+		n = recv(c->up.fd, buf, sizeof(buf), 0);
+		if (n < 0)
+			return errno == EAGAIN ? 0 : neg_errno();
+		if (n == 0)
+			return -ECONNRESET;
+		ret = conn_hs_input(c, buf, (size_t)n, &done);
+		/* A reply may have queued the next request (SOCKS5 auth, CONNECT). */
+		if (ret == 0 && !done)
+			ret = conn_hs_send(c);
+		if (ret < 0)
+			return ret;
+	}
+	return conn_start_relay(r, c);
+}
+
+static int conn_connected(struct relay *r, struct conn *c)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+	int ret;
+
+	if (getsockopt(c->up.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		return neg_errno();
+	if (err == EINPROGRESS || err == EALREADY)
+		return 0;
+	if (err)
+		return -err;
+	ret = conn_start_hop(c);
+	if (ret < 0)
+		return ret;
+	return conn_handshake(r, c);
+}
+
+/* Write the early bytes to both sides; 1 when all are out. */
+static int conn_flush_early(struct conn *c)
+{
+	struct conn_hs *h = c->hs;
+	ssize_t n;
+
+	while (h->up_early_off < h->up_early_len) {
+		n = send(c->up.fd, h->up_early + h->up_early_off, h->up_early_len - h->up_early_off,
+			 MSG_NOSIGNAL);
+		if (n < 0)
+			return errno == EAGAIN ? 0 : neg_errno();
+		h->up_early_off += (size_t)n;
+		c->rs->stats.bytes_up += (uint64_t)n;
+	}
+	while (h->early_off < h->early_len) {
+		n = send(c->app.fd, h->early + h->early_off, h->early_len - h->early_off,
+			 MSG_NOSIGNAL);
+		if (n < 0)
+			return errno == EAGAIN ? 0 : neg_errno();
+		h->early_off += (size_t)n;
+		c->rs->stats.bytes_down += (uint64_t)n;
+	}
+	return 1;
+}
+
+static int conn_start_relay(struct relay *r, struct conn *c)
+{
+	int ret;
+
+	c->state = C_FLUSH;
+	ret = conn_flush_early(c);
+	if (ret <= 0)
+		return ret;
+	if (pipe2(c->pipe_up, O_NONBLOCK | O_CLOEXEC) < 0 ||
+	    pipe2(c->pipe_down, O_NONBLOCK | O_CLOEXEC) < 0)
+		return neg_errno();
+	hs_list_remove(r, c);
+	free(TAKE_PTR(c->hs));
+	c->state = C_RELAY;
+	return 0;
+}
+
+/*
+ * Move bytes src -> pipe -> dst until the kernel says EAGAIN.  Returns 0,
+ * or a negative errno when a side failed (the caller resets both).
+ */
+static int conn_pump(int src, int dst, int p[2], uint32_t *pend, bool *src_eof, bool *dst_shut,
+		     uint64_t *bytes)
+{
+	ssize_t n;
+
+	for (;;) {
+		if (*pend > 0) {
+			n = splice(p[0], NULL, dst, NULL, *pend, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n < 0)
+				return errno == EAGAIN ? 0 : neg_errno();
+			*pend -= (uint32_t)n;
+			*bytes += (uint64_t)n;
+			continue;
+		}
+		if (*src_eof) {
+			if (!*dst_shut && shutdown(dst, SHUT_WR) < 0 && errno != ENOTCONN)
+				return neg_errno();
+			*dst_shut = true;
+			return 0;
+		}
+		n = splice(src, NULL, p[1], NULL, SPLICE_CHUNK, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n < 0)
+			return errno == EAGAIN ? 0 : neg_errno();
+		if (n == 0)
+			*src_eof = true;
+		*pend += (uint32_t)n;
+	}
+}
+
+/* Returns true when the connection is finished and was freed. */
+static bool conn_relay(struct relay *r, struct conn *c)
+{
+	struct relay_stats *st = &c->rs->stats;
+	int a, b;
+
+	a = conn_pump(c->app.fd, c->up.fd, c->pipe_up, &c->pend_up, &c->app_eof, &c->up_shut,
+		      &st->bytes_up);
+	b = conn_pump(c->up.fd, c->app.fd, c->pipe_down, &c->pend_down, &c->up_eof, &c->app_shut,
+		      &st->bytes_down);
+	if (a < 0 || b < 0) {
+		/* An error on one side is a reset on the other (RFC 793 §3.4 spirit). */
+		conn_free(r, c, true, true);
+		return true;
+	}
+	if (c->up_shut && c->app_shut) {
+		conn_free(r, c, false, false);
+		return true;
+	}
+	return false;
+}
+
+void relay_on_conn(struct relay *r, struct ev *ev, uint32_t events)
+{
+	struct conn *c;
+	int ret = 0;
+
+	if (ev->tag == EV_APP)
+		c = (struct conn *)((char *)ev - offsetof(struct conn, app));
+	else
+		c = (struct conn *)((char *)ev - offsetof(struct conn, up));
+	if (c->state == C_DEAD)
+		return;
+
+	if (c->state != C_RELAY && c->state != C_SERVER && ev->tag == EV_APP &&
+	    (events & EPOLLERR)) {
+		/* The app gave up (RST) while we were still building the tunnel. */
+		conn_free(r, c, false, true);
+		return;
+	}
+	if (c->state == C_SERVER && ev->tag == EV_APP)
+		ret = ep_server_input(r, c);
+	else if (c->state == C_CONNECTING && ev->tag == EV_UP)
+		ret = conn_connected(r, c);
+	else if (c->state == C_HANDSHAKE && ev->tag == EV_UP)
+		ret = conn_handshake(r, c);
+	else if (c->state == C_FLUSH)
+		ret = conn_start_relay(r, c);
+	if (ret < 0) {
+		conn_fail(r, c, ret);
+		return;
+	}
+	if (c->state == C_RELAY)
+		conn_relay(r, c);
+}
+
+static int dst_from_sockaddr(struct proxy_target *t, const struct sockaddr_storage *ss)
+{
+	memset(t, 0, sizeof(*t));
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+
+		if ((ntohl(in->sin_addr.s_addr) >> 24) == 127)
+			return -ELOOP;
+		t->family = AF_INET;
+		memcpy(t->addr, &in->sin_addr, 4);
+		t->port = ntohs(in->sin_port);
+		return 0;
+	}
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+
+		if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) || IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr))
+			return -ELOOP;
+		t->family = AF_INET6;
+		memcpy(t->addr, &in6->sin6_addr, 16);
+		t->port = ntohs(in6->sin6_port);
+		return 0;
+	}
+	return -EAFNOSUPPORT;
+}
+
+struct conn *conn_new(struct relay *r, struct relay_subject *rs, int app_fd)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->hs = calloc(1, sizeof(*c->hs));
+	if (!c->hs) {
+		free(c);
+		return NULL;
+	}
+	c->app = (struct ev){.tag = EV_APP, .fd = app_fd};
+	c->up = (struct ev){.tag = EV_UP, .fd = -1};
+	c->pipe_up[0] = c->pipe_up[1] = c->pipe_down[0] = c->pipe_down[1] = -1;
+	c->rs = rs;
+	c->next = rs->conns;
+	if (rs->conns)
+		rs->conns->prev = c;
+	rs->conns = c;
+	c->hs_next = r->handshaking;
+	if (r->handshaking)
+		r->handshaking->hs_prev = c;
+	r->handshaking = c;
+	c->deadline = mono_now() + RELAY_HANDSHAKE_TIMEOUT;
+	rs->stats.live++;
+	rs->stats.total++;
+	r->live++;
+	return c;
+}
+
+/* Take one accepted app socket into the relay; on any failure it is reset. */
+static void relay_accept_one(struct relay *r, struct relay_subject *rs, int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	struct conn *c;
+	int ret;
+
+	if (r->live >= RELAY_MAX_CONNS || !(c = conn_new(r, rs, fd))) {
+		sock_set_reset(fd);
+		close(fd);
+		rs->stats.failed++;
+		return;
+	}
+	/* TPROXY keeps the original destination as the local address. */
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		ret = neg_errno();
+	else
+		ret = dst_from_sockaddr(&c->hs->dst, &ss);
+	if (ret == 0)
+		ret = loop_add(r->epfd, &c->app, CONN_EVENTS);
+	if (ret == 0)
+		ret = conn_connect(r, c);
+	if (ret < 0)
+		conn_fail(r, c, ret);
+}
+
+int relay_tunnel_open(struct relay *r, struct relay_subject *rs, const struct proxy_target *dst)
+{
+	int sp[2], ret;
+	struct conn *c;
+
+	if (r->live >= RELAY_MAX_CONNS)
+		return -EAGAIN;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sp) < 0)
+		return neg_errno();
+	c = conn_new(r, rs, sp[0]);
+	if (!c) {
+		close(sp[0]);
+		close(sp[1]);
+		return -ENOMEM;
+	}
+	c->hs->dst = *dst;
+	ret = loop_add(r->epfd, &c->app, CONN_EVENTS);
+	if (ret == 0)
+		ret = conn_connect(r, c);
+	if (ret < 0)
+		conn_fail(r, c, ret); /* our end then reads EOF: the caller sees the failure */
+	return sp[1];
+}
+
+int conn_connect(struct relay *r, struct conn *c)
+{
+	struct proxy_target *t = &c->hs->dst;
+	int fam = t->family, fd;
+	uint8_t addr[16];
+
+	memcpy(addr, t->addr, sizeof(addr));
+	/* A fake address from the subject's resolver travels as its name. */
+	fd = relay_fake_target(c->rs, t);
+	if (fd < 0)
+		return fd;
+	if (fd == 1) {
+		c->fake_family = fam;
+		memcpy(c->fake_addr, addr, sizeof(addr));
+	}
+	fd = relay_chain_connect(&c->rs->chain);
+	if (fd < 0)
+		return fd;
+	c->up.fd = fd;
+	c->state = C_CONNECTING;
+	return loop_add(r->epfd, &c->up, CONN_EVENTS);
+}
+
+void relay_on_listener(struct relay *r, struct relay_subject *rs, struct ev *ev)
+{
+	/* Bounded batch per wakeup so one busy subject cannot starve the loop. */
+	for (int i = 0; i < 64; i++) {
+		int fd = accept4(ev->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+				log_warn("profile '%s': accept: %s", rs->name, strerror(errno));
+			return;
+		}
+		relay_accept_one(r, rs, fd);
+	}
+}
+
+struct listen_args {
+	int family;
+	uint16_t port;
+	bool transparent;
+	int fd; /* out */
+};
+
+/* Runs inside the subject's namespace (netns_run_in). */
+static int listen_in_ns(void *arg)
+{
+	struct listen_args *a = arg;
+	_cleanup_close_ int fd = -1;
+	struct sockaddr_storage ss = {0};
+	socklen_t len;
+	int one = 1;
+
+	fd = socket(a->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return neg_errno();
+	if (a->family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+
+		in->sin_family = AF_INET;
+		in->sin_port = htons(a->port);
+		in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		len = sizeof(*in);
+		if (a->transparent && setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof(one)) < 0)
+			return neg_errno();
+	} else {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(a->port);
+		in6->sin6_addr = in6addr_loopback;
+		len = sizeof(*in6);
+		if (setsockopt(fd, SOL_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0 ||
+		    (a->transparent &&
+		     setsockopt(fd, SOL_IPV6, IPV6_TRANSPARENT, &one, sizeof(one)) < 0))
+			return neg_errno();
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 4096) < 0)
+		return neg_errno();
+	a->fd = TAKE_FD(fd);
+	return 0;
+}
+
+/* Open @ev (if closed) as a listener on loopback:@port of @family inside @nsfd. */
+static int relay_listen_one(struct relay *r, int nsfd, struct ev *ev, enum ev_tag tag, void *owner,
+			    int family, uint16_t port, bool transparent)
+{
+	struct listen_args a = {
+		.family = family, .port = port, .transparent = transparent, .fd = -1};
+	int ret;
+
+	if (ev->fd >= 0)
+		return 0;
+	ret = netns_run_in(nsfd, listen_in_ns, &a);
+	if (ret < 0)
+		return ret;
+	*ev = (struct ev){.tag = tag, .fd = a.fd, .owner = owner};
+	ret = loop_add(r->epfd, ev, EPOLLIN);
+	if (ret < 0) {
+		close(a.fd);
+		ev->fd = -1;
+	}
+	return ret;
+}
+
+static void relay_close_ev(struct relay *r, struct ev *ev)
+{
+	if (ev->fd < 0)
+		return;
+	loop_del(r->epfd, ev);
+	close(ev->fd);
+	ev->fd = -1;
+}
+
+int relay_subject_listen(struct relay *r, struct relay_subject *rs, int nsfd)
+{
+	static const int fams[2] = {AF_INET, AF_INET6};
+	const uint16_t ports[2] = {rs->socks_port, rs->http_port};
+	int ret;
+
+	for (int i = 0; i < 2; i++) {
+		ret = relay_listen_one(r, nsfd, &rs->lis[i], EV_LISTENER, rs, fams[i],
+				       RELAY_TPROXY_PORT, true);
+		if (ret < 0)
+			return ret;
+	}
+	/* Endpoints follow the profile: opened when set, closed when unset. */
+	for (int k = 0; k < 4; k++) {
+		uint16_t port = ports[k / 2];
+
+		if (!port) {
+			relay_close_ev(r, &rs->ep[k]);
+			continue;
+		}
+		ret = relay_listen_one(r, nsfd, &rs->ep[k], EV_ENDPOINT, rs, fams[k % 2], port,
+				       false);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+void relay_subject_close(struct relay *r, struct relay_subject *rs)
+{
+	for (int i = 0; i < 2; i++)
+		relay_close_ev(r, &rs->lis[i]);
+	for (int k = 0; k < 4; k++)
+		relay_close_ev(r, &rs->ep[k]);
+	relay_udp_close(r, rs);
+	while (rs->conns)
+		conn_free(r, rs->conns, true, true);
+}
+
+void relay_tick(struct relay *r, uint64_t now)
+{
+	struct conn *c = r->handshaking, *next;
+
+	for (; c; c = next) {
+		next = c->hs_next;
+		if (now >= c->deadline)
+			conn_fail(r, c, -ETIMEDOUT);
+	}
+}

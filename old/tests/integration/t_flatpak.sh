@@ -1,0 +1,151 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# t_flatpak.sh - `[flatpak] APP-ID = PROFILE`: the daemon watches Flatpak
+# instance dirs (NETNSP_FLATPAK_ROOT=DIR instead of /run/user; layout
+# DIR/UID/.flatpak/INSTANCE/{info,bwrapinfo.json}).  Simulated instances:
+#   - root's instance of a listed app, no network in [Context] shared=:
+#     attached (log line), a Pid subject that proxies; collected when it exits;
+#   - an instance with shared=network;: refused, the log names
+#     `flatpak override --unshare=network APP-ID`;
+#   - uid 65534's instance (its own dir, its own `unshare -rn` process):
+#     attached;
+#   - ownership mismatches (dir not owned by the UID; process not owned by the
+#     UID): not attached;
+#   - an app not listed: ignored.
+#
+#   [I1 root: unshare -n sleep]  [I3 uid 65534: unshare -rn sleep]  ...
+#        ^ setns (daemon, via /proc/PID/ns/net)
+#   [H: netnsp daemon, NETNSP_FLATPAK_ROOT=$T/fp]  198.51.100.1
+#        | veth
+#   [P1: microsocks :1080]  198.51.100.2
+#        | veth  203.0.113.1
+#   [W: world.py 203.0.113.100:80 -> "client=ADDR"]
+. "$(dirname "$0")/lib.sh"
+lib_init microsocks unshare setpriv
+
+topo_setup || bail "topology setup failed"
+start_world || bail "world server did not start"
+start_microsocks "$NS_P1" 1080 || bail "microsocks"
+
+FP=$T/fp
+U=65534
+mkdir -p "$FP/0/.flatpak" "$FP/$U/.flatpak"
+chmod 0700 "$FP/0"
+chown -R "$U:$U" "$FP/$U"
+export NETNSP_FLATPAK_ROOT=$FP
+
+cat >"$CONF" <<EOF2
+[proxy p1]
+url = socks5://$P1_H4:1080
+
+[profile fp]
+via = p1
+netns = $(subject_ns fp)
+dns = off
+
+[flatpak]
+org.example.App = fp
+org.example.Shared = fp
+org.example.User = fp
+EOF2
+daemon_up
+
+# instance UID INSTANCE APP SHARED PID [OWNER]: write info, then bwrapinfo.json
+# (the order flatpak uses), as OWNER (default UID) in DIR/UID/.flatpak.
+instance() {
+	local uid=$1 inst=$2 app=$3 shared=$4 pid=$5 owner=${6:-$1}
+	local d="$FP/$uid/.flatpak/$inst"
+	mkdir -p "$d"
+	cat >"$d/info" <<-EOF2
+		[Application]
+		name=$app
+		runtime=runtime/org.example.Platform/x86_64/1
+
+		[Instance]
+		instance-id=$inst
+		app-path=/nonexistent
+
+		[Context]
+		shared=$shared
+		sockets=wayland;
+	EOF2
+	chown -R "$owner:$owner" "$d"
+	printf '{\n  "child-pid": %d\n}\n' "$pid" >"$d/bwrapinfo.json.tmp"
+	chown "$owner:$owner" "$d/bwrapinfo.json.tmp"
+	mv "$d/bwrapinfo.json.tmp" "$d/bwrapinfo.json"
+}
+pid_kind() { status_json_q "[s.get('kind') for s in d['subjects'] if s.get('pid') == $1] or ['none']" | tr -d '[]" ' ; }
+pid_applied() { [ "$(status_json_q "[s['applied'] for s in d['subjects'] if s.get('pid') == $1]")" = "[true]" ]; }
+own_netns() { [ "$(readlink "/proc/$1/ns/net")" != "$(readlink /proc/self/ns/net)" ]; }
+
+# ------------------------------------------------------------ root's instance
+bg unshare -n sleep 600
+I1=$LAST_PID
+wait_until 5 own_netns "$I1" || bail "unshare -n"
+log_mark
+instance 0 1111 org.example.App "ipc;" "$I1"
+wait_log "flatpak: org.example.App instance 1111 \(pid $I1\) attached to fp" 10
+tap_ok $? "root instance: logged 'flatpak: org.example.App instance 1111 (pid $I1) attached to fp'" ||
+	diag_file "$T/daemon.log" 5
+wait_until 10 pid_applied "$I1"
+tap_ok $? "root instance: a Pid subject, applied"
+is "$(pid_kind "$I1")" pid "root instance: status kind pid"
+is "$(status_json_q "[s['profile'] for s in d['subjects'] if s.get('pid') == $I1]")" '["fp"]' \
+	"root instance: under profile fp"
+is "$(via_ns_client -t "$I1" -n)" "client=$P1_W4" "root instance: TCP goes through P1"
+
+# ------------------------------------------------------------ network shared
+bg unshare -n sleep 600
+I2=$LAST_PID
+wait_until 5 own_netns "$I2" || bail "unshare -n"
+log_mark
+instance 0 2222 org.example.Shared "network;ipc;" "$I2"
+wait_log "flatpak override (--user )?--unshare=network org\.example\.Shared" 10
+tap_ok $? "shared=network: refused, the log names 'flatpak override --unshare=network org.example.Shared'" ||
+	diag_file "$T/daemon.log" 5
+is "$(pid_kind "$I2")" none "shared=network: no subject for its pid"
+
+# ------------------------------------------------------------ a user's instance
+bg setpriv --reuid=$U --regid=$U --clear-groups unshare -rn sleep 600
+I3=$LAST_PID
+wait_until 5 own_netns "$I3" || bail "unshare -rn as $U"
+log_mark
+instance $U 3333 org.example.User "ipc;" "$I3"
+wait_log "flatpak: org.example.User instance 3333 \(pid $I3\) attached to fp" 10
+tap_ok $? "uid $U instance: attached (logged)" || diag_file "$T/daemon.log" 5
+wait_until 10 pid_applied "$I3"
+tap_ok $? "uid $U instance: a Pid subject, applied"
+is "$(via_ns_client -t "$I3" -n)" "client=$P1_W4" "uid $U instance: TCP goes through P1"
+
+# ------------------------------------------------------------ ownership mismatches, unlisted app
+bg unshare -n sleep 600
+I4=$LAST_PID
+bg unshare -n sleep 600
+I5=$LAST_PID
+bg setpriv --reuid=$U --regid=$U --clear-groups unshare -rn sleep 600
+I6=$LAST_PID
+wait_until 5 own_netns "$I4" && wait_until 5 own_netns "$I5" && wait_until 5 own_netns "$I6" ||
+	bail "unshare"
+instance $U 4444 org.example.App "ipc;" "$I4" 0   # dir owned by root, not by $U
+instance $U 5555 org.example.App "ipc;" "$I5"     # dir $U's, process root's
+instance $U 6666 org.example.Other "ipc;" "$I6"   # not listed in [flatpak]
+sleep 3
+is "$(pid_kind "$I4")" none "instance dir not owned by its UID: not attached"
+is "$(pid_kind "$I5")" none "child pid not owned by the instance's UID: not attached"
+is "$(pid_kind "$I6")" none "an app not listed in [flatpak]: not attached"
+
+# ------------------------------------------------------------ collection
+kill -KILL "$I1"
+gone1() { [ "$(pid_kind "$I1")" = none ] && [ "$(state_q "len([s for s in p if s['pid'] == $I1])")" = 0 ]; }
+t0=$(now_ms)
+wait_until 5 gone1
+rc=$?
+ms=$(($(now_ms) - t0))
+[ "$rc" -eq 0 ] && [ "$ms" -le 2500 ]
+tap_ok $? "the root instance exits: its subject is collected ($ms ms)"
+is "$(pid_kind "$I3")" pid "the uid $U instance is still a subject"
+kill -0 "$DAEMON_PID"
+tap_ok $? "daemon still running"
+sanitizer_clean
+tap_done

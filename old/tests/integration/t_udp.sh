@@ -1,0 +1,329 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# t_udp.sh - UDP through SOCKS5 UDP ASSOCIATE (RFC 1928 §7): with `udp = on`
+# and a plain SOCKS5 upstream, an app's datagrams go through the proxy, one
+# association per flow, and replies come from the original destination;
+# otherwise (`udp = off`, an HTTP upstream) UDP is refused at once.  An
+# upstream that refuses UDP ASSOCIATE (microsocks answers REP 7, one that
+# never answers, one that is not listening) is found by the daemon's probe at
+# apply: the subject's UDP is then refused at once too, and status says why.
+#
+#   [S u4 / ufk / uoff / uhttp: python3 UDP clients via `netnsp exec`]
+#        ^ setns (transparent UDP listener, per-flow reply sockets)
+#   [H: netnsp daemon]  198.51.100.1  2001:db8:1::1    (no route to W)
+#        | veth          TCP control + UDP datagrams to danted
+#   [P1: danted :1090 (UDP ASSOCIATE), tinyproxy :8888,   198.51.100.2
+#        microsocks :1080 (REP 7 to UDP ASSOCIATE), silent.py :1099 (accepts,
+#        never answers), nothing on :1098]
+#        /etc/hosts: world.test = 203.0.113.100 (ip netns exec binds /etc/netns/P1/hosts)
+#        | veth  203.0.113.1  2001:db8:3::1
+#   [W: udp echo 203.0.113.100:7000 [2001:db8:100::1]:7000 -> "from=ADDR|DATA"]
+#
+# W answers with the address it saw: P1's (203.0.113.1 / 2001:db8:3::1).  H
+# has no route to W, so any echo at all came through the proxy.
+#
+# Not covered: a SOCKS5 upstream with user/password.  Dante's `socksmethod:
+# username` checks system accounts (passwd), and a test must not add users
+# to the host; the RFC 1929 bytes of the handshake are unit-tested
+# (test_proxy.c) and shared with CONNECT, which t_socks5.sh covers.
+. "$(dirname "$0")/lib.sh"
+lib_init danted tinyproxy
+
+topo_setup || bail "topology setup failed"
+
+# ------------------------------------------------------------ servers
+
+cat >"$T/echo.py" <<'PY'
+import socket, sys, threading
+def serve(fam, addr, port):
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.bind((addr, port))
+    while True:
+        data, peer = s.recvfrom(65535)
+        s.sendto(b"from=" + peer[0].encode() + b"|" + data, peer)
+port = int(sys.argv[3])
+for fam, a in ((socket.AF_INET, sys.argv[1]), (socket.AF_INET6, sys.argv[2])):
+    threading.Thread(target=serve, args=(fam, a, port), daemon=True).start()
+threading.Event().wait()
+PY
+bg nsx "$NS_W" "$PYTHON" "$T/echo.py" "$W4" "$W6" 7000 2>>"$T/echo.log"
+
+# ufk (dns = fake) sends world.test as a name (ATYP 3); only danted resolves it.
+mkdir -p "/etc/netns/$NS_P1" && at_cleanup "rm -rf /etc/netns/$NS_P1"
+echo "$W4 world.test" >"/etc/netns/$NS_P1/hosts"
+
+cat >"$T/danted-udp.conf" <<EOF2
+logoutput: stderr
+internal: $P1_H4 port = 1090
+external: w1
+socksmethod: none
+clientmethod: none
+user.privileged: root
+user.unprivileged: nobody
+client pass { from: 0/0 to: 0/0 }
+socks pass { from: 0/0 to: 0/0 command: udpassociate udpreply }
+socks pass { from: 0/0 to: 0/0 protocol: tcp }
+EOF2
+bg nsx "$NS_P1" danted -f "$T/danted-udp.conf" -p "$T/danted-udp.pid" -N 1 \
+	>>"$T/danted-udp.log" 2>&1
+wait_port "$NS_P1" "$P1_H4" 1090 || bail "danted :1090"
+start_tinyproxy "$NS_P1" "$P1_H4" 8888 || bail "tinyproxy :8888"
+start_microsocks "$NS_P1" 1080 || bail "microsocks :1080"
+# An upstream that takes the TCP connection and never says a word.
+cat >"$T/silent.py" <<'PY'
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(16)
+held = []
+while True:
+    held.append(s.accept()[0])
+PY
+bg nsx "$NS_P1" "$PYTHON" "$T/silent.py" "$P1_H4" 1099 2>>"$T/silent.log"
+wait_port "$NS_P1" "$P1_H4" 1099 || bail "silent :1099"
+
+# The client, run inside a subject.  Modes:
+#   echo HOST PORT MSG          connected socket: send, print the reply
+#   two HOST PORT               two sockets (two flows) interleaved: both replies
+#   from HOST PORT MSG          unconnected socket: print "ADDR PORT" of the reply's source
+#   refused HOST PORT           print the errno name and the ms until the failure
+cat >"$T/uclient.py" <<'PY'
+import errno, socket, sys, time
+mode, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+def sock():
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.settimeout(4)
+    return s
+if mode == "echo":
+    s = sock(); s.connect((host, port)); s.send(sys.argv[4].encode())
+    print(s.recv(65535).decode())
+elif mode == "two":
+    a, b = sock(), sock()
+    a.connect((host, port)); b.connect((host, port))
+    a.send(b"one-a"); b.send(b"two-b"); a.send(b"one-c")
+    got = [b.recv(65535).decode(), a.recv(65535).decode(), a.recv(65535).decode()]
+    print(" ".join(g.split("|")[1] for g in got))
+elif mode == "from":
+    s = sock(); s.sendto(sys.argv[4].encode(), (host, port))
+    data, peer = s.recvfrom(65535)
+    print(peer[0], peer[1])
+elif mode == "refused":
+    s = sock(); t0 = time.monotonic()
+    try:
+        s.connect((host, port)); s.send(b"x"); s.recv(100)
+        print("answered")
+    except OSError as e:
+        name = errno.errorcode.get(e.errno, "timeout") if e.errno else "timeout"
+        print(name, int((time.monotonic() - t0) * 1000))
+PY
+chmod 0644 "$T/uclient.py"
+uc() { # uc PROFILE ARGS...: the UDP client inside PROFILE's subject
+	local prof=$1
+	shift
+	nexec "$prof" "$PYTHON" "$T/uclient.py" "$@" 2>>"$T/uclient.err"
+}
+
+cat >"$CONF" <<EOF2
+# t_udp.sh
+[proxy dante]
+url = socks5://$P1_H4:1090
+
+[proxy web]
+url = http://$P1_H4:8888
+
+[proxy micro]
+url = socks5://$P1_H4:1080
+
+[proxy silent]
+url = socks5://$P1_H4:1099
+
+[proxy nobody]
+url = socks5://$P1_H4:1098
+
+[profile u4]
+via = dante
+netns = $(subject_ns u4)
+dns = off
+udp = on
+
+[profile ufk]
+via = dante
+netns = $(subject_ns ufk)
+udp = on
+
+[profile uoff]
+via = dante
+netns = $(subject_ns uoff)
+dns = off
+udp = off
+
+[profile uhttp]
+via = web
+netns = $(subject_ns uhttp)
+dns = off
+udp = on
+
+[profile umicro]
+via = micro
+netns = $(subject_ns umicro)
+dns = off
+udp = on
+
+[profile usilent]
+via = silent
+netns = $(subject_ns usilent)
+dns = off
+udp = on
+
+[profile unobody]
+via = nobody
+netns = $(subject_ns unobody)
+dns = off
+udp = on
+EOF2
+
+daemon_up
+t_up=$(now_ms)
+
+# ------------------------------------------------------------ relayed
+
+is "$(uc u4 echo "$W4" 7000 ping-v4)" "from=$P1_W4|ping-v4" \
+	"udp on: IPv4 datagram echoed, W saw P1's address"
+is "$(uc u4 echo "$W6" 7000 ping-v6)" "from=$P1_W6|ping-v6" \
+	"udp on: IPv6 datagram echoed, W saw P1's address"
+is "$(uc u4 two "$W4" 7000)" "two-b one-a one-c" \
+	"udp on: two flows at once stay separate, in order within a flow"
+is "$(uc u4 from "$W4" 7000 src)" "$W4 7000" \
+	"udp on: the reply comes from the original destination (recvfrom, unconnected)"
+is "$(uc u4 from "$W6" 7000 src6)" "$W6 7000" \
+	"udp on: IPv6 reply comes from the original destination"
+# A datagram large enough to need more than the first-recv buffer of most clients.
+big=$(head -c 3000 /dev/zero | tr '\0' 'x')
+got=$(uc u4 echo "$W4" 7000 "$big")
+is "${#got}" "$((${#big} + ${#P1_W4} + 6))" "udp on: a 3000-byte datagram arrives whole"
+
+# Fake IP: the app resolves world.test inside the subject to a fake address;
+# the datagrams carry the name to danted, which alone resolves it.
+is "$(uc ufk echo world.test 7000 by-name)" "from=$P1_W4|by-name" \
+	"fake IP: datagram to a fake address reaches the name's host through the proxy"
+fake=$(nexec ufk getent ahostsv4 world.test | awk 'NR == 1 { print $1 }')
+is "$(uc ufk from world.test 7000 src)" "$fake 7000" \
+	"fake IP: the reply comes from the fake address the app sent to ($fake)"
+
+is "$(status_field u4 udp)" '"associate"' "status: u4 udp is associate"
+udp_total=$(status_field u4 udp_flows_total)
+[ "${udp_total:-0}" -ge 6 ] 2>/dev/null
+tap_ok $? "status: u4 counts its UDP flows (udp_flows_total ${udp_total:-none} >= 6)"
+up=$(status_field u4 bytes_up)
+[ "${up:-0}" -ge 3000 ] 2>/dev/null
+tap_ok $? "status: u4 bytes_up counts the datagrams (${up:-none})"
+
+# ------------------------------------------------------------ refused
+
+out=$(uc uoff refused "$W4" 7000)
+ms=${out##* }
+case "$out" in EHOSTUNREACH* | ECONNREFUSED*) r=0 ;; *) r=1 ;; esac
+[ "$r" -eq 0 ] && [ "${ms:-9999}" -lt 1000 ]
+tap_ok $? "udp = off: refused at once ($out)"
+is "$(status_field uoff udp_why)" '"udp = off"' "status: uoff says why"
+
+out=$(uc uhttp refused "$W4" 7000)
+ms=${out##* }
+case "$out" in EHOSTUNREACH* | ECONNREFUSED*) r=0 ;; *) r=1 ;; esac
+[ "$r" -eq 0 ] && [ "${ms:-9999}" -lt 1000 ]
+tap_ok $? "http upstream with udp = on: refused at once ($out)"
+is "$(status_field uhttp udp)" '"refused"' "status: uhttp udp is refused"
+is "$(status_field uhttp udp_why)" '"an HTTP proxy cannot carry UDP"' "status: uhttp says why"
+
+# TCP is untouched by any of this.
+nexec u4 curl -gsS --max-time 5 "http://$W4:7000/" >/dev/null 2>&1
+[ $? -ne 0 ]
+tap_ok $? "udp on: TCP to a UDP-only port still fails (no listener on W)"
+
+# ------------------------------------------------------------ an upstream that refuses UDP ASSOCIATE
+
+udp_is() { [ "$(status_field "$1" udp)" = "\"$2\"" ]; }
+live_table() { nsenter --net="/run/netns/$(subject_ns "$1")" nft list table inet netnsp 2>&1; }
+refused_probe() { # refused_probe PROFILE WHY SECONDS DESC: refused within SECONDS of $t_up
+	local el ms out nft
+	wait_until 10 udp_is "$1" refused
+	el=$(($(now_ms) - t_up))
+	[ "$(status_field "$1" udp)" = '"refused"' ] && [ "$el" -lt $(($3 * 1000)) ]
+	tap_ok $? "$4: status says udp refused within $3 s of the apply (${el} ms)"
+	is "$(status_field "$1" udp_why)" "\"the upstream refused UDP ASSOCIATE: $2\"" \
+		"$4: status says why"
+	# EHOSTUNREACH (not a reject from nft): the routing refusal was re-applied.
+	out=$(uc "$1" refused "$W4" 7000)
+	ms=${out##* }
+	[ "${out%% *}" = EHOSTUNREACH ] && [ "${ms:-9999}" -lt 1000 ]
+	tap_ok $? "$4: a UDP send from inside fails at once ($out)"
+	nft=$T/run/$(subject_ns "$1").nft
+	! grep -q 'l4proto udp meta nfproto ipv. tproxy' "$nft" &&
+		grep -q 'l4proto udp udp dport != 53 reject' "$nft"
+	tap_ok $? "$4: its ruleset file no longer hands UDP to the relay"
+	# The loaded table is the one of udp = off (uoff: same dns, ipv6 and fwmark).
+	is "$(live_table "$1")" "$(live_table uoff)" "$4: its loaded nft table is udp = off's"
+}
+
+# microsocks answers X'05 07' (command not supported) to CMD X'03' (checked
+# by hand: greeting 05 01 00 -> 05 00; 05 03 00 01 0*6 -> 05 07 00 01 0*6, then close).
+refused_probe umicro "SOCKS5 reply 7 (command not supported)" 5 "microsocks (REP 7)"
+refused_probe unobody "connect: Connection refused" 5 "upstream not listening"
+refused_probe usilent "no answer within 5 s" 7 "upstream that never answers"
+wait_log_all() { grep -q "profile '$1': the upstream refused UDP ASSOCIATE: $2" "$T/daemon.log"; }
+wait_log_all umicro "SOCKS5 reply 7"
+tap_ok $? "daemon log: one line with the probe's outcome for umicro"
+is "$(grep -c "profile 'umicro': .*UDP ASSOCIATE" "$T/daemon.log")" 1 \
+	"daemon log: exactly one line about umicro's UDP"
+grep -q "profile 'u4': UDP ASSOCIATE granted" "$T/daemon.log"
+tap_ok $? "daemon log: danted's grant is logged for u4"
+is "$(status_field u4 udp)" '"associate"' "danted: u4 stays associate after the probe"
+is "$(uc u4 echo "$W4" 7000 after-probe)" "from=$P1_W4|after-probe" \
+	"danted: UDP still relayed after the probes of the other subjects"
+
+# Re-apply re-probes: umicro now via danted is granted and relays again.
+sed -i '/^\[profile umicro\]/,/^$/ s/^via = micro$/via = dante/' "$CONF"
+nsp reload >/dev/null 2>&1
+wait_until 5 udp_is umicro associate
+tap_ok $? "reload: umicro via danted is associate again"
+sleep 1.5 # a refusal would come within a tick
+is "$(status_field umicro udp)" '"associate"' "reload: the new probe is granted (still associate)"
+is "$(uc umicro echo "$W4" 7000 re-probed)" "from=$P1_W4|re-probed" \
+	"reload: umicro's UDP is relayed through danted"
+# ... and back to microsocks: refused again by the new probe.
+sed -i '/^\[profile umicro\]/,/^$/ s/^via = dante$/via = micro/' "$CONF"
+nsp reload >/dev/null 2>&1
+t_up=$(now_ms)
+refused_probe umicro "SOCKS5 reply 7 (command not supported)" 5 "reload back to microsocks"
+
+# Make u4 use the relay again so the next section sees a live flow.
+is "$(uc u4 echo "$W4" 7000 live-again)" "from=$P1_W4|live-again" "u4 relays after the reloads"
+
+# ------------------------------------------------------------ the association's life
+
+u4_flows_none() { [ "$(status_field u4 udp_flows)" = 0 ]; }
+
+# While a flow lives, danted holds its control connection and relay socket.
+live=$(status_field u4 udp_flows)
+[ "${live:-0}" -ge 1 ] 2>/dev/null
+tap_ok $? "status: live flows right after use (${live:-none})"
+
+# The control connection's end ends the flow: restart danted.
+# Dante's children hold the sessions: stop every danted of P1 (only this test's run there).
+for p in $(ip netns pids "$NS_P1"); do
+	[ "$(cat "/proc/$p/comm" 2>/dev/null)" = danted ] && kill -TERM "$p" 2>/dev/null
+done
+wait_until 5 u4_flows_none
+tap_ok $? "proxy gone: every flow ends with its control connection"
+bg nsx "$NS_P1" danted -f "$T/danted-udp.conf" -p "$T/danted-udp.pid" -N 1 \
+	>>"$T/danted-udp.log" 2>&1
+wait_port "$NS_P1" "$P1_H4" 1090 || bail "danted :1090 again"
+is "$(uc u4 echo "$W4" 7000 again)" "from=$P1_W4|again" "proxy back: a new flow associates again"
+
+# Idle expiry (60 s without a datagram): udp_flows falls to 0 again.
+wait_until 75 u4_flows_none
+tap_ok $? "an idle flow expires (within 75 s)"
+
+sanitizer_clean
+tap_done

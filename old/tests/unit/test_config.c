@@ -1,0 +1,673 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * test_config.c - Settings parser: the SPEC.md example, every error path with
+ * its exact FILE:LINE and key, chains and loops, URLs (percent-decoding,
+ * IPv6 literals, default ports), CRLF, BOM, comments, fake-IP pools and
+ * dns-server addresses, and the
+ * not-supported-yet checks.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "tap.h"
+
+static char err[CONF_ERR_MAX];
+
+static int parse(const char *text, struct settings *s)
+{
+	memset(s, 0, sizeof(*s));
+	return settings_parse_buffer(text, strlen(text), "t.conf", s, err, sizeof(err));
+}
+
+static const char spec_example[] =
+	"[proxy corp]\n"
+	"url = socks5://alice:secret@10.1.2.3:1080   # socks5, socks5h, socks4a, http (CONNECT)\n"
+	"\n"
+	"[proxy exit]\n"
+	"url = http://exit.example.net:3128\n"
+	"via = corp                 # chain: reach this proxy through 'corp'\n"
+	"\n"
+	"[proxy tor]\n"
+	"url = socks5://127.0.0.1:9050\n"
+	"isolate = profile          # none | profile | app: distinct SOCKS5 credentials, so Tor\n"
+	"                           # (IsolateSOCKSAuth) gives each its own circuits\n"
+	"\n"
+	"[proxy vpn]\n"
+	"url = direct               # connect straight to the destination ...\n"
+	"netns = vpn-ns             # ... from inside this namespace (where a VPN's TUN lives)\n"
+	"\n"
+	"[profile work]\n"
+	"via = exit                 # required: the proxy (or chain) all traffic takes\n"
+	"netns = work               # the namespace's name under /run/netns (default: profile "
+	"name)\n"
+	"dns = fake                 # fake (default) | proxy | off\n"
+	"dns-server = 9.9.9.9       # upstream resolver for dns=proxy and non-A/AAAA queries\n"
+	"ipv6 = on                  # on: IPv6 destinations proxied | off: refused at once\n"
+	"udp = on                   # on: SOCKS5 UDP ASSOCIATE | off: refused at once\n"
+	"socks-port = 1080          # SOCKS5 endpoint inside the namespace on 127.0.0.1/::1; 0 = "
+	"none\n"
+	"http-port = 8118           # HTTP proxy endpoint inside the namespace; 0 = none\n"
+	"users = alice @wheel       # who may `netnsp exec` into it (setuid install)\n"
+	"route = *.onion tor        # repeatable: names matching go through another proxy\n"
+	"route = *.i2p i2p\n"
+	"\n"
+	"[flatpak]\n"
+	"org.mozilla.firefox = work # Flatpak app id = profile: its instances are attached\n"
+	"\n"
+	"; the example names an 'i2p' proxy without defining it\n"
+	"[proxy i2p]\n"
+	"url = socks5h://127.0.0.1:4447\n";
+
+static void test_spec_example(void)
+{
+	struct settings s;
+	const struct profile_conf *w;
+	int r = parse(spec_example, &s);
+
+	is_int(r, 0, "SPEC.md example parses (%s)", err);
+	if (r < 0)
+		return;
+	is_int(s.n_proxies, 5, "five proxies");
+	is_str(s.proxies[0].name, "corp", "proxy 0 is corp");
+	is_int(s.proxies[0].kind, PROXY_SOCKS5, "corp is socks5");
+	is_str(s.proxies[0].host, "10.1.2.3", "corp host");
+	is_int(s.proxies[0].port, 1080, "corp port");
+	is_str(s.proxies[0].user, "alice", "corp user");
+	is_str(s.proxies[0].pass, "secret", "corp pass");
+	is_int(s.proxies[0].via_idx, -1, "corp has no via");
+	is_int(s.proxies[1].kind, PROXY_HTTP, "exit is http");
+	is_str(s.proxies[1].host, "exit.example.net", "exit host");
+	is_int(s.proxies[1].port, 3128, "exit port");
+	is_str(s.proxies[1].via, "corp", "exit via corp");
+	is_int(s.proxies[1].via_idx, 0, "exit via_idx");
+	is_int(s.proxies[1].via_line, 6, "exit via line");
+	ok(s.proxies[1].user == NULL && s.proxies[1].pass == NULL, "exit has no credentials");
+	is_int(s.proxies[2].isolate, ISOLATE_PROFILE, "tor isolate = profile");
+	is_int(s.proxies[3].kind, PROXY_DIRECT, "vpn is direct");
+	ok(s.proxies[3].host == NULL && s.proxies[3].port == 0, "direct has no host/port");
+	is_str(s.proxies[3].netns, "vpn-ns", "vpn netns");
+	is_int(s.proxies[3].line, 13, "vpn header line");
+	is_int(s.proxies[4].kind, PROXY_SOCKS5H, "i2p is socks5h");
+
+	is_int(s.n_profiles, 1, "one profile");
+	w = settings_find_profile(&s, "work");
+	ok(w != NULL, "find profile work");
+	ok(settings_find_profile(&s, "nope") == NULL, "no profile nope");
+	if (!w)
+		goto out;
+	is_str(w->via, "exit", "work via");
+	is_int(w->via_idx, 1, "work via_idx");
+	is_str(w->netns, "work", "work netns");
+	is_int(w->dns, DNS_FAKE, "work dns");
+	is_str(w->dns_server, "9.9.9.9", "work dns-server");
+	ok(w->ipv6 && w->udp, "ipv6 and udp on");
+	is_int(w->socks_port, 1080, "socks-port");
+	is_int(w->http_port, 8118, "http-port");
+	is_int(w->n_users, 2, "two users");
+	if (w->n_users == 2) {
+		is_str(w->users[0], "alice", "user alice");
+		is_str(w->users[1], "@wheel", "group wheel");
+	}
+	is_int(w->n_routes, 2, "two routes");
+	if (w->n_routes == 2) {
+		is_str(w->routes[0].pattern, "*.onion", "route 0 pattern");
+		is_int(w->routes[0].proxy_idx, 2, "route 0 -> tor");
+		is_int(w->routes[1].proxy_idx, 4, "route 1 -> i2p");
+		is_int(w->routes[1].line, 28, "route 1 line");
+	}
+	is_int(w->set,
+	       PROF_SET_DNS | PROF_SET_DNS_SERVER | PROF_SET_IPV6 | PROF_SET_UDP |
+		       PROF_SET_SOCKS_PORT | PROF_SET_HTTP_PORT | PROF_SET_USERS | PROF_SET_NETNS,
+	       "every key recorded in set");
+	is_int(w->line, 17, "work header line");
+	is_int(s.n_flatpaks, 1, "one flatpak");
+	is_str(s.flatpaks[0].app_id, "org.mozilla.firefox", "flatpak app id");
+	is_str(s.flatpaks[0].profile, "work", "flatpak profile");
+	is_int(s.flatpaks[0].line, 31, "flatpak line");
+	is_int(settings_check_supported(&s, err, sizeof(err)), -EOPNOTSUPP,
+	       "SPEC example uses unsupported features");
+	is_str(err, "t.conf:10: isolate: not supported yet (stream isolation)",
+	       "first unsupported feature in file order");
+out:
+	settings_free(&s);
+	settings_free(&s); /* a freed struct is zeroed: freeing twice is safe */
+}
+
+struct bad_case {
+	const char *text;
+	const char *want; /* expected prefix of the error */
+};
+
+#define P "[proxy p]\nurl = socks5://127.0.0.1\n"
+#define W "[profile w]\nvia = p\n"
+
+static const struct bad_case bad_cases[] = {
+	{"[proxy a]\nurl = socks6://h\n",
+	 "t.conf:2: url: unknown scheme 'socks6' (want socks5, socks5h, socks4a, http or direct)"},
+	{"[proxy a]\n", "t.conf:1: [proxy a]: missing required key 'url'"},
+	{P "[profile w]\nnetns = x\n", "t.conf:3: [profile w]: missing required key 'via'"},
+	{P "colour = red\n", "t.conf:3: colour: unknown key (want url, via, isolate, netns)"},
+	{P W "color = x\n", "t.conf:5: color: unknown key (want via, netns, dns,"},
+	{P "url = socks5://h\n", "t.conf:3: url: duplicate key (first at line 2)"},
+	{P W "# c\nvia = p\n", "t.conf:6: via: duplicate key (first at line 4)"},
+	{"[proxy a]\nurl =\n", "t.conf:2: url: empty value"},
+	{"[proxy a]\nurl = # only a comment\n", "t.conf:2: url: empty value"},
+	{"url = socks5://h\n", "t.conf:1: url: key outside any section"},
+	{"[foo]\n", "t.conf:1: [foo]: unknown section 'foo' (want proxy, profile or flatpak)"},
+	{P "\n[proxy p]\n", "t.conf:4: [proxy p]: duplicate section (first at line 1)"},
+	{"[flatpak]\n[flatpak]\n", "t.conf:2: [flatpak]: duplicate section (first at line 1)"},
+	{"[proxy]\n", "t.conf:1: [proxy]: want '[proxy NAME]'"},
+	{"[profile a b]\n", "t.conf:1: [profile a b]: want '[profile NAME]'"},
+	{"[proxy -a]\n", "t.conf:1: [proxy -a]: bad name '-a'"},
+	{"[proxy .a]\n", "t.conf:1: [proxy .a]: bad name '.a'"},
+	{"[proxy a/b]\n", "t.conf:1: [proxy a/b]: bad name 'a/b'"},
+	{"[proxy abcdefghijabcdefghijabcdefghijabc]\n", "t.conf:1: [proxy abcdefghij"},
+	{"[flatpak x]\n", "t.conf:1: [flatpak x]: want '[flatpak]'"},
+	{"[]\n", "t.conf:1: []: empty section header"},
+	{"\n\n[proxy a\n", "t.conf:3: missing ']' in section header"},
+	{"[proxy a] junk\n", "t.conf:1: [proxy a]: unexpected text after ']'"},
+	{P "just words\n", "t.conf:3: want 'key = value', '[section]' or a comment"},
+	{P "via: p\n", "t.conf:3: want 'key = value'"},
+	{P "= p\n", "t.conf:3: missing key before '='"},
+	{P "via # = p\n", "t.conf:3: want 'key = value'"},
+	{"[proxy a]\nurl = h:1080\n", "t.conf:2: url: want SCHEME://[USER[:PASS]@]HOST[:PORT]"},
+	{"[proxy a]\nurl = socks5://h/x\n", "t.conf:2: url: a proxy URL takes no path"},
+	{"[proxy a]\nurl = http://h?x=1\n", "t.conf:2: url: a proxy URL takes no path"},
+	{"[proxy a]\nurl = socks5://h:0\n", "t.conf:2: url: bad port '0' (want 1..65535)"},
+	{"[proxy a]\nurl = socks5://h:65536\n", "t.conf:2: url: bad port '65536'"},
+	{"[proxy a]\nurl = socks5://h:12a\n", "t.conf:2: url: bad port '12a'"},
+	{"[proxy a]\nurl = socks5://h:+80\n", "t.conf:2: url: bad port '+80'"},
+	{"[proxy a]\nurl = socks5://h:\n", "t.conf:2: url: bad port ''"},
+	{"[proxy a]\nurl = socks5://h:99999999999\n", "t.conf:2: url: bad port (want"},
+	{"[proxy a]\nurl = socks5://2001:db8::1\n",
+	 "t.conf:2: url: an IPv6 address must be written in brackets"},
+	{"[proxy a]\nurl = socks5://[2001:zz::1]:1\n", "t.conf:2: url: bad IPv6 address '2001:zz"},
+	{"[proxy a]\nurl = socks5://[2001:db8::1\n", "t.conf:2: url: missing ']' after IPv6"},
+	{"[proxy a]\nurl = socks5://[::1]x\n", "t.conf:2: url: unexpected text after ']'"},
+	{"[proxy a]\nurl = socks5://256.1.1.1\n", "t.conf:2: url: bad IPv4 address '256.1.1.1'"},
+	{"[proxy a]\nurl = socks5://1.2.3\n", "t.conf:2: url: bad IPv4 address '1.2.3'"},
+	{"[proxy a]\nurl = socks5://a..b\n", "t.conf:2: url: bad host name 'a..b'"},
+	{"[proxy a]\nurl = socks5://-a.b\n", "t.conf:2: url: bad host name '-a.b'"},
+	{"[proxy a]\nurl = socks5://\n", "t.conf:2: url: missing host"},
+	{"[proxy a]\nurl = socks4a://u:p@h\n",
+	 "t.conf:2: url: socks4a carries a user id but no password"},
+	{"[proxy a]\nurl = http://u@h\n", "t.conf:2: url: http credentials need USER:PASS"},
+	{"[proxy a]\nurl = socks5://u%G1:p@h\n", "t.conf:2: url: bad percent-escape in user"},
+	{"[proxy a]\nurl = socks5://u:p%4@h\n", "t.conf:2: url: bad percent-escape in password"},
+	{"[proxy a]\nurl = socks5://u:%00@h\n", "t.conf:2: url: %00 is not allowed in password"},
+	{"[proxy a]\nurl = socks5://:p@h\n", "t.conf:2: url: empty user name"},
+	{"[proxy a]\nurl = socks5://u:p@x@h\n", "t.conf:2: url: '@' in user or password"},
+	{"[proxy a]\nurl = socks5://u\"x:p@h\n", "t.conf:2: url: character '\"' in user"},
+	{"[proxy a]\nurl = socks5://a b@h\n", "t.conf:2: url: character ' ' in user"},
+	{"[proxy a]\nurl = socks5://[::1]:1080\nvia = b\n", "t.conf:3: via: unknown proxy 'b'"},
+	{"[proxy a]\nurl = socks5://h\nvia = -b\n", "t.conf:3: via: bad name '-b'"},
+	{P W "netns = -x\n", "t.conf:5: netns: bad name '-x'"},
+	{P "[profile w]\n\nvia = nope\n", "t.conf:5: via: unknown proxy 'nope'"},
+	{P W "route = *.onion tor\n", "t.conf:5: route: unknown proxy 'tor'"},
+	{P W "route = *.onion\n", "t.conf:5: route: want 'PATTERN PROXY'"},
+	{P W "route = *.onion p q\n", "t.conf:5: route: want 'PATTERN PROXY'"},
+	{P W "route = *.*.x p\n", "t.conf:5: route: bad pattern '*.*.x'"},
+	{P W "[flatpak]\norg.example.App = nope\n", "t.conf:6: org.example.App: unknown profile"},
+	{P W "[flatpak]\nfirefox = w\n", "t.conf:6: firefox: bad Flatpak app id"},
+	{P W "[flatpak]\norg.a.b = w\n\norg.a.b = w\n",
+	 "t.conf:8: org.a.b: duplicate entry (first at line 6)"},
+	{"[proxy a]\nurl = socks5://h\nvia = b\n[proxy b]\nurl = socks5://h\nvia = a\n",
+	 "t.conf:3: via: proxy chain loops: a -> b -> a"},
+	{"[proxy a]\nurl = socks5://h\nvia = a\n", "t.conf:3: via: proxy chain loops: a -> a"},
+	{"[proxy x]\nurl = socks5://h\nvia = b\n"
+	 "[proxy a]\nurl = socks5://h\nvia = b\n[proxy b]\nurl = socks5://h\nvia = a\n",
+	 "t.conf:6: via: proxy chain loops: a -> b -> a"},
+	{"[proxy v]\nurl = direct\nvia = p\n" P,
+	 "t.conf:3: via: a 'direct' proxy connects straight out and takes no 'via'"},
+	{"[proxy v]\nurl = direct\n[proxy a]\nurl = socks5://h\nvia = v\n",
+	 "t.conf:5: via: proxy 'v' is 'direct' and can only be the last hop"},
+	{P W "[profile x]\nvia = p\nnetns = w\n",
+	 "t.conf:7: netns: namespace 'w' is already used by profile 'w'"},
+	{P "[profile a]\nvia = p\nnetns = b\n[profile b]\nvia = p\n",
+	 "t.conf:6: netns: namespace 'b' (default: the profile name) is already used"},
+	{P W "dns = maybe\n", "t.conf:5: dns: bad value 'maybe' (want fake, proxy or off)"},
+	{P "isolate = all\n", "t.conf:3: isolate: bad value 'all' (want none, profile or app)"},
+	{P W "ipv6 = maybe\n", "t.conf:5: ipv6: bad value 'maybe' (want on or off)"},
+	{P W "udp = 2\n", "t.conf:5: udp: bad value '2' (want on or off)"},
+	{P W "socks-port = -1\n", "t.conf:5: socks-port: bad port '-1' (want 0..65535"},
+	{P W "http-port = 65536\n", "t.conf:5: http-port: bad port '65536'"},
+	{P W "http-port = 0x50\n", "t.conf:5: http-port: bad port '0x50'"},
+	{P W "dns-server = 1.2.3\n", "t.conf:5: dns-server: bad address '1.2.3'"},
+	{P W "dns-server = [::1]:0\n", "t.conf:5: dns-server: bad port in '[::1]:0'"},
+	{P W "dns-server = 9.9.9.9:x\n", "t.conf:5: dns-server: bad port in '9.9.9.9:x'"},
+	{P W "dns-server = fe80::zz\n", "t.conf:5: dns-server: bad IPv6 address 'fe80::zz'"},
+	{P W "users = alice ali!ce\n", "t.conf:5: users: bad user 'ali!ce'"},
+	{P W "users = @\n", "t.conf:5: users: bad user '@'"},
+	{P W "users = 4294967295\n", "t.conf:5: users: bad user '4294967295'"},
+	{"\xef\xbb\xbf[nope]\n", "t.conf:1: [nope]: unknown section 'nope'"},
+	{"[proxy a]\r\n\r\nurl = bogus\r\n", "t.conf:3: url: want SCHEME://"},
+	{"# c\n; c\n   # c\n\n[proxy a]\nurl = socks5://h:0\n", "t.conf:6: url: bad port '0'"},
+	{"[proxy a]\nurl = socks5://h\x01\n", "t.conf:2: control character 0x01 in line"},
+	{"[proxy a]\nurl = socks5://h\rx\n", "t.conf:2: control character 0x0d in line"},
+	{P W "dns = proxy\n", "t.conf:5: dns: 'proxy' needs 'dns-server'"},
+	{P W "ipv6 = off\ndns = proxy\nudp = off\n", "t.conf:6: dns: 'proxy' needs 'dns-server'"},
+	{P W "fake-ipv4 = 198.18.0.0\n", "t.conf:5: fake-ipv4: '198.18.0.0' has no prefix length"},
+	{P W "fake-ipv4 = 10.0.0.0/7\n", "t.conf:5: fake-ipv4: prefix length /7 out of range"},
+	{P W "fake-ipv4 = 10.0.0.0/31\n", "t.conf:5: fake-ipv4: prefix length /31 out of range"},
+	{P W "fake-ipv4 = 198.18.0.1/15\n", "t.conf:5: fake-ipv4: host bits set"},
+	{P W "fake-ipv4 = 198.19.0.0/15\n", "t.conf:5: fake-ipv4: host bits set"},
+	{P W "fake-ipv4 = 100.64.128.0/24\n", "t.conf:5: fake-ipv4: overlaps 100.64.0.0/10"},
+	{P W "fake-ipv4 = 100.0.0.0/8\n", "t.conf:5: fake-ipv4: overlaps 100.64.0.0/10"},
+	{P W "fake-ipv4 = 127.0.0.0/8\n", "t.conf:5: fake-ipv4: overlaps 127.0.0.0/8"},
+	{P W "fake-ipv4 = 0.0.0.0/8\n", "t.conf:5: fake-ipv4: overlaps 0.0.0.0/8"},
+	{P W "fake-ipv4 = 169.254.0.0/16\n", "t.conf:5: fake-ipv4: overlaps 169.254.0.0/16"},
+	{P W "fake-ipv4 = 239.1.0.0/16\n", "t.conf:5: fake-ipv4: overlaps 224.0.0.0/4"},
+	{P W "fake-ipv4 = 255.255.0.0/16\n", "t.conf:5: fake-ipv4: overlaps 240.0.0.0/4"},
+	{P W "fake-ipv4 = 2001:db8::/64\n", "t.conf:5: fake-ipv4: bad IPv4 address '2001:db8::'"},
+	{P W "fake-ipv4 = 10.0.0.0/016\n", "t.conf:5: fake-ipv4: bad prefix length in"},
+	{P W "fake-ipv4 = 10.0.0.0/\n", "t.conf:5: fake-ipv4: bad prefix length in"},
+	{P W "fake-ipv4 = 10.0.0.0/1x\n", "t.conf:5: fake-ipv4: bad prefix length in"},
+	{P W "fake-ipv4 = /16\n", "t.conf:5: fake-ipv4: bad address in '/16'"},
+	{P W "fake-ipv4 = 10.0.0.0/16\nfake-ipv4 = 10.1.0.0/16\n",
+	 "t.conf:6: fake-ipv4: duplicate key (first at line 5)"},
+	{P W "fake-ipv6 = 2001:db8::/63\n", "t.conf:5: fake-ipv6: prefix length /63 out of range"},
+	{P W "fake-ipv6 = 2001:db8::/127\n",
+	 "t.conf:5: fake-ipv6: prefix length /127 out of range (want /64../126)"},
+	{P W "fake-ipv6 = 2001:db8::1/64\n", "t.conf:5: fake-ipv6: host bits set"},
+	{P W "fake-ipv6 = 2001:db8::2/126\n", "t.conf:5: fake-ipv6: host bits set"},
+	{P W "fake-ipv6 = fd6e:7370:1:2::/64\n", "t.conf:5: fake-ipv6: overlaps fd6e:7370::/32"},
+	{P W "fake-ipv6 = ff02::/64\n", "t.conf:5: fake-ipv6: overlaps ff00::/8"},
+	{P W "fake-ipv6 = ::/64\n", "t.conf:5: fake-ipv6: overlaps ::/8"},
+	{P W "fake-ipv6 = fe80::/64\n", "t.conf:5: fake-ipv6: overlaps fe80::/10"},
+	{P W "fake-ipv6 = 10.0.0.0/24\n", "t.conf:5: fake-ipv6: bad IPv6 address '10.0.0.0'"},
+	{P W "fake-ipv6 = 2001:db8::/64 x\n", "t.conf:5: fake-ipv6: bad prefix length in"},
+};
+
+static void test_bad_cases(void)
+{
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		const struct bad_case *c = &bad_cases[i];
+		struct settings s;
+		int r = parse(c->text, &s);
+
+		is_int(r, -EINVAL, "bad case %zu is refused", i);
+		if (!ok(strncmp(err, c->want, strlen(c->want)) == 0, "bad case %zu: %s", i,
+			c->want))
+			printf("#   got \"%s\"\n", err);
+		ok(s.n_proxies == 0 && s.proxies == NULL && s.path == NULL,
+		   "bad case %zu leaves no partial settings", i);
+		ok(strchr(err, '\n') == NULL, "bad case %zu: one line", i);
+	}
+}
+
+static void test_nul_and_long_lines(void)
+{
+	static const char nul[] = "[proxy a]\nurl = socks5://h\0x\n";
+	struct settings s = {0};
+	char *big;
+	size_t n;
+	int r;
+
+	r = settings_parse_buffer(nul, sizeof(nul) - 1, "t.conf", &s, err, sizeof(err));
+	is_int(r, -EINVAL, "NUL byte refused");
+	is_str(err, "t.conf:2: NUL byte in line", "NUL byte error names the line");
+
+	n = 4200;
+	big = malloc(n + 64);
+	strcpy(big, "[proxy a]\nurl = socks5://");
+	memset(big + strlen(big), 'a', n);
+	strcpy(big + 25 + n, "\n");
+	r = settings_parse_buffer(big, strlen(big), "t.conf", &s, err, sizeof(err));
+	is_int(r, -EINVAL, "overlong line refused");
+	is_str(err, "t.conf:2: line longer than 4096 bytes", "overlong line error");
+	free(big);
+
+	/* The last line needs no newline; an empty buffer is an empty config. */
+	r = settings_parse_buffer(P, strlen(P) - 1, "t.conf", &s, err, sizeof(err));
+	is_int(r, 0, "no final newline is fine");
+	settings_free(&s);
+	r = settings_parse_buffer("", 0, "t.conf", &s, err, sizeof(err));
+	is_int(r, 0, "empty config parses");
+	ok(s.n_proxies == 0 && s.n_profiles == 0 && s.n_flatpaks == 0, "and is empty");
+	settings_free(&s);
+}
+
+static void url_case(const char *url, enum proxy_kind kind, const char *host, int port,
+		     const char *user, const char *pass)
+{
+	char text[600];
+	struct settings s;
+	const struct proxy_conf *p;
+
+	snprintf(text, sizeof(text), "[proxy a]\nurl = %s\n", url);
+	if (!ok(parse(text, &s) == 0, "url %s parses", url)) {
+		printf("#   %s\n", err);
+		return;
+	}
+	p = &s.proxies[0];
+	is_int(p->kind, kind, "%s: kind", url);
+	ok(host ? p->host && strcmp(p->host, host) == 0 : !p->host, "%s: host %s", url,
+	   host ? host : "(none)");
+	is_int(p->port, port, "%s: port", url);
+	ok(user ? p->user && strcmp(p->user, user) == 0 : !p->user, "%s: user", url);
+	ok(pass ? p->pass && strcmp(p->pass, pass) == 0 : !p->pass, "%s: pass", url);
+	settings_free(&s);
+}
+
+static void test_urls(void)
+{
+	char text[700], longuser[300];
+	struct settings s;
+
+	url_case("socks5://h", PROXY_SOCKS5, "h", 1080, NULL, NULL);
+	url_case("SOCKS5H://proxy.example.org", PROXY_SOCKS5H, "proxy.example.org", 1080, NULL,
+		 NULL);
+	url_case("socks4a://bob@198.51.100.7", PROXY_SOCKS4A, "198.51.100.7", 1080, "bob", NULL);
+	url_case("http://u:p@203.0.113.9", PROXY_HTTP, "203.0.113.9", 8080, "u", "p");
+	url_case("http://u:@h:3128/", PROXY_HTTP, "h", 3128, "u", "");
+	url_case("socks5://user@h:1", PROXY_SOCKS5, "h", 1, "user", NULL);
+	url_case("socks5://us%40er:p%3Ass%25%2f@h:65535", PROXY_SOCKS5, "h", 65535, "us@er",
+		 "p:ss%/");
+	url_case("socks5://a%20b:%C3%A9@h", PROXY_SOCKS5, "h", 1080, "a b", "\xc3\xa9");
+	url_case("socks5h://[2001:db8::1]:9050", PROXY_SOCKS5H, "2001:db8::1", 9050, NULL, NULL);
+	url_case("socks5://[::1]", PROXY_SOCKS5, "::1", 1080, NULL, NULL);
+	url_case("http://u:p@[2001:db8::7]", PROXY_HTTP, "2001:db8::7", 8080, "u", "p");
+	url_case("direct", PROXY_DIRECT, NULL, 0, NULL, NULL);
+	url_case("socks5://h:1080   # trailing comment", PROXY_SOCKS5, "h", 1080, NULL, NULL);
+	url_case("socks5://u:p;x=y!@h", PROXY_SOCKS5, "h", 1080, "u", "p;x=y!");
+
+	/* RFC 1929: 255 bytes of user name after decoding is the most. */
+	memset(longuser, 'u', 255);
+	longuser[255] = '\0';
+	snprintf(text, sizeof(text), "[proxy a]\nurl = socks5://%s@h\n", longuser);
+	is_int(parse(text, &s), 0, "255-byte user accepted");
+	settings_free(&s);
+	snprintf(text, sizeof(text), "[proxy a]\nurl = socks5://%su@h\n", longuser);
+	is_int(parse(text, &s), -EINVAL, "256-byte user refused");
+	is_str(err, "t.conf:2: url: user longer than 255 bytes", "user length error");
+	snprintf(text, sizeof(text), "[proxy a]\nurl = socks5://%%41%s@h\n", longuser + 1);
+	is_int(parse(text, &s), 0, "255 bytes after decoding accepted");
+	settings_free(&s);
+
+	/* RFC 1035: 253 characters of name is the most. */
+	memset(longuser, 'a', 253);
+	longuser[253] = '\0';
+	for (int i = 63; i < 253; i += 64)
+		longuser[i] = '.'; /* labels of 63, 63, 63 and 61 characters */
+	is_int(strlen(longuser), 253, "test name is 253 characters");
+	snprintf(text, sizeof(text), "[proxy a]\nurl = socks5://%s\n", longuser);
+	is_int(parse(text, &s), 0, "253-character host accepted");
+	settings_free(&s);
+	snprintf(text, sizeof(text), "[proxy a]\nurl = socks5://%sa\n", longuser);
+	is_int(parse(text, &s), -EINVAL, "254-character host refused");
+}
+
+static void test_chains(void)
+{
+	static const char text[] = "[proxy a]\nurl = socks5://h\n"
+				   "[proxy b]\nurl = http://h\nvia = a\n"
+				   "[proxy c]\nurl = socks5h://h\nvia = b\n"
+				   "[profile w]\nvia = c\n";
+	char nine[2048] = "";
+	struct settings s;
+	int hops[CONF_CHAIN_MAX], r;
+
+	is_int(parse(text, &s), 0, "chain a <- b <- c parses");
+	r = settings_chain(&s, 2, hops, CONF_CHAIN_MAX);
+	is_int(r, 3, "three hops");
+	ok(r == 3 && hops[0] == 0 && hops[1] == 1 && hops[2] == 2, "first hop first");
+	is_int(settings_chain(&s, 0, hops, CONF_CHAIN_MAX), 1, "a alone is one hop");
+	is_int(settings_chain(&s, 2, hops, 2), -E2BIG, "max too small: -E2BIG");
+	is_int(settings_chain(&s, 7, hops, CONF_CHAIN_MAX), -EINVAL, "bad index: -EINVAL");
+	/* A loop cannot come out of the parser; build one by hand. */
+	s.proxies[0].via_idx = 2;
+	is_int(settings_chain(&s, 2, hops, CONF_CHAIN_MAX), -ELOOP, "hand-made loop: -ELOOP");
+	s.proxies[0].via_idx = -1;
+	settings_free(&s);
+
+	/* Eight hops is the limit; nine is refused at the via of the ninth. */
+	for (int i = 0; i < 9; i++) {
+		size_t off = strlen(nine);
+
+		snprintf(nine + off, sizeof(nine) - off, "[proxy p%d]\nurl = socks5://h\n", i);
+		if (i) {
+			off = strlen(nine);
+			snprintf(nine + off, sizeof(nine) - off, "via = p%d\n", i - 1);
+		}
+	}
+	is_int(parse(nine, &s), -EINVAL, "nine hops refused");
+	is_str(err, "t.conf:26: via: chain to proxy 'p8' is longer than 8 hops", "names the via");
+	*strstr(nine, "[proxy p8]") = '\0';
+	is_int(parse(nine, &s), 0, "eight hops accepted");
+	is_int(settings_chain(&s, 7, hops, CONF_CHAIN_MAX), 8, "eight hops");
+	settings_free(&s);
+}
+
+static void test_profile_values(void)
+{
+	static const char text[] = P "[profile w]\r\n"
+				     "via = p\r\n"
+				     "ipv6 = No\r\n"
+				     "users = alice  @wheel\t1000\r\n"
+				     "users = bob$ _x\r\n"
+				     "dns = off\r\n"
+				     "dns-server = [2001:db8::53]:5353\r\n"
+				     "route = *.ONION p\r\n"
+				     "socks-port = 0\r\n";
+	struct settings s;
+	const struct profile_conf *w;
+
+	if (!ok(parse(text, &s) == 0, "CRLF profile parses"))
+		printf("#   %s\n", err);
+	w = settings_find_profile(&s, "w");
+	if (w) {
+		ok(!w->ipv6, "ipv6 = No is off");
+		ok(!w->udp, "udp defaults to off");
+		is_int(w->dns, DNS_OFF, "dns = off");
+		is_str(w->dns_server, "[2001:db8::53]:5353", "dns-server kept as written");
+		is_str(w->netns, "w", "netns defaults to the profile name");
+		is_int(w->n_users, 5, "users repeat and accumulate");
+		if (w->n_users == 5) {
+			is_str(w->users[2], "1000", "numeric uid");
+			is_str(w->users[3], "bob$", "machine account name");
+		}
+		is_str(w->routes[0].pattern, "*.onion", "route pattern is lower-cased");
+		is_int(w->set,
+		       PROF_SET_IPV6 | PROF_SET_USERS | PROF_SET_DNS | PROF_SET_DNS_SERVER |
+			       PROF_SET_SOCKS_PORT,
+		       "set holds exactly the explicit keys");
+	}
+	settings_free(&s);
+
+	static const char bools[] = P W "ipv6 = TRUE\nudp = 1\n"
+					"[profile x]\nvia = p\nipv6 = off\nudp = yes\n";
+	is_int(parse(bools, &s), 0, "boolean spellings parse");
+	ok(s.n_profiles == 2 && s.profiles[0].ipv6 && s.profiles[0].udp && !s.profiles[1].ipv6 &&
+		   s.profiles[1].udp,
+	   "boolean values");
+	is_int(s.profiles[0].set, PROF_SET_IPV6 | PROF_SET_UDP, "set bits for booleans");
+	settings_free(&s);
+}
+
+struct unsup_case {
+	const char *text;
+	const char *want; /* NULL: supported */
+};
+
+static const struct unsup_case unsup_cases[] = {
+	{P W, NULL},
+	{P W "dns = off\nipv6 = off\nusers = alice\nsocks-port = 0\nudp = off\n", NULL},
+	{P "isolate = none\n" W, NULL},
+	{P W "dns = fake\n", NULL},
+	{P W "dns = proxy\ndns-server = 9.9.9.9\n", NULL},
+	{P W "dns = off\ndns-server = 9.9.9.9\n", NULL},
+	{P W "dns = fake\ndns-server = [2001:db8::53]:5353\nfake-ipv4 = 10.200.0.0/16\n", NULL},
+	{P W "dns = proxy\ndns-server = 9.9.9.9:53\nfake-ipv6 = 2001:db8::/64\n", NULL},
+	{P W "udp = on\n", NULL},
+	{P W "socks-port = 1080\n", NULL},
+	{P W "http-port = 8118\n", NULL},
+	{P W "route = *.onion p\n", "t.conf:5: route: not supported yet"},
+	{P "isolate = app\n" W, "t.conf:3: isolate: not supported yet"},
+	{P "netns = vpn\n" W, "t.conf:3: netns: not supported yet"},
+	{"[proxy d]\nurl = direct\n[profile w]\nvia = d\n", "t.conf:2: url: not supported yet"},
+	{P W "[flatpak]\norg.a.b = w\n", NULL},
+	{P W "udp = on\n[profile x]\nvia = p\nnetns = y\n[proxy q]\nurl = socks5://h\n"
+	     "isolate = profile\n",
+	 "t.conf:11: isolate: not supported yet"},
+};
+
+static void test_supported(void)
+{
+	for (size_t i = 0; i < sizeof(unsup_cases) / sizeof(unsup_cases[0]); i++) {
+		const struct unsup_case *c = &unsup_cases[i];
+		struct settings s;
+		int r = parse(c->text, &s);
+
+		if (!ok(r == 0, "support case %zu parses", i)) {
+			printf("#   %s\n", err);
+			continue;
+		}
+		err[0] = '\0';
+		r = settings_check_supported(&s, err, sizeof(err));
+		is_int(r, c->want ? -EOPNOTSUPP : 0, "support case %zu verdict", i);
+		if (c->want && !ok(strncmp(err, c->want, strlen(c->want)) == 0,
+				   "support case %zu: %s", i, c->want))
+			printf("#   got \"%s\"\n", err);
+		settings_free(&s);
+	}
+}
+
+static void test_fake_pools(void)
+{
+	struct settings s;
+	char a[INET6_ADDRSTRLEN] = "";
+	const struct profile_conf *w, *x;
+	int r = parse(P W "fake-ipv4 = 10.200.0.0/16\nfake-ipv6 = 2001:db8:1::/64\n"
+			  "[profile x]\nvia = p\nfake-ipv6 = 2001:db8::4/126\n",
+		      &s);
+
+	if (!ok(r == 0, "fake pools: parse (%s)", err))
+		return;
+	w = settings_find_profile(&s, "w");
+	x = settings_find_profile(&s, "x");
+	inet_ntop(AF_INET, &w->fake4_base, a, sizeof(a));
+	is_str(a, "10.200.0.0", "fake-ipv4 base");
+	is_int(w->fake4_prefix, 16, "fake-ipv4 prefix");
+	inet_ntop(AF_INET6, &w->fake6_base, a, sizeof(a));
+	is_str(a, "2001:db8:1::", "fake-ipv6 base");
+	is_int(w->fake6_prefix, 64, "fake-ipv6 prefix");
+	is_int(w->fake4_line, 5, "fake-ipv4 line");
+	is_int(w->fake6_line, 6, "fake-ipv6 line");
+	ok((w->set & (PROF_SET_FAKE4 | PROF_SET_FAKE6)) == (PROF_SET_FAKE4 | PROF_SET_FAKE6),
+	   "fake pools: set bits");
+	is_int(x->fake4_prefix, 0, "unset fake-ipv4: prefix 0 (the default)");
+	ok(!(x->set & PROF_SET_FAKE4) && x->fake4_line == 0, "unset fake-ipv4: no bit, no line");
+	is_int(x->fake6_prefix, 126, "a /126 is the smallest IPv6 pool");
+	is_int(x->fake6_line, 9, "fake-ipv6 line of the second profile");
+	settings_free(&s);
+	r = parse(P W "fake-ipv4 = 1.0.0.0/8\nfake-ipv6 = 2001:db8::/64\n", &s);
+	is_int(r, 0, "fake pools: /8 and a 2001:db8::/64 (%s)", err);
+	settings_free(&s);
+}
+
+static void check_dns_addr(const char *value, int family, const char *addr, int port)
+{
+	struct profile_conf p = {.dns_server = (char *)value};
+	struct sockaddr_storage ss;
+	char a[INET6_ADDRSTRLEN] = "";
+	socklen_t len = 0;
+	int r = settings_dns_server_addr(&p, &ss, &len);
+
+	is_int(r, 0, "dns-server '%s' converts", value);
+	is_int(ss.ss_family, family, "dns-server '%s' family", value);
+	if (family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
+		is_int(ntohs(s4->sin_port), port, "dns-server '%s' port", value);
+		is_int(len, sizeof(*s4), "dns-server '%s' length", value);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof(a));
+		is_int(ntohs(s6->sin6_port), port, "dns-server '%s' port", value);
+		is_int(len, sizeof(*s6), "dns-server '%s' length", value);
+	}
+	is_str(a, addr, "dns-server '%s' address", value);
+}
+
+static void test_dns_server(void)
+{
+	struct profile_conf none = {0};
+	struct sockaddr_storage ss;
+	struct settings s;
+	socklen_t len;
+	static const char *const good[] = {"9.9.9.9", "9.9.9.9:5353", "[2001:db8::53]:5353",
+					   "[2001:db8::53]", "2001:db8::53"};
+
+	check_dns_addr("9.9.9.9", AF_INET, "9.9.9.9", 53);
+	check_dns_addr("203.0.113.5:5353", AF_INET, "203.0.113.5", 5353);
+	check_dns_addr("[2001:db8::53]:5353", AF_INET6, "2001:db8::53", 5353);
+	check_dns_addr("[2001:db8::53]", AF_INET6, "2001:db8::53", 53);
+	check_dns_addr("2001:db8::53", AF_INET6, "2001:db8::53", 53);
+	is_int(settings_dns_server_addr(&none, &ss, &len), -ENOENT, "no dns-server: -ENOENT");
+	none.dns_server = (char *)"[2001:db8::53]x";
+	is_int(settings_dns_server_addr(&none, &ss, &len), -EINVAL, "garbage: -EINVAL");
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		char text[128];
+
+		snprintf(text, sizeof(text), P W "dns = proxy\ndns-server = %s\n", good[i]);
+		is_int(parse(text, &s), 0, "dns = proxy with dns-server = %s (%s)", good[i], err);
+		settings_free(&s);
+	}
+}
+
+static void test_file(void)
+{
+	char path[] = "/tmp/test_config_XXXXXX";
+	struct settings s = {0};
+	int fd = mkstemp(path), r;
+
+	ok(fd >= 0, "temp file");
+	if (fd < 0)
+		return;
+	ok(write(fd, P W, strlen(P W)) == (ssize_t)strlen(P W), "write config");
+	close(fd);
+	r = settings_parse_file(path, &s, err, sizeof(err));
+	is_int(r, 0, "parse_file reads a config");
+	is_str(s.path, path, "path recorded");
+	settings_free(&s);
+	unlink(path);
+	r = settings_parse_file(path, &s, err, sizeof(err));
+	is_int(r, -ENOENT, "missing file: -ENOENT");
+	ok(strncmp(err, path, strlen(path)) == 0 && strstr(err, "No such file"),
+	   "missing file error names the path: %s", err);
+	r = settings_parse_file("/tmp", &s, err, sizeof(err));
+	is_int(r, -EINVAL, "a directory is refused");
+}
+
+static void test_kind_names(void)
+{
+	is_str(proxy_kind_name(PROXY_SOCKS5), "socks5", "socks5");
+	is_str(proxy_kind_name(PROXY_SOCKS5H), "socks5h", "socks5h");
+	is_str(proxy_kind_name(PROXY_SOCKS4A), "socks4a", "socks4a");
+	is_str(proxy_kind_name(PROXY_HTTP), "http", "http");
+	is_str(proxy_kind_name(PROXY_DIRECT), "direct", "direct");
+}
+
+int main(void)
+{
+	test_spec_example();
+	test_bad_cases();
+	test_nul_and_long_lines();
+	test_urls();
+	test_chains();
+	test_profile_values();
+	test_supported();
+	test_fake_pools();
+	test_dns_server();
+	test_file();
+	test_kind_names();
+	return tap_done();
+}

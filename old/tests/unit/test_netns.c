@@ -1,0 +1,812 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * test_netns.c - namespaces, netlink and nft against the real kernel (root).
+ *
+ *   root netns (this test)                 nsptest-PID-a
+ *   ----------------------                 ---------------------------------------
+ *   sockets made in "a" via netns_socket   lo up; nsp-up0 <-veth-> nsp-up1 (both in a)
+ *   are driven from here                   198.51.100.1/32, 2001:db8:1::1/128 on nsp-up0
+ *                                          default dev nsp-up0; fwmark -> table -> lo
+ *                                          udp/icmp -> table 20052: unreachable default
+ *                                          table inet netnsp: tproxy to 127.0.0.1/::1:PORT
+ *
+ * Only loopback inside the throwaway namespace carries traffic: the
+ * destinations 203.0.113.7 and 2001:db8::7 are never reached, tproxy takes
+ * the packets at lo.  Every exit path (return, exit, SIGTERM/SIGINT from
+ * meson's timeout) deletes the namespaces this run created.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <linux/fib_rules.h>
+
+#include "netlink/nl-internal.h"
+#include "netlink/nl.h"
+#include "netns/netns.h"
+#include "nft/nft.h"
+#include <nftables/libnftables.h>
+#include "tap.h"
+
+static char ns_a[64], ns_junk[64];
+
+static void cleanup(void)
+{
+	char path[128];
+
+	if (ns_a[0])
+		(void)netns_delete_named(ns_a);
+	if (ns_junk[0]) {
+		snprintf(path, sizeof(path), "%s/%s", NETNS_RUN_DIR, ns_junk);
+		(void)unlink(path);
+	}
+}
+
+static void on_signal(int sig)
+{
+	cleanup();
+	_exit(128 + sig);
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static socklen_t sa_make(struct sockaddr_storage *ss, const char *ip, uint16_t port)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, ip, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		return sizeof(*s4);
+	}
+	inet_pton(AF_INET6, ip, &s6->sin6_addr);
+	s6->sin6_family = AF_INET6;
+	s6->sin6_port = htons(port);
+	return sizeof(*s6);
+}
+
+static void sa_text(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	const struct sockaddr_in *s4 = (const void *)ss;
+	const struct sockaddr_in6 *s6 = (const void *)ss;
+	char ip[INET6_ADDRSTRLEN] = "?";
+
+	if (ss->ss_family == AF_INET) {
+		inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof(ip));
+		snprintf(buf, len, "%s:%u", ip, ntohs(s4->sin_port));
+	} else {
+		inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof(ip));
+		snprintf(buf, len, "[%s]:%u", ip, ntohs(s6->sin6_port));
+	}
+}
+
+/* Non-blocking connect from inside @nsfd; 0, -errno, or -ETIMEDOUT after @ms. */
+static int ns_connect(int nsfd, const char *ip, uint16_t port, int ms, int *fd_out)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sa_make(&ss, ip, port);
+	struct pollfd p;
+	int fd, err = 0;
+	socklen_t el = sizeof(err);
+
+	fd = netns_socket(nsfd, ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return fd;
+	if (connect(fd, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS) {
+		err = errno;
+		goto out;
+	}
+	p = (struct pollfd){.fd = fd, .events = POLLOUT};
+	if (poll(&p, 1, ms) != 1) {
+		err = ETIMEDOUT;
+		goto out;
+	}
+	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el);
+out:
+	if (err == 0 && fd_out) {
+		*fd_out = fd;
+		return 0;
+	}
+	close(fd);
+	return -err;
+}
+
+/* A transparent listener inside @nsfd on @ip:@port (port 0: any). */
+static int ns_listen(int nsfd, const char *ip, uint16_t port, uint16_t *bound)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sa_make(&ss, ip, port);
+	int fd, one = 1;
+
+	fd = netns_socket(nsfd, ss.ss_family, SOCK_STREAM, 0);
+	if (fd < 0)
+		return fd;
+	/* IP_TRANSPARENT / IPV6_TRANSPARENT: accept connections for any address (tproxy). */
+	if (ss.ss_family == AF_INET)
+		setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof(one));
+	else
+		setsockopt(fd, SOL_IPV6, IPV6_TRANSPARENT, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 16) < 0) {
+		close(fd);
+		return -errno;
+	}
+	len = sizeof(ss);
+	getsockname(fd, (struct sockaddr *)&ss, &len);
+	*bound = ntohs(((struct sockaddr_in *)&ss)->sin_port); /* same offset in sin6 */
+	return fd;
+}
+
+/* Connect to @ip:@port, accept on @lfd, compare getsockname() with @want. */
+static void check_tproxied(int nsfd, int lfd, const char *ip, uint16_t port, const char *want)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char got[80] = "";
+	int c = -1, a, r;
+	struct pollfd p = {.fd = lfd, .events = POLLIN};
+
+	r = ns_connect(nsfd, ip, port, 1000, &c);
+	is_int(r, 0, "connect %s port %u is taken by the transparent listener", ip, port);
+	if (r < 0)
+		return;
+	a = poll(&p, 1, 1000) == 1 ? accept4(lfd, NULL, NULL, SOCK_CLOEXEC) : -1;
+	ok(a >= 0, "listener accepted the connection to %s", ip);
+	if (a >= 0 && getsockname(a, (struct sockaddr *)&ss, &len) == 0)
+		sa_text(&ss, got, sizeof(got));
+	is_str(got, want, "getsockname() on the accepted socket is the original destination");
+	if (a >= 0)
+		close(a);
+	close(c);
+}
+
+static void check_refused(int nsfd, const char *ip, uint16_t port, const char *why)
+{
+	long t0 = now_ms();
+	int r = ns_connect(nsfd, ip, port, 2000, NULL);
+	long dt = now_ms() - t0;
+
+	ok(r == -ECONNREFUSED && dt < 1000, "%s: connect %s fails with ECONNREFUSED in %ld ms (%s)",
+	   why, ip, dt, strerror(-r));
+}
+
+/*
+ * connect() and send one datagram from inside @nsfd: UDP to @ip:@port, or an
+ * ICMP echo request (@proto IPPROTO_ICMP / IPPROTO_ICMPV6, @type SOCK_RAW or
+ * SOCK_DGRAM for a ping socket).  0, or the -errno of the first step that
+ * failed; *@ms: how long that took.
+ */
+static int ns_dgram(int nsfd, int type, int proto, const char *ip, uint16_t port, long *ms)
+{
+	/* Echo request header (RFC 792 type 8; RFC 4443 §4.1 type 128); checksum by the kernel
+	 * for ICMPv6 and ping sockets, left 0 for raw IPv4 (it never gets that far). */
+	unsigned char echo[8] = {8, 0, 0, 0, 0, 1, 0, 1};
+	struct sockaddr_storage ss;
+	socklen_t len = sa_make(&ss, ip, port);
+	long t0 = now_ms();
+	int fd, r = 0;
+
+	if (proto == IPPROTO_ICMPV6)
+		echo[0] = 128;
+	fd = netns_socket(nsfd, ss.ss_family, type, proto);
+	if (fd < 0)
+		return fd;
+	if (connect(fd, (struct sockaddr *)&ss, len) < 0 || send(fd, echo, sizeof(echo), 0) < 0)
+		r = -errno;
+	*ms = now_ms() - t0;
+	close(fd);
+	return r;
+}
+
+/* UDP to a non-local address fails at connect() with EHOSTUNREACH, at once. */
+static void check_udp_refused(int nsfd, const char *ip, uint16_t port)
+{
+	long ms = 0;
+	int r = ns_dgram(nsfd, SOCK_DGRAM, 0, ip, port, &ms);
+
+	ok(r == -EHOSTUNREACH && ms < 50, "UDP to %s port %u: EHOSTUNREACH in %ld ms (%s)", ip,
+	   port, ms, strerror(-r));
+}
+
+/* ICMP echo to a non-local address fails at once, raw socket and ping socket. */
+static void check_icmp_refused(int nsfd, const char *ip)
+{
+	int proto = strchr(ip, ':') ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
+	long ms = 0;
+	int r;
+
+	r = ns_dgram(nsfd, SOCK_RAW, proto, ip, 0, &ms);
+	ok(r == -EHOSTUNREACH && ms < 50, "raw ICMP echo to %s: EHOSTUNREACH in %ld ms (%s)", ip,
+	   ms, strerror(-r));
+	r = ns_dgram(nsfd, SOCK_DGRAM, proto, ip, 0, &ms);
+	ok(r == -EHOSTUNREACH && ms < 50, "ping-socket echo to %s: EHOSTUNREACH in %ld ms (%s)", ip,
+	   ms, strerror(-r));
+}
+
+/* UDP connect() to @ip:@port finds a route (it is not refused by routing). */
+static void check_udp_routed(int nsfd, const char *ip, uint16_t port, const char *why)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sa_make(&ss, ip, port);
+	int fd = netns_socket(nsfd, ss.ss_family, SOCK_DGRAM, 0);
+	int r = fd < 0 ? fd : connect(fd, (struct sockaddr *)&ss, len) < 0 ? -errno : 0;
+
+	is_int(r, 0, "%s: UDP connect to %s port %u finds a route", why, ip, port);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Ping sockets for every group in the namespace (net.ipv4.ping_group_range, per netns). */
+static int ping_group_in(void *arg)
+{
+	static const char range[] = "0 2147483647\n";
+	int fd = open("/proc/sys/net/ipv4/ping_group_range", O_WRONLY | O_CLOEXEC);
+	int r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, range, sizeof(range) - 1) != (ssize_t)sizeof(range) - 1)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+/* UDP on loopback inside the namespace (where the DNS endpoint lives) still works. */
+static void check_udp_local(int nsfd, const char *ip)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sa_make(&ss, ip, 0);
+	int s = netns_socket(nsfd, ss.ss_family, SOCK_DGRAM, 0);
+	int c = netns_socket(nsfd, ss.ss_family, SOCK_DGRAM, 0);
+	struct pollfd p = {.fd = s, .events = POLLIN};
+	char b[4];
+
+	if (s >= 0 && bind(s, (struct sockaddr *)&ss, len) == 0) {
+		len = sizeof(ss);
+		getsockname(s, (struct sockaddr *)&ss, &len);
+		(void)sendto(c, "dns", 3, 0, (struct sockaddr *)&ss, len);
+	}
+	ok(poll(&p, 1, 1000) == 1 && recv(s, b, sizeof(b), 0) == 3, "UDP on %s still delivered",
+	   ip);
+	close(s);
+	close(c);
+}
+
+struct inspect {
+	size_t addrs, link_local, rules4, rules6, refuse4, refuse6;
+	int uplink;
+	bool broken_extra; /* in: add a stale address and a duplicate rule */
+};
+
+static size_t count_ours(const struct nl_rule *r, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		k += r[i].prio == NETNSP_RULE_PRIO || r[i].table == NETNSP_RT_TABLE;
+	return k;
+}
+
+static size_t count_refuse(const struct nl_rule *r, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		k += r[i].prio == NETNSP_RULE_PRIO_REFUSE || r[i].table == NETNSP_RT_TABLE_REFUSE;
+	return k;
+}
+
+static int inspect_in(void *arg)
+{
+	struct inspect *in = arg;
+	struct nl_sock s;
+	struct nl_addr a[NL_MAX_ADDRS];
+	struct nl_rule ru[NL_MAX_RULES];
+	size_t n, i;
+	int r;
+
+	if ((r = nl_sock_open(&s)) < 0)
+		return r;
+	in->uplink = nl_link_index(&s, UPLINK_DEV);
+	in->addrs = in->link_local = 0;
+	if (in->uplink > 0 && nl_addr_dump(&s, in->uplink, a, &n) == 0)
+		for (i = 0; i < n; i++) {
+			bool ll = a[i].family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&a[i].a.v6);
+
+			in->link_local += ll;
+			in->addrs += !ll;
+		}
+	r = nl_rule_dump(&s, AF_INET, ru, &n);
+	in->rules4 = r == 0 ? count_ours(ru, n) : 99;
+	in->refuse4 = r == 0 ? count_refuse(ru, n) : 99;
+	r = nl_rule_dump(&s, AF_INET6, ru, &n);
+	in->rules6 = r == 0 ? count_ours(ru, n) : 99;
+	in->refuse6 = r == 0 ? count_refuse(ru, n) : 99;
+	nl_sock_close(&s);
+	return 0;
+}
+
+static int break_in(void *arg)
+{
+	const struct nl_rule dup = {AF_INET,	 NETNSP_RULE_PRIO, NETNSP_FWMARK,
+				    0xffffffffu, NETNSP_RT_TABLE,  FR_ACT_TO_TBL};
+	const struct nl_rule other = {AF_INET6, NETNSP_RULE_PRIO, 0, 0, 254, FR_ACT_TO_TBL};
+	const struct nl_rule dup_icmp = {.family = AF_INET,
+					 .prio = NETNSP_RULE_PRIO_REFUSE,
+					 .table = NETNSP_RT_TABLE_REFUSE,
+					 .action = FR_ACT_TO_TBL,
+					 .ip_proto = IPPROTO_ICMP};
+	const struct nl_rule stale_dns = {.family = AF_INET6,
+					  .prio = NETNSP_RULE_PRIO_REFUSE,
+					  .table = NETNSP_RT_TABLE_REFUSE,
+					  .action = FR_ACT_TO_TBL,
+					  .ip_proto = IPPROTO_UDP,
+					  .dport_start = 54,
+					  .dport_end = 65534};
+	struct nl_addr stale = {.family = AF_INET, .prefixlen = 24};
+	struct nl_sock s;
+	int r;
+
+	if ((r = nl_sock_open(&s)) < 0)
+		return r;
+	stale.index = nl_link_index(&s, UPLINK_DEV);
+	inet_pton(AF_INET, "198.51.100.99", &stale.a.v4);
+	r = nl_addr_add(&s, &stale);
+	if (r == 0)
+		r = nl_rule_add(&s, &dup);
+	if (r == 0)
+		r = nl_rule_add(&s, &other);
+	if (r == 0)
+		r = nl_rule_add(&s, &dup_icmp);
+	if (r == 0)
+		r = nl_rule_add(&s, &stale_dns);
+	nl_sock_close(&s);
+	return r;
+}
+
+static int delete_veth_in(void *arg)
+{
+	struct nl_sock s;
+	int r, idx;
+
+	if ((r = nl_sock_open(&s)) < 0)
+		return r;
+	idx = nl_link_index(&s, *(const char **)arg);
+	r = idx < 0 ? idx : nl_link_del(&s, idx);
+	nl_sock_close(&s);
+	return r;
+}
+
+/* Replace the uplink by a veth whose peer has another name. */
+static int foreign_veth_in(void *arg)
+{
+	struct nl_sock s;
+	int r, idx;
+
+	if ((r = nl_sock_open(&s)) < 0)
+		return r;
+	idx = nl_link_index(&s, UPLINK_DEV);
+	r = idx < 0 ? idx : nl_link_del(&s, idx);
+	if (r == 0)
+		r = nl_link_add_veth(&s, UPLINK_DEV, "nsptest-x");
+	nl_sock_close(&s);
+	return r;
+}
+
+static int link_exists_in(void *arg)
+{
+	struct nl_sock s;
+	int r;
+
+	if ((r = nl_sock_open(&s)) < 0)
+		return r;
+	r = nl_link_index(&s, arg);
+	nl_sock_close(&s);
+	return r;
+}
+
+/* `nft flush table inet netnsp` by hand: chains stay, rules go. */
+static int nft_flush_in(void *arg)
+{
+	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	int r;
+
+	if (!ctx)
+		return -ENOMEM;
+	nft_ctx_buffer_output(ctx);
+	nft_ctx_buffer_error(ctx);
+	r = nft_run_cmd_from_buffer(ctx, "flush table inet netnsp\n") == 0 ? 0 : -EIO;
+	nft_ctx_free(ctx);
+	return r;
+}
+
+/* Delete the refusal rules (arg NULL) or the unreachable routes (arg non-NULL) by hand. */
+static int unrefuse_in(void *arg)
+{
+	struct nl_rule ru[NL_MAX_RULES];
+	struct nl_sock s;
+	size_t n, i;
+	int r, fam;
+
+	if ((r = nl_sock_open(&s)) < 0)
+		return r;
+	for (fam = 0; r == 0 && fam < 2; fam++) {
+		const struct nl_route rt = {fam ? AF_INET6 : AF_INET, NETNSP_RT_TABLE_REFUSE,
+					    RTN_UNREACHABLE, RT_SCOPE_UNIVERSE, 0};
+
+		if (arg) {
+			r = nl_route_del(&s, &rt);
+			continue;
+		}
+		r = nl_rule_dump(&s, rt.family, ru, &n);
+		for (i = 0; r == 0 && i < n; i++)
+			if (ru[i].prio == NETNSP_RULE_PRIO_REFUSE)
+				r = nl_rule_del(&s, &ru[i]);
+	}
+	nl_sock_close(&s);
+	return r;
+}
+
+/* Add `ipproto udp` (no port range) at the refusal priority, after what is there. */
+static int add_plain_udp_in(void *arg)
+{
+	const struct nl_rule plain = {.family = AF_INET,
+				      .prio = NETNSP_RULE_PRIO_REFUSE,
+				      .table = NETNSP_RT_TABLE_REFUSE,
+				      .action = FR_ACT_TO_TBL,
+				      .ip_proto = IPPROTO_UDP};
+	struct nl_sock s;
+	int r;
+
+	if ((r = nl_sock_open(&s)) < 0)
+		return r;
+	r = nl_rule_add(&s, &plain);
+	nl_sock_close(&s);
+	return r;
+}
+
+static void check_state(int nsfd, const char *when)
+{
+	struct inspect in = {0};
+
+	is_int(netns_run_in(nsfd, inspect_in, &in), 0, "%s: inspect", when);
+	ok(in.uplink > 0, "%s: %s exists", when, UPLINK_DEV);
+	is_int(in.addrs, 2, "%s: exactly the two uplink addresses", when);
+	is_int(in.rules4, 1, "%s: exactly one IPv4 fwmark rule", when);
+	is_int(in.rules6, 1, "%s: exactly one IPv6 fwmark rule", when);
+	is_int(in.refuse4, 2, "%s: exactly two IPv4 refusal rules (udp, icmp)", when);
+	is_int(in.refuse6, 2, "%s: exactly two IPv6 refusal rules (udp, ipv6-icmp)", when);
+}
+
+static int converge_net(int nsfd, unsigned int allow, const char *when)
+{
+	struct subject_net net = {.allow = allow};
+	char err[256] = "";
+	int r;
+
+	inet_pton(AF_INET, "198.51.100.1", &net.v4);
+	inet_pton(AF_INET6, "2001:db8:1::1", &net.v6);
+	r = nl_subject_converge(nsfd, &net, err, sizeof(err));
+	is_int(r, 0, "%s: nl_subject_converge (%s)", when, err);
+	return r;
+}
+
+static int converge_all(int nsfd, uint16_t port, bool ipv6, const char *when)
+{
+	struct subject_net net = {0};
+	struct nft_subject c = {.tcp_port = port, .fwmark = NETNSP_FWMARK, .ipv6 = ipv6};
+	char err[256] = "";
+	int r;
+
+	inet_pton(AF_INET, "198.51.100.1", &net.v4);
+	inet_pton(AF_INET6, "2001:db8:1::1", &net.v6);
+	r = nl_subject_converge(nsfd, &net, err, sizeof(err));
+	is_int(r, 0, "%s: nl_subject_converge (%s)", when, err);
+	if (r == 0) {
+		r = nft_subject_converge(nsfd, &c, err, sizeof(err));
+		is_int(r, 0, "%s: nft_subject_converge (%s)", when, err);
+	}
+	return r;
+}
+
+/* A failing request: the kernel's errno and its extended-ack text come back. */
+static int extack_in(void *arg)
+{
+	struct nl_addr bad = {.family = AF_INET, .index = 0x7ffffff0, .prefixlen = 32};
+	char *text = arg;
+	struct nl_sock s;
+	int r;
+
+	inet_pton(AF_INET, "198.51.100.77", &bad.a.v4);
+	if ((r = nl_sock_open(&s)) < 0)
+		return r;
+	r = nl_addr_add(&s, &bad);
+	snprintf(text, 160, "%s", s.ext);
+	nl_sock_close(&s);
+	return r;
+}
+
+static void test_errors(int nsfd)
+{
+	struct subject_net net = {0};
+	struct nft_subject c = {.tcp_port = 1, .fwmark = 1};
+	char text[160] = "", err[160] = "";
+	int notns = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	is_int(netns_run_in(nsfd, extack_in, text), -ENODEV, "address on a missing link: -ENODEV");
+	ok(text[0] != '\0', "extack text kept: \"%s\"", text);
+	is_int(nl_subject_converge(notns, &net, err, sizeof(err)), -EINVAL,
+	       "converge into a non-namespace fd: -EINVAL from setns");
+	is_int(nft_subject_converge(notns, &c, err, sizeof(err)), -EINVAL, "nft likewise");
+	is_int(netns_run_in(-1, extack_in, text), -EBADF, "run_in(-1): -EBADF");
+	is_int(netns_ident_fd(notns, &(struct ns_ident){0}), -EINVAL,
+	       "ident of a directory: -EINVAL");
+	close(notns);
+}
+
+static void test_names(void)
+{
+	ok(netns_name_valid("work"), "valid: work");
+	ok(netns_name_valid("a.b_c-9"), "valid: a.b_c-9");
+	ok(!netns_name_valid(""), "invalid: empty");
+	ok(!netns_name_valid(".."), "invalid: ..");
+	ok(!netns_name_valid("-x"), "invalid: -x");
+	ok(!netns_name_valid("a/b"), "invalid: a/b");
+	ok(!netns_name_valid("123456789012345678901234567890123"), "invalid: 33 bytes");
+	ok(netns_name_valid("12345678901234567890123456789012"), "valid: 32 bytes");
+	is_int(netns_open_named("../etc"), -EINVAL, "open refuses ../etc");
+}
+
+static int test_create(void)
+{
+	char path[128];
+	struct stat st;
+	int fd, fd2, r;
+
+	fd = netns_create_named(ns_a);
+	ok(fd >= 0, "create %s (%s)", ns_a, fd < 0 ? strerror(-fd) : "ok");
+	if (fd < 0)
+		return fd;
+	snprintf(path, sizeof(path), "%s/%s", NETNS_RUN_DIR, ns_a);
+	ok(stat(path, &st) == 0, "%s exists", path);
+	is_int(netns_create_named(ns_a), -EEXIST, "create again: -EEXIST");
+	fd2 = netns_open_named(ns_a);
+	ok(fd2 >= 0, "netns_open_named works");
+	if (fd2 >= 0)
+		close(fd2);
+	is_int(netns_open_named("nsptest-none-zz"), -ENOENT, "open absent: -ENOENT");
+	snprintf(path, sizeof(path), "%s/%s", NETNS_RUN_DIR, ns_junk);
+	r = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+	if (r >= 0)
+		close(r);
+	is_int(netns_open_named(ns_junk), -EINVAL, "open a plain file: -EINVAL (not nsfs)");
+	unlink(path);
+	return fd;
+}
+
+static void test_ident(int nsfd)
+{
+	struct ns_ident a1, a2, self, selfp;
+	int fd2 = netns_open_named(ns_a), pfd;
+
+	is_int(netns_ident_fd(nsfd, &a1), 0, "ident of created fd");
+	is_int(fd2 >= 0 ? netns_ident_fd(fd2, &a2) : fd2, 0, "ident of a second open");
+	ok(a1.cookie != 0, "cookie non-zero (%llu)", (unsigned long long)a1.cookie);
+	ok(netns_ident_equal(&a1, &a2), "two opens: equal identity");
+	is_int(netns_ident_self(&self), 0, "ident of self");
+	ok(self.cookie != 0 && self.cookie != a1.cookie, "cookie differs from root's");
+	ok(!netns_ident_equal(&a1, &self), "namespace differs from root");
+	pfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	is_int(netns_ident_fd(pfd, &selfp), 0, "ident of /proc/self/ns/net");
+	ok(netns_ident_equal(&self, &selfp), "/proc/self/ns/net == self");
+	close(pfd);
+	if (fd2 >= 0)
+		close(fd2);
+}
+
+/* Break what converge made, by hand, and converge again. */
+static void test_repair(int nsfd, uint16_t port, int l4)
+{
+	const char *peer = UPLINK_PEER, *dev = UPLINK_DEV;
+
+	is_int(netns_run_in(nsfd, break_in, NULL), 0, "add a stale address and extra rules");
+	converge_all(nsfd, port, true, "after stale address");
+	check_state(nsfd, "stale address and rules removed");
+	is_int(netns_run_in(nsfd, delete_veth_in, &peer), 0, "delete %s by hand", peer);
+	is_int(nft_subject_teardown(nsfd), 0, "delete the table by hand (nft teardown)");
+	/* No uplink, so no route: fails closed with ENETUNREACH, never leaves. */
+	is_int(ns_connect(nsfd, "203.0.113.7", 80, 1000, NULL), -ENETUNREACH,
+	       "broken: connect fails with ENETUNREACH");
+	converge_all(nsfd, port, true, "repair");
+	check_state(nsfd, "repaired");
+	check_tproxied(nsfd, l4, "203.0.113.7", 80, "203.0.113.7:80");
+	is_int(netns_run_in(nsfd, delete_veth_in, &dev), 0, "delete %s by hand", dev);
+	is_int(netns_run_in(nsfd, nft_flush_in, NULL), 0, "flush table inet netnsp by hand");
+	converge_all(nsfd, port, true, "repair 2");
+	check_tproxied(nsfd, l4, "203.0.113.7", 80, "203.0.113.7:80");
+	is_int(netns_run_in(nsfd, foreign_veth_in, NULL), 0, "veth %s with a foreign peer", dev);
+	converge_all(nsfd, port, true, "repair 3");
+	check_state(nsfd, "foreign veth replaced");
+	is_int(netns_run_in(nsfd, link_exists_in, "nsptest-x"), -ENODEV, "foreign peer gone");
+	check_tproxied(nsfd, l4, "203.0.113.7", 80, "203.0.113.7:80");
+}
+
+/* The send is still rejected by nft's out_filter (EPERM) when routing lets it through. */
+static void check_udp_nft_rejects(int nsfd, const char *ip)
+{
+	long ms = 0;
+	int r = ns_dgram(nsfd, SOCK_DGRAM, 0, ip, 53, &ms);
+
+	is_int(r, -EPERM, "defence in depth: without the refusal, nft still rejects UDP to %s", ip);
+}
+
+/* The refusal exceptions (NL_ALLOW_*), then back to the default. */
+static void test_refuse_allow(int nsfd)
+{
+	struct inspect in = {0};
+	long ms;
+
+	converge_net(nsfd, NL_ALLOW_DNS, "allow DNS");
+	check_udp_routed(nsfd, "203.0.113.7", 53, "allow DNS");
+	check_udp_routed(nsfd, "2001:db8::7", 53, "allow DNS");
+	check_udp_refused(nsfd, "203.0.113.7", 52);
+	check_udp_refused(nsfd, "203.0.113.7", 54);
+	check_udp_refused(nsfd, "2001:db8::7", 65534);
+	/* The kernel cannot select port 65535 (fib_rule_port_range_valid()): nft's job. */
+	check_udp_routed(nsfd, "2001:db8::7", 65535, "allow DNS, port 65535");
+	check_udp_refused(nsfd, "2001:db8::7", 1);
+	check_icmp_refused(nsfd, "203.0.113.7");
+	/* A broader stale rule after the two ranges: deleting it by its attributes
+	 * hits a range rule first (rule_find()); converge must still end exact. */
+	is_int(netns_run_in(nsfd, add_plain_udp_in, NULL), 0, "add a plain udp rule by hand");
+	converge_net(nsfd, NL_ALLOW_DNS, "allow DNS again");
+	is_int(netns_run_in(nsfd, inspect_in, &in), 0, "inspect allow DNS");
+	ok(in.refuse4 == 3 && in.refuse6 == 3, "allow DNS: 3 refusal rules each (%zu, %zu)",
+	   in.refuse4, in.refuse6);
+	check_udp_routed(nsfd, "203.0.113.7", 53, "allow DNS again");
+	check_udp_refused(nsfd, "203.0.113.7", 54);
+	check_udp_refused(nsfd, "203.0.113.7", 52);
+	converge_net(nsfd, NL_ALLOW_UDP | NL_ALLOW_ICMP, "allow UDP and ICMP");
+	check_udp_routed(nsfd, "203.0.113.7", 9999, "allow UDP");
+	check_udp_routed(nsfd, "2001:db8::7", 9999, "allow UDP");
+	is_int(netns_run_in(nsfd, inspect_in, &in), 0, "inspect allow all");
+	ok(in.refuse4 == 0 && in.refuse6 == 0, "allow UDP and ICMP: no refusal rules");
+	ok(ns_dgram(nsfd, SOCK_RAW, IPPROTO_ICMP, "203.0.113.7", 0, &ms) != -EHOSTUNREACH,
+	   "allow ICMP: echo not refused by routing");
+	converge_net(nsfd, 0, "refuse again");
+	check_state(nsfd, "refuse again");
+	check_udp_refused(nsfd, "203.0.113.7", 53);
+}
+
+/* Hand-made damage to the refusal: rules gone, routes gone; converge repairs. */
+static void test_refuse_repair(int nsfd, uint16_t port)
+{
+	is_int(netns_run_in(nsfd, unrefuse_in, NULL), 0, "delete the refusal rules by hand");
+	check_udp_routed(nsfd, "203.0.113.7", 53, "rules deleted");
+	check_udp_nft_rejects(nsfd, "203.0.113.7");
+	check_udp_nft_rejects(nsfd, "2001:db8::7");
+	converge_all(nsfd, port, true, "restore rules");
+	check_state(nsfd, "rules restored");
+	check_udp_refused(nsfd, "203.0.113.7", 53);
+	check_udp_refused(nsfd, "2001:db8::7", 53);
+	is_int(netns_run_in(nsfd, unrefuse_in, "routes"), 0, "delete the unreachable routes");
+	check_udp_routed(nsfd, "203.0.113.7", 53, "routes deleted");
+	check_udp_routed(nsfd, "2001:db8::7", 53, "routes deleted");
+	converge_all(nsfd, port, true, "restore routes");
+	check_udp_refused(nsfd, "203.0.113.7", 53);
+	check_udp_refused(nsfd, "2001:db8::7", 53);
+	check_icmp_refused(nsfd, "203.0.113.7");
+	check_icmp_refused(nsfd, "2001:db8::7");
+}
+
+static void test_teardown(int nsfd)
+{
+	struct inspect in = {0};
+	char path[128];
+	struct stat st;
+
+	is_int(nl_subject_teardown(nsfd), 0, "nl teardown");
+	is_int(nl_subject_teardown(nsfd), 0, "nl teardown again");
+	is_int(nft_subject_teardown(nsfd), 0, "nft teardown");
+	is_int(nft_subject_teardown(nsfd), 0, "nft teardown again");
+	is_int(netns_run_in(nsfd, inspect_in, &in), 0, "inspect after teardown");
+	is_int(in.uplink, -ENODEV, "uplink gone");
+	ok(in.rules4 == 0 && in.rules6 == 0, "rules gone");
+	ok(in.refuse4 == 0 && in.refuse6 == 0, "refusal rules gone");
+	is_int(netns_run_in(nsfd, unrefuse_in, "routes"), -ESRCH, "unreachable routes gone");
+	is_int(netns_delete_named(ns_a), 0, "delete %s", ns_a);
+	snprintf(path, sizeof(path), "%s/%s", NETNS_RUN_DIR, ns_a);
+	ok(stat(path, &st) < 0 && errno == ENOENT, "%s gone", path);
+	is_int(netns_delete_named(ns_a), -ENOENT, "delete again: -ENOENT");
+	is_int(netns_open_named(ns_a), -ENOENT, "open after delete: -ENOENT");
+}
+
+static void test_datapath(int nsfd)
+{
+	struct inspect in = {0}, in2 = {0};
+	uint16_t port = 0, p6 = 0;
+	char want[64];
+	int l4, l6;
+
+	l4 = ns_listen(nsfd, "127.0.0.1", 0, &port);
+	l6 = l4 >= 0 ? ns_listen(nsfd, "::1", port, &p6) : -1;
+	ok(l4 >= 0 && l6 >= 0 && p6 == port, "transparent listeners on 127.0.0.1/::1 port %u",
+	   port);
+	is_int(netns_run_in(nsfd, ping_group_in, NULL), 0, "ping sockets allowed in the namespace");
+	if (l4 < 0 || l6 < 0)
+		return;
+	if (converge_all(nsfd, port, true, "first"))
+		return;
+	is_int(netns_run_in(nsfd, inspect_in, &in), 0, "inspect after first converge");
+	if (converge_all(nsfd, port, true, "second"))
+		return;
+	check_state(nsfd, "after two converges");
+	is_int(netns_run_in(nsfd, inspect_in, &in2), 0, "inspect after second converge");
+	is_int(in2.uplink, in.uplink, "second converge kept the same uplink (ifindex %d)",
+	       in.uplink);
+	check_tproxied(nsfd, l4, "203.0.113.7", 80, "203.0.113.7:80");
+	check_tproxied(nsfd, l6, "2001:db8::7", 443, "[2001:db8::7]:443");
+	check_udp_refused(nsfd, "203.0.113.7", 53);
+	check_udp_refused(nsfd, "2001:db8::7", 53);
+	check_udp_refused(nsfd, "198.51.100.2", 443); /* on-link, but not ours */
+	check_icmp_refused(nsfd, "203.0.113.7");
+	check_icmp_refused(nsfd, "2001:db8::7");
+	check_udp_local(nsfd, "127.0.0.1");
+	check_udp_local(nsfd, "::1");
+	check_udp_local(nsfd, "198.51.100.1"); /* the namespace's own addresses */
+	check_udp_local(nsfd, "2001:db8:1::1");
+	test_refuse_allow(nsfd);
+	test_refuse_repair(nsfd, port);
+	converge_all(nsfd, port, false, "ipv6 off");
+	check_refused(nsfd, "2001:db8::7", 443, "ipv6 off");
+	check_tproxied(nsfd, l4, "203.0.113.7", 80, "203.0.113.7:80");
+	snprintf(want, sizeof(want), "[::1]:%u", port);
+	check_tproxied(nsfd, l6, "::1", port, want);
+	test_repair(nsfd, port, l4);
+	close(l4);
+	close(l6);
+	check_refused(nsfd, "203.0.113.7", 80, "listener gone");
+	converge_all(nsfd, port, true, "ipv6 on again");
+	check_refused(nsfd, "2001:db8::7", 443, "listener gone");
+}
+
+int main(void)
+{
+	if (geteuid() != 0) {
+		printf("1..0 # SKIP needs root\n");
+		return 0;
+	}
+	snprintf(ns_a, sizeof(ns_a), "nsptest-%d-a", (int)getpid());
+	snprintf(ns_junk, sizeof(ns_junk), "nsptest-%d-j", (int)getpid());
+	atexit(cleanup);
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	signal(SIGHUP, on_signal);
+	signal(SIGQUIT, on_signal);
+	signal(SIGABRT, on_signal);
+	test_names();
+	int nsfd = test_create();
+	if (nsfd >= 0) {
+		test_ident(nsfd);
+		test_errors(nsfd);
+		test_datapath(nsfd);
+		test_teardown(nsfd);
+		close(nsfd);
+	}
+	return tap_done();
+}
