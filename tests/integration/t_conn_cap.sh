@@ -67,6 +67,7 @@ tap_ok $? "a: TCP through the proxy"
 works b
 tap_ok $? "b: TCP through the proxy"
 cap=$(status_field a max_connections)
+case $cap in '' | *[!0-9]*) cap=0 ;; esac # an old daemon reports none: the checks fail
 diag "derived max-connections with RLIMIT_NOFILE 1024 and 2 subjects: $cap"
 tap_ok $((cap > 0 && cap * 6 * 2 < 1024 ? 0 : 1)) \
 	"a: derived max-connections ($cap) leaves room for both subjects in 1024 fds"
@@ -91,6 +92,7 @@ tap_ok $? "b: TCP through the proxy while a holds its cap"
 works b
 tap_ok $? "b: and again"
 refused=$(status_field a connections_refused)
+case $refused in '' | *[!0-9]*) refused=0 ;; esac
 tap_ok $((refused >= ${reset:-1} ? 0 : 1)) "status: a's refusals counted ($refused)"
 is "$(status_field b connections_refused)" 0 "status: b refused nothing"
 nsp status >"$T/status.txt" 2>&1
