@@ -52,9 +52,11 @@ works_ep() {
 	[ "$(curl_world a "http://$W4/" --socks5-hostname "127.0.0.1:$SP" 2>/dev/null)" = \
 		"client=$P1_W4" ]
 }
-# works_dns_tcp: the resolver of a answers a query over TCP (a fake address).
+# works_dns_tcp: the resolver of a answers a query over TCP with a (fake) address;
+# dig +short prints its errors (";; communications error ...") on stdout too.
 works_dns_tcp() {
-	[ -n "$(nexec a dig +tcp +tries=1 +time=2 +short @"$W4" world.test A 2>/dev/null)" ]
+	nexec a dig +tcp +tries=1 +time=2 +short @"$W4" world.test A 2>/dev/null |
+		grep -qE '^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$'
 }
 # listeners: how many listening TCP sockets subject a has.
 listeners() { nsx "$(subject_ns a)" ss -Htln | grep -c ''; }

@@ -56,6 +56,7 @@ static const char spec_example[] =
 	"users = alice @wheel       # who may `netnsp exec` into it (setuid install)\n"
 	"route = *.onion tor        # repeatable: names matching go through another proxy\n"
 	"route = *.i2p i2p\n"
+	"max-connections = 4096     # per-subject cap (default derived from the fd limit)\n"
 	"\n"
 	"[flatpak]\n"
 	"org.mozilla.firefox = work # Flatpak app id = profile: its instances are attached\n"
@@ -109,6 +110,7 @@ static void test_spec_example(void)
 	ok(w->ipv6 && w->udp, "ipv6 and udp on");
 	is_int(w->socks_port, 1080, "socks-port");
 	is_int(w->http_port, 8118, "http-port");
+	is_int(w->max_conns, 4096, "max-connections");
 	is_int(w->n_users, 2, "two users");
 	if (w->n_users == 2) {
 		is_str(w->users[0], "alice", "user alice");
@@ -238,6 +240,10 @@ static const struct bad_case bad_cases[] = {
 	{P W "socks-port = -1\n", "t.conf:5: socks-port: bad port '-1' (want 0..65535"},
 	{P W "http-port = 65536\n", "t.conf:5: http-port: bad port '65536'"},
 	{P W "http-port = 0x50\n", "t.conf:5: http-port: bad port '0x50'"},
+	{P W "max-connections = 0\n", "t.conf:5: max-connections: bad count '0' (want 1..1048576)"},
+	{P W "max-connections = 1048577\n", "t.conf:5: max-connections: bad count '1048577'"},
+	{P W "max-connections = -5\n", "t.conf:5: max-connections: bad count '-5'"},
+	{P W "max-connections = 4k\n", "t.conf:5: max-connections: bad count '4k'"},
 	{P W "dns-server = 1.2.3\n", "t.conf:5: dns-server: bad address '1.2.3'"},
 	{P W "dns-server = [::1]:0\n", "t.conf:5: dns-server: bad port in '[::1]:0'"},
 	{P W "dns-server = 9.9.9.9:x\n", "t.conf:5: dns-server: bad port in '9.9.9.9:x'"},
@@ -507,6 +513,8 @@ static const struct unsup_case unsup_cases[] = {
 	{P W "udp = on\n", NULL},
 	{P W "socks-port = 1080\n", NULL},
 	{P W "http-port = 8118\n", NULL},
+	{P W "max-connections = 1\n", NULL},
+	{P W "max-connections = 1048576\n", NULL},
 	{P W "route = *.onion p\n", "t.conf:5: route: not supported yet"},
 	{P "isolate = app\n" W, "t.conf:3: isolate: not supported yet"},
 	{P "netns = vpn\n" W, "t.conf:3: netns: not supported yet"},
