@@ -131,7 +131,7 @@ static void test_spec_example(void)
 	is_int(s.n_flatpaks, 1, "one flatpak");
 	is_str(s.flatpaks[0].app_id, "org.mozilla.firefox", "flatpak app id");
 	is_str(s.flatpaks[0].profile, "work", "flatpak profile");
-	is_int(s.flatpaks[0].line, 31, "flatpak line");
+	is_int(s.flatpaks[0].line, 32, "flatpak line");
 	is_int(settings_check_supported(&s, err, sizeof(err)), -EOPNOTSUPP,
 	       "SPEC example uses unsupported features");
 	is_str(err, "t.conf:10: isolate: not supported yet (stream isolation)",
