@@ -66,6 +66,16 @@ struct conn {
 struct conn *conn_new(struct relay *r, struct relay_subject *rs, int app_fd);
 
 /**
+ * conn_accept() - conn_new() for a just-accepted socket, within the subject's cap.
+ * @r: relay.
+ * @rs: subject.
+ * @fd: accepted socket (owned from now on: reset and closed when refused).
+ *
+ * Return: the connection, or NULL (refused at max-connections, or out of memory).
+ */
+struct conn *conn_accept(struct relay *r, struct relay_subject *rs, int fd);
+
+/**
  * conn_connect() - open the upstream socket towards hop 0 and register both fds.
  * @r: relay.
  * @c: connection whose hs->dst is set.

@@ -200,16 +200,9 @@ void relay_on_endpoint(struct relay *r, struct relay_subject *rs, struct ev *ev)
 			continue;
 		if (fd < 0)
 			return;
-		if (!relay_admit(r, rs, false)) {
-			relay_reset_close(fd);
+		c = conn_accept(r, rs, fd);
+		if (!c)
 			continue;
-		}
-		c = conn_new(r, rs, fd);
-		if (!c) {
-			relay_reset_close(fd);
-			rs->stats.failed++;
-			continue;
-		}
 		c->ep = ep;
 		c->state = C_SERVER;
 		c->deadline -= RELAY_HANDSHAKE_TIMEOUT - EP_REQUEST_TIMEOUT;

@@ -463,6 +463,20 @@ struct conn *conn_new(struct relay *r, struct relay_subject *rs, int app_fd)
 	return c;
 }
 
+struct conn *conn_accept(struct relay *r, struct relay_subject *rs, int fd)
+{
+	struct conn *c = NULL;
+
+	if (relay_admit(r, rs, false)) {
+		c = conn_new(r, rs, fd);
+		if (!c)
+			rs->stats.failed++;
+	}
+	if (!c)
+		relay_reset_close(fd);
+	return c;
+}
+
 /* Take one accepted app socket into the relay; on any failure it is reset. */
 static void relay_accept_one(struct relay *r, struct relay_subject *rs, int fd)
 {
@@ -471,16 +485,9 @@ static void relay_accept_one(struct relay *r, struct relay_subject *rs, int fd)
 	struct conn *c;
 	int ret;
 
-	if (!relay_admit(r, rs, false)) {
-		relay_reset_close(fd);
+	c = conn_accept(r, rs, fd);
+	if (!c)
 		return;
-	}
-	c = conn_new(r, rs, fd);
-	if (!c) {
-		relay_reset_close(fd);
-		rs->stats.failed++;
-		return;
-	}
 	/* TPROXY keeps the original destination as the local address. */
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
 		ret = neg_errno();
