@@ -68,7 +68,7 @@ struct relay_stats {
 	uint64_t udp_live;	  /* flows (one UDP ASSOCIATE each) */
 	uint64_t udp_total;	  /* flows started */
 	uint64_t udp_failed;	  /* refused, or no association */
-	uint64_t udp_refused;	  /* not started: the subject was at max-connections */
+	uint64_t udp_refused;	  /* datagrams dropped: no flow, and the subject at its cap */
 	uint64_t udp_dgrams_up;	  /* app -> proxy */
 	uint64_t udp_dgrams_down; /* proxy -> app */
 };
