@@ -8,8 +8,9 @@
 # upstream that refuses UDP ASSOCIATE (microsocks answers REP 7, one that
 # never answers, one that is not listening) is found by the daemon's probe at
 # apply: the subject's UDP is then refused at once too, and status says why.
+# A subject at max-connections (ucap: 2) starts no further flow; the others go on.
 #
-#   [S u4 / ufk / uoff / uhttp: python3 UDP clients via `netnsp exec`]
+#   [S u4 / ufk / uoff / uhttp / ucap: python3 UDP clients via `netnsp exec`]
 #        ^ setns (transparent UDP listener, per-flow reply sockets)
 #   [H: netnsp daemon]  198.51.100.1  2001:db8:1::1    (no route to W)
 #        | veth          TCP control + UDP datagrams to danted
@@ -181,6 +182,13 @@ via = nobody
 netns = $(subject_ns unobody)
 dns = off
 udp = on
+
+[profile ucap]
+via = dante
+netns = $(subject_ns ucap)
+dns = off
+udp = on
+max-connections = 2
 EOF2
 
 daemon_up
@@ -296,6 +304,22 @@ sed -i '/^\[profile umicro\]/,/^$/ s/^via = dante$/via = micro/' "$CONF"
 nsp reload >/dev/null 2>&1
 t_up=$(now_ms)
 refused_probe umicro "SOCKS5 reply 7 (command not supported)" 5 "reload back to microsocks"
+
+# ------------------------------------------------------------ max-connections
+
+# ucap may hold 2 (TCP connections and UDP flows together).  A flow lives until
+# 60 s idle, so after two echoes from two sockets a third socket's datagram
+# starts no flow: dropped and counted; u4 is not affected.
+is "$(uc ucap echo "$W4" 7000 cap-1)" "from=$P1_W4|cap-1" "max-connections = 2: first flow echoed"
+is "$(uc ucap echo "$W4" 7000 cap-2)" "from=$P1_W4|cap-2" "max-connections = 2: second flow echoed"
+out=$(uc ucap refused "$W4" 7000)
+is "${out%% *}" timeout "max-connections = 2: a third flow is not started (no answer)"
+is "$(status_field ucap udp_flows)" 2 "status: ucap holds 2 flows"
+n=$(status_field ucap udp_flows_refused)
+[ "${n:-0}" -ge 1 ] 2>/dev/null
+tap_ok $? "status: ucap's refused datagram is counted (udp_flows_refused ${n:-none})"
+is "$(uc u4 echo "$W4" 7000 not-capped)" "from=$P1_W4|not-capped" \
+	"u4 is not affected by ucap's cap"
 
 # Make u4 use the relay again so the next section sees a live flow.
 is "$(uc u4 echo "$W4" 7000 live-again)" "from=$P1_W4|live-again" "u4 relays after the reloads"
