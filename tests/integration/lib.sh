@@ -610,3 +610,52 @@ user_add() {
 	at_cleanup "userdel '$TU'"
 	TU_UID=$(id -u "$TU") && TU_GID=$(id -g "$TU") || bail "id $TU"
 }
+
+# ---------------------------------------------------------------- Pid subjects
+
+# routed_ns NS PEER: root-managed namespaces as `ip netns add` makes them: NS
+# has a veth v0 to PEER (r0) and default routes over it (v4 and v6).
+#   [NS: v0 198.51.100.130/26 2001:db8:5::2/64, default via r0] -- [PEER: r0 .129, 2001:db8:5::1]
+ROUTED_GW4=198.51.100.129
+ROUTED_GW6=2001:db8:5::1
+routed_ns() {
+	ns_add "$1" && ns_add "$2" && veth "$1" v0 "$2" r0 &&
+		addr "$1" v0 198.51.100.130/26 2001:db8:5::2/64 &&
+		addr "$2" r0 "$ROUTED_GW4/26" "$ROUTED_GW6/64" &&
+		nsx "$1" ip route add default via "$ROUTED_GW4" dev v0 &&
+		nsx "$1" ip -6 route add default via "$ROUTED_GW6" dev v0
+}
+
+# ns_snapshot NS: links (names), rules, every route of every table, nft ruleset
+ns_snapshot() {
+	ip -n "$1" -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort
+	ip -n "$1" -4 rule show; ip -n "$1" -6 rule show
+	ip -n "$1" -4 route show table all; ip -n "$1" -6 route show table all | grep -v '^local\|^multicast\|fe80::/64'
+	nsx "$1" nft list ruleset
+}
+
+# fp_instance ROOT UID INSTANCE APP SHARED PID [OWNER]: a Flatpak instance dir
+# ROOT/UID/.flatpak/INSTANCE, info then bwrapinfo.json (the order flatpak
+# uses), owned by OWNER (default UID).
+fp_instance() {
+	local root=$1 uid=$2 inst=$3 app=$4 shared=$5 pid=$6 owner=${7:-$2}
+	local d="$root/$uid/.flatpak/$inst"
+	mkdir -p "$d"
+	cat >"$d/info" <<-EOF2
+		[Application]
+		name=$app
+		runtime=runtime/org.example.Platform/x86_64/1
+
+		[Instance]
+		instance-id=$inst
+		app-path=/nonexistent
+
+		[Context]
+		shared=$shared
+		sockets=wayland;
+	EOF2
+	chown -R "$owner:$owner" "$d"
+	printf '{\n  "child-pid": %d\n}\n' "$pid" >"$d/bwrapinfo.json.tmp"
+	chown "$owner:$owner" "$d/bwrapinfo.json.tmp"
+	mv "$d/bwrapinfo.json.tmp" "$d/bwrapinfo.json"
+}

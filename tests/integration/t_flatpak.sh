@@ -51,30 +51,7 @@ org.example.User = fp
 EOF2
 daemon_up
 
-# instance UID INSTANCE APP SHARED PID [OWNER]: write info, then bwrapinfo.json
-# (the order flatpak uses), as OWNER (default UID) in DIR/UID/.flatpak.
-instance() {
-	local uid=$1 inst=$2 app=$3 shared=$4 pid=$5 owner=${6:-$1}
-	local d="$FP/$uid/.flatpak/$inst"
-	mkdir -p "$d"
-	cat >"$d/info" <<-EOF2
-		[Application]
-		name=$app
-		runtime=runtime/org.example.Platform/x86_64/1
-
-		[Instance]
-		instance-id=$inst
-		app-path=/nonexistent
-
-		[Context]
-		shared=$shared
-		sockets=wayland;
-	EOF2
-	chown -R "$owner:$owner" "$d"
-	printf '{\n  "child-pid": %d\n}\n' "$pid" >"$d/bwrapinfo.json.tmp"
-	chown "$owner:$owner" "$d/bwrapinfo.json.tmp"
-	mv "$d/bwrapinfo.json.tmp" "$d/bwrapinfo.json"
-}
+instance() { fp_instance "$FP" "$@"; } # instance UID INSTANCE APP SHARED PID [OWNER]
 pid_kind() { status_json_q "[s.get('kind') for s in d['subjects'] if s.get('pid') == $1] or ['none']" | tr -d '[]" ' ; }
 pid_applied() { [ "$(status_json_q "[s['applied'] for s in d['subjects'] if s.get('pid') == $1]")" = "[true]" ]; }
 own_netns() { [ "$(readlink "/proc/$1/ns/net")" != "$(readlink /proc/self/ns/net)" ]; }

@@ -1,0 +1,117 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# t_pid_down.sh - taking down a Pid subject whose process still runs hands
+# its namespace back: V, made with `ip netns add` (veth v0 to R, default
+# routes over it), is attached by root with `netnsp attach`; netnsp replaces
+# the default routes with its uplink.  Then
+#   - `netnsp down PROFILE`: V still exists with its process; nsp-up0/nsp-up1,
+#     table inet netnsp, netnsp's rules and routes are gone; both default
+#     routes via r0 are back (V reaches R again); `down` and `status` say
+#     what was removed and what was restored; no Pid entry is left;
+#   - the same after the daemon was killed and restarted in between (what was
+#     replaced is kept inside V, so a new daemon can still restore it);
+#   - a reload that removes the profile does the same.
+#
+#   [V ${PFX}v: sleep] -- v0 198.51.100.130 / r0 198.51.100.129 -- [R ${PFX}r]
+#        ^ setns (daemon; netnsp attach PID at)
+#   [H: netnsp daemon]  198.51.100.1
+#        | veth
+#   [P1: microsocks :1080]  198.51.100.2
+#        | veth  203.0.113.1
+#   [W: world.py 203.0.113.100:80 -> "client=ADDR"]
+. "$(dirname "$0")/lib.sh"
+lib_init microsocks nft
+
+topo_setup || bail "topology setup failed"
+start_world || bail "world server did not start"
+start_microsocks "$NS_P1" 1080 || bail "microsocks"
+
+write_conf() { # write_conf PROFILE...: one profile per name, all via p1
+	printf '[proxy p1]\nurl = socks5://%s:1080\n' "$P1_H4" >"$CONF"
+	for p in "$@"; do
+		printf '\n[profile %s]\nvia = p1\nnetns = %s\ndns = off\n' "$p" "$(subject_ns "$p")" >>"$CONF"
+	done
+}
+write_conf at keep
+daemon_up
+
+V=${PFX}v
+routed_ns "$V" "${PFX}r" || bail "namespace $V"
+ns_snapshot "$V" >"$T/v.before"
+bg nsx "$V" sleep 600
+A=$LAST_PID
+sleep 0.2
+pid_subject() { status_json_q "[s.get('$2') for s in d['subjects'] if s.get('pid') == $1][0]" 2>/dev/null; }
+pid_applied() { [ "$(pid_subject "$1" applied)" = true ]; }
+default4() { ip -n "$V" -4 route show default | head -n 1; }
+default6() { ip -n "$V" -6 route show default | head -n 1 | sed 's/ pref medium//'; }
+DEF4=$(default4)
+DEF6=$(default6)
+diag "V's default routes: '$DEF4', '$DEF6'"
+
+# attached LABEL PROFILE: attach A, show it proxies and that V's defaults were replaced.
+attached() {
+	local label=$1 prof=$2
+	nsp attach "$A" "$prof" >"$T/attach.out" 2>&1
+	is "$?" 0 "$label: netnsp attach $A $prof" || diag_file "$T/attach.out"
+	wait_until 10 pid_applied "$A"
+	tap_ok $? "$label: the Pid subject is applied"
+	is "$(via_ns_client -t "$A" -n)" "client=$P1_W4" "$label: TCP from V goes through P1"
+	default4 | grep -q 'dev nsp-up0'
+	tap_ok $? "$label: V's IPv4 default route is netnsp's now ($(default4))"
+}
+
+# handed_back LABEL: V is as it was before the attach, and alive.
+handed_back() {
+	local label=$1
+	[ -e "/run/netns/$V" ] && kill -0 "$A"
+	tap_ok $? "$label: V and its process are still there"
+	ns_snapshot "$V" >"$T/v.after"
+	diff -u "$T/v.before" "$T/v.after" >"$T/v.diff"
+	tap_ok $? "$label: V's links, rules, routes (all tables) and nft ruleset are as before" ||
+		diag_file "$T/v.diff" 40
+	is "$(default4)" "$DEF4" "$label: IPv4 default route restored"
+	is "$(default6)" "$DEF6" "$label: IPv6 default route restored"
+	nsx "$V" ping -c 1 -W 2 "$ROUTED_GW4" >/dev/null 2>&1
+	tap_ok $? "$label: V reaches R again"
+	is "$(status_json_q "len([s for s in d['subjects'] if s.get('pid') == $A])")" 0 \
+		"$label: no Pid subject in status"
+	is "$(state_q "len([s for s in p if s['pid'] == $A])")" 0 "$label: no Pid entry in the state"
+	status_json_q "[x['teardown'] for x in d.get('detached', []) if x['pid'] == $A][-1]" >"$T/td"
+	grep -q 'restored 2 saved default routes' "$T/td"
+	tap_ok $? "$label: status --json says what teardown did ($(head -c 300 "$T/td"))"
+	nsp status >"$T/status.txt" 2>&1
+	grep -q "pid $A .*detached.*restored 2" "$T/status.txt"
+	tap_ok $? "$label: status says it too" || diag_file "$T/status.txt"
+}
+
+# ------------------------------------------------------------ down
+attached "down" at
+nsp down at >"$T/down.out" 2>&1
+is "$?" 0 "down at: exits 0" || diag_file "$T/down.out"
+grep -q "detached pid $A from at" "$T/down.out"
+tap_ok $? "down at: prints 'detached pid $A from at' ($(tr '\n' '|' <"$T/down.out"))"
+handed_back "down"
+
+# ------------------------------------------------------------ down after a daemon restart
+attached "restart" keep
+kill9_daemon
+restart_ready "restart: every subject applied again"
+wait_until 10 pid_applied "$A"
+tap_ok $? "restart: the Pid subject is applied again"
+nsp down keep >"$T/down.out" 2>&1
+is "$?" 0 "down keep after the restart: exits 0" || diag_file "$T/down.out"
+handed_back "down after restart"
+
+# ------------------------------------------------------------ reload removing the profile
+write_conf at keep gone
+nsp reload >/dev/null 2>&1 || fail "reload adding 'gone'"
+attached "reload" gone
+write_conf at keep
+nsp reload >"$T/reload.out" 2>&1
+is "$?" 0 "reload without 'gone': exits 0" || diag_file "$T/reload.out"
+handed_back "reload"
+
+sanitizer_clean
+tap_done
