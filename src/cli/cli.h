@@ -44,6 +44,15 @@ int cmd_attach(const struct cli_ctx *ctx, int argc, char **argv);
 int cmd_gc(const struct cli_ctx *ctx, int argc, char **argv);
 int cmd_id(const struct cli_ctx *ctx, int argc, char **argv);
 
+struct json_object;
+
+/**
+ * cli_print_detached() - one line for a Pid subject handed back by `down`:
+ * "detached pid N from PROFILE: what teardown did".
+ * @x: {"profile", "pid", "teardown"} from the daemon.
+ */
+void cli_print_detached(struct json_object *x);
+
 /**
  * cli_exit_for() - the exit status for a cli_ctl() result.
  * @r: what cli_ctl() returned.
@@ -62,7 +71,6 @@ int cli_exit_for(int r);
  */
 int cli_state_path(const struct cli_ctx *ctx, char *buf, unsigned long len);
 
-struct json_object;
 
 /**
  * cli_ctl() - one control request, with the one-line errors every command prints.

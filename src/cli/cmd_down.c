@@ -217,7 +217,7 @@ int cmd_gc(const struct cli_ctx *ctx, int argc, char **argv)
 
 int cmd_down(const struct cli_ctx *ctx, int argc, char **argv)
 {
-	json_object *o = NULL, *removed = NULL;
+	json_object *o = NULL, *removed = NULL, *det = NULL;
 	int r;
 
 	if (names_usage("down", argc, argv) < 0)
@@ -231,6 +231,9 @@ int cmd_down(const struct cli_ctx *ctx, int argc, char **argv)
 	for (size_t i = 0; removed && i < json_object_array_length(removed); i++)
 		printf("removed %s\n",
 		       json_object_get_string(json_object_array_get_idx(removed, i)));
+	json_object_object_get_ex(o, "detached", &det);
+	for (size_t i = 0; det && i < json_object_array_length(det); i++)
+		cli_print_detached(json_object_array_get_idx(det, i));
 	json_object_put(o);
 	return EXIT_OK;
 }

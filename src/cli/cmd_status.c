@@ -5,7 +5,9 @@
  * The text is laid out as wg(8) shows interfaces and peers: a head line per
  * subject ("profile: NAME" or "pid: PID (COMM)"), then "  label: value"
  * rows from one table, a blank line between subjects.  Colour only on a
- * terminal, never with NO_COLOR set.  --json prints the daemon's reply.
+ * terminal, never with NO_COLOR set.  Pid subjects that `down` handed back
+ * follow, one "detached pid N from PROFILE: ..." line each.  --json prints
+ * the daemon's reply.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -291,9 +293,15 @@ static void status_print_pid(json_object *s, bool color)
 	status_print_rows(s, subject_rows, ARRAY_SIZE(subject_rows), color);
 }
 
+void cli_print_detached(struct json_object *x)
+{
+	printf("detached pid %s from %s: %s\n", jstr(x, "pid"), jstr(x, "profile"),
+	       jstr(x, "teardown"));
+}
+
 static void status_print_text(json_object *o, bool color)
 {
-	json_object *subs = NULL;
+	json_object *subs = NULL, *det = NULL;
 	size_t n;
 
 	json_object_object_get_ex(o, "subjects", &subs);
@@ -310,6 +318,12 @@ static void status_print_text(json_object *o, bool color)
 	}
 	if (!n)
 		printf("no subjects\n");
+	json_object_object_get_ex(o, "detached", &det);
+	for (size_t i = 0; det && i < json_object_array_length(det); i++) {
+		if (i == 0)
+			putchar('\n');
+		cli_print_detached(json_object_array_get_idx(det, i));
+	}
 }
 
 /* Colour as most tools decide it: a terminal, and no NO_COLOR (no-color.org). */

@@ -190,14 +190,27 @@ static json_object *ctl_subject_json(struct daemon *d, const struct subject_rt *
 	return o;
 }
 
+static json_object *ctl_detached_json(const struct pid_detached *x)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "profile", json_object_new_string(x->profile));
+	json_object_object_add(o, "pid", json_object_new_int(x->pid));
+	json_object_object_add(o, "teardown", json_object_new_string(x->teardown));
+	return o;
+}
+
 static void ctl_status(struct daemon *d, json_object *reply)
 {
-	json_object *arr = json_object_new_array();
+	json_object *arr = json_object_new_array(), *det = json_object_new_array();
 
 	for (size_t i = 0; i < d->n_subj; i++)
 		json_object_array_add(arr, ctl_subject_json(d, d->subj[i]));
+	for (size_t i = 0; i < d->n_detached; i++)
+		json_object_array_add(det, ctl_detached_json(&d->detached[i]));
 	json_object_object_add(reply, "pid", json_object_new_int64(getpid()));
 	json_object_object_add(reply, "subjects", arr);
+	json_object_object_add(reply, "detached", det);
 }
 
 /* Which exit status the client should use for an error: 2 usage/config, 1 runtime. */
@@ -233,16 +246,20 @@ static int ctl_names(struct daemon *d, json_object *req, const char **names, siz
 	return 0;
 }
 
-/* Take the named subjects (all if none) down; reply with what was removed. */
+/*
+ * Take the subjects of the named profiles (all if none) down; reply with the
+ * namespaces removed and the Pid subjects handed back.
+ */
 static int ctl_down(struct daemon *d, json_object *req, json_object *reply, char *err,
 		    size_t errlen)
 {
 	const char *names[256];
-	json_object *done = json_object_new_array();
+	json_object *done = json_object_new_array(), *det = json_object_new_array();
 	size_t n;
 	int r;
 
 	json_object_object_add(reply, "removed", done);
+	json_object_object_add(reply, "detached", det);
 	r = ctl_names(d, req, names, ARRAY_SIZE(names), &n, err, errlen);
 	if (r < 0)
 		return r;
@@ -252,6 +269,12 @@ static int ctl_down(struct daemon *d, json_object *req, json_object *reply, char
 
 		for (size_t j = 0; j < n && !want; j++)
 			want = strcmp(names[j], s->name) == 0;
+		if (want && s->kind == SUBJ_PID) {
+			daemon_detach(d, s); /* unlists s: i now names the next one */
+			json_object_array_add(det,
+					      ctl_detached_json(&d->detached[d->n_detached - 1]));
+			continue;
+		}
 		if (!want || s->kind != SUBJ_NAMED || (!s->applied && s->nsfd < 0)) {
 			i++;
 			continue;
@@ -303,8 +326,8 @@ static int ctl_attach(struct daemon *d, json_object *req, json_object *reply, ch
 		ctl_set_exit(reply, 2);
 		return -EINVAL;
 	}
-	r = daemon_attach(d, (int32_t)json_object_get_int(vp), json_object_get_string(vn), err,
-			  errlen);
+	r = daemon_attach(d, (int32_t)json_object_get_int(vp), json_object_get_string(vn),
+			  DAEMON_ATTACH_ROOT, err, errlen);
 	if (r == -ENOENT)
 		ctl_set_exit(reply, 2);
 	return r;

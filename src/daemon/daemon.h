@@ -45,6 +45,14 @@ struct subject_rt {
 struct ctl_client;
 struct flatpak_watch;
 
+/* A Pid subject taken down while its process ran, for `status` (newest last). */
+#define DAEMON_DETACHED_MAX 16
+struct pid_detached {
+	char profile[CONF_NAME_MAX + 1];
+	int32_t pid;
+	char teardown[SUBJECT_ERR_MAX]; /* what was removed and what was restored */
+};
+
 struct daemon {
 	const struct cli_ctx *ctx; /* not owned */
 	struct settings settings;  /* owned */
@@ -63,6 +71,8 @@ struct daemon {
 	struct ctl_client *clients; /* owned list */
 	struct subject_rt *dead;    /* owned: freed subjects, released after the event batch */
 	int lock_fds[2];	    /* owned: flocks on the state and run dirs */
+	struct pid_detached detached[DAEMON_DETACHED_MAX];
+	size_t n_detached;
 	bool quit;
 	bool fakes_dirty;	 /* fake mappings not yet in the Derivative */
 	uint64_t next_fake_save; /* CLOCK_MONOTONIC seconds */
@@ -99,7 +109,10 @@ int subject_ns_open(struct subject_rt *s);
 
 /**
  * subject_down() - close the subject's relay, delete its namespace (only if
- * it is the one held), remove its runtime files.
+ * it is the one held), remove its runtime files.  A Pid subject's namespace
+ * is handed back instead: netnsp's uplink, table, rules and routes are
+ * removed, the default routes it replaced are put back, and what was done
+ * is recorded in @d->detached.
  * @d: daemon.
  * @s: runtime subject.
  *
@@ -226,13 +239,28 @@ int daemon_gc(struct daemon *d, const char *const *names, size_t n);
  * @d: daemon.
  * @pid: process.
  * @profile: profile name.
+ * @owner: DAEMON_ATTACH_ROOT for root's `netnsp attach`; else the uid the
+ *         process and its namespace must belong to (a Flatpak instance's
+ *         owner), checked as docs/SECURITY.md "Pid subjects" says.
  * @err: why not.
  * @errlen: size of @err.
  *
  * Return: 0, -ENOENT (no profile), -ESRCH (no process), -EEXIST / -EPERM
- * (refused: root namespace, another subject's namespace), or a negative errno.
+ * (refused: the daemon's namespace, another subject's, not @owner's), or a
+ * negative errno.
  */
-int daemon_attach(struct daemon *d, int32_t pid, const char *profile, char *err, size_t errlen);
+int daemon_attach(struct daemon *d, int32_t pid, const char *profile, int64_t owner, char *err,
+		  size_t errlen);
+
+#define DAEMON_ATTACH_ROOT (-1)
+
+/**
+ * daemon_detach() - take Pid subject @s down (subject_down()), forget it and
+ * its Derivative entry.
+ * @d: daemon.
+ * @s: runtime subject; freed.
+ */
+void daemon_detach(struct daemon *d, struct subject_rt *s);
 
 /**
  * daemon_collect() - the process of Pid subject @s exited: forget the subject.

@@ -44,7 +44,7 @@ static void flatpak_handle(struct daemon *d, const struct flatpak_instance *in)
 		log_warn("flatpak: %s instance %s: %s", in->app_id, in->instance_id, why);
 		return;
 	}
-	r = daemon_attach(d, in->child_pid, profile, err, sizeof(err));
+	r = daemon_attach(d, in->child_pid, profile, in->uid, err, sizeof(err));
 	if (r < 0)
 		log_warn("flatpak: %s instance %s: %s", in->app_id, in->instance_id, err);
 	else

@@ -195,6 +195,7 @@ static void subject_udp_probed(struct relay_subject *rs, int err, void *arg)
 	if (st && s->nsfd >= 0) {
 		net.v4 = st->uplink4;
 		net.v6 = st->uplink6;
+		net.save_routes = s->kind == SUBJ_PID;
 		r = nft_subject_converge(s->nsfd, &s->nft, e, sizeof(e));
 		if (r == 0)
 			r = nl_subject_converge(s->nsfd, &net, e, sizeof(e));
@@ -209,7 +210,8 @@ int subject_apply(struct daemon *d, struct subject_rt *s, struct subject_state *
 		  const struct profile_conf *p)
 {
 	char err[CONF_ERR_MAX] = "";
-	struct subject_net net = {.v4 = st->uplink4, .v6 = st->uplink6};
+	struct subject_net net = {
+		.v4 = st->uplink4, .v6 = st->uplink6, .save_routes = s->kind == SUBJ_PID};
 	const char *what;
 	int r;
 
@@ -271,6 +273,46 @@ fail:
 	return r;
 }
 
+/*
+ * A Pid subject's namespace is not ours to delete: remove what netnsp put
+ * there, put back what it saved, and record in d->detached what was done.
+ */
+static int subject_hand_back(struct daemon *d, struct subject_rt *s)
+{
+	struct nl_teardown rep = {0};
+	struct pid_detached *rec;
+	int rn = nft_subject_teardown(s->nsfd);
+	int rl = nl_subject_teardown(s->nsfd, &rep);
+	int n;
+
+	if (d->n_detached == DAEMON_DETACHED_MAX)
+		memmove(&d->detached[0], &d->detached[1], sizeof(*rec) * (DAEMON_DETACHED_MAX - 1));
+	else
+		d->n_detached++;
+	rec = &d->detached[d->n_detached - 1];
+	snprintf(rec->profile, sizeof(rec->profile), "%s", s->name);
+	rec->pid = s->pid;
+	n = snprintf(rec->teardown, sizeof(rec->teardown),
+		     "%s netnsp's uplink, nft table, rules and routes",
+		     rl < 0 || rn < 0 ? "FAILED to remove" : "removed");
+	if (rep.restored)
+		n += snprintf(rec->teardown + n, sizeof(rec->teardown) - (size_t)n,
+			      "; restored %u saved default route%s", rep.restored,
+			      rep.restored == 1 ? "" : "s");
+	if (rep.present)
+		n += snprintf(rec->teardown + n, sizeof(rec->teardown) - (size_t)n,
+			      "; %u saved route%s still there", rep.present,
+			      rep.present == 1 ? " was" : "s were");
+	if (rep.failed)
+		n += snprintf(rec->teardown + n, sizeof(rec->teardown) - (size_t)n,
+			      "; %u saved route%s NOT restored (refused by the kernel)", rep.failed,
+			      rep.failed == 1 ? "" : "s");
+	if (!rep.restored && !rep.present && !rep.failed)
+		snprintf(rec->teardown + n, sizeof(rec->teardown) - (size_t)n,
+			 "; nothing to restore: netnsp had replaced no route");
+	return rl < 0 ? rl : rn;
+}
+
 int subject_down(struct daemon *d, struct subject_rt *s)
 {
 	char path[PATH_MAX];
@@ -279,9 +321,7 @@ int subject_down(struct daemon *d, struct subject_rt *s)
 	relay_subject_close(&d->relay, &s->rs);
 	relay_dns_close(&d->relay, &s->rs);
 	if (s->nsfd >= 0 && s->kind != SUBJ_NAMED) {
-		/* Not ours to delete: leave the process's namespace as we found it. */
-		(void)nft_subject_teardown(s->nsfd);
-		(void)nl_subject_teardown(s->nsfd);
+		r = subject_hand_back(d, s);
 		close(s->nsfd);
 		s->nsfd = -1;
 	} else if (s->nsfd >= 0) {

@@ -29,12 +29,16 @@ struct nl_sock {
 #define NL_REQ_SIZE 1024u /* requests are small: a few attributes */
 #define NL_MAX_ADDRS 64
 #define NL_MAX_RULES 128
+#define NL_MAX_ROUTES 32 /* default routes of one table and family */
+#define NL_MAX_LINKS 64
 
 struct nl_link {
 	int index;
 	unsigned int flags; /* IFF_* */
 	int link;	    /* IFLA_LINK: a veth's peer ifindex, 0 if none */
+	bool link_netns;    /* IFLA_LINK_NETNSID: @link is in another namespace */
 	char kind[16];	    /* IFLA_INFO_KIND, "" if none */
+	char name[16];	    /* IFLA_IFNAME (IFNAMSIZ) */
 };
 
 struct nl_addr {
@@ -47,12 +51,30 @@ struct nl_addr {
 	} a;
 };
 
+union nl_ip {
+	struct in_addr v4;
+	struct in6_addr v6;
+};
+
+/*
+ * A default route (destination 0/0).  netnsp's own routes set only the first
+ * five fields; a dumped route also carries what is needed to add it again.
+ */
 struct nl_route {
 	int family;
 	uint32_t table;
 	uint8_t type;  /* RTN_UNICAST, RTN_LOCAL, RTN_UNREACHABLE (no oif) */
 	uint8_t scope; /* RT_SCOPE_* */
 	int oif;
+	uint8_t protocol;  /* RTPROT_*; 0 = RTPROT_STATIC */
+	uint32_t flags;	   /* rtm_flags: RTNH_F_ONLINK is kept */
+	bool has_prio;	   /* RTA_PRIORITY (metric) */
+	uint32_t priority; /* the kernel's default when !has_prio */
+	bool has_gw;	   /* RTA_GATEWAY */
+	union nl_ip gw;
+	bool has_src; /* RTA_PREFSRC */
+	union nl_ip src;
+	bool other; /* dump only: not a default route, or multipath/nexthop/encap */
 };
 
 struct nl_rule {
@@ -141,6 +163,16 @@ int nl_link_get(struct nl_sock *s, const char *name, struct nl_link *out);
 int nl_link_parse(const void *buf, size_t len, struct nl_link *out);
 
 /**
+ * nl_link_dump() - every link of the namespace.
+ * @s: socket.
+ * @out: array of NL_MAX_LINKS entries.
+ * @n: number filled.
+ *
+ * Return: 0, -E2BIG if there are more than NL_MAX_LINKS, or a negative errno.
+ */
+int nl_link_dump(struct nl_sock *s, struct nl_link *out, size_t *n);
+
+/**
  * nl_link_index() - ifindex of link @name.
  * @s: socket.
  * @name: interface name.
@@ -221,7 +253,8 @@ int nl_addr_parse(const void *buf, size_t len, int index, struct nl_addr *out, s
 /**
  * nl_route_add() - add or replace the default route described by @r.
  * @s: socket.
- * @r: family, table, type, scope and output device.
+ * @r: family, table, type, scope and output device; a dumped route's
+ *     protocol, gateway, metric, source and onlink flag too.
  *
  * Return: 0 or a negative errno.
  */
@@ -230,11 +263,46 @@ int nl_route_add(struct nl_sock *s, const struct nl_route *r);
 /**
  * nl_route_del() - delete the default route described by @r.
  * @s: socket.
- * @r: family, table, type, scope and output device.
+ * @r: family, table, type, scope and output device (and, for a dumped
+ *     route, its gateway, metric and source).
  *
  * Return: 0, -ESRCH / -ENOENT if absent, or a negative errno.
  */
 int nl_route_del(struct nl_sock *s, const struct nl_route *r);
+
+/**
+ * nl_route_add_excl() - add @r to @table unless an equal route is there.
+ * @s: socket.
+ * @r: a route from nl_route_dump(); its table is ignored.
+ * @table: where to add it.
+ *
+ * Return: 0, -EEXIST if the table has it already, or a negative errno.
+ */
+int nl_route_add_excl(struct nl_sock *s, const struct nl_route *r, uint32_t table);
+
+/**
+ * nl_route_dump() - the default routes of @table in @family.
+ * @s: socket.
+ * @family: AF_INET or AF_INET6.
+ * @table: routing table.
+ * @out: array of NL_MAX_ROUTES entries; routes marked @other are left out.
+ * @n: number filled.
+ *
+ * Return: 0, -E2BIG if there are more than NL_MAX_ROUTES, or a negative errno.
+ */
+int nl_route_dump(struct nl_sock *s, int family, uint32_t table, struct nl_route *out, size_t *n);
+
+/**
+ * nl_route_parse() - parse RTM_NEWROUTE dump replies (for tests and fuzzing).
+ * @buf: received bytes, untrusted.
+ * @len: their length.
+ * @table: keep only routes of this table.
+ * @out: array of NL_MAX_ROUTES entries.
+ * @n: number filled.
+ *
+ * Return: as nl_reply_run().
+ */
+int nl_route_parse(const void *buf, size_t len, uint32_t table, struct nl_route *out, size_t *n);
 
 /**
  * nl_rule_add() - add a policy rule (duplicates are the caller's business:

@@ -126,16 +126,25 @@ static int route_request(struct nl_sock *s, const struct nl_route *r, uint16_t t
 	struct nlmsghdr *nlh = nl_msg_start(buf, type, NLM_F_ACK | flags);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 
+	if (r->family != AF_INET && r->family != AF_INET6)
+		return -EAFNOSUPPORT;
 	rtm->rtm_family = (uint8_t)r->family;
 	rtm->rtm_dst_len = 0; /* default route */
 	/* Tables above 255 only fit in RTA_TABLE (rtnetlink(7)). */
 	rtm->rtm_table = r->table < 256 ? (uint8_t)r->table : RT_TABLE_UNSPEC;
-	rtm->rtm_protocol = RTPROT_STATIC;
+	rtm->rtm_protocol = r->protocol ? r->protocol : RTPROT_STATIC;
 	rtm->rtm_scope = r->scope;
 	rtm->rtm_type = r->type;
+	rtm->rtm_flags = r->flags & RTNH_F_ONLINK;
 	mnl_attr_put_u32(nlh, RTA_TABLE, r->table);
 	if (r->oif > 0)
 		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)r->oif);
+	if (r->has_prio)
+		mnl_attr_put_u32(nlh, RTA_PRIORITY, r->priority);
+	if (r->has_gw)
+		mnl_attr_put(nlh, RTA_GATEWAY, addr_len(r->family), &r->gw);
+	if (r->has_src)
+		mnl_attr_put(nlh, RTA_PREFSRC, addr_len(r->family), &r->src);
 	return nl_talk(s, nlh, NULL, NULL);
 }
 
@@ -147,6 +156,123 @@ int nl_route_add(struct nl_sock *s, const struct nl_route *r)
 int nl_route_del(struct nl_sock *s, const struct nl_route *r)
 {
 	return route_request(s, r, RTM_DELROUTE, 0);
+}
+
+int nl_route_add_excl(struct nl_sock *s, const struct nl_route *r, uint32_t table)
+{
+	struct nl_route copy = *r;
+
+	copy.table = table;
+	return route_request(s, &copy, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
+}
+
+struct route_dump {
+	uint32_t table;
+	struct nl_route *out;
+	size_t n;
+	bool overflow;
+};
+
+/* An address attribute of the route's family, or false. */
+static bool route_ip(const struct nlattr *attr, int family, union nl_ip *ip)
+{
+	if (mnl_attr_get_payload_len(attr) != addr_len(family))
+		return false;
+	memcpy(ip, mnl_attr_get_payload(attr), addr_len(family));
+	return true;
+}
+
+static int route_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct nl_route *r = data;
+
+	switch (mnl_attr_get_type(attr)) {
+	case RTA_TABLE:
+		if (mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
+			r->table = mnl_attr_get_u32(attr);
+		break;
+	case RTA_OIF:
+		if (mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
+			r->oif = (int)mnl_attr_get_u32(attr);
+		break;
+	case RTA_PRIORITY:
+		r->has_prio = mnl_attr_validate(attr, MNL_TYPE_U32) >= 0;
+		if (r->has_prio)
+			r->priority = mnl_attr_get_u32(attr);
+		break;
+	case RTA_GATEWAY:
+		r->has_gw = route_ip(attr, r->family, &r->gw);
+		r->other |= !r->has_gw;
+		break;
+	case RTA_PREFSRC:
+		r->has_src = route_ip(attr, r->family, &r->src);
+		break;
+	case RTA_DST:
+	case RTA_SRC:
+	case RTA_IIF:
+	case RTA_MULTIPATH:
+	case RTA_VIA:
+	case RTA_ENCAP:
+	case RTA_NH_ID:
+		/* Not a plain default route: never copied. */
+		r->other = true;
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static int route_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	struct route_dump *d = data;
+	struct nl_route r = {0};
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*rtm)))
+		return MNL_CB_OK;
+	if (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6)
+		return MNL_CB_OK;
+	r.family = rtm->rtm_family;
+	r.table = rtm->rtm_table;
+	r.type = rtm->rtm_type;
+	r.scope = rtm->rtm_scope;
+	r.protocol = rtm->rtm_protocol;
+	r.flags = rtm->rtm_flags & RTNH_F_ONLINK;
+	r.other = rtm->rtm_dst_len || rtm->rtm_src_len || rtm->rtm_tos ||
+		  (rtm->rtm_flags & RTM_F_CLONED);
+	mnl_attr_parse(nlh, sizeof(*rtm), route_attr_cb, &r);
+	if (r.other || r.table != d->table)
+		return MNL_CB_OK;
+	if (d->n >= NL_MAX_ROUTES)
+		d->overflow = true;
+	else
+		d->out[d->n++] = r;
+	return MNL_CB_OK;
+}
+
+int nl_route_dump(struct nl_sock *s, int family, uint32_t table, struct nl_route *out, size_t *n)
+{
+	char buf[NL_REQ_SIZE];
+	struct nlmsghdr *nlh = nl_msg_start(buf, RTM_GETROUTE, NLM_F_DUMP);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	struct route_dump d = {.table = table, .out = out};
+	int r;
+
+	rtm->rtm_family = (uint8_t)family;
+	r = nl_talk(s, nlh, route_cb, &d);
+	*n = d.n;
+	if (r < 0)
+		return r;
+	return d.overflow ? -E2BIG : 0;
+}
+
+int nl_route_parse(const void *buf, size_t len, uint32_t table, struct nl_route *out, size_t *n)
+{
+	struct nl_sock s = {0};
+	struct route_dump d = {.table = table, .out = out};
+	int r = nl_reply_run(&s, buf, len, 0, route_cb, &d);
+
+	*n = d.n;
+	return r;
 }
 
 static int rule_request(struct nl_sock *s, const struct nl_rule *r, uint16_t type, uint16_t flags)

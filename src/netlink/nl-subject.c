@@ -27,6 +27,7 @@ struct converge {
 	char *err;
 	size_t errlen;
 	struct nl_sock s;
+	struct nl_teardown *rep; /* teardown: what became of the saved routes */
 };
 
 /* "what: strerror (extack)" into the caller's buffer; returns @r. */
@@ -117,6 +118,33 @@ static int addrs_converge(struct converge *c, int index)
 			return fail(c, r,
 				    want[i].family == AF_INET ? "add IPv4 address"
 							      : "add IPv6 address");
+	}
+	return 0;
+}
+
+/*
+ * Copy the main table's default routes that are not netnsp's into
+ * NETNSP_RT_TABLE_SAVED before routes_converge() replaces them.  A copy that
+ * is there already (an earlier apply, another daemon) stays as it is.
+ */
+static int routes_save(struct converge *c, int uplink)
+{
+	static const int families[] = {AF_INET, AF_INET6};
+	struct nl_route have[NL_MAX_ROUTES];
+	size_t n;
+	int r;
+
+	for (size_t f = 0; f < ARRAY_SIZE(families); f++) {
+		r = nl_route_dump(&c->s, families[f], RT_TABLE_MAIN, have, &n);
+		if (r < 0)
+			return fail(c, r, "list default routes");
+		for (size_t i = 0; i < n; i++) {
+			if (have[i].type != RTN_UNICAST || have[i].oif == uplink)
+				continue;
+			r = nl_route_add_excl(&c->s, &have[i], NETNSP_RT_TABLE_SAVED);
+			if (r < 0 && r != -EEXIST)
+				return fail(c, r, "save a default route");
+		}
 	}
 	return 0;
 }
@@ -296,6 +324,8 @@ static int converge_in(void *arg)
 		goto out;
 	}
 	r = uplink_converge(c, &uplink);
+	if (r == 0 && c->net->save_routes)
+		r = routes_save(c, uplink);
 	if (r == 0)
 		r = addrs_converge(c, uplink);
 	if (r == 0)
@@ -339,6 +369,34 @@ static int routes_teardown(struct converge *c, int lo)
 	return 0;
 }
 
+/* Put the saved default routes back in the main table and empty the saved table. */
+static int routes_restore(struct converge *c)
+{
+	static const int families[] = {AF_INET, AF_INET6};
+	struct nl_route saved[NL_MAX_ROUTES];
+	size_t n;
+	int r;
+
+	for (size_t f = 0; f < ARRAY_SIZE(families); f++) {
+		r = nl_route_dump(&c->s, families[f], NETNSP_RT_TABLE_SAVED, saved, &n);
+		if (r < 0)
+			return r;
+		for (size_t i = 0; i < n; i++) {
+			r = nl_route_add_excl(&c->s, &saved[i], RT_TABLE_MAIN);
+			if (r == 0)
+				c->rep->restored++;
+			else if (r == -EEXIST)
+				c->rep->present++;
+			else
+				c->rep->failed++;
+			r = nl_route_del(&c->s, &saved[i]);
+			if (r < 0 && r != -ESRCH && r != -ENOENT)
+				return r;
+		}
+	}
+	return 0;
+}
+
 static int teardown_in(void *arg)
 {
 	struct converge *c = arg;
@@ -353,6 +411,9 @@ static int teardown_in(void *arg)
 		goto out;
 	if (nl_link_get(&c->s, UPLINK_PEER, &l) == 0 && (r = nl_link_del(&c->s, l.index)) < 0)
 		goto out;
+	r = routes_restore(c);
+	if (r < 0)
+		goto out;
 	lo = nl_link_index(&c->s, "lo");
 	r = routes_teardown(c, lo);
 	if (r < 0)
@@ -365,9 +426,71 @@ out:
 	return r;
 }
 
-int nl_subject_teardown(int nsfd)
+int nl_subject_teardown(int nsfd, struct nl_teardown *rep)
 {
-	struct converge c = {0};
+	struct nl_teardown ignored;
+	struct converge c = {.rep = rep ? rep : &ignored};
 
+	memset(c.rep, 0, sizeof(*c.rep));
 	return netns_run_in(nsfd, teardown_in, &c);
+}
+
+struct links {
+	bool own_uplink;
+	char *name;
+	size_t len;
+	struct nl_sock s;
+};
+
+/* lo always; the uplink pair only where both ends are here and are each other's peer. */
+static bool link_ours(const struct links *k, const struct nl_link *l, const struct nl_link *all,
+		      size_t n)
+{
+	const char *peer;
+
+	if (strcmp(l->name, "lo") == 0)
+		return true;
+	if (!k->own_uplink || strcmp(l->kind, "veth") != 0 || l->link_netns)
+		return false;
+	if (strcmp(l->name, UPLINK_DEV) == 0)
+		peer = UPLINK_PEER;
+	else if (strcmp(l->name, UPLINK_PEER) == 0)
+		peer = UPLINK_DEV;
+	else
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (all[i].index == l->link)
+			return strcmp(all[i].name, peer) == 0;
+	return false;
+}
+
+static int links_in(void *arg)
+{
+	struct nl_link all[NL_MAX_LINKS];
+	struct links *k = arg;
+	size_t n = 0;
+	int r;
+
+	r = nl_sock_open(&k->s);
+	if (r == 0)
+		r = nl_link_dump(&k->s, all, &n);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		if (!link_ours(k, &all[i], all, n)) {
+			snprintf(k->name, k->len, "%s", all[i].name);
+			r = -EBUSY;
+		}
+	}
+	if (r == -E2BIG)
+		snprintf(k->name, k->len, "(more than %d links)", NL_MAX_LINKS);
+	nl_sock_close(&k->s);
+	return r == -E2BIG ? -EBUSY : r;
+}
+
+int nl_subject_foreign_link(int nsfd, bool own_uplink, char *name, size_t len)
+{
+	struct links k = {.own_uplink = own_uplink, .name = name, .len = len};
+
+	if (len)
+		name[0] = '\0';
+	return netns_run_in(nsfd, links_in, &k);
 }

@@ -230,6 +230,13 @@ static int link_attr_cb(const struct nlattr *attr, void *data)
 		if (mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
 			l->link = (int)mnl_attr_get_u32(attr);
 		break;
+	case IFLA_LINK_NETNSID:
+		l->link_netns = true;
+		break;
+	case IFLA_IFNAME:
+		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
+			snprintf(l->name, sizeof(l->name), "%s", mnl_attr_get_str(attr));
+		break;
 	case IFLA_LINKINFO:
 		if (mnl_attr_validate(attr, MNL_TYPE_NESTED) >= 0)
 			mnl_attr_parse_nested(attr, link_info_cb, l);
@@ -278,6 +285,45 @@ int nl_link_parse(const void *buf, size_t len, struct nl_link *out)
 
 	memset(out, 0, sizeof(*out));
 	return nl_reply_run(&s, buf, len, 0, link_cb, out);
+}
+
+struct link_dump {
+	struct nl_link *out;
+	size_t n;
+	bool overflow;
+};
+
+static int link_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct link_dump *d = data;
+	struct nl_link l = {0};
+
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	link_cb(nlh, &l);
+	if (l.index <= 0)
+		return MNL_CB_OK;
+	if (d->n >= NL_MAX_LINKS)
+		d->overflow = true;
+	else
+		d->out[d->n++] = l;
+	return MNL_CB_OK;
+}
+
+int nl_link_dump(struct nl_sock *s, struct nl_link *out, size_t *n)
+{
+	char buf[NL_REQ_SIZE];
+	struct nlmsghdr *nlh = nl_msg_start(buf, RTM_GETLINK, NLM_F_DUMP);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	struct link_dump d = {.out = out};
+	int r;
+
+	ifi->ifi_family = AF_UNSPEC;
+	r = nl_talk(s, nlh, link_dump_cb, &d);
+	*n = d.n;
+	if (r < 0)
+		return r;
+	return d.overflow ? -E2BIG : 0;
 }
 
 int nl_link_index(struct nl_sock *s, const char *name)

@@ -9,6 +9,7 @@
 #define NETNSP_NL_H
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,13 @@
  */
 #define NETNSP_RT_TABLE_REFUSE 20052u
 #define NETNSP_RULE_PRIO_REFUSE 90u
+/*
+ * The namespace of a running process (a Pid subject) is handed back at
+ * teardown: the default routes of its main table that netnsp replaces are
+ * first copied here, inside the namespace itself, so they outlive a daemon
+ * restart.  No rule looks this table up.
+ */
+#define NETNSP_RT_TABLE_SAVED 20053u
 
 /*
  * Exceptions to the refusal, for struct subject_net.allow.  Zero (a zeroed
@@ -41,6 +49,14 @@ struct subject_net {
 	struct in_addr v4;  /* /32 on UPLINK_DEV */
 	struct in6_addr v6; /* /128 on UPLINK_DEV, nodad */
 	unsigned int allow; /* NL_ALLOW_*; 0 = refuse UDP and ICMP */
+	bool save_routes;   /* copy foreign default routes to NETNSP_RT_TABLE_SAVED first */
+};
+
+/* What nl_subject_teardown() did with the routes it had saved. */
+struct nl_teardown {
+	unsigned int restored; /* saved default routes put back in the main table */
+	unsigned int present;  /* saved ones the main table still had */
+	unsigned int failed;   /* saved ones the kernel refused (their device is gone) */
 };
 
 /**
@@ -67,8 +83,11 @@ struct subject_net {
  *   `ipproto icmp lookup ...` (IPv4), `ipproto ipv6-icmp lookup ...` (IPv6)
  *                                                         (no NL_ALLOW_ICMP)
  * so UDP/ICMP to a non-local address fails with EHOSTUNREACH at connect() or
- * sendto(), before any packet exists.  Any other rule at our priorities or
- * pointing to our tables (duplicates, stale exceptions) is removed.
+ * sendto(), before any packet exists.  Every rule but the kernel's three
+ * defaults is removed (duplicates, stale exceptions, foreign rules).
+ * With @net->save_routes, every plain unicast default route of the main
+ * table that is not on UPLINK_DEV is first copied to NETNSP_RT_TABLE_SAVED
+ * (nl_subject_teardown() puts them back).
  * Idempotent.
  *
  * Return: 0 or a negative errno.
@@ -77,12 +96,26 @@ int nl_subject_converge(int nsfd, const struct subject_net *net, char *err, size
 
 /**
  * nl_subject_teardown() - remove what nl_subject_converge() made (the veth
- * pair, the rules at both priorities, the routes in both tables).  Missing
- * pieces are not an error.
+ * pair, the rules at both priorities, the routes in both tables) and put
+ * back the default routes saved in NETNSP_RT_TABLE_SAVED, emptying it.
+ * Missing pieces are not an error.
  * @nsfd: the subject's namespace.
+ * @rep: receives what happened to the saved routes; may be NULL.
  *
  * Return: 0 or a negative errno.
  */
-int nl_subject_teardown(int nsfd);
+int nl_subject_teardown(int nsfd, struct nl_teardown *rep);
+
+/**
+ * nl_subject_foreign_link() - whether the namespace has a link netnsp did not make.
+ * @nsfd: the namespace.
+ * @own_uplink: UPLINK_DEV/UPLINK_PEER are netnsp's (a veth pair with both
+ *              ends inside); otherwise only lo is expected.
+ * @name: receives the first other link's name.
+ * @len: size of @name.
+ *
+ * Return: 0 if there is none, -EBUSY (name in @name), or a negative errno.
+ */
+int nl_subject_foreign_link(int nsfd, bool own_uplink, char *name, size_t len);
 
 #endif

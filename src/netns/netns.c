@@ -14,6 +14,7 @@
  * the namespace it was created in for its whole life (socket(7) / netns),
  * so the caller never leaves its own namespace.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -307,4 +308,57 @@ bool netns_ident_equal(const struct ns_ident *a, const struct ns_ident *b)
 	if (a->cookie && b->cookie && a->cookie != b->cookie)
 		return false;
 	return a->dev == b->dev && a->ino == b->ino;
+}
+
+int netns_owner(int nsfd, uint32_t *uid, bool *initial)
+{
+	_cleanup_close_ int userns = -1;
+	struct stat own, mine;
+	uid_t owner;
+	int r;
+
+	r = netns_check_fd(nsfd);
+	if (r < 0)
+		return r;
+	/* EPERM when the owner is outside our own user namespace: not ours to judge. */
+	userns = ioctl(nsfd, NS_GET_USERNS);
+	if (userns < 0)
+		return neg_errno();
+	if (ioctl(userns, NS_GET_OWNER_UID, &owner) < 0)
+		return neg_errno();
+	if (fstat(userns, &own) < 0 || stat("/proc/self/ns/user", &mine) < 0)
+		return neg_errno();
+	*uid = (uint32_t)owner;
+	*initial = own.st_dev == mine.st_dev && own.st_ino == mine.st_ino;
+	return 0;
+}
+
+int netns_run_dir_holds(int nsfd, char *name, size_t len)
+{
+	_cleanup_close_ int dfd = -1;
+	struct stat ns, st;
+	struct dirent *de;
+	int r = 0;
+	DIR *dir;
+
+	if (fstat(nsfd, &ns) < 0)
+		return neg_errno();
+	dfd = open(NETNS_RUN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return errno == ENOENT ? 0 : neg_errno();
+	dir = fdopendir(dfd);
+	if (!dir)
+		return neg_errno();
+	dfd = -1; /* owned by dir now */
+	while (r == 0 && (de = readdir(dir))) {
+		/* A bind mount is followed even without AT_SYMLINK_FOLLOW: st is the nsfs file. */
+		if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (st.st_dev == ns.st_dev && st.st_ino == ns.st_ino) {
+			snprintf(name, len, "%s", de->d_name);
+			r = 1;
+		}
+	}
+	closedir(dir);
+	return r;
 }

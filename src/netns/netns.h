@@ -102,4 +102,28 @@ int netns_run_in(int nsfd, int (*fn)(void *arg), void *arg);
  */
 int netns_socket(int nsfd, int domain, int type, int proto);
 
+/**
+ * netns_owner() - who owns the network namespace behind @nsfd.
+ * @nsfd: fd on an nsfs file (or /proc/PID/ns/net).
+ * @uid: receives the owner uid of its owning user namespace
+ *       (NS_GET_USERNS, then NS_GET_OWNER_UID; the initial one's is 0).
+ * @initial: receives whether that user namespace is the caller's own.
+ *
+ * Return: 0, -EPERM if the owning user namespace is not below the
+ * caller's, or another negative errno.
+ */
+int netns_owner(int nsfd, uint32_t *uid, bool *initial);
+
+/**
+ * netns_run_dir_holds() - whether a file under NETNS_RUN_DIR is @nsfd's namespace.
+ * @nsfd: fd on an nsfs file.
+ * @name: receives the first such file's name.
+ * @len: size of @name.
+ *
+ * Compares device and inode of every entry (bind mounts are followed).
+ *
+ * Return: 1 (name in @name), 0 if none (or no NETNS_RUN_DIR), or a negative errno.
+ */
+int netns_run_dir_holds(int nsfd, char *name, size_t len);
+
 #endif

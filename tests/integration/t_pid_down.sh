@@ -82,7 +82,7 @@ handed_back() {
 	grep -q 'restored 2 saved default routes' "$T/td"
 	tap_ok $? "$label: status --json says what teardown did ($(head -c 300 "$T/td"))"
 	nsp status >"$T/status.txt" 2>&1
-	grep -q "pid $A .*detached.*restored 2" "$T/status.txt"
+	grep -q "^detached pid $A from .*: removed .*restored 2 saved default routes" "$T/status.txt"
 	tap_ok $? "$label: status says it too" || diag_file "$T/status.txt"
 }
 

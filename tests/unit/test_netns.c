@@ -720,8 +720,8 @@ static void test_teardown(int nsfd)
 	char path[128];
 	struct stat st;
 
-	is_int(nl_subject_teardown(nsfd), 0, "nl teardown");
-	is_int(nl_subject_teardown(nsfd), 0, "nl teardown again");
+	is_int(nl_subject_teardown(nsfd, NULL), 0, "nl teardown");
+	is_int(nl_subject_teardown(nsfd, NULL), 0, "nl teardown again");
 	is_int(nft_subject_teardown(nsfd), 0, "nft teardown");
 	is_int(nft_subject_teardown(nsfd), 0, "nft teardown again");
 	is_int(netns_run_in(nsfd, inspect_in, &in), 0, "inspect after teardown");
