@@ -714,6 +714,27 @@ static void test_refuse_repair(int nsfd, uint16_t port)
 	check_icmp_refused(nsfd, "2001:db8::7");
 }
 
+/* What a Pid subject's trust rule reads: owner, /run/netns path, links. */
+static void test_trust(int nsfd)
+{
+	char name[64];
+	bool initial = false;
+	uint32_t uid = 1;
+	int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+
+	is_int(netns_owner(nsfd, &uid, &initial), 0, "owner of %s", ns_a);
+	ok(uid == 0 && initial, "%s: owned by the initial user namespace (uid 0)", ns_a);
+	is_int(netns_run_dir_holds(nsfd, name, sizeof(name)), 1, "%s is under /run/netns", ns_a);
+	is_str(name, ns_a, "found by dev and inode");
+	is_int(netns_run_dir_holds(self, name, sizeof(name)), 0, "our own netns has no file there");
+	close(self);
+	is_int(nl_subject_foreign_link(nsfd, true, name, sizeof(name)), 0,
+	       "applied subject: only lo and netnsp's uplink");
+	is_int(nl_subject_foreign_link(nsfd, false, name, sizeof(name)), -EBUSY,
+	       "the uplink counts as foreign when it is not expected");
+	ok(strncmp(name, "nsp-up", 6) == 0, "named: %s", name);
+}
+
 static void test_teardown(int nsfd)
 {
 	struct inspect in = {0};
@@ -805,6 +826,7 @@ int main(void)
 		test_ident(nsfd);
 		test_errors(nsfd);
 		test_datapath(nsfd);
+		test_trust(nsfd);
 		test_teardown(nsfd);
 		close(nsfd);
 	}

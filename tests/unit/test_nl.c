@@ -164,6 +164,7 @@ static void test_link(void)
 	ifi->ifi_index = 7;
 	ifi->ifi_flags = IFF_UP;
 	mnl_attr_put_u32(nlh, IFLA_LINK, 8);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, "nsp-up0");
 	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
 	mnl_attr_nest_end(nlh, info);
@@ -174,6 +175,61 @@ static void test_link(void)
 	is_int(l.link, 8, "peer ifindex");
 	ok(l.flags & IFF_UP, "IFF_UP");
 	is_str(l.kind, "veth", "kind");
+	is_str(l.name, "nsp-up0", "name");
+	ok(!l.link_netns, "peer in the same namespace");
+}
+
+/* put_route FAMILY TABLE DST_LEN GW: one RTM_NEWROUTE of a route dump. */
+static struct nlmsghdr *put_route(int family, uint32_t table, uint8_t dst_len, const char *gw)
+{
+	struct nlmsghdr *nlh = put(RTM_NEWROUTE, NLM_F_MULTI);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	struct in6_addr a;
+
+	rtm->rtm_family = (uint8_t)family;
+	rtm->rtm_table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
+	rtm->rtm_dst_len = dst_len;
+	rtm->rtm_type = RTN_UNICAST;
+	rtm->rtm_protocol = RTPROT_BOOT;
+	mnl_attr_put_u32(nlh, RTA_TABLE, table);
+	mnl_attr_put_u32(nlh, RTA_OIF, 3);
+	if (gw) {
+		inet_pton(family, gw, &a);
+		mnl_attr_put(nlh, RTA_GATEWAY, family == AF_INET ? 4 : 16, &a);
+	}
+	return nlh;
+}
+
+/* Default routes of one table are kept with what re-adding them needs; others are not. */
+static void test_route(void)
+{
+	struct nl_route r[NL_MAX_ROUTES];
+	struct nlmsghdr *nlh;
+	char text[INET6_ADDRSTRLEN];
+	size_t n;
+
+	used = 0;
+	nlh = put_route(AF_INET, RT_TABLE_MAIN, 0, "198.51.100.129");
+	mnl_attr_put_u32(nlh, RTA_PRIORITY, 100);
+	done(nlh);
+	done(put_route(AF_INET, RT_TABLE_MAIN, 24, NULL));  /* not a default route */
+	done(put_route(AF_INET, 20053, 0, "198.51.100.1")); /* another table */
+	nlh = put_route(AF_INET6, RT_TABLE_MAIN, 0, NULL);
+	mnl_attr_put(nlh, RTA_MULTIPATH, 8, "\0\0\0\0\0\0\0\0"); /* multipath: not copied */
+	done(nlh);
+	nlh = put_route(AF_INET, RT_TABLE_MAIN, 0, NULL);
+	mnl_attr_put(nlh, RTA_GATEWAY, 3, "abc"); /* wrongly sized gateway: not copied */
+	done(nlh);
+	is_int(nl_route_parse(buf, used, RT_TABLE_MAIN, r, &n), 1, "route dump continues");
+	is_int(n, 1, "one default route of the main table");
+	ok(r[0].family == AF_INET && r[0].oif == 3 && r[0].has_prio && r[0].priority == 100 &&
+		   r[0].protocol == RTPROT_BOOT && r[0].type == RTN_UNICAST,
+	   "family, device, metric, protocol, type");
+	ok(r[0].has_gw && inet_ntop(AF_INET, &r[0].gw, text, sizeof(text)) &&
+		   strcmp(text, "198.51.100.129") == 0,
+	   "gateway 198.51.100.129");
+	is_int(nl_route_parse(buf, used, 20053, r, &n), 1, "table 20053");
+	ok(n == 1 && r[0].table == 20053, "its one default route (RTA_TABLE above 255)");
 }
 
 static void test_rule(void)
@@ -258,5 +314,6 @@ int main(void)
 	test_link();
 	test_rule();
 	test_rule_proto();
+	test_route();
 	return tap_done();
 }
