@@ -6,6 +6,8 @@
  * daemon running it does the work (it holds the namespaces); without one,
  * this command does it under the state lock.  A namespace file that holds
  * another namespace than the recorded one is left alone: it is not netnsp's.
+ * A Pid subject's namespace is never deleted: it is handed back
+ * (subject_hand_back_ns()) if it still is the recorded one.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +18,7 @@
 #include <json-c/json.h>
 
 #include "cli.h"
+#include "daemon/daemon.h"
 #include "netns/etc_netns.h"
 #include "netns/netns.h"
 #include "state/state.h"
@@ -28,6 +31,15 @@ static bool down_wanted(int argc, char **argv, const char *name)
 		return true;
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* Whether any entry, Named or Pid, belongs to profile @name. */
+static bool derivative_has(const struct derivative *dv, const char *name)
+{
+	for (size_t i = 0; i < dv->n_subjects; i++)
+		if (strcmp(dv->subjects[i].name, name) == 0)
 			return true;
 	return false;
 }
@@ -78,6 +90,29 @@ static int offline_lock(const struct cli_ctx *ctx, const char *cmd, int *lfd)
 }
 
 /*
+ * Hand back the namespace of Pid entry @st if it is still the one recorded
+ * (its process, or another in it, keeps it alive).
+ */
+static void down_offline_pid(const struct subject_state *st)
+{
+	char path[64], text[SUBJECT_ERR_MAX];
+	struct ns_ident now;
+	int fd, r;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", st->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (st->ns.ino && netns_ident_fd(fd, &now) == 0 && netns_ident_equal(&now, &st->ns)) {
+		r = subject_hand_back_ns(fd, text, sizeof(text));
+		printf("detached pid %d from %s: %s\n", st->pid, st->name, text);
+		if (r < 0)
+			log_warn("down: profile '%s': pid %d: %s", st->name, st->pid, strerror(-r));
+	}
+	close(fd);
+}
+
+/*
  * Edit the Derivative without a daemon, under its lock: drop the entries of
  * the named profiles (all if none); @delete_ns also removes their
  * namespaces (down), else they stay (gc).  A `down` that leaves no entry
@@ -102,7 +137,7 @@ static int offline_drop(const struct cli_ctx *ctx, const char *cmd, int argc, ch
 		return EXIT_RUNTIME;
 	}
 	for (int i = 1; i < argc; i++) {
-		if (!derivative_find(&dv, argv[i])) {
+		if (!derivative_has(&dv, argv[i])) {
 			log_err("%s: no profile '%s' in %s", cmd, argv[i], path);
 			return EXIT_USAGE;
 		}
@@ -115,6 +150,8 @@ static int offline_drop(const struct cli_ctx *ctx, const char *cmd, int argc, ch
 		}
 		if (delete_ns && dv.subjects[i].kind == SUBJ_NAMED)
 			down_offline_one(&dv.subjects[i]);
+		else if (delete_ns)
+			down_offline_pid(&dv.subjects[i]);
 		printf("%s %s\n", delete_ns ? "removed" : "dropped", dv.subjects[i].name);
 		derivative_remove(&dv, i);
 	}

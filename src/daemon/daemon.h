@@ -121,6 +121,17 @@ int subject_ns_open(struct subject_rt *s);
 int subject_down(struct daemon *d, struct subject_rt *s);
 
 /**
+ * subject_hand_back_ns() - give a process's namespace back: remove netnsp's
+ * nft table, uplink, rules and routes; put back the default routes it saved.
+ * @nsfd: the namespace.
+ * @text: receives one line saying what was removed and restored.
+ * @len: size of @text (SUBJECT_ERR_MAX is enough).
+ *
+ * Return: 0 or a negative errno (@text says so too).
+ */
+int subject_hand_back_ns(int nsfd, char *text, size_t len);
+
+/**
  * ctl_listen() - create RUN_DIR/control.sock (0600) and register it.
  * @d: daemon.
  *

@@ -273,17 +273,38 @@ fail:
 	return r;
 }
 
+int subject_hand_back_ns(int nsfd, char *text, size_t len)
+{
+	struct nl_teardown rep = {0};
+	int rn = nft_subject_teardown(nsfd);
+	int rl = nl_subject_teardown(nsfd, &rep);
+	int n;
+
+	n = snprintf(text, len, "%s netnsp's uplink, nft table, rules and routes",
+		     rl < 0 || rn < 0 ? "FAILED to remove" : "removed");
+	if (rep.restored)
+		n += snprintf(text + n, len - (size_t)n, "; restored %u saved default route%s",
+			      rep.restored, rep.restored == 1 ? "" : "s");
+	if (rep.present)
+		n += snprintf(text + n, len - (size_t)n, "; %u saved route%s still there",
+			      rep.present, rep.present == 1 ? " was" : "s were");
+	if (rep.failed)
+		n += snprintf(text + n, len - (size_t)n,
+			      "; %u saved route%s NOT restored (refused by the kernel)", rep.failed,
+			      rep.failed == 1 ? "" : "s");
+	if (!rep.restored && !rep.present && !rep.failed)
+		snprintf(text + n, len - (size_t)n,
+			 "; nothing to restore: netnsp had replaced no route");
+	return rl < 0 ? rl : rn;
+}
+
 /*
- * A Pid subject's namespace is not ours to delete: remove what netnsp put
- * there, put back what it saved, and record in d->detached what was done.
+ * A Pid subject's namespace is not ours to delete: hand it back and record
+ * in d->detached what was done.
  */
 static int subject_hand_back(struct daemon *d, struct subject_rt *s)
 {
-	struct nl_teardown rep = {0};
 	struct pid_detached *rec;
-	int rn = nft_subject_teardown(s->nsfd);
-	int rl = nl_subject_teardown(s->nsfd, &rep);
-	int n;
 
 	if (d->n_detached == DAEMON_DETACHED_MAX)
 		memmove(&d->detached[0], &d->detached[1], sizeof(*rec) * (DAEMON_DETACHED_MAX - 1));
@@ -292,25 +313,7 @@ static int subject_hand_back(struct daemon *d, struct subject_rt *s)
 	rec = &d->detached[d->n_detached - 1];
 	snprintf(rec->profile, sizeof(rec->profile), "%s", s->name);
 	rec->pid = s->pid;
-	n = snprintf(rec->teardown, sizeof(rec->teardown),
-		     "%s netnsp's uplink, nft table, rules and routes",
-		     rl < 0 || rn < 0 ? "FAILED to remove" : "removed");
-	if (rep.restored)
-		n += snprintf(rec->teardown + n, sizeof(rec->teardown) - (size_t)n,
-			      "; restored %u saved default route%s", rep.restored,
-			      rep.restored == 1 ? "" : "s");
-	if (rep.present)
-		n += snprintf(rec->teardown + n, sizeof(rec->teardown) - (size_t)n,
-			      "; %u saved route%s still there", rep.present,
-			      rep.present == 1 ? " was" : "s were");
-	if (rep.failed)
-		n += snprintf(rec->teardown + n, sizeof(rec->teardown) - (size_t)n,
-			      "; %u saved route%s NOT restored (refused by the kernel)", rep.failed,
-			      rep.failed == 1 ? "" : "s");
-	if (!rep.restored && !rep.present && !rep.failed)
-		snprintf(rec->teardown + n, sizeof(rec->teardown) - (size_t)n,
-			 "; nothing to restore: netnsp had replaced no route");
-	return rl < 0 ? rl : rn;
+	return subject_hand_back_ns(s->nsfd, rec->teardown, sizeof(rec->teardown));
 }
 
 int subject_down(struct daemon *d, struct subject_rt *s)

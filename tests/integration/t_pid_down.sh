@@ -11,6 +11,7 @@
 #     what was removed and what was restored; no Pid entry is left;
 #   - the same after the daemon was killed and restarted in between (what was
 #     replaced is kept inside V, so a new daemon can still restore it);
+#   - `netnsp down` with no daemon running does the same from the state file;
 #   - a reload that removes the profile does the same.
 #
 #   [V ${PFX}v: sleep] -- v0 198.51.100.130 / r0 198.51.100.129 -- [R ${PFX}r]
@@ -62,8 +63,8 @@ attached() {
 	tap_ok $? "$label: V's IPv4 default route is netnsp's now ($(default4))"
 }
 
-# handed_back LABEL: V is as it was before the attach, and alive.
-handed_back() {
+# ns_handed_back LABEL: V is as it was before the attach, and alive.
+ns_handed_back() {
 	local label=$1
 	[ -e "/run/netns/$V" ] && kill -0 "$A"
 	tap_ok $? "$label: V and its process are still there"
@@ -75,6 +76,12 @@ handed_back() {
 	is "$(default6)" "$DEF6" "$label: IPv6 default route restored"
 	nsx "$V" ping -c 1 -W 2 "$ROUTED_GW4" >/dev/null 2>&1
 	tap_ok $? "$label: V reaches R again"
+}
+
+# handed_back LABEL: ns_handed_back, and the daemon forgot the subject and says what it did.
+handed_back() {
+	local label=$1
+	ns_handed_back "$label"
 	is "$(status_json_q "len([s for s in d['subjects'] if s.get('pid') == $A])")" 0 \
 		"$label: no Pid subject in status"
 	is "$(state_q "len([s for s in p if s['pid'] == $A])")" 0 "$label: no Pid entry in the state"
@@ -103,6 +110,17 @@ tap_ok $? "restart: the Pid subject is applied again"
 nsp down keep >"$T/down.out" 2>&1
 is "$?" 0 "down keep after the restart: exits 0" || diag_file "$T/down.out"
 handed_back "down after restart"
+
+# ------------------------------------------------------------ down without a daemon
+attached "offline" keep
+stop_daemon
+nsp down keep >"$T/down.out" 2>&1
+is "$?" 0 "down keep without a daemon: exits 0" || diag_file "$T/down.out"
+grep -q "^detached pid $A from keep: removed .*restored 2 saved default routes" "$T/down.out"
+tap_ok $? "down without a daemon: says what it did ($(tr '\n' '|' <"$T/down.out"))"
+ns_handed_back "down without a daemon"
+is "$(state_q "len([s for s in p if s['pid'] == $A])")" 0 "down without a daemon: no Pid entry"
+restart_ready "restart after the offline down"
 
 # ------------------------------------------------------------ reload removing the profile
 write_conf at keep gone
