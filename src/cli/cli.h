@@ -71,7 +71,6 @@ int cli_exit_for(int r);
  */
 int cli_state_path(const struct cli_ctx *ctx, char *buf, unsigned long len);
 
-
 /**
  * cli_ctl() - one control request, with the one-line errors every command prints.
  * @ctx: context.

@@ -6,7 +6,9 @@
  * The watcher (src/flatpak/) reports an instance once its `info` and
  * `bwrapinfo.json` are both written and trusted.  A sandbox that shares the
  * host's network (the app has the network permission) is refused with the
- * command that fixes it: netnsp never touches the host namespace.
+ * command that fixes it: netnsp never touches the host namespace.  The
+ * instance's uid goes to daemon_attach(), which attaches only a namespace
+ * that is that user's own (docs/SECURITY.md "Pid subjects").
  * NETNSP_FLATPAK_ROOT replaces /run/user (for tests).
  */
 #include <errno.h>

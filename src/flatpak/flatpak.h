@@ -26,7 +26,9 @@
  * then child-pid is just a number the user wrote: before attaching, the
  * caller must use flatpak_pid_open_netns() (or flatpak_pid_check()), which
  * checks that /proc/PID belongs to UID and that its network namespace is not
- * the caller's own (the host's).
+ * the caller's own (the host's).  That is a first filter only: the daemon
+ * checks the process's uid again on its pidfd and requires the namespace to
+ * be UID's own (src/daemon/pidsub.c, docs/SECURITY.md "Pid subjects").
  *
  * The watcher never logs and never touches a namespace; it only reads files.
  */
