@@ -27,12 +27,13 @@ topo_setup || bail "topology setup failed"
 start_world || bail "world server did not start"
 start_microsocks "$NS_P1" 1080 || bail "microsocks"
 
-USR=${PFX}u
-useradd -r -M -N -d /nonexistent -s /usr/sbin/nologin "$USR" || bail "useradd $USR"
-at_cleanup "userdel -f $USR" # -f: its processes are killed only after the cleanups
-U=$(id -u "$USR")
-G=$(id -g "$USR")
+user_add
+USR=$TU U=$TU_UID G=$TU_GID
 AS_U=(setpriv --reuid="$U" --regid="$G" --clear-groups) # exec chain: $! is the program
+# userdel refuses a user with processes; cleanups run last-registered first.
+U_PIDS=()
+at_cleanup 'kill -KILL "${U_PIDS[@]}"; wait "${U_PIDS[@]}"'
+ubg() { bg "$@"; U_PIDS+=("$LAST_PID"); } # ubg CMD...: bg for a process of U
 
 FP=$T/fp
 mkdir -p "$FP/$U/.flatpak"
@@ -73,7 +74,7 @@ refused() {
 }
 
 # ------------------------------------------------------------ U's own sandbox: attached
-bg "${AS_U[@]}" unshare -rn sleep 600
+ubg "${AS_U[@]}" unshare -rn sleep 600
 I1=$LAST_PID
 wait_until 5 own_netns "$I1" || bail "unshare -rn as $USR"
 log_mark
@@ -89,7 +90,7 @@ V=${PFX}v
 routed_ns "$V" "${PFX}r" || bail "namespace $V"
 ns_snapshot "$V" >"$T/v.before"
 grep -q 'default via' "$T/v.before" || bail "no default route in $V"
-bg nsx "$V" "${AS_U[@]}" sleep 600
+ubg nsx "$V" "${AS_U[@]}" sleep 600
 I2=$LAST_PID
 wait_until 5 own_netns "$I2" || bail "sleep in $V"
 is "$(stat -c %U "/proc/$I2")" "$USR" "the process in $V is U's"
@@ -103,7 +104,7 @@ kill -0 "$DAEMON_PID"
 tap_ok $? "daemon still running"
 
 # ------------------------------------------------------------ U's namespace, but under /run/netns
-bg "${AS_U[@]}" unshare -rn sleep 600
+ubg "${AS_U[@]}" unshare -rn sleep 600
 I3=$LAST_PID
 wait_until 5 own_netns "$I3" || bail "unshare -rn as $USR"
 B=/run/netns/${PFX}b
@@ -113,7 +114,7 @@ grep -q "/run/netns" "$T/refusal.log"
 tap_ok $? "the refusal names /run/netns"
 
 # ------------------------------------------------------------ U's namespace holding a veth
-bg "${AS_U[@]}" unshare -rn sh -c 'ip link add fx0 type veth peer name fx1 && exec sleep 600'
+ubg "${AS_U[@]}" unshare -rn sh -c 'ip link add fx0 type veth peer name fx1 && exec sleep 600'
 I4=$LAST_PID
 has_fx0() { ip -n "$1" link show fx0 >/dev/null 2>&1 || nsenter -t "$1" -n ip link show fx0 >/dev/null 2>&1; }
 wait_until 5 has_fx0 "$I4" || bail "veth in U's namespace"
