@@ -157,17 +157,13 @@ static int pid_check_trust(int32_t pid, int nsfd, uint32_t owner, char *err, siz
 	}
 	if (initial ? owner != 0 : uid != owner) {
 		if (initial)
-			snprintf(err, errlen,
-				 "pid %d: its network namespace belongs to the host's user "
-				 "namespace, "
-				 "not to a user namespace of uid %u; refusing to touch it",
-				 pid, owner);
+			snprintf(name, sizeof(name), "the host's user namespace");
 		else
-			snprintf(err, errlen,
-				 "pid %d: its network namespace belongs to a user namespace of uid "
-				 "%u, "
-				 "not of uid %u; refusing to touch it",
-				 pid, uid, owner);
+			snprintf(name, sizeof(name), "a user namespace of uid %u", uid);
+		snprintf(err, errlen,
+			 "pid %d: its network namespace belongs to %s, not to a user namespace "
+			 "of uid %u; refusing to touch it",
+			 pid, name, owner);
 		return -EPERM;
 	}
 	r = netns_run_dir_holds(nsfd, name, sizeof(name));
