@@ -4,7 +4,9 @@
 # t_pid_down.sh - taking down a Pid subject whose process still runs hands
 # its namespace back: V, made with `ip netns add` (veth v0 to R, default
 # routes over it), is attached by root with `netnsp attach`; netnsp replaces
-# the default routes with its uplink.  Then
+# the default routes with its uplink.  While attached, V's own veth carries
+# nothing to R (R's nft counter stays 0 through TCP, UDP and ping from V).
+# Then
 #   - `netnsp down PROFILE`: V still exists with its process; nsp-up0/nsp-up1,
 #     table inet netnsp, netnsp's rules and routes are gone; both default
 #     routes via r0 are back (V reaches R again); `down` and `status` say
@@ -95,11 +97,37 @@ handed_back() {
 
 # ------------------------------------------------------------ down
 attached "down" at
+
+# While attached, V's own veth carries nothing out: R counts every IP packet
+# from V's addresses but neighbour discovery and MLD (link housekeeping).
+nsx "${PFX}r" nft -f - <<-EOF2 || bail "counter in R"
+	table inet ${PFX}cnt {
+		counter from_v { }
+		chain in {
+			type filter hook prerouting priority -300; policy accept;
+			icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, mld-listener-report, mld2-listener-report } accept
+			ip saddr 198.51.100.130 counter name from_v
+			ip6 saddr { 2001:db8:5::2, fe80::/10 } counter name from_v
+		}
+	}
+EOF2
+from_v() { nsx "${PFX}r" nft -j list counter inet "${PFX}cnt" from_v |
+	"$PYTHON" -c 'import json,sys; print([o["counter"]["packets"] for o in json.load(sys.stdin)["nftables"] if "counter" in o][0])'; }
+is "$(from_v)" 0 "R's counter starts at 0"
+nsenter -t "$A" -n curl -gsS --max-time 3 "http://$ROUTED_GW4/" >/dev/null 2>&1
+nsenter -t "$A" -n curl -gsS --max-time 3 "http://[$ROUTED_GW6]/" >/dev/null 2>&1
+nsenter -t "$A" -n ping -c 1 -W 1 "$ROUTED_GW4" >/dev/null 2>&1
+nsenter -t "$A" -n sh -c "echo x >/dev/udp/$ROUTED_GW4/9" 2>/dev/null
+is "$(from_v)" 0 "attached: TCP, ICMP and UDP from V to R over V's own veth: no packet reaches R"
 nsp down at >"$T/down.out" 2>&1
 is "$?" 0 "down at: exits 0" || diag_file "$T/down.out"
 grep -q "detached pid $A from at" "$T/down.out"
 tap_ok $? "down at: prints 'detached pid $A from at' ($(tr '\n' '|' <"$T/down.out"))"
 handed_back "down"
+
+[ "$(from_v)" -ge 1 ]
+tap_ok $? "after down: R counts the ping that proved V reaches R again (the counter works)"
+nsx "${PFX}r" nft delete table inet "${PFX}cnt"
 
 # ------------------------------------------------------------ down after a daemon restart
 attached "restart" keep
