@@ -31,6 +31,7 @@ static const struct command commands[] = {
 	{"attach", cmd_attach, "put the namespace of process PID under PROFILE"},
 	{"gc", cmd_gc, "drop state entries so they are derived anew; --all: the whole state"},
 	{"id", cmd_id, "print the profile whose namespace the caller is in"},
+	{"check", cmd_check, "try every way out of a profile's namespace (--json)"},
 };
 
 static void usage(FILE *f)

@@ -277,6 +277,38 @@ int nl_rule_dump(struct nl_sock *s, int family, struct nl_rule *out, size_t *n);
  */
 int nl_rule_parse(const void *buf, size_t len, struct nl_rule *out, size_t *n);
 
+#define NL_RULES_MAX_WANT 4
+
+/**
+ * nl_rules_want() - the rules @family should have at netnsp's priorities
+ * (nl_subject_converge()'s comment in nl.h says which).
+ * @family: AF_INET or AF_INET6.
+ * @allow: NL_ALLOW_* exceptions to the refusal.
+ * @w: array of NL_RULES_MAX_WANT entries.
+ *
+ * Return: the number of rules filled.
+ */
+size_t nl_rules_want(int family, unsigned int allow, struct nl_rule *w);
+
+/**
+ * nl_rule_is_default() - whether @r is one of the kernel's own rules of a new
+ * namespace: 0 local, 32766 main, 32767 default.
+ * @r: a dumped rule.
+ *
+ * Return: true if it is.
+ */
+bool nl_rule_is_default(const struct nl_rule *r);
+
+/**
+ * nl_rule_equal() - whether @a and @b select and act alike (a rule with
+ * selectors not modelled here equals nothing).
+ * @a: rule.
+ * @b: rule.
+ *
+ * Return: true if equal.
+ */
+bool nl_rule_equal(const struct nl_rule *a, const struct nl_rule *b);
+
 /**
  * nl_lo_up() - bring lo up in the calling thread's namespace.
  *
