@@ -44,6 +44,7 @@ int cmd_attach(const struct cli_ctx *ctx, int argc, char **argv);
 int cmd_gc(const struct cli_ctx *ctx, int argc, char **argv);
 int cmd_id(const struct cli_ctx *ctx, int argc, char **argv);
 int cmd_check(const struct cli_ctx *ctx, int argc, char **argv);
+int cmd_init(const struct cli_ctx *ctx, int argc, char **argv);
 
 /**
  * cli_exit_for() - the exit status for a cli_ctl() result.
