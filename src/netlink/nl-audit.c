@@ -405,3 +405,25 @@ int nl_subject_audit(int nsfd, const struct subject_net *net, struct nl_audit *o
 	free(a);
 	return r;
 }
+
+int nl_audit_parse(const void *buf, size_t len)
+{
+	struct audit *a = calloc(1, sizeof(*a));
+	struct subject_net net = {.allow = 0};
+	struct nl_audit *out = calloc(1, sizeof(*out));
+	struct nl_sock s = {0};
+	int r = -ENOMEM;
+
+	if (a && out) {
+		a->net = &net;
+		a->out = out;
+		r = nl_reply_run(&s, buf, len, 0, link_cb, a);
+		if (r >= 0)
+			r = nl_reply_run(&s, buf, len, 0, route_cb, a);
+		audit_links(a);
+		audit_routes(a);
+	}
+	free(a);
+	free(out);
+	return r;
+}

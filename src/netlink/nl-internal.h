@@ -310,6 +310,16 @@ bool nl_rule_is_default(const struct nl_rule *r);
 bool nl_rule_equal(const struct nl_rule *a, const struct nl_rule *b);
 
 /**
+ * nl_audit_parse() - run nl_subject_audit()'s link and route dump parsers
+ * and its judgement on @buf (for fuzzing).
+ * @buf: received bytes, untrusted.
+ * @len: their length.
+ *
+ * Return: as nl_reply_run().
+ */
+int nl_audit_parse(const void *buf, size_t len);
+
+/**
  * nl_lo_up() - bring lo up in the calling thread's namespace.
  *
  * Return: 0 or a negative errno.

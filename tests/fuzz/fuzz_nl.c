@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz_nl.c - rtnetlink reply parsers on arbitrary bytes.  The first byte
- * picks the parser (link, address dump, rule dump); the rest is what a
+ * picks the parser (link, address dump, rule dump, the check's link and
+ * route dumps); the rest is what a
  * recv() on the netlink socket would have returned.
  */
 #include <stdint.h>
@@ -27,15 +28,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!buf)
 		return 0;
 	memcpy(buf, data + 1, size - 1);
-	switch (data[0] % 3) {
+	switch (data[0] % 4) {
 	case 0:
 		(void)nl_link_parse(buf, size - 1, &link);
 		break;
 	case 1:
 		(void)nl_addr_parse(buf, size - 1, (int)(data[0] >> 2), addrs, &n);
 		break;
-	default:
+	case 2:
 		(void)nl_rule_parse(buf, size - 1, rules, &n);
+		break;
+	default:
+		(void)nl_audit_parse(buf, size - 1);
 		break;
 	}
 	free(buf);
