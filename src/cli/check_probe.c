@@ -43,17 +43,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <netdb.h>
-#include <sched.h>
 #include <sys/socket.h>
-#include <sys/un.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/check-internal.h"
 #include "cli/check.h"
 #include "dns/dns.h"
-#include "netns/exec.h"
 #include "netns/netns.h"
 #include "util/macro.h"
 
@@ -66,7 +62,6 @@
 #define CONNECT_MS 1000
 #define DATAGRAM_MS 300
 #define DNS_MS 1500
-#define MAX_LINKS 32
 
 void check_add(struct check_report *r, const char *probe, enum check_verdict v, const char *fmt,
 	       ...)
@@ -84,21 +79,8 @@ void check_add(struct check_report *r, const char *probe, enum check_verdict v, 
 	va_end(ap);
 }
 
-struct counters {
-	char name[MAX_LINKS][IFNAMSIZ];
-	unsigned long long tx[MAX_LINKS];
-	size_t n;
-};
-
-struct probe {
-	const struct check_target *t;
-	struct check_report *r;
-	struct counters before;
-	bool uplink_fine; /* a probe bound to the uplink pair: packets into it are expected */
-};
-
 /* /proc/net/dev: "name: 8 receive fields, then tx bytes, tx packets, ...". */
-static void counters_read(struct counters *c)
+void check_counters_read(struct counters *c)
 {
 	_cleanup_fclose_ FILE *f = fopen("/proc/thread-self/net/dev", "re");
 	char line[512];
@@ -131,7 +113,7 @@ static void probe_sent(const struct probe *p, unsigned long long *out, unsigned 
 
 	*out = *up = 0;
 	why[0] = '\0';
-	counters_read(&now);
+	check_counters_read(&now);
 	for (size_t i = 0; i < now.n; i++) {
 		unsigned long long before = 0, d;
 
@@ -151,7 +133,7 @@ static void probe_sent(const struct probe *p, unsigned long long *out, unsigned 
 }
 
 /* Judge by the counters first: anything out is a leak, into the uplink is broken. */
-static bool probe_judge_sent(struct probe *p, const char *name)
+bool check_judge_sent(struct probe *p, const char *name)
 {
 	unsigned long long out, up;
 	char why[96];
@@ -317,7 +299,7 @@ static void judge_connected(struct probe *p, const char *name, int fd, int famil
 	char comm[32];
 	pid_t pid;
 
-	if (probe_judge_sent(p, name))
+	if (check_judge_sent(p, name))
 		return;
 	if (ino == -ENOTCONN) {
 		check_add(p->r, name, ex == EXPECT_REFUSED ? CHECK_BROKEN : CHECK_OK,
@@ -349,7 +331,7 @@ static void probe_tcp(struct probe *p, const char *name, const struct sockaddr *
 	_cleanup_close_ int fd = -1;
 	int r;
 
-	counters_read(&p->before);
+	check_counters_read(&p->before);
 	fd = sock_open(sa->sa_family, SOCK_STREAM, 0, dev);
 	if (fd < 0) {
 		check_add(p->r, name, CHECK_BROKEN, "socket: %s", strerror(-fd));
@@ -360,7 +342,7 @@ static void probe_tcp(struct probe *p, const char *name, const struct sockaddr *
 		judge_connected(p, name, fd, sa->sa_family, ex);
 		return;
 	}
-	if (probe_judge_sent(p, name))
+	if (check_judge_sent(p, name))
 		return;
 	/*
 	 * A reset after the handshake, and nothing sent by any link: the relay
@@ -392,7 +374,7 @@ static void probe_dgram(struct probe *p, const char *name, int type, int proto,
 	int one = 1, r = 0;
 	char buf[64];
 
-	counters_read(&p->before);
+	check_counters_read(&p->before);
 	fd = sock_open(sa->sa_family, type, proto, dev);
 	if (fd < 0) {
 		check_add(p->r, name, CHECK_BROKEN, "socket: %s", strerror(-fd));
@@ -408,7 +390,7 @@ static void probe_dgram(struct probe *p, const char *name, int type, int proto,
 		if (poll(&pfd, 1, DATAGRAM_MS) > 0 && recv(fd, buf, sizeof(buf), 0) < 0)
 			r = neg_errno();
 	}
-	if (probe_judge_sent(p, name))
+	if (check_judge_sent(p, name))
 		return;
 	if (r < 0 && refused_errno(-r))
 		check_add(p->r, name, CHECK_OK, "refused at once (%s)", strerror(-r));
@@ -518,7 +500,7 @@ static void probe_dns(struct probe *p, const char *name, const struct sockaddr *
 
 	if (dns_probe_query(&q, 0x6e73, out + 2, sizeof(out) - 2, &qlen) < 0)
 		return;
-	counters_read(&p->before);
+	check_counters_read(&p->before);
 	fd = sock_open(sa->sa_family, tcp ? SOCK_STREAM : SOCK_DGRAM, 0, NULL);
 	if (fd < 0) {
 		check_add(p->r, name, CHECK_BROKEN, "socket: %s", strerror(-fd));
@@ -535,7 +517,7 @@ static void probe_dns(struct probe *p, const char *name, const struct sockaddr *
 		rlen = (size_t)in[0] << 8 | in[1];
 		n = rlen <= sizeof(in) ? recv_until(fd, in, rlen, DNS_MS) : -EMSGSIZE;
 	}
-	if (probe_judge_sent(p, name))
+	if (check_judge_sent(p, name))
 		return;
 	if (n > 0 && dns_check_response(&q, 0x6e73, in, (size_t)n, &rlen) == 0)
 		check_add(p->r, name, CHECK_OK, "answered inside the namespace (rcode %u)",
@@ -655,158 +637,4 @@ int check_probes(const struct check_target *t, struct check_report *r)
 int check_probe_links(const struct check_target *t, struct check_report *r)
 {
 	return probes_run(t, r, links_in);
-}
-
-/* The host's resolver sockets `netnsp exec` masks (exec_mounts.c), as a program would try them. */
-static const char *const resolver_sockets[] = {
-	"/run/nscd/socket",
-	"/run/systemd/resolve/io.systemd.Resolve",
-	"/run/avahi-daemon/socket",
-};
-
-/* In the child, after setns + exec_setup_mounts(): one line per attempt on @out. */
-static void resolver_child(FILE *out)
-{
-	struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *res = NULL;
-	char host[INET6_ADDRSTRLEN] = "";
-	int r;
-
-	r = getaddrinfo("netnsp-check.example", NULL, &hints, &res);
-	if (r == 0 && res)
-		inet_ntop(AF_INET, &((struct sockaddr_in *)res->ai_addr)->sin_addr, host,
-			  sizeof(host));
-	fprintf(out, "gai %d %s\n", r, r == 0 ? host : gai_strerror(r));
-	if (res)
-		freeaddrinfo(res);
-	for (size_t i = 0; i < ARRAY_SIZE(resolver_sockets); i++) {
-		struct sockaddr_un un = {.sun_family = AF_UNIX};
-		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), e = 0;
-
-		snprintf(un.sun_path, sizeof(un.sun_path), "%s", resolver_sockets[i]);
-		if (fd < 0 || connect(fd, (void *)&un, sizeof(un)) < 0)
-			e = errno;
-		fprintf(out, "sock %zu %d\n", i, e);
-		if (fd >= 0)
-			close(fd);
-	}
-}
-
-static bool in_fake4(const struct subject_state *st, const char *text)
-{
-	struct in_addr a;
-	uint32_t mask = st->fake4_prefix ? ~0u << (32 - st->fake4_prefix) : 0;
-
-	return inet_pton(AF_INET, text, &a) == 1 &&
-	       (ntohl(a.s_addr) & mask) == (ntohl(st->fake4_base.s_addr) & mask);
-}
-
-static void judge_gai(struct probe *p, int rc, const char *text)
-{
-	enum dns_mode mode = p->t->p->dns;
-	const char *name = "libc getaddrinfo";
-
-	if (probe_judge_sent(p, name))
-		return;
-	if (rc == 0 && mode == DNS_FAKE && !in_fake4(p->t->st, text))
-		check_add(p->r, name, CHECK_LEAK, "answer %s is not from the fake pool", text);
-	else if (rc == 0 && mode == DNS_OFF)
-		check_add(p->r, name, CHECK_LEAK, "answered (%s) although dns = off", text);
-	else if (rc == 0)
-		check_add(p->r, name, CHECK_OK, "answered inside the namespace (%s)", text);
-	else if (mode == DNS_OFF || (mode == DNS_PROXY && rc == EAI_NONAME))
-		check_add(p->r, name, CHECK_OK, "%s (dns = %s)", text,
-			  mode == DNS_OFF ? "off" : "proxy");
-	else
-		check_add(p->r, name, CHECK_BROKEN, "failed: %s", text);
-}
-
-static void judge_resolver_line(struct probe *p, const char *line)
-{
-	int rc, e;
-	size_t i;
-	char text[128];
-
-	if (sscanf(line, "gai %d %127[^\n]", &rc, text) == 2) {
-		judge_gai(p, rc, text);
-	} else if (sscanf(line, "sock %zu %d", &i, &e) == 2 && i < ARRAY_SIZE(resolver_sockets)) {
-		snprintf(text, sizeof(text), "socket %s", resolver_sockets[i]);
-		if (e == 0)
-			check_add(p->r, text, CHECK_LEAK,
-				  "reachable from inside: the host's daemon would resolve names");
-		else
-			check_add(p->r, text, CHECK_OK, "not reachable (%s)", strerror(e));
-	}
-}
-
-static int counters_in(void *arg)
-{
-	counters_read(arg);
-	return 0;
-}
-
-struct resolver_lines {
-	struct probe *p;
-	char text[1024];
-};
-
-/* In the subject: the counters after are the subject's, as before the child ran. */
-static int judge_lines_in(void *arg)
-{
-	struct resolver_lines *l = arg;
-	char *save = NULL;
-
-	for (char *line = strtok_r(l->text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		judge_resolver_line(l->p, line);
-	return 0;
-}
-
-int check_probe_resolver(const struct check_target *t, struct check_report *r)
-{
-	struct probe p = {.t = t, .r = r};
-	struct resolver_lines l = {.p = &p};
-	char err[256] = "";
-	ssize_t n;
-	size_t used = 0;
-	int fds[2], status;
-	pid_t pid;
-
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return neg_errno();
-	(void)netns_run_in(t->nsfd, counters_in, &p.before);
-	pid = fork();
-	if (pid < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return neg_errno();
-	}
-	if (pid == 0) {
-		FILE *out = fdopen(fds[1], "w");
-
-		close(fds[0]);
-		if (!out)
-			_exit(1);
-		if (setns(t->nsfd, CLONE_NEWNET) < 0)
-			fprintf(out, "err setns: %s\n", strerror(errno));
-		else if (exec_setup_mounts(t->st, err, sizeof(err)) < 0)
-			fprintf(out, "err %s\n", err);
-		else
-			resolver_child(out);
-		fclose(out);
-		_exit(0);
-	}
-	close(fds[1]);
-	while (used + 1 < sizeof(l.text) &&
-	       (n = read(fds[0], l.text + used, sizeof(l.text) - 1 - used)) > 0)
-		used += (size_t)n;
-	l.text[used] = '\0';
-	close(fds[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!strncmp(l.text, "err ", 4)) {
-		l.text[strcspn(l.text, "\n")] = '\0';
-		check_add(r, "libc getaddrinfo", CHECK_BROKEN, "cannot enter as exec does: %s",
-			  l.text + 4);
-		return 0;
-	}
-	return netns_run_in(t->nsfd, judge_lines_in, &l);
 }

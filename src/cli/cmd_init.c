@@ -312,8 +312,15 @@ static void print_diff(const struct init_ctx *c)
 	       c->o.config, lines, lines + 1, add);
 	for (const char *s = c->add; *s;) {
 		size_t n = strcspn(s, "\n");
+		const char *at = memchr(s, '@', n), *colon = NULL;
 
-		printf("+%.*s\n", (int)n, s);
+		/* Not the password on the screen: "url = scheme://user:****@host". */
+		if (at && !strncmp(s, "url = ", 6) && (colon = strstr(s, "://")))
+			colon = memchr(colon + 3, ':', (size_t)(at - colon - 3));
+		if (colon)
+			printf("+%.*s****%.*s\n", (int)(colon + 1 - s), s, (int)(s + n - at), at);
+		else
+			printf("+%.*s\n", (int)n, s);
 		s += n + (s[n] == '\n');
 	}
 }
