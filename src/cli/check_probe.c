@@ -51,6 +51,7 @@
 #include "cli/check.h"
 #include "dns/dns.h"
 #include "netns/netns.h"
+#include "relay/relay.h"
 #include "util/macro.h"
 
 #define PROBE_V4 "203.0.113.9"
@@ -214,31 +215,48 @@ static void proc_addr(const struct sockaddr_storage *ss, char *buf, size_t len)
 	}
 }
 
+/*
+ * The inode of the first socket in this namespace's TCP table with local
+ * address @local and (unless NULL) remote @remote or (unless NULL) state
+ * @st ("0A" = LISTEN); -ENOENT if none.  0 is a socket no process holds
+ * (not yet accepted, or closing).
+ */
+static long tcp_table_find(int family, const char *local, const char *remote, const char *st)
+{
+	_cleanup_fclose_ FILE *f = fopen(family == AF_INET ? "/proc/thread-self/net/tcp"
+							   : "/proc/thread-self/net/tcp6",
+					 "re");
+	char line[512];
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char l[64], r[64], s[8];
+		unsigned long inode;
+
+		if (sscanf(line, " %*s %63s %63s %7s %*s %*s %*s %*s %*s %lu", l, r, s, &inode) !=
+		    4)
+			continue;
+		if (!strcmp(l, local) && (!remote || !strcmp(r, remote)) && (!st || !strcmp(s, st)))
+			return (long)inode;
+	}
+	return -ENOENT;
+}
+
 /* The inode of the socket whose local end is @fd's peer, -ENOENT if none here. */
 static long tcp_peer_inode(int fd, int family)
 {
 	struct sockaddr_storage me, peer;
 	socklen_t l1 = sizeof(me), l2 = sizeof(peer);
-	char want_local[64], want_remote[64], line[512];
-	_cleanup_fclose_ FILE *f = NULL;
+	char want_local[64], want_remote[64];
+	long ino;
 
 	/* ENOTCONN: the other end already reset the connection. */
 	if (getsockname(fd, (void *)&me, &l1) < 0 || getpeername(fd, (void *)&peer, &l2) < 0)
 		return neg_errno();
 	proc_addr(&peer, want_local, sizeof(want_local));
 	proc_addr(&me, want_remote, sizeof(want_remote));
-	f = fopen(family == AF_INET ? "/proc/thread-self/net/tcp" : "/proc/thread-self/net/tcp6",
-		  "re");
-	while (f && fgets(line, sizeof(line), f)) {
-		char local[64], remote[64];
-		unsigned long inode;
-
-		if (sscanf(line, " %*s %63s %63s %*s %*s %*s %*s %*s %*s %lu", local, remote,
-			   &inode) != 3)
-			continue;
-		if (!strcmp(local, want_local) && !strcmp(remote, want_remote))
-			return (long)inode;
-	}
+	ino = tcp_table_find(family, want_local, want_remote, NULL);
+	if (ino >= 0)
+		return ino;
 	/* A reset that came while the table was read took the peer away with it. */
 	l2 = sizeof(peer);
 	if (getpeername(fd, (void *)&peer, &l2) < 0)
@@ -293,6 +311,33 @@ enum expect {
 	EXPECT_EITHER,	/* either is contained */
 };
 
+/*
+ * Who holds the transparent listener on 127.0.0.1 / [::1] port
+ * RELAY_TPROXY_PORT, where the nft table hands TCP: a connection whose
+ * other end is in this namespace but already gone from its process (not yet
+ * accepted, or closed at once because the chain could not reach the
+ * destination) was taken by this listener.
+ */
+static pid_t tproxy_listener(int family, char *comm, size_t len)
+{
+	char local[64];
+	long ino;
+
+	if (family == AF_INET)
+		snprintf(local, sizeof(local), "%08X:%04X", htonl(INADDR_LOOPBACK),
+			 RELAY_TPROXY_PORT);
+	else
+		snprintf(local, sizeof(local), "%08X%08X%08X%08X:%04X", 0u, 0u, 0u, htonl(1),
+			 RELAY_TPROXY_PORT);
+	ino = tcp_table_find(family, local, NULL, "0A");
+	return ino > 0 ? socket_owner((unsigned long)ino, comm, len) : 0;
+}
+
+static bool is_relay(const struct probe *p, pid_t pid, const char *comm)
+{
+	return pid && (p->t->relay_pid ? pid == p->t->relay_pid : !strcmp(comm, "netnsp"));
+}
+
 static void judge_connected(struct probe *p, const char *name, int fd, int family, enum expect ex)
 {
 	long ino = tcp_peer_inode(fd, family);
@@ -312,10 +357,12 @@ static void judge_connected(struct probe *p, const char *name, int fd, int famil
 		return;
 	}
 	pid = ino > 0 ? socket_owner((unsigned long)ino, comm, sizeof(comm)) : 0;
+	if (!pid)
+		pid = tproxy_listener(family, comm, sizeof(comm));
 	if (!pid) {
-		check_add(p->r, name, ex == EXPECT_REFUSED ? CHECK_BROKEN : CHECK_OK,
-			  "ended inside the namespace (the peer socket is closing)");
-	} else if (p->t->relay_pid ? pid == p->t->relay_pid : !strcmp(comm, "netnsp")) {
+		check_add(p->r, name, CHECK_BROKEN,
+			  "ended inside the namespace, but no process holds the relay's listener");
+	} else if (is_relay(p, pid, comm)) {
 		check_add(p->r, name, ex == EXPECT_REFUSED ? CHECK_BROKEN : CHECK_OK,
 			  "taken by the relay (pid %d)%s", (int)pid,
 			  ex == EXPECT_REFUSED ? ", but should be refused" : "");

@@ -100,7 +100,8 @@ n=$(stop_capture veth)
 tap_ok $? "extra veth + default route: check exits non-zero (rc $CHECK_RC)" || diag_file "$T/veth.out" 60
 names veth "link 'xv0'.*way out" "extra veth: the foreign link is named as a LEAK"
 names veth "route .*via a gateway dev xv0" "extra veth: the default route by a gateway is named"
-diag "packets from S seen on H's end of the extra veth during check: $n"
+diag "packets from S seen on H's end of the extra veth during check: $n" "what check said:"
+grep -E '^(LEAK|broken)' "$T/veth.out" | sed 's/^/#   /'
 diag_file "$T/veth.pkts" 10
 if [ "$n" -gt 0 ]; then
 	grep -qE '^LEAK .*(left by link .xv0.|connected, and the other end)' "$T/veth.out"
