@@ -156,4 +156,6 @@ one_line "$T/usage.err"
 tap_ok $? "... with one line of error" || diag_file "$T/usage.err"
 
 sanitizer_clean
+! grep -lE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T"/*.err 2>/dev/null
+tap_ok $? "the netnsp commands run here printed no sanitizer report"
 tap_done

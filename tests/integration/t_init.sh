@@ -53,10 +53,15 @@ drive() {
 		"$T/script"
 	DRIVE_RC=$?
 	cp "$T/script.log" "$T/pty.log"
+	cat "$T/pty.log" >>"$T/all.log"
 }
 init_yes() { # init_yes ARGS...: the non-interactive form; output in $T/yes.out
+	local rc
 	nsenter --net="/run/netns/$NS_H" "$NETNSP" --config "$CONF" init --yes "$@" \
 		>"$T/yes.out" 2>&1
+	rc=$?
+	cat "$T/yes.out" >>"$T/all.log"
+	return "$rc"
 }
 
 # 1. A new file, interactively, microsocks without authentication.
@@ -151,4 +156,6 @@ expect_client "$UP" "http://$W4/" "$P1_W4" "the written profile '$UP' works (mic
 expect_client "$TP" "http://$W4/" "$P1_W4" "the written profile '$TP' works (tinyproxy)"
 is "$(status_field "$DT" udp)" '"associate"' "the written profile '$DT' relays UDP (danted)"
 sanitizer_clean
+! grep -lE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/all.log" 2>/dev/null
+tap_ok $? "the netnsp commands run here printed no sanitizer report"
 tap_done
