@@ -314,7 +314,9 @@ static void audit_routes(struct audit *a)
 	}
 	if (a->up > 0 && defaults != 3)
 		finding(a, false, false, "default route by " UPLINK_DEV " missing (%s)",
-			defaults == 0 ? "IPv4 and IPv6" : defaults & 1u ? "IPv6" : "IPv4");
+			defaults == 0	? "IPv4 and IPv6"
+			: defaults & 1u ? "IPv6"
+					: "IPv4");
 }
 
 static void rule_describe(const struct nl_rule *r, char *buf, size_t len)
