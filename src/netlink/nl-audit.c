@@ -29,14 +29,6 @@
 #define AUDIT_MAX_LINKS 64
 #define AUDIT_MAX_ROUTES 256
 
-struct audit_link {
-	int index;
-	int peer;	 /* IFLA_LINK, 0 if none */
-	bool peer_netns; /* IFLA_LINK_NETNSID: the peer lives in another namespace */
-	char name[IFNAMSIZ];
-	char kind[16];
-};
-
 struct audit_route {
 	int family;
 	uint32_t table;
@@ -50,7 +42,7 @@ struct audit {
 	const struct subject_net *net;
 	struct nl_audit *out;
 	struct nl_sock s;
-	struct audit_link links[AUDIT_MAX_LINKS];
+	struct nl_link links[AUDIT_MAX_LINKS];
 	size_t n_links;
 	struct audit_route routes[AUDIT_MAX_ROUTES];
 	size_t n_routes;
@@ -83,53 +75,12 @@ static const char *link_name(const struct audit *a, int index)
 	return "?";
 }
 
-static int link_info_cb(const struct nlattr *attr, void *data)
-{
-	struct audit_link *l = data;
-
-	if (mnl_attr_get_type(attr) == IFLA_INFO_KIND &&
-	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
-		snprintf(l->kind, sizeof(l->kind), "%s", mnl_attr_get_str(attr));
-	return MNL_CB_OK;
-}
-
-static int link_attr_cb(const struct nlattr *attr, void *data)
-{
-	struct audit_link *l = data;
-
-	switch (mnl_attr_get_type(attr)) {
-	case IFLA_IFNAME:
-		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
-			snprintf(l->name, sizeof(l->name), "%s", mnl_attr_get_str(attr));
-		break;
-	case IFLA_LINK:
-		if (mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
-			l->peer = (int)mnl_attr_get_u32(attr);
-		break;
-	case IFLA_LINK_NETNSID:
-		l->peer_netns = true;
-		break;
-	case IFLA_LINKINFO:
-		if (mnl_attr_validate(attr, MNL_TYPE_NESTED) >= 0)
-			mnl_attr_parse_nested(attr, link_info_cb, l);
-		break;
-	}
-	return MNL_CB_OK;
-}
-
 static int link_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 	struct audit *a = data;
-	struct audit_link *l;
 
-	if (nlh->nlmsg_type != RTM_NEWLINK || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifi)) ||
-	    a->n_links >= AUDIT_MAX_LINKS)
-		return MNL_CB_OK;
-	l = &a->links[a->n_links++];
-	memset(l, 0, sizeof(*l));
-	l->index = ifi->ifi_index;
-	mnl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, l);
+	if (a->n_links < AUDIT_MAX_LINKS && nl_link_msg(nlh, &a->links[a->n_links]) == 0)
+		a->n_links++;
 	return MNL_CB_OK;
 }
 
@@ -204,7 +155,7 @@ static int dump(struct audit *a, uint16_t type, int family, mnl_cb_t cb)
 static void audit_links(struct audit *a)
 {
 	for (size_t i = 0; i < a->n_links; i++) {
-		const struct audit_link *l = &a->links[i];
+		const struct nl_link *l = &a->links[i];
 
 		if (l->index == a->lo)
 			continue;
@@ -213,12 +164,12 @@ static void audit_links(struct audit *a)
 			snprintf(a->out->links[a->out->n_links].name, IFNAMSIZ, "%s", l->name);
 			a->out->n_links++;
 		}
-		if ((l->index == a->up && l->peer == a->peer && !l->peer_netns) ||
-		    (l->index == a->peer && l->peer == a->up && !l->peer_netns))
+		if ((l->index == a->up && l->link == a->peer && !l->link_netns) ||
+		    (l->index == a->peer && l->link == a->up && !l->link_netns))
 			continue;
 		finding(a, true, false, "link '%s' (%s%s) is not netnsp's: a way out", l->name,
 			l->kind[0] ? l->kind : "no kind",
-			l->peer_netns ? ", peer in another namespace" : "");
+			l->link_netns ? ", peer in another namespace" : "");
 	}
 	if (a->up <= 0 || a->peer <= 0)
 		finding(a, false, false, "uplink " UPLINK_DEV "/" UPLINK_PEER " missing");

@@ -34,7 +34,9 @@ struct nl_link {
 	int index;
 	unsigned int flags; /* IFF_* */
 	int link;	    /* IFLA_LINK: a veth's peer ifindex, 0 if none */
+	bool link_netns;    /* IFLA_LINK_NETNSID present: that peer is in another namespace */
 	char kind[16];	    /* IFLA_INFO_KIND, "" if none */
+	char name[16];	    /* IFLA_IFNAME */
 };
 
 struct nl_addr {
@@ -139,6 +141,15 @@ int nl_link_get(struct nl_sock *s, const char *name, struct nl_link *out);
  * Return: as nl_reply_run().
  */
 int nl_link_parse(const void *buf, size_t len, struct nl_link *out);
+
+/**
+ * nl_link_msg() - parse one RTM_NEWLINK message into @out.
+ * @nlh: the message (its length already checked by the caller's iterator).
+ * @out: filled; zeroed first.
+ *
+ * Return: 0, or -EINVAL if it is not a RTM_NEWLINK with an ifinfomsg.
+ */
+int nl_link_msg(const struct nlmsghdr *nlh, struct nl_link *out);
 
 /**
  * nl_link_index() - ifindex of link @name.
