@@ -31,6 +31,8 @@ static const struct command commands[] = {
 	{"attach", cmd_attach, "put the namespace of process PID under PROFILE"},
 	{"gc", cmd_gc, "drop state entries so they are derived anew; --all: the whole state"},
 	{"id", cmd_id, "print the profile whose namespace the caller is in"},
+	{"check", cmd_check, "try every way out of a profile's namespace (--json)"},
+	{"init", cmd_init, "wizard: probe an upstream proxy and write a profile for it"},
 };
 
 static void usage(FILE *f)

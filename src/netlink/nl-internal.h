@@ -173,6 +173,15 @@ int nl_link_parse(const void *buf, size_t len, struct nl_link *out);
 int nl_link_dump(struct nl_sock *s, struct nl_link *out, size_t *n);
 
 /**
+ * nl_link_msg() - parse one RTM_NEWLINK message into @out.
+ * @nlh: the message (its length already checked by the caller's iterator).
+ * @out: filled; zeroed first.
+ *
+ * Return: 0, or -EINVAL if it is not a RTM_NEWLINK with an ifinfomsg.
+ */
+int nl_link_msg(const struct nlmsghdr *nlh, struct nl_link *out);
+
+/**
  * nl_link_index() - ifindex of link @name.
  * @s: socket.
  * @name: interface name.
@@ -344,6 +353,48 @@ int nl_rule_dump(struct nl_sock *s, int family, struct nl_rule *out, size_t *n);
  * Return: as nl_reply_run().
  */
 int nl_rule_parse(const void *buf, size_t len, struct nl_rule *out, size_t *n);
+
+#define NL_RULES_MAX_WANT 4
+
+/**
+ * nl_rules_want() - the rules @family should have at netnsp's priorities
+ * (nl_subject_converge()'s comment in nl.h says which).
+ * @family: AF_INET or AF_INET6.
+ * @allow: NL_ALLOW_* exceptions to the refusal.
+ * @w: array of NL_RULES_MAX_WANT entries.
+ *
+ * Return: the number of rules filled.
+ */
+size_t nl_rules_want(int family, unsigned int allow, struct nl_rule *w);
+
+/**
+ * nl_rule_is_default() - whether @r is one of the kernel's own rules of a new
+ * namespace: 0 local, 32766 main, 32767 default.
+ * @r: a dumped rule.
+ *
+ * Return: true if it is.
+ */
+bool nl_rule_is_default(const struct nl_rule *r);
+
+/**
+ * nl_rule_equal() - whether @a and @b select and act alike (a rule with
+ * selectors not modelled here equals nothing).
+ * @a: rule.
+ * @b: rule.
+ *
+ * Return: true if equal.
+ */
+bool nl_rule_equal(const struct nl_rule *a, const struct nl_rule *b);
+
+/**
+ * nl_audit_parse() - run nl_subject_audit()'s link and route dump parsers
+ * and its judgement on @buf (for fuzzing).
+ * @buf: received bytes, untrusted.
+ * @len: their length.
+ *
+ * Return: as nl_reply_run().
+ */
+int nl_audit_parse(const void *buf, size_t len);
 
 /**
  * nl_lo_up() - bring lo up in the calling thread's namespace.

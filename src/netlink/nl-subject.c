@@ -179,8 +179,6 @@ static int routes_converge(struct converge *c, int uplink, int lo)
 	return 0;
 }
 
-#define RULES_MAX_WANT 4
-
 static struct nl_rule refuse_rule(int family, uint8_t proto, uint16_t from, uint16_t to)
 {
 	return (struct nl_rule){.family = family,
@@ -192,8 +190,7 @@ static struct nl_rule refuse_rule(int family, uint8_t proto, uint16_t from, uint
 				.dport_end = to};
 }
 
-/* The rules @family should have at our priorities, per nl_subject_converge()'s comment. */
-static size_t rules_want(int family, unsigned int allow, struct nl_rule *w)
+size_t nl_rules_want(int family, unsigned int allow, struct nl_rule *w)
 {
 	size_t n = 0;
 
@@ -217,8 +214,7 @@ static size_t rules_want(int family, unsigned int allow, struct nl_rule *w)
 	return n;
 }
 
-/* The kernel's own rules of a new namespace: 0 local, 32766 main, 32767 default. */
-static bool rule_is_default(const struct nl_rule *r)
+bool nl_rule_is_default(const struct nl_rule *r)
 {
 	if (r->action != FR_ACT_TO_TBL)
 		return false;
@@ -234,10 +230,10 @@ static bool rule_is_default(const struct nl_rule *r)
  */
 static bool rule_in_scope(const struct nl_rule *r)
 {
-	return !rule_is_default(r);
+	return !nl_rule_is_default(r);
 }
 
-static bool rule_equal(const struct nl_rule *a, const struct nl_rule *b)
+bool nl_rule_equal(const struct nl_rule *a, const struct nl_rule *b)
 {
 	return !a->other && !b->other && a->action == b->action && a->prio == b->prio &&
 	       a->table == b->table && a->fwmark == b->fwmark && a->fwmask == b->fwmask &&
@@ -256,7 +252,7 @@ static int rules_pass(struct converge *c, int family, const struct nl_rule *want
 		      bool *changed)
 {
 	struct nl_rule have[NL_MAX_RULES];
-	bool found[RULES_MAX_WANT] = {false};
+	bool found[NL_RULES_MAX_WANT] = {false};
 	size_t n, i, k;
 	int r;
 
@@ -266,7 +262,7 @@ static int rules_pass(struct converge *c, int family, const struct nl_rule *want
 	for (i = 0; i < n; i++) {
 		if (!rule_in_scope(&have[i]))
 			continue;
-		for (k = 0; k < nwant && (found[k] || !rule_equal(&have[i], &want[k])); k++)
+		for (k = 0; k < nwant && (found[k] || !nl_rule_equal(&have[i], &want[k])); k++)
 			;
 		if (k < nwant) {
 			found[k] = true;
@@ -291,8 +287,8 @@ static int rules_pass(struct converge *c, int family, const struct nl_rule *want
 /* Until a pass finds nothing to change (two passes from any sane state). */
 static int rules_converge_family(struct converge *c, int family, bool teardown)
 {
-	struct nl_rule want[RULES_MAX_WANT];
-	size_t nwant = teardown ? 0 : rules_want(family, c->net->allow, want);
+	struct nl_rule want[NL_RULES_MAX_WANT];
+	size_t nwant = teardown ? 0 : nl_rules_want(family, c->net->allow, want);
 	bool changed = true;
 	int r, pass;
 

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <net/if.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdbool.h>
@@ -245,17 +246,26 @@ static int link_attr_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
-static int link_cb(const struct nlmsghdr *nlh, void *data)
+int nl_link_msg(const struct nlmsghdr *nlh, struct nl_link *out)
 {
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
-	struct nl_link *l = data;
 
 	if (nlh->nlmsg_type != RTM_NEWLINK || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifi)))
-		return MNL_CB_OK;
-	l->index = ifi->ifi_index;
-	l->flags = ifi->ifi_flags;
-	mnl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, l);
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	out->index = ifi->ifi_index;
+	out->flags = ifi->ifi_flags;
+	mnl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, out);
+	return 0;
+}
+
+static int link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nl_link l;
+
 	/* A unicast request is answered by one message, then the ack. */
+	if (nl_link_msg(nlh, &l) == 0)
+		*(struct nl_link *)data = l;
 	return MNL_CB_OK;
 }
 

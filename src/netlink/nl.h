@@ -118,4 +118,50 @@ int nl_subject_teardown(int nsfd, struct nl_teardown *rep);
  */
 int nl_subject_foreign_link(int nsfd, bool own_uplink, char *name, size_t len);
 
+/*
+ * What nl_subject_audit() found wrong, one line each.  A leak is a way out
+ * of the namespace (a link that is not netnsp's, a route by a gateway or by
+ * another device); anything else differs from what nl_subject_converge()
+ * makes but opens no way out by itself.
+ */
+#define NL_AUDIT_MAX 24
+#define NL_AUDIT_LINKS 16
+
+struct nl_finding {
+	bool leak;
+	bool rule; /* about a policy rule (the UDP exceptions depend on the probe) */
+	char text[160];
+};
+
+struct nl_audit {
+	struct nl_finding f[NL_AUDIT_MAX];
+	size_t n;
+	bool truncated; /* more than NL_AUDIT_MAX findings */
+	/* Every link but lo, for the probes that bind to each device. */
+	struct {
+		int index;
+		char name[16];
+	} links[NL_AUDIT_LINKS];
+	size_t n_links;
+};
+
+/**
+ * nl_subject_audit() - compare a subject's links, addresses, routes and rules
+ * with what nl_subject_converge(@net) makes, without changing anything.
+ * @nsfd: the subject's namespace.
+ * @net: the uplink's addresses and the NL_ALLOW_* exceptions expected.
+ * @out: findings (zeroed here).
+ *
+ * Expected: links lo, UPLINK_DEV and UPLINK_PEER only (a veth pair whose
+ * ends are each other's peer, both here); addresses 127.0.0.1/8 and ::1 on
+ * lo, @net's /32 and /128 on UPLINK_DEV, only link-local ones elsewhere;
+ * in the main table only routes without gateway by UPLINK_DEV / UPLINK_PEER,
+ * the two defaults among them; our two tables exactly as made; no rule but
+ * the kernel's defaults and nl_rules_want()'s.  The local table is the
+ * kernel's and is not read.
+ *
+ * Return: 0 (findings in @out) or a negative errno if the dumps failed.
+ */
+int nl_subject_audit(int nsfd, const struct subject_net *net, struct nl_audit *out);
+
 #endif

@@ -163,6 +163,28 @@ int netns_run_in(int nsfd, int (*fn)(void *arg), void *arg)
 	return thread_run(nsfd, fn, arg);
 }
 
+struct scratch_job {
+	int (*fn)(void *arg);
+	void *arg;
+};
+
+/* In the helper thread: a new netns that nothing pins, gone when the thread ends. */
+static int scratch_in_thread(void *arg)
+{
+	struct scratch_job *j = arg;
+
+	if (unshare(CLONE_NEWNET) < 0)
+		return neg_errno();
+	return j->fn(j->arg);
+}
+
+int netns_run_scratch(int (*fn)(void *arg), void *arg)
+{
+	struct scratch_job j = {.fn = fn, .arg = arg};
+
+	return thread_run(-1, scratch_in_thread, &j);
+}
+
 /* In the helper thread: a new netns, lo up, then pin it on the file. */
 static int create_in_thread(void *arg)
 {

@@ -92,6 +92,20 @@ bool netns_ident_equal(const struct ns_ident *a, const struct ns_ident *b);
 int netns_run_in(int nsfd, int (*fn)(void *arg), void *arg);
 
 /**
+ * netns_run_scratch() - run @fn(@arg) in a new thread inside a new, empty
+ * network namespace that disappears when the thread ends.
+ * @fn: work; returns 0 or a negative errno.
+ * @arg: its argument.
+ *
+ * For computing what the kernel makes of a configuration (`netnsp check`
+ * loads the expected nft table there and lists it) without touching any
+ * namespace in use.  Needs CAP_SYS_ADMIN.
+ *
+ * Return: what @fn returned, or a negative errno.
+ */
+int netns_run_scratch(int (*fn)(void *arg), void *arg);
+
+/**
  * netns_socket() - socket(@domain, @type | SOCK_CLOEXEC, @proto) inside @nsfd.
  * @nsfd: namespace fd, or -1 for the caller's own namespace.
  * @domain: AF_INET, AF_INET6, AF_NETLINK, ...

@@ -153,6 +153,8 @@ struct nft_job {
 	const char *cmds;
 	char *err;
 	size_t errlen;
+	char *out; /* where given: the command's output (a listing) */
+	size_t outlen;
 };
 
 static void nft_ctx_freep(struct nft_ctx **ctx)
@@ -174,8 +176,13 @@ static int nft_run_in(void *arg)
 		return -ENOMEM;
 	if (nft_ctx_buffer_output(ctx) < 0 || nft_ctx_buffer_error(ctx) < 0)
 		return -ENOMEM;
-	if (nft_run_cmd_from_buffer(ctx, j->cmds) == 0)
+	if (nft_run_cmd_from_buffer(ctx, j->cmds) == 0) {
+		if (j->out && j->outlen &&
+		    snprintf(j->out, j->outlen, "%s", nft_ctx_get_output_buffer(ctx)) >=
+			    (int)j->outlen)
+			return -ENOSPC;
 		return 0;
+	}
 	e = nft_ctx_get_error_buffer(ctx);
 	if (!e || !*e)
 		e = "nft: unknown error";
@@ -186,23 +193,65 @@ static int nft_run_in(void *arg)
 	return nft_guess_errno(e);
 }
 
-int nft_subject_converge(int nsfd, const struct nft_subject *c, char *err, size_t errlen)
+/* The reset batch and the table in @buf, ready for nft_run_in(). */
+static int nft_batch(const struct nft_subject *c, char *buf, size_t len, char *err, size_t errlen)
 {
 	const size_t pre = sizeof(NFT_RESET_BATCH) - 1;
-	char buf[4096];
-	struct nft_job j = {.cmds = buf, .err = err, .errlen = errlen};
 	int r;
 
 	if (err && errlen)
 		err[0] = '\0';
 	memcpy(buf, NFT_RESET_BATCH, pre);
-	r = nft_subject_ruleset(c, buf + pre, sizeof(buf) - pre);
-	if (r < 0) {
-		if (err && errlen)
-			snprintf(err, errlen, "nft ruleset: %s", strerror(-r));
-		return r;
-	}
+	r = nft_subject_ruleset(c, buf + pre, len - pre);
+	if (r < 0 && err && errlen)
+		snprintf(err, errlen, "nft ruleset: %s", strerror(-r));
+	return r < 0 ? r : 0;
+}
+
+int nft_subject_converge(int nsfd, const struct nft_subject *c, char *err, size_t errlen)
+{
+	char buf[4096];
+	struct nft_job j = {.cmds = buf, .err = err, .errlen = errlen};
+	int r = nft_batch(c, buf, sizeof(buf), err, errlen);
+
+	return r < 0 ? r : netns_run_in(nsfd, nft_run_in, &j);
+}
+
+#define NFT_LIST_CMD "list table " NFT_TABLE "\n"
+
+int nft_subject_list(int nsfd, char *out, size_t len, char *err, size_t errlen)
+{
+	struct nft_job j = {
+		.cmds = NFT_LIST_CMD, .err = err, .errlen = errlen, .out = out, .outlen = len};
+
+	if (err && errlen)
+		err[0] = '\0';
 	return netns_run_in(nsfd, nft_run_in, &j);
+}
+
+/* In a scratch namespace: load the table, then list it. */
+static int nft_load_list(void *arg)
+{
+	struct nft_job *j = arg;
+	struct nft_job list = {.cmds = NFT_LIST_CMD,
+			       .err = j->err,
+			       .errlen = j->errlen,
+			       .out = j->out,
+			       .outlen = j->outlen};
+	struct nft_job load = {.cmds = j->cmds, .err = j->err, .errlen = j->errlen};
+	int r = nft_run_in(&load);
+
+	return r < 0 ? r : nft_run_in(&list);
+}
+
+int nft_subject_expected(const struct nft_subject *c, char *out, size_t len, char *err,
+			 size_t errlen)
+{
+	char buf[4096];
+	struct nft_job j = {.cmds = buf, .err = err, .errlen = errlen, .out = out, .outlen = len};
+	int r = nft_batch(c, buf, sizeof(buf), err, errlen);
+
+	return r < 0 ? r : netns_run_scratch(nft_load_list, &j);
 }
 
 int nft_subject_teardown(int nsfd)

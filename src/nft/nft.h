@@ -64,6 +64,34 @@ int nft_subject_ruleset(const struct nft_subject *c, char *buf, size_t len);
 int nft_subject_converge(int nsfd, const struct nft_subject *c, char *err, size_t errlen);
 
 /**
+ * nft_subject_list() - the table inet netnsp of @nsfd as `nft list table` prints it.
+ * @nsfd: the subject's namespace.
+ * @out: the listing.
+ * @len: size of @out.
+ * @err: libnftables' error text, first line, on failure (a missing table: ENOENT).
+ * @errlen: size of @err.
+ *
+ * Return: 0, -ENOSPC if @out is too small, or a negative errno.
+ */
+int nft_subject_list(int nsfd, char *out, size_t len, char *err, size_t errlen);
+
+/**
+ * nft_subject_expected() - the listing nft_subject_list() gives for the table
+ * nft_subject_converge(@c) loads: loaded into a scratch namespace
+ * (netns_run_scratch()) and listed there, so both sides are printed by the
+ * same libnftables and compare as text.
+ * @c: parameters.
+ * @out: the listing.
+ * @len: size of @out.
+ * @err: error text on failure.
+ * @errlen: size of @err.
+ *
+ * Return: 0 or a negative errno.
+ */
+int nft_subject_expected(const struct nft_subject *c, char *out, size_t len, char *err,
+			 size_t errlen);
+
+/**
  * nft_subject_teardown() - delete table inet netnsp in @nsfd if present.
  * @nsfd: the subject's namespace.
  *

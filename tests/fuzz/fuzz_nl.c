@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz_nl.c - rtnetlink reply parsers on arbitrary bytes.  The first byte
- * picks the parser (link, address dump, rule dump, route dump); the rest is what a
+ * picks the parser (link, address dump, rule dump, route dump, the check's
+ * link and route dumps); the rest is what a
  * recv() on the netlink socket would have returned.
  */
 #include <stdint.h>
@@ -28,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!buf)
 		return 0;
 	memcpy(buf, data + 1, size - 1);
-	switch (data[0] % 4) {
+	switch (data[0] % 5) {
 	case 0:
 		(void)nl_link_parse(buf, size - 1, &link);
 		break;
@@ -38,9 +39,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 2:
 		(void)nl_rule_parse(buf, size - 1, rules, &n);
 		break;
-	default:
+	case 3:
 		/* Main table or netnsp's saved one, the two a teardown reads. */
-		(void)nl_route_parse(buf, size - 1, data[0] & 4 ? 254 : 20053, routes, &n);
+		(void)nl_route_parse(buf, size - 1, data[0] & 8 ? 254 : 20053, routes, &n);
+		break;
+	default:
+		(void)nl_audit_parse(buf, size - 1);
 		break;
 	}
 	free(buf);
