@@ -65,5 +65,6 @@ void notify_monotonic_usec(char *buf, size_t len)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	snprintf(buf, len, "MONOTONIC_USEC=%llu",
-		 (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000);
+		 (unsigned long long)ts.tv_sec * 1000000ULL +
+			 (unsigned long long)ts.tv_nsec / 1000);
 }

@@ -59,7 +59,8 @@ static void test_path(void)
 	snprintf(path, sizeof(path), "%s/notify", dir);
 	fd = bind_dgram(path);
 	ok(fd >= 0, "bound %s", path);
-	is_int(notify_send_to(path, "READY=1\nSTATUS=2 of 2 subjects applied"), 0, "send to a path");
+	is_int(notify_send_to(path, "READY=1\nSTATUS=2 of 2 subjects applied"), 0,
+	       "send to a path");
 	is_str(recv_msg(fd, buf, sizeof(buf)), "READY=1\nSTATUS=2 of 2 subjects applied",
 	       "the datagram is the message, byte for byte");
 	setenv("NOTIFY_SOCKET", path, 1);
