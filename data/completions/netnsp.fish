@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# fish completion for netnsp(1): commands, options, profile names from the
-# config (--config, else $NETNSP_CONFIG, else /etc/netns-proxy/netnsp.conf).
+# fish completion for netnsp(1): commands (from `netnsp --help`), options,
+# profile names from the config (--config, else $NETNSP_CONFIG, else
+# /etc/netns-proxy/netnsp.conf).
 
 function __netnsp_profiles
     set -l conf /etc/netns-proxy/netnsp.conf
@@ -19,24 +20,27 @@ function __netnsp_profiles
     string match -rg '^\s*\[\s*profile\s+([^\]\s]+)\s*\]' <$conf
 end
 
-set -l cmds daemon status exec down reload attach gc id
-complete -c netnsp -f
-complete -c netnsp -n "not __fish_seen_subcommand_from $cmds" -s c -l config -rF -d 'settings file'
-complete -c netnsp -n "not __fish_seen_subcommand_from $cmds" -s s -l state-dir -xa '(__fish_complete_directories)' -d 'state directory'
-complete -c netnsp -n "not __fish_seen_subcommand_from $cmds" -s r -l run-dir -xa '(__fish_complete_directories)' -d 'runtime directory'
-complete -c netnsp -n "not __fish_seen_subcommand_from $cmds" -s v -l verbose -d 'log debug messages'
-complete -c netnsp -n "not __fish_seen_subcommand_from $cmds" -s q -l quiet -d 'log errors only'
-complete -c netnsp -n "not __fish_seen_subcommand_from $cmds" -s h -l help -d 'show help'
-complete -c netnsp -n "not __fish_seen_subcommand_from $cmds" -s V -l version -d 'show the version'
+# "name<TAB>summary" for each command of `netnsp --help`: new commands complete at once.
+function __netnsp_commands
+    command netnsp --help 2>/dev/null | awk '
+        /^Commands:/ { on = 1; next }
+        on && /^$/ { exit }
+        on { n = $1; $1 = ""; sub(/^ +/, ""); print n "\t" $0 }'
+end
 
-complete -c netnsp -n "not __fish_seen_subcommand_from $cmds" -a daemon -d 'run the service in the foreground'
-complete -c netnsp -n "not __fish_seen_subcommand_from $cmds" -a status -d 'show each subject'
-complete -c netnsp -n "not __fish_seen_subcommand_from $cmds" -a exec -d 'run a command in a profile\'s namespace'
-complete -c netnsp -n "not __fish_seen_subcommand_from $cmds" -a down -d 'remove namespaces and their state'
-complete -c netnsp -n "not __fish_seen_subcommand_from $cmds" -a reload -d 're-read the config'
-complete -c netnsp -n "not __fish_seen_subcommand_from $cmds" -a attach -d 'put the namespace of process PID under PROFILE'
-complete -c netnsp -n "not __fish_seen_subcommand_from $cmds" -a gc -d 'drop state entries so they are derived anew'
-complete -c netnsp -n "not __fish_seen_subcommand_from $cmds" -a id -d 'print the profile whose namespace the caller is in'
+function __netnsp_no_command
+    not __fish_seen_subcommand_from (__netnsp_commands | string replace -r '\t.*' '')
+end
+
+complete -c netnsp -f
+complete -c netnsp -n __netnsp_no_command -s c -l config -rF -d 'settings file'
+complete -c netnsp -n __netnsp_no_command -s s -l state-dir -xa '(__fish_complete_directories)' -d 'state directory'
+complete -c netnsp -n __netnsp_no_command -s r -l run-dir -xa '(__fish_complete_directories)' -d 'runtime directory'
+complete -c netnsp -n __netnsp_no_command -s v -l verbose -d 'log debug messages'
+complete -c netnsp -n __netnsp_no_command -s q -l quiet -d 'log errors only'
+complete -c netnsp -n __netnsp_no_command -s h -l help -d 'show help'
+complete -c netnsp -n __netnsp_no_command -s V -l version -d 'show the version'
+complete -c netnsp -n __netnsp_no_command -a '(__netnsp_commands)'
 
 complete -c netnsp -n "__fish_seen_subcommand_from status" -l json -d 'print JSON'
 complete -c netnsp -n "__fish_seen_subcommand_from reload" -l dry-run -d 'print the plan only'
