@@ -116,8 +116,11 @@ _netnsp()
 			COMPREPLY=(--)
 		fi
 		;;
-	down | gc)
+	down)
 		mapfile -t COMPREPLY < <(compgen -W "$(_netnsp_profiles)" -- "$cur")
+		;;
+	gc)
+		mapfile -t COMPREPLY < <(compgen -W "--all $(_netnsp_profiles)" -- "$cur")
 		;;
 	attach)
 		if ((n == 1)); then

@@ -43,7 +43,8 @@ complete -c netnsp -n __netnsp_no_command -s V -l version -d 'show the version'
 complete -c netnsp -n __netnsp_no_command -a '(__netnsp_commands)'
 
 complete -c netnsp -n "__fish_seen_subcommand_from status" -l json -d 'print JSON'
-complete -c netnsp -n "__fish_seen_subcommand_from reload" -l dry-run -d 'print the plan only'
+complete -c netnsp -n "__fish_seen_subcommand_from reload" -l dry-run -d 'check the config, print the plan only'
+complete -c netnsp -n "__fish_seen_subcommand_from gc" -l all -d 'drop the whole state'
 complete -c netnsp -n "__fish_seen_subcommand_from exec down gc; and not __fish_seen_argument -- --" -a '(__netnsp_profiles)' -d profile
 complete -c netnsp -n "__fish_seen_subcommand_from attach" -a '(__fish_complete_pids)'
 complete -c netnsp -n "__fish_seen_subcommand_from attach" -a '(__netnsp_profiles)' -d profile

@@ -60,8 +60,8 @@ is "$(comp netnsp --config "$T/c.conf" exec '')" "alpha beta" \
 	"exec <TAB> with --config F: the config's profiles, not its proxies"
 is "$(comp netnsp --config = "$T/c.conf" down a)" "alpha" \
 	"--config=F (split at '=' by bash) then down a<TAB>: alpha"
-is "$(NETNSP_CONFIG=$T/other.conf comp netnsp -v gc '')" "gamma" \
-	"no --config: profiles from \$NETNSP_CONFIG"
+is "$(NETNSP_CONFIG=$T/other.conf comp netnsp -v gc '')" "--all gamma" \
+	"no --config: profiles from \$NETNSP_CONFIG (gc: and --all)"
 is "$(NETNSP_CONFIG=$T/other.conf comp netnsp --config "$T/c.conf" attach 1 '')" "alpha beta" \
 	"--config wins over \$NETNSP_CONFIG (attach PID <TAB>)"
 is "$(comp netnsp --config "$T/c.conf" exec alpha '')" "--" "exec PROFILE <TAB>: --"
