@@ -81,7 +81,9 @@ tar -C "$SRC_ROOT" --exclude='./build*' --exclude=./.git -cf - . | tar -C "$T/sr
 t0=$(now_ms)
 (cd "$T/src/netns-proxy-$VER" && dpkg-buildpackage -us -uc -b) >"$T/build.log" 2>&1
 rc=$?
-DEB=$(ls "$T"/src/netns-proxy_"$VER"_*.deb 2>/dev/null | head -n 1)
+debs=("$T"/src/netns-proxy_"$VER"_*.deb)
+DEB=''
+[ -f "${debs[0]}" ] && DEB=${debs[0]}
 [ "$rc" -eq 0 ] && [ -n "$DEB" ]
 tap_ok $? "dpkg-buildpackage -us -uc -b ($(( ($(now_ms) - t0) / 1000 )) s): ${DEB##*/}" ||
 	{ diag_file "$T/build.log" 30; bail "no package"; }

@@ -36,8 +36,9 @@ meson install -C "$BUILD" --destdir "$T/dest" --no-rebuild >"$T/install.log" 2>&
 	bail "meson install failed"
 unit=$(find "$T/dest" -name netnsp.service | head -n 1)
 local_bin=$(find "$T/dest" -path '*/sbin/netnsp' | head -n 1)
-[ -n "$unit" ] && [[ $local_bin == "$T/dest/usr/local/sbin/netnsp" ]] ||
+if [ -z "$unit" ] || [[ $local_bin != "$T/dest/usr/local/sbin/netnsp" ]]; then
 	bail "expected a prefix=/usr/local install (got ${local_bin:-nothing})"
+fi
 
 topo_setup || bail "topology setup failed"
 start_world || bail "world server did not start"
