@@ -12,7 +12,8 @@ BUILD_DEPS=(meson ninja-build pkg-config gcc clang clang-format libnftables-dev 
 TEST_DEPS=(nftables iproute2 microsocks tinyproxy dante-server curl iperf3 dnsutils
 	dnsmasq-base tcpdump socat python3 util-linux procps iputils-ping
 	tor i2pd busybox-static proxychains4 redsocks tmux python3-pexpect
-	debhelper devscripts lintian fakeroot dpkg-dev systemd nix-bin)
+	debhelper devscripts lintian fakeroot dpkg-dev systemd nix-bin zsh fish
+	systemd-container)
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps.sh: must run as root (apt-get install)" >&2

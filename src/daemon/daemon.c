@@ -21,6 +21,7 @@
 #include "netns/netns.h"
 #include "util/log.h"
 #include "util/macro.h"
+#include "util/notify.h"
 
 /* mkdir -p for one level, root-owned, not writable by others (SPEC guarantee 9). */
 static int daemon_mkdir(const char *path, mode_t mode)
@@ -205,6 +206,28 @@ static void daemon_apply_all(struct daemon *d)
 			ok++;
 	}
 	log_info("ready: %zu of %zu subjects applied", ok, d->n_subj);
+}
+
+void daemon_notify(struct daemon *d, const char *state)
+{
+	char msg[512], failed[256] = "";
+	size_t ok = 0, len = 0;
+	int r;
+
+	for (size_t i = 0; i < d->n_subj; i++) {
+		if (d->subj[i]->applied) {
+			ok++;
+			continue;
+		}
+		if (len < sizeof(failed))
+			len += (size_t)snprintf(failed + len, sizeof(failed) - len, "%s%s",
+						len ? ", " : "; not applied: ", d->subj[i]->name);
+	}
+	snprintf(msg, sizeof(msg), "%s%sSTATUS=%zu of %zu subjects applied%s", state ? state : "",
+		 state ? "\n" : "", ok, d->n_subj, failed);
+	r = notify_send(msg);
+	if (r < 0)
+		log_debug("notify %s: %s", getenv("NOTIFY_SOCKET"), strerror(-r));
 }
 
 static int daemon_setup_loop(struct daemon *d)
@@ -446,7 +469,10 @@ int daemon_run(const struct cli_ctx *ctx)
 		log_err("control socket in %s: %s", ctx->run_dir, strerror(-r));
 		goto out;
 	}
+	/* systemd (Type=notify): up once every subject is applied and the socket serves. */
+	daemon_notify(&d, "READY=1");
 	r = daemon_loop(&d);
+	daemon_notify(&d, "STOPPING=1");
 	if (r < 0)
 		log_err("event loop: %s", strerror(-r));
 	else

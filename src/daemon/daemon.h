@@ -334,6 +334,16 @@ int daemon_check_root(const struct cli_ctx *ctx, const struct derivative *prev,
 		      const struct ns_ident *self, char *err, size_t errlen);
 
 /**
+ * daemon_notify() - tell the service manager @state (READY=1, RELOADING=1 ...)
+ * with a one-line STATUS= summary ("2 of 3 subjects applied; not applied: x").
+ * @d: daemon.
+ * @state: "KEY=VALUE" lines to send first, or NULL for the status only.
+ *
+ * A no-op without $NOTIFY_SOCKET (see util/notify.h); failures are logged at debug.
+ */
+void daemon_notify(struct daemon *d, const char *state);
+
+/**
  * daemon_write_subjects() - RUN_DIR/subjects.json (0644, no secrets) for `netnsp id`.
  * @d: daemon.
  *

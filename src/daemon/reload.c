@@ -19,6 +19,7 @@
 #include "netns/netns.h"
 #include "util/log.h"
 #include "util/macro.h"
+#include "util/notify.h"
 
 /* Tear down and forget every runtime subject of profile @name. */
 static void reload_remove(struct daemon *d, const char *name)
@@ -83,8 +84,17 @@ int daemon_reload(struct daemon *d, bool dry_run, char **plan, char *err, size_t
 	int r;
 
 	*plan = NULL;
-	if (daemon_settings_load(d->ctx->config, &next, err, errlen) < 0)
-		return -EINVAL;
+	if (!dry_run) {
+		/* systemd: RELOADING=1 now, READY=1 when done (sd_notify(3)). */
+		char usec[48], msg[80];
+
+		notify_monotonic_usec(usec, sizeof(usec));
+		snprintf(msg, sizeof(msg), "RELOADING=1\n%s", usec);
+		(void)notify_send(msg);
+	}
+	r = daemon_settings_load(d->ctx->config, &next, err, errlen);
+	if (r < 0)
+		goto out;
 	r = derive_plan(&d->deriv, &next, &c, &n);
 	if (r < 0)
 		goto out;
@@ -118,6 +128,8 @@ out:
 	derive_plan_free(c, n);
 	if (r < 0 && !err[0])
 		snprintf(err, errlen, "reload: %s", strerror(-r));
+	if (!dry_run)
+		daemon_notify(d, "READY=1");
 	return r;
 }
 

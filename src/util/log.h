@@ -4,10 +4,14 @@
  *
  * Only cli/ and daemon/ (and relay/ for per-connection debug) log; library
  * modules return a negative errno and an error text to their caller, which
- * logs once with context.  Every line starts with "netnsp: ".
+ * logs once with context.  Every line starts with "netnsp: ".  When stderr
+ * is systemd's journal stream, each line starts with its syslog priority
+ * ("<3>netnsp: ...") so `journalctl -p err` finds the errors.
  */
 #ifndef NETNSP_LOG_H
 #define NETNSP_LOG_H
+
+#include <stdbool.h>
 
 #include "macro.h"
 
@@ -25,6 +29,14 @@ void log_set_level(enum log_level lvl);
  * Return: the current level.
  */
 enum log_level log_get_level(void);
+
+/**
+ * log_stderr_is_journal() - whether stderr is the stream systemd connected
+ * to the journal: $JOURNAL_STREAM ("DEV:INO") equals stderr's device and inode.
+ *
+ * Return: true if so.
+ */
+bool log_stderr_is_journal(void);
 
 /**
  * log_msg() - print one line "netnsp: MESSAGE" to stderr if @lvl is enabled.
