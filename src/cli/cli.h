@@ -45,6 +45,7 @@ int cmd_gc(const struct cli_ctx *ctx, int argc, char **argv);
 int cmd_id(const struct cli_ctx *ctx, int argc, char **argv);
 int cmd_check(const struct cli_ctx *ctx, int argc, char **argv);
 int cmd_init(const struct cli_ctx *ctx, int argc, char **argv);
+int cmd_run(const struct cli_ctx *ctx, int argc, char **argv);
 
 struct json_object;
 

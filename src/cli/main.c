@@ -26,6 +26,7 @@ static const struct command commands[] = {
 	{"daemon", cmd_daemon, "run the service in the foreground"},
 	{"status", cmd_status, "show each subject (--json for JSON)"},
 	{"exec", cmd_exec, "run a command in a profile's namespace"},
+	{"run", cmd_run, "run a command in a namespace of its own, through --via URLs (no root)"},
 	{"down", cmd_down, "remove namespaces and their state"},
 	{"reload", cmd_reload, "re-read the config; --dry-run: check it, print the plan only"},
 	{"attach", cmd_attach, "put the namespace of process PID under PROFILE"},
@@ -168,12 +169,12 @@ int main(int argc, char **argv)
 	name = argv[idx];
 	/*
 	 * Setuid: only exec, which trusts nothing it has not checked (exec.c),
-	 * and id, which needs no privilege and drops it for good first.
+	 * and id and run, which need no privilege and drop it for good first.
 	 */
-	if (ctx.setuid && strcmp(name, "id") == 0) {
+	if (ctx.setuid && (strcmp(name, "id") == 0 || strcmp(name, "run") == 0)) {
 		if (setresgid(getgid(), getgid(), getgid()) < 0 ||
 		    setresuid(getuid(), getuid(), getuid()) < 0) {
-			log_err("id: cannot drop privileges: %s", strerror(errno));
+			log_err("%s: cannot drop privileges: %s", name, strerror(errno));
 			return EXIT_RUNTIME;
 		}
 		ctx.setuid = false;

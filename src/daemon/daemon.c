@@ -230,7 +230,7 @@ void daemon_notify(struct daemon *d, const char *state)
 		log_debug("notify %s: %s", getenv("NOTIFY_SOCKET"), strerror(-r));
 }
 
-static int daemon_setup_loop(struct daemon *d)
+int daemon_setup_loop(struct daemon *d)
 {
 	struct itimerspec its = {.it_interval = {1, 0}, .it_value = {1, 0}};
 	struct rlimit rl;
@@ -295,6 +295,10 @@ static void daemon_on_signal(struct daemon *d)
 	struct signalfd_siginfo si;
 
 	while (read(d->sig.fd, &si, sizeof(si)) == sizeof(si)) {
+		if (d->oneshot) {
+			run_on_signal(d, (int)si.ssi_signo);
+			continue;
+		}
 		if (si.ssi_signo == SIGHUP) {
 			daemon_on_sighup(d);
 			continue;
@@ -328,7 +332,7 @@ static void daemon_on_timer(struct daemon *d)
 			(void)relay_subject_relisten(&d->relay, &s->rs, s->nsfd);
 	}
 	/* New fake mappings reach the Derivative within a few seconds, not per query. */
-	d->fakes_dirty |= dirty;
+	d->fakes_dirty |= dirty && !d->oneshot;
 	if (d->fakes_dirty && (uint64_t)ts.tv_sec >= d->next_fake_save) {
 		d->fakes_dirty = false;
 		d->next_fake_save = (uint64_t)ts.tv_sec + 5;
@@ -375,10 +379,13 @@ static void daemon_dispatch(struct daemon *d, struct ev *ev, uint32_t events)
 	case EV_FLATPAK:
 		daemon_flatpak_event(d);
 		break;
+	case EV_CHILD:
+		run_on_child(d);
+		break;
 	}
 }
 
-static int daemon_loop(struct daemon *d)
+int daemon_loop(struct daemon *d)
 {
 	struct epoll_event evs[256];
 
@@ -398,7 +405,7 @@ static int daemon_loop(struct daemon *d)
 	return 0;
 }
 
-static void daemon_free(struct daemon *d)
+void daemon_free(struct daemon *d)
 {
 	ctl_close_all(d);
 	daemon_flatpak_stop(d);

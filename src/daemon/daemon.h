@@ -74,6 +74,9 @@ struct daemon {
 	struct pid_detached detached[DAEMON_DETACHED_MAX];
 	size_t n_detached;
 	bool quit;
+	bool oneshot;		 /* `netnsp run`: no files, no control socket, ends with @child */
+	struct ev child;	 /* owned fd (oneshot): pidfd of the command */
+	int child_status;	 /* oneshot: the command's exit status, shell-style */
 	bool fakes_dirty;	 /* fake mappings not yet in the Derivative */
 	uint64_t next_fake_save; /* CLOCK_MONOTONIC seconds */
 };
@@ -342,6 +345,58 @@ int daemon_check_root(const struct cli_ctx *ctx, const struct derivative *prev,
  * A no-op without $NOTIFY_SOCKET (see util/notify.h); failures are logged at debug.
  */
 void daemon_notify(struct daemon *d, const char *state);
+
+/**
+ * daemon_setup_loop() - epoll, the signalfd (SIGTERM, SIGINT, SIGHUP) and the 1 s timer.
+ * @d: daemon.
+ *
+ * Return: 0 or a negative errno.
+ */
+int daemon_setup_loop(struct daemon *d);
+
+/**
+ * daemon_loop() - dispatch events until @d->quit.
+ * @d: daemon.
+ *
+ * Return: 0 or a negative errno.
+ */
+int daemon_loop(struct daemon *d);
+
+/**
+ * daemon_free() - release everything @d holds (subjects, loop fds, Settings, Derivative).
+ * @d: daemon; its fds are -1 where not open.
+ */
+void daemon_free(struct daemon *d);
+
+/**
+ * run_child() - `netnsp run` below the caller: namespaces, the subject, the
+ * command, the relay until the command exits (run.c).
+ * @ctx: global options.
+ * @settings: validated Settings; owned from here on (freed also on failure).
+ * @profile: the profile to apply.
+ * @cmd: the command and its arguments (NULL-terminated).
+ * @egress: this process's end of the socket broker (egress.h).
+ *
+ * Runs in the child that the caller's process forked; never returns to main.
+ *
+ * Return: the exit status: the command's (128 + signal when it was killed),
+ * 127 / 126 if it could not be started, EXIT_RUNTIME for a setup failure.
+ */
+int run_child(const struct cli_ctx *ctx, struct settings *settings, const char *profile, char **cmd,
+	      int egress);
+
+/**
+ * run_on_signal() - `netnsp run`: pass SIGTERM / SIGHUP on to the command (run.c).
+ * @d: the oneshot daemon.
+ * @signo: the signal received.
+ */
+void run_on_signal(struct daemon *d, int signo);
+
+/**
+ * run_on_child() - `netnsp run`: the command exited; record its status and quit (run.c).
+ * @d: the oneshot daemon.
+ */
+void run_on_child(struct daemon *d);
 
 /**
  * daemon_write_subjects() - RUN_DIR/subjects.json (0644, no secrets) for `netnsp id`.

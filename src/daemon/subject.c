@@ -45,6 +45,8 @@ static int subject_write_ruleset(const struct daemon *d, const struct subject_rt
 	n = nft_subject_ruleset(&s->nft, text, sizeof(text));
 	if (n < 0)
 		return n;
+	if (d->oneshot)
+		return 0; /* `netnsp run` leaves nothing behind */
 	subject_nft_file(d, s, path, sizeof(path));
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
@@ -257,7 +259,7 @@ int subject_apply(struct daemon *d, struct subject_rt *s, struct subject_state *
 	if (r < 0)
 		goto fail;
 	/* /etc/netns/NAME/ for `ip netns exec`; not fatal (netnsp exec makes its own). */
-	if (s->kind == SUBJ_NAMED && (r = etc_netns_write_subject(st)) < 0)
+	if (s->kind == SUBJ_NAMED && !d->oneshot && (r = etc_netns_write_subject(st)) < 0)
 		log_warn("profile '%s': /etc/netns/%s: %s", st->name, s->netns, strerror(-r));
 	what = "identity";
 	r = netns_ident_fd(s->nsfd, &st->ns);

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <netinet/tcp.h>
 
+#include "egress.h"
 #include "relay.h"
 #include "util/macro.h"
 
@@ -127,9 +128,9 @@ int relay_chain_connect(const struct relay_chain *ch)
 	_cleanup_close_ int fd = -1;
 	int one = 1;
 
-	fd = socket(ch->first.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = egress_socket(ch->egress, ch->first.ss_family, SOCK_STREAM | SOCK_NONBLOCK);
 	if (fd < 0)
-		return neg_errno();
+		return fd;
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (connect(fd, (const struct sockaddr *)&ch->first, ch->first_len) < 0 &&
 	    errno != EINPROGRESS)

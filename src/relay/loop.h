@@ -23,6 +23,7 @@ enum ev_tag {
 	EV_FLATPAK,    /* inotify fd of the Flatpak instance watcher */
 	EV_DNS,	       /* the subject's resolver (dns.c): owner is a struct dns_ev */
 	EV_UDP,	       /* the UDP relay (udp.c): owner is the UDP relay's own struct */
+	EV_CHILD,      /* pidfd of `netnsp run`'s command: readable when it exits */
 };
 
 struct ev {

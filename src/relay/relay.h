@@ -50,8 +50,11 @@ struct relay_hop {
 	char *pass;		    /* owned, or NULL */
 };
 
+struct relay_egress;
+
 struct relay_chain {
-	struct sockaddr_storage first; /* resolved address of hop 0 */
+	struct sockaddr_storage first;	   /* resolved address of hop 0 */
+	const struct relay_egress *egress; /* not owned: `netnsp run`'s socket broker, or NULL */
 	socklen_t first_len;
 	struct relay_hop hops[CONF_CHAIN_MAX];
 	size_t n_hops;
@@ -176,7 +179,8 @@ void relay_chain_describe(const struct relay_chain *chain, size_t i, char *buf, 
  * relay_chain_connect() - start a non-blocking TCP connect to the chain's first hop.
  * @ch: chain.
  *
- * From the daemon's own namespace, so its traffic never crosses a subject's rules.
+ * From the daemon's own namespace, so its traffic never crosses a subject's rules
+ * (`netnsp run`: a socket from @ch->egress, made in the caller's namespace).
  *
  * Return: the socket (connect in progress) or a negative errno.
  */

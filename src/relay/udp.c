@@ -45,6 +45,7 @@
 #include <netinet/tcp.h>
 
 #include "netns/netns.h"
+#include "egress.h"
 #include "proxy/server.h"
 #include "relay.h"
 #include "util/log.h"
@@ -397,9 +398,9 @@ static int flow_associated(struct relay *r, struct udp_flow *f)
 	ret = flow_relay_addr(f, &bnd);
 	if (ret < 0)
 		return ret;
-	fd = socket(bnd.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = egress_socket(f->rs->chain.egress, bnd.ss_family, SOCK_DGRAM | SOCK_NONBLOCK);
 	if (fd < 0)
-		return neg_errno();
+		return fd;
 	if (connect(fd, (const struct sockaddr *)&bnd, sa_len(&bnd)) < 0)
 		return neg_errno();
 	f->up = (struct ev){.tag = EV_UDP, .fd = TAKE_FD(fd), .owner = f};

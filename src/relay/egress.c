@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * egress.c - the socket broker of `netnsp run` (egress.h).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "egress.h"
+#include "util/macro.h"
+
+struct egress_req {
+	int32_t family;
+	int32_t type;
+};
+
+struct egress_rep {
+	int32_t err; /* 0: the fd rides along; else a negative errno */
+};
+
+static int egress_recv_fd(int fd, struct egress_rep *rep)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {.iov_base = rep, .iov_len = sizeof(*rep)};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf)};
+	struct cmsghdr *c;
+	ssize_t n;
+	int got = -1;
+
+	do
+		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return neg_errno();
+	if (n != sizeof(*rep))
+		return -EPROTO;
+	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(&got, CMSG_DATA(c), sizeof(int));
+	if (rep->err < 0) {
+		if (got >= 0)
+			close(got);
+		return rep->err;
+	}
+	return got >= 0 ? got : -EPROTO;
+}
+
+int egress_socket(const struct relay_egress *eg, int family, int type)
+{
+	struct egress_req req = {.family = family, .type = type};
+	struct egress_rep rep = {0};
+	int fd;
+
+	if (!eg) {
+		fd = socket(family, type | SOCK_CLOEXEC, 0);
+		return fd < 0 ? neg_errno() : fd;
+	}
+	if (send(eg->fd, &req, sizeof(req), MSG_NOSIGNAL) != sizeof(req))
+		return -EPIPE;
+	return egress_recv_fd(eg->fd, &rep);
+}
+
+static int egress_reply(int fd, int err, int sock)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
+	struct egress_rep rep = {.err = err};
+	struct iovec iov = {.iov_base = &rep, .iov_len = sizeof(rep)};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct cmsghdr *c;
+
+	if (sock >= 0) {
+		msg.msg_control = cbuf;
+		msg.msg_controllen = sizeof(cbuf);
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &sock, sizeof(int));
+	}
+	return sendmsg(fd, &msg, MSG_NOSIGNAL) < 0 ? neg_errno() : 1;
+}
+
+int egress_serve_one(int fd)
+{
+	struct egress_req req;
+	_cleanup_close_ int sock = -1;
+	int type;
+	ssize_t n;
+
+	n = recv(fd, &req, sizeof(req), MSG_DONTWAIT);
+	if (n == 0)
+		return 0;
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 1 : neg_errno();
+	if (n != sizeof(req))
+		return egress_reply(fd, -EPROTO, -1);
+	type = req.type & ~SOCK_NONBLOCK;
+	/* Only what the relay dials with: never raw, netlink or packet sockets. */
+	if ((req.family != AF_INET && req.family != AF_INET6) ||
+	    (type != SOCK_STREAM && type != SOCK_DGRAM))
+		return egress_reply(fd, -EPERM, -1);
+	sock = socket(req.family, req.type | SOCK_CLOEXEC, 0);
+	if (sock < 0)
+		return egress_reply(fd, neg_errno(), -1);
+	return egress_reply(fd, 0, sock);
+}
