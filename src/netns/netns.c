@@ -156,10 +156,22 @@ static int thread_run(int nsfd, int (*fn)(void *arg), void *arg)
 	return j.ret;
 }
 
+/* Whether @nsfd is the calling thread's own network namespace. */
+static bool netns_is_current(int nsfd)
+{
+	struct stat a, b;
+
+	return fstat(nsfd, &a) == 0 && stat("/proc/thread-self/ns/net", &b) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 int netns_run_in(int nsfd, int (*fn)(void *arg), void *arg)
 {
 	if (nsfd < 0)
 		return -EBADF;
+	/* Already there (`netnsp run` lives in its subject): a thread would only cost a wakeup. */
+	if (netns_is_current(nsfd))
+		return fn(arg);
 	return thread_run(nsfd, fn, arg);
 }
 

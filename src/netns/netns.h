@@ -85,7 +85,10 @@ bool netns_ident_equal(const struct ns_ident *a, const struct ns_ident *b);
  * @fn: work; returns 0 or a negative errno.
  * @arg: its argument.
  *
- * The thread ends after @fn, so the caller's namespace never changes.
+ * The thread ends after @fn, so the caller's namespace never changes.  When
+ * @nsfd is the caller's own namespace (`netnsp run` inside its subject),
+ * @fn runs in the calling thread: on a loaded machine each thread's first
+ * wakeup costs milliseconds.
  *
  * Return: what @fn returned, or the negative errno of setns / thread creation.
  */
