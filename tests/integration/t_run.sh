@@ -132,6 +132,7 @@ is "$made" "" "nothing of the user's under /run/netns or /etc/netns"
 # 6. Where the kernel refuses user namespaces: one line naming the sysctl.
 # The per-namespace limit is set to 0 inside a user namespace of our own, so
 # nothing outside this test is affected.
+# shellcheck disable=SC2016 # $0 and $1 are for the inner sh
 msg=$(nsx "$NS_H" setpriv --reuid="$RUID" --regid="$RGID" --clear-groups -- unshare -U -r \
 	sh -c 'echo 0 >/proc/sys/user/max_user_namespaces && exec "$0" run --via "$1" -- true' \
 	"$NETNSP" "$VIA" 2>&1)
