@@ -184,6 +184,7 @@ static int run_setup(struct daemon *d, struct subject_rt *s, char **cmd)
 	if (r < 0)
 		return EXIT_RUNTIME;
 	r = daemon_setup_loop(d);
+	daemon_caps(d); /* after the loop raised RLIMIT_NOFILE */
 	if (r == 0)
 		r = subject_apply(d, s, st, p);
 	if (r < 0) {
