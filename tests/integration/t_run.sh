@@ -15,7 +15,8 @@
 #        | h0 198.51.100.1/26          nft: count U's packets other than to P1:1080
 #        | p0 198.51.100.2/26
 #   [P1: microsocks :1080; /etc/netns/P1/hosts: world.example = 203.0.113.100]
-#        | w1 203.0.113.1/26
+#        | w1 203.0.113.1/26   | p2 198.51.100.65/26 -- q0 198.51.100.66/26 [P2: microsocks :1080]
+#        |                     (P2 reaches W by w2 203.0.113.65; used by the --via chain)
 #   [W: world.py 203.0.113.100:80 (says who connected)]
 . "$(dirname "$0")/lib.sh"
 lib_init microsocks setpriv useradd userdel nft python3
@@ -32,6 +33,7 @@ printf '127.0.0.1 localhost\n%s world.example\n' "$W4" >"/etc/netns/$NS_P1/hosts
 topo_setup || bail "topology setup failed"
 start_world || bail "world server did not start"
 start_microsocks "$NS_P1" 1080 || bail "microsocks"
+start_microsocks "$NS_P2" 1080 || bail "microsocks in P2"
 
 VIA=socks5://$P1_H4:1080
 urun() { # urun CMD...: netnsp run as the throwaway user inside H
@@ -60,6 +62,19 @@ is "$body" "client=$P1_W4" "curl http://world.example/ by name: the world saw th
 	diag_file "$T/curl.err"
 ident=$(urun id -u)
 is "$ident" "$RUID" "CMD runs with the caller's own uid"
+
+# A chain of two (--via repeated): the last hop, P2, is the one the world sees.
+body=$(nsx "$NS_H" setpriv --reuid="$RUID" --regid="$RGID" --clear-groups -- "$NETNSP" run \
+	--via "$VIA" --via "socks5://$P2_P4:1080" -- curl -sS --max-time 8 "http://$W4/" 2>"$T/chain.err")
+is "$body" "client=$P2_W4" "--via twice: a chain through P1 then P2" || diag_file "$T/chain.err"
+
+# --profile: a profile of a config the user can read.
+mkdir -p "$T/conf" && chmod 0711 "$T" && chmod 0755 "$T/conf"
+printf '[proxy p1]\nurl = %s\n[profile rp]\nvia = p1\n' "$VIA" >"$T/conf/run.conf"
+chmod 0644 "$T/conf/run.conf"
+body=$(nsx "$NS_H" setpriv --reuid="$RUID" --regid="$RGID" --clear-groups -- "$NETNSP" \
+	--config "$T/conf/run.conf" run --profile rp -- curl -sS --max-time 8 http://world.example/ 2>"$T/prof.err")
+is "$body" "client=$P1_W4" "--profile: the config's profile, by name through P1" || diag_file "$T/prof.err"
 
 # 2. A static binary: no LD_PRELOAD could catch it.
 if [ -n "$BB" ]; then
