@@ -57,14 +57,17 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 					     {"dns", required_argument, NULL, 'd'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
+	const char *why = NULL;
 	int c;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'v':
-			if (a->n_via == CONF_CHAIN_MAX)
-				return log_err("run: at most %d --via", CONF_CHAIN_MAX), -EINVAL;
+			if (a->n_via == CONF_CHAIN_MAX) {
+				log_err("run: at most %d --via", CONF_CHAIN_MAX);
+				return -EINVAL;
+			}
 			a->via[a->n_via++] = optarg;
 			break;
 		case 'p':
@@ -81,11 +84,16 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		}
 	}
 	if (optind >= argc)
-		return log_err("run: no command given"), -EINVAL;
-	if (!!a->n_via == !!a->profile)
-		return log_err("run: give --via URL (one or more) or --profile P"), -EINVAL;
-	if (a->dns && strcmp(a->dns, "fake") && strcmp(a->dns, "proxy") && strcmp(a->dns, "off"))
-		return log_err("run: --dns '%s': fake, proxy or off", a->dns), -EINVAL;
+		why = "no command given";
+	else if (!!a->n_via == !!a->profile)
+		why = "give --via URL (one or more) or --profile P";
+	else if (a->dns && strcmp(a->dns, "fake") && strcmp(a->dns, "proxy") &&
+		 strcmp(a->dns, "off"))
+		why = "--dns: fake, proxy or off";
+	if (why) {
+		log_err("run: %s", why);
+		return -EINVAL;
+	}
 	a->cmd = argv + optind;
 	return 0;
 }
@@ -144,7 +152,8 @@ static int run_settings_profile(const struct cli_ctx *ctx, const struct run_args
 	return 0;
 }
 
-/* The broker: answer socket requests, pass SIGTERM/SIGHUP on, until the child exits. */
+/* The broker: answer socket requests, pass SIGTERM/SIGHUP on, until the child exits; closes
+ * @egress. */
 static int run_parent(pid_t child, int egress)
 {
 	struct pollfd pfd[2] = {{.fd = egress, .events = POLLIN}, {.fd = -1, .events = POLLIN}};
@@ -168,6 +177,10 @@ static int run_parent(pid_t child, int egress)
 		if (pfd[0].revents && egress_serve_one(egress) <= 0)
 			break;
 	}
+	/* A relay still asking gets EOF instead of waiting for us forever. */
+	close(egress);
+	if (pfd[1].fd >= 0)
+		close(pfd[1].fd);
 	while (waitpid(child, &st, 0) < 0)
 		if (errno != EINTR)
 			return EXIT_RUNTIME;
@@ -211,7 +224,5 @@ int cmd_run(const struct cli_ctx *ctx, int argc, char **argv)
 		close(sv[0]);
 		return EXIT_RUNTIME;
 	}
-	r = run_parent(pid, sv[0]);
-	close(sv[0]);
-	return r;
+	return run_parent(pid, sv[0]);
 }

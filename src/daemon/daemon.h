@@ -377,7 +377,8 @@ void daemon_free(struct daemon *d);
  * @cmd: the command and its arguments (NULL-terminated).
  * @egress: this process's end of the socket broker (egress.h).
  *
- * Runs in the child that the caller's process forked; never returns to main.
+ * Runs in the child that the caller's process forked, which then exits with
+ * the status returned.
  *
  * Return: the exit status: the command's (128 + signal when it was killed),
  * 127 / 126 if it could not be started, EXIT_RUNTIME for a setup failure.

@@ -79,10 +79,17 @@ void run_on_signal(struct daemon *d, int signo)
 	(void)syscall(SYS_pidfd_send_signal, d->child.fd, signo, NULL, 0);
 }
 
-/* In the command's process: never returns; tells @sync the errno if exec fails. */
+/* What the command's process tells its parent when it cannot exec (nothing when it can). */
+struct run_fail {
+	int err;      /* negative errno */
+	bool in_exec; /* execvp itself failed: 127 / 126, as a shell says */
+};
+
+/* In the command's process: never returns; tells @sync why if it cannot exec. */
 static __attribute__((noreturn)) void run_exec(const struct subject_state *st, char **cmd,
 					       uid_t uid, gid_t gid, int sync)
 {
+	struct run_fail f = {0};
 	char err[256] = "";
 	int r;
 
@@ -103,10 +110,12 @@ static __attribute__((noreturn)) void run_exec(const struct subject_state *st, c
 	if (r == 0) {
 		execvp(cmd[0], cmd);
 		r = neg_errno();
-	} else if (err[0]) {
-		log_err("run: %s", err);
+		f.in_exec = true;
+	} else {
+		log_err("run: the command's namespaces: %s", err[0] ? err : strerror(-r));
 	}
-	(void)!write(sync, &r, sizeof(r));
+	f.err = r;
+	(void)!write(sync, &f, sizeof(f));
 	_exit(127);
 }
 
@@ -115,7 +124,8 @@ static int run_spawn(struct daemon *d, const struct subject_state *st, char **cm
 		     gid_t gid)
 {
 	_cleanup_close_ int rd = -1, wr = -1;
-	int fds[2], r = 0, pidfd;
+	struct run_fail f;
+	int fds[2], pidfd;
 	pid_t pid;
 
 	if (pipe2(fds, O_CLOEXEC) < 0)
@@ -129,12 +139,15 @@ static int run_spawn(struct daemon *d, const struct subject_state *st, char **cm
 		run_exec(st, cmd, uid, gid, wr);
 	close(TAKE_FD(wr));
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (read(rd, &r, sizeof(r)) == sizeof(r) && r < 0) {
-		log_err("run: %s: %s", cmd[0], strerror(-r));
+	if (read(rd, &f, sizeof(f)) == sizeof(f)) {
+		if (f.in_exec)
+			log_err("run: %s: %s", cmd[0], strerror(-f.err));
 		(void)waitpid(pid, NULL, 0);
 		if (pidfd >= 0)
 			close(pidfd);
-		return r == -ENOENT || r == -ENOTDIR ? 127 : 126;
+		if (!f.in_exec)
+			return EXIT_RUNTIME;
+		return f.err == -ENOENT || f.err == -ENOTDIR ? 127 : 126;
 	}
 	if (pidfd < 0) {
 		log_err("run: pidfd_open: %s", strerror(errno));

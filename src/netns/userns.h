@@ -15,6 +15,7 @@
 #ifndef NETNSP_USERNS_H
 #define NETNSP_USERNS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
