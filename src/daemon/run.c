@@ -14,13 +14,14 @@
  *     with the daemon's own code (subject_apply(): nft table, uplink,
  *     transparent listeners, UDP, resolver), in the same order, so it
  *     fails closed from the start.
- *  3. The command is forked: a private mount namespace gives it the
- *     subject's resolv.conf and nsswitch.conf and masks the host's resolver
- *     sockets (exec_mounts.c, as `netnsp exec` does); a nested user
- *     namespace gives it back the caller's uid and gid and no capability
- *     over ours; no_new_privs; exec.
- *  4. We relay with the daemon's event loop until the command's pidfd says
- *     it exited; upstream sockets come from the broker, so they live in the
+ *  3. The command's side is forked into a new PID namespace, as its pid 1:
+ *     a private mount namespace gives it the subject's resolv.conf and
+ *     nsswitch.conf and masks the host's resolver sockets (exec_mounts.c,
+ *     as `netnsp exec` does); a nested user namespace gives it back the
+ *     caller's uid and gid and no capability over ours.  It forks the
+ *     command (no_new_privs, exec) and stays as its init (run_init()).
+ *  4. We relay with the daemon's event loop until the init's pidfd says
+ *     it exited with the command; upstream sockets come from the broker, so they live in the
  *     caller's namespace.  When we exit, the last references to the
  *     namespaces go with us: nothing is left to clean up.
  *
@@ -34,7 +35,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -79,18 +82,105 @@ void run_on_signal(struct daemon *d, int signo)
 	(void)syscall(SYS_pidfd_send_signal, d->child.fd, signo, NULL, 0);
 }
 
-/* What the command's process tells its parent when it cannot exec (nothing when it can). */
+/* What the command needs, and where it reports a failure to start. */
+struct run_cmd {
+	char **argv;
+	uid_t uid; /* the caller's, outside */
+	gid_t gid;
+	struct rlimit nofile; /* the caller's fd limit (the loop raised ours) */
+	int sync;	      /* write end of a close-on-exec pipe: a struct run_fail, or EOF */
+};
+
+/* What the command's side tells the relay when it cannot exec (nothing when it can). */
 struct run_fail {
 	int err;      /* negative errno */
 	bool in_exec; /* execvp itself failed: 127 / 126, as a shell says */
 };
 
-/* In the command's process: never returns; tells @sync why if it cannot exec. */
-static __attribute__((noreturn)) void run_exec(const struct subject_state *st, char **cmd,
-					       uid_t uid, gid_t gid, int sync)
+static __attribute__((noreturn)) void run_fail_exit(const struct run_cmd *c, int err, bool in_exec)
 {
-	struct run_fail f = {0};
+	struct run_fail f = {.err = err, .in_exec = in_exec};
+
+	(void)!write(c->sync, &f, sizeof(f));
+	_exit(127);
+}
+
+/*
+ * Close what netnsp holds (every fd it opens is close-on-exec: the broker's
+ * socket, listeners, epoll) and keep what the caller passed on, which the
+ * command inherits.  The init below never execs, so exec cannot do it.
+ */
+static void run_close_own_fds(int keep)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *e;
+
+	while (dir && (e = readdir(dir))) {
+		int fd = (int)strtol(e->d_name, NULL, 10);
+		int fl = fd > 2 && fd != keep && fd != dirfd(dir) ? fcntl(fd, F_GETFD) : 0;
+
+		if (fl > 0 && (fl & FD_CLOEXEC))
+			close(fd);
+	}
+	if (dir)
+		closedir(dir);
+}
+
+/* The command itself, pid 2 of the new PID namespace. */
+static __attribute__((noreturn)) void run_exec(const struct run_cmd *c)
+{
+	int r = priv_reset_signals();
+
+	(void)setrlimit(RLIMIT_NOFILE, &c->nofile);
+	if (r == 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		r = neg_errno();
+	if (r == 0 && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		r = neg_errno();
+	if (r < 0)
+		run_fail_exit(c, r, false);
+	execvp(c->argv[0], c->argv);
+	run_fail_exit(c, neg_errno(), true);
+}
+
+/*
+ * Pid 1 of the command's PID namespace: waits for the command, reaps
+ * orphans, passes SIGTERM / SIGHUP on, and exits with the command's
+ * status; the kernel then kills whatever the command left running
+ * (pid_namespaces(7)), so nothing outlives it.  The command itself is not
+ * pid 1, where signals without a handler would be dropped.
+ */
+static __attribute__((noreturn)) void run_init(const struct run_cmd *c, pid_t cmd)
+{
+	siginfo_t si;
+	sigset_t set;
+	int st;
+	pid_t w;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGQUIT);
+	for (;;) {
+		if (sigwaitinfo(&set, &si) < 0)
+			continue;
+		/* SIGINT / SIGQUIT came from the terminal to the command as well. */
+		if (si.si_signo == SIGTERM || si.si_signo == SIGHUP)
+			kill(cmd, si.si_signo);
+		while (si.si_signo == SIGCHLD && (w = waitpid(-1, &st, WNOHANG)) > 0)
+			if (w == cmd)
+				_exit(WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st));
+	}
+}
+
+/* The command's side of the fork: its namespaces, then the init and the command. */
+static __attribute__((noreturn)) void run_child_side(const struct subject_state *st,
+						     const struct run_cmd *c)
+{
 	char err[256] = "";
+	sigset_t set;
+	pid_t pid;
 	int r;
 
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -99,49 +189,54 @@ static __attribute__((noreturn)) void run_exec(const struct subject_state *st, c
 	if (r == 0)
 		r = exec_setup_mounts(st, err, sizeof(err));
 	if (r == 0)
-		r = userns_enter(0, uid, gid);
-	if (r == 0)
-		r = priv_reset_signals();
-	if (r == 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		r = userns_enter(0, c->uid, c->gid);
+	/* New credentials: both reset.  Not dumpable: the command must not ptrace us. */
+	if (r == 0 && (prctl(PR_SET_DUMPABLE, 0) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) < 0))
 		r = neg_errno();
-	/* Credentials changed: the kernel cleared the parent-death signal. */
-	if (r == 0 && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-		r = neg_errno();
-	if (r == 0) {
-		execvp(cmd[0], cmd);
-		r = neg_errno();
-		f.in_exec = true;
-	} else {
+	if (r < 0) {
 		log_err("run: the command's namespaces: %s", err[0] ? err : strerror(-r));
+		run_fail_exit(c, r, false);
 	}
-	f.err = r;
-	(void)!write(sync, &f, sizeof(f));
-	_exit(127);
+	run_close_own_fds(c->sync);
+	sigfillset(&set);
+	sigprocmask(SIG_SETMASK, &set, NULL);
+	pid = fork();
+	if (pid < 0)
+		run_fail_exit(c, neg_errno(), false);
+	if (pid == 0)
+		run_exec(c);
+	close(c->sync);
+	run_init(c, pid);
 }
 
-/* Fork the command; its pidfd goes on the loop.  Return 0, or the exit status to give. */
-static int run_spawn(struct daemon *d, const struct subject_state *st, char **cmd, uid_t uid,
-		     gid_t gid)
+/* Fork the command's side; its pidfd goes on the loop.  Return 0, or the exit status to give. */
+static int run_spawn(struct daemon *d, const struct subject_state *st, struct run_cmd *c)
 {
-	_cleanup_close_ int rd = -1, wr = -1;
+	_cleanup_close_ int rd = -1;
 	struct run_fail f;
 	int fds[2], pidfd;
 	pid_t pid;
 
-	if (pipe2(fds, O_CLOEXEC) < 0)
+	/* Our next child is pid 1 of a new PID namespace: the command's children die with it. */
+	if (unshare(CLONE_NEWPID) < 0 || pipe2(fds, O_CLOEXEC) < 0) {
+		log_err("run: PID namespace: %s", strerror(errno));
 		return EXIT_RUNTIME;
+	}
 	rd = fds[0];
-	wr = fds[1];
+	c->sync = fds[1];
 	pid = fork();
 	if (pid < 0)
 		return EXIT_RUNTIME;
 	if (pid == 0)
-		run_exec(st, cmd, uid, gid, wr);
-	close(TAKE_FD(wr));
+		run_child_side(st, c);
+	close(c->sync);
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (read(rd, &f, sizeof(f)) == sizeof(f)) {
 		if (f.in_exec)
-			log_err("run: %s: %s", cmd[0], strerror(-f.err));
+			log_err("run: %s: %s", c->argv[0], strerror(-f.err));
+		else
+			log_err("run: starting the command: %s", strerror(-f.err));
+		kill(pid, SIGKILL);
 		(void)waitpid(pid, NULL, 0);
 		if (pidfd >= 0)
 			close(pidfd);
@@ -189,9 +284,11 @@ static int run_setup(struct daemon *d, struct subject_rt *s, char **cmd)
 {
 	const struct profile_conf *p = settings_find_profile(&d->settings, s->name);
 	struct subject_state *st = daemon_entry(d, s);
-	uid_t uid = geteuid();
-	gid_t gid = getegid();
+	struct run_cmd c = {.argv = cmd, .uid = geteuid(), .gid = getegid()};
 	int r;
+
+	if (getrlimit(RLIMIT_NOFILE, &c.nofile) < 0)
+		return EXIT_RUNTIME;
 
 	r = run_unshare(&s->nsfd);
 	if (r < 0)
@@ -204,7 +301,7 @@ static int run_setup(struct daemon *d, struct subject_rt *s, char **cmd)
 		log_err("run: %s", s->error[0] ? s->error : strerror(-r));
 		return EXIT_RUNTIME;
 	}
-	return run_spawn(d, st, cmd, uid, gid);
+	return run_spawn(d, st, &c);
 }
 
 int run_child(const struct cli_ctx *ctx, struct settings *settings, const char *profile, char **cmd,

@@ -141,6 +141,20 @@ holders=$(find /proc/[0-9]*/ns/net /proc/[0-9]*/fd -maxdepth 1 -lname "net:\[$NS
 is "$holders" "" "no process or fd holds the command's network namespace (inode $NSINO)"
 holders=$(find /proc/[0-9]*/ns/user -lname "user:\[$USERNS\]" 2>/dev/null)
 is "$holders" "" "no process is left in its user namespace"
+# SIGTERM to netnsp run reaches the command (through the relay and the init).
+bg urun sleep 62
+RUN_PID=$LAST_PID
+wait_until 10 pgrep -u "$RUID" -f 'sleep 62' >/dev/null || bail "sleep 62 did not start"
+kill -TERM "$(pgrep -o -u "$RUID" -x netnsp)"
+wait "$RUN_PID"
+is "$?" 143 "SIGTERM to netnsp run is passed to the command: 143"
+
+# A child the command left running in the background dies with it.
+urun sh -c 'sleep 61 & exit 5'
+is "$?" 5 "a command that leaves a background child: its status"
+wait_until 5 sh -c "! pgrep -u $RUID -f 'sleep 61' >/dev/null"
+left=$(pgrep -u "$RUID" -a -f 'sleep 61')
+is "$left" "" "its background child did not outlive it (PID namespace)"
 made=$(find /run/netns /etc/netns -newer "$T/mark" -user "$RUID" 2>/dev/null)
 is "$made" "" "nothing of the user's under /run/netns or /etc/netns"
 
