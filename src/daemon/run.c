@@ -257,7 +257,15 @@ static int run_spawn(struct daemon *d, const struct subject_state *st, struct ru
 static int run_unshare(int *nsfd)
 {
 	char why[200];
-	int r = userns_enter(CLONE_NEWNET, 0, 0);
+	int r;
+
+	/*
+	 * A setuid install dropped to the caller first, which left us not
+	 * dumpable, and /proc/self/uid_map root's: make it ours to write.
+	 */
+	if (prctl(PR_SET_DUMPABLE, 1) < 0)
+		return neg_errno();
+	r = userns_enter(CLONE_NEWNET, 0, 0);
 
 	if (r < 0) {
 		if (userns_refused_why(why, sizeof(why)))

@@ -181,7 +181,22 @@ else
 		"kernel.unprivileged_userns_clone=0 message"
 fi
 
-# 7. Usage errors exit 2 and run nothing.
+# 7. A setuid-root install: run drops to the caller first and works as without the bit.
+SUID_SRC=${NETNSP_SUID:-$SRC_ROOT/build/netnsp}
+SUIDDIR=$(mktemp -d /var/lib/netnsp-test-suid.XXXXXX) || bail "mktemp suid dir"
+at_cleanup "rm -rf '$SUIDDIR'"
+chmod 0755 "$SUIDDIR"
+if [ -x "$SUID_SRC" ] && install -o root -g root -m 4755 "$SUID_SRC" "$SUIDDIR/netnsp" &&
+	! findmnt -no OPTIONS -T "$SUIDDIR" | grep -qw nosuid; then
+	body=$(nsx "$NS_H" setpriv --reuid="$RUID" --regid="$RGID" --clear-groups -- \
+		"$SUIDDIR/netnsp" run --via "$VIA" -- sh -c 'id -u; curl -sS --max-time 8 http://world.example/' 2>"$T/suid.err")
+	is "$(echo $body)" "$RUID client=$P1_W4" "setuid copy: run as the caller, through the proxy" ||
+		diag_file "$T/suid.err"
+else
+	skip "no setuid copy possible (no binary at $SUID_SRC, or nosuid)" "setuid copy: run"
+fi
+
+# 8. Usage errors exit 2 and run nothing.
 "$NETNSP" run -- true 2>/dev/null
 is "$?" 2 "run without --via or --profile: usage error 2"
 "$NETNSP" run --via 'socks5://a#b:1' -- true 2>/dev/null
