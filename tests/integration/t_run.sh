@@ -12,14 +12,15 @@
 #   [S: user ns (U -> 0) + net ns made by `netnsp run`; CMD in a nested user ns as U]
 #        ^ relay inside; upstream sockets from the broker in H
 #   [H: setpriv --reuid=U netnsp run --via socks5://198.51.100.2:1080 -- CMD]
-#        | h0 198.51.100.1/26          nft: count U's packets other than to P1:1080
+#        socat 127.0.0.1:1081 -> 198.51.100.2:1080 (a proxy on the caller's loopback)
+#        | h0 198.51.100.1/26   nft: count U's packets other than to P1:1080 (or socat)
 #        | p0 198.51.100.2/26
 #   [P1: microsocks :1080; /etc/netns/P1/hosts: world.example = 203.0.113.100]
 #        | w1 203.0.113.1/26   | p2 198.51.100.65/26 -- q0 198.51.100.66/26 [P2: microsocks :1080]
 #        |                     (P2 reaches W by w2 203.0.113.65; used by the --via chain)
 #   [W: world.py 203.0.113.100:80 (says who connected)]
 . "$(dirname "$0")/lib.sh"
-lib_init microsocks setpriv useradd userdel nft python3
+lib_init microsocks setpriv useradd userdel nft python3 socat
 
 [ -x /bin/busybox ] && file -L /bin/busybox | grep -q 'statically linked' && BB=/bin/busybox || BB=
 RUSER=nspr$$
@@ -49,6 +50,7 @@ table inet nsprun {
 	chain out {
 		type filter hook output priority 0;
 		meta skuid $RUID ip daddr $P1_H4 tcp dport 1080 counter name proxy accept
+		meta skuid $RUID ip daddr 127.0.0.1 tcp dport 1081 counter name proxy accept
 		meta skuid $RUID counter name other
 	}
 }
@@ -67,6 +69,15 @@ is "$ident" "$RUID" "CMD runs with the caller's own uid"
 body=$(nsx "$NS_H" setpriv --reuid="$RUID" --regid="$RGID" --clear-groups -- "$NETNSP" run \
 	--via "$VIA" --via "socks5://$P2_P4:1080" -- curl -sS --max-time 8 "http://$W4/" 2>"$T/chain.err")
 is "$body" "client=$P2_W4" "--via twice: a chain through P1 then P2" || diag_file "$T/chain.err"
+
+# A proxy on the caller's loopback (like Tor on 127.0.0.1:9050): socat in H forwards
+# 127.0.0.1:1081 to P1's microsocks; the relay's upstream sockets are the caller's.
+bg nsx "$NS_H" socat TCP-LISTEN:1081,bind=127.0.0.1,reuseaddr,fork "TCP:$P1_H4:1080"
+wait_port "$NS_H" 127.0.0.1 1081 || bail "socat in H"
+body=$(nsx "$NS_H" setpriv --reuid="$RUID" --regid="$RGID" --clear-groups -- "$NETNSP" run \
+	--via socks5h://127.0.0.1:1081 -- curl -sS --max-time 8 http://world.example/ 2>"$T/lo.err")
+is "$body" "client=$P1_W4" "a proxy on the caller's 127.0.0.1 is reached from the relay" ||
+	diag_file "$T/lo.err"
 
 # --profile: a profile of a config the user can read.
 mkdir -p "$T/conf" && chmod 0711 "$T" && chmod 0755 "$T/conf"
