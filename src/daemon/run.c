@@ -266,7 +266,6 @@ static int run_unshare(int *nsfd)
 	if (prctl(PR_SET_DUMPABLE, 1) < 0)
 		return neg_errno();
 	r = userns_enter(CLONE_NEWNET, 0, 0);
-
 	if (r < 0) {
 		if (userns_refused_why(why, sizeof(why)))
 			log_err("run: %s", why);
@@ -297,7 +296,6 @@ static int run_setup(struct daemon *d, struct subject_rt *s, char **cmd)
 
 	if (getrlimit(RLIMIT_NOFILE, &c.nofile) < 0)
 		return EXIT_RUNTIME;
-
 	r = run_unshare(&s->nsfd);
 	if (r < 0)
 		return EXIT_RUNTIME;
