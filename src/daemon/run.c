@@ -307,6 +307,8 @@ static int run_setup(struct daemon *d, struct subject_rt *s, char **cmd)
 		log_err("run: %s", s->error[0] ? s->error : strerror(-r));
 		return EXIT_RUNTIME;
 	}
+	/* The command's first connection finds its upstream socket waiting. */
+	egress_prime(s->rs.chain.egress, s->rs.chain.first.ss_family, SOCK_STREAM | SOCK_NONBLOCK);
 	return run_spawn(d, st, &c);
 }
 

@@ -51,19 +51,49 @@ static int egress_recv_fd(int fd, struct egress_rep *rep)
 	return got >= 0 ? got : -EPROTO;
 }
 
-int egress_socket(const struct relay_egress *eg, int family, int type)
+static int egress_ask(struct relay_egress *eg, int family, int type)
 {
 	struct egress_req req = {.family = family, .type = type};
+
+	if (send(eg->fd, &req, sizeof(req), MSG_NOSIGNAL) != sizeof(req))
+		return -EPIPE;
+	return 0;
+}
+
+void egress_prime(struct relay_egress *eg, int family, int type)
+{
+	if (eg->pending || egress_ask(eg, family, type) < 0)
+		return;
+	eg->pending = true;
+	eg->pend_family = family;
+	eg->pend_type = type;
+}
+
+int egress_socket(struct relay_egress *eg, int family, int type)
+{
 	struct egress_rep rep = {0};
-	int fd;
+	int fd = -EAGAIN;
 
 	if (!eg) {
 		fd = socket(family, type | SOCK_CLOEXEC, 0);
 		return fd < 0 ? neg_errno() : fd;
 	}
-	if (send(eg->fd, &req, sizeof(req), MSG_NOSIGNAL) != sizeof(req))
-		return -EPIPE;
-	return egress_recv_fd(eg->fd, &rep);
+	if (eg->pending) {
+		eg->pending = false;
+		fd = egress_recv_fd(eg->fd, &rep);
+		if (fd >= 0 && (eg->pend_family != family || eg->pend_type != type)) {
+			close(fd);
+			fd = -EAGAIN;
+		}
+	}
+	if (fd == -EAGAIN) {
+		fd = egress_ask(eg, family, type);
+		if (fd == 0)
+			fd = egress_recv_fd(eg->fd, &rep);
+	}
+	if (fd >= 0)
+		egress_prime(eg, family, type);
+	return fd;
 }
 
 static int egress_reply(int fd, int err, int sock)
@@ -83,7 +113,9 @@ static int egress_reply(int fd, int err, int sock)
 		c->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(c), &sock, sizeof(int));
 	}
-	return sendmsg(fd, &msg, MSG_NOSIGNAL) < 0 ? neg_errno() : 1;
+	if (sendmsg(fd, &msg, MSG_NOSIGNAL) < 0)
+		return errno == EPIPE || errno == ECONNRESET ? 0 : neg_errno(); /* the peer left */
+	return 1;
 }
 
 int egress_serve_one(int fd)
@@ -94,7 +126,8 @@ int egress_serve_one(int fd)
 	ssize_t n;
 
 	n = recv(fd, &req, sizeof(req), MSG_DONTWAIT);
-	if (n == 0)
+	/* ECONNRESET: the peer closed with a reply of ours unread (one asked ahead). */
+	if (n == 0 || (n < 0 && errno == ECONNRESET))
 		return 0;
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 1 : neg_errno();

@@ -14,10 +14,29 @@
 #ifndef NETNSP_EGRESS_H
 #define NETNSP_EGRESS_H
 
-/* The relay's handle on the broker; a chain without one makes its sockets in place. */
+#include <stdbool.h>
+
+/*
+ * The relay's handle on the broker; a chain without one makes its sockets in
+ * place.  One request is kept ahead: after a socket is handed out, the next
+ * one of the same kind is asked for at once, so the next connection finds
+ * its socket already waiting instead of waking the broker and waiting for
+ * it (each wakeup costs milliseconds on a loaded machine).
+ */
 struct relay_egress {
-	int fd; /* not owned: our end of the SOCK_SEQPACKET socketpair */
+	int fd;		 /* not owned: our end of the SOCK_SEQPACKET socketpair */
+	bool pending;	 /* a request is on its way; its reply is the next message */
+	int pend_family; /* what it asked for */
+	int pend_type;
 };
+
+/**
+ * egress_prime() - ask for a socket now, to be taken by the next egress_socket().
+ * @eg: broker handle.
+ * @family: AF_INET or AF_INET6.
+ * @type: as for egress_socket().
+ */
+void egress_prime(struct relay_egress *eg, int family, int type);
 
 /**
  * egress_socket() - a socket made in the broker's namespace.
@@ -25,12 +44,13 @@ struct relay_egress {
  * @family: AF_INET or AF_INET6.
  * @type: SOCK_STREAM or SOCK_DGRAM, optionally | SOCK_NONBLOCK (SOCK_CLOEXEC is implied).
  *
- * One blocking round trip on a local socketpair (tens of microseconds): the
- * broker does nothing but answer.
+ * The socket asked for ahead (egress_prime(), or the previous call) if it
+ * is of this kind, else one blocking round trip on the socketpair; then the
+ * next one of this kind is asked for ahead.
  *
  * Return: the fd (close-on-exec) or a negative errno.
  */
-int egress_socket(const struct relay_egress *eg, int family, int type);
+int egress_socket(struct relay_egress *eg, int family, int type);
 
 /**
  * egress_serve_one() - answer one request waiting on @fd.

@@ -53,8 +53,8 @@ struct relay_hop {
 struct relay_egress;
 
 struct relay_chain {
-	struct sockaddr_storage first;	   /* resolved address of hop 0 */
-	const struct relay_egress *egress; /* not owned: `netnsp run`'s socket broker, or NULL */
+	struct sockaddr_storage first; /* resolved address of hop 0 */
+	struct relay_egress *egress;   /* not owned: `netnsp run`'s socket broker, or NULL */
 	socklen_t first_len;
 	struct relay_hop hops[CONF_CHAIN_MAX];
 	size_t n_hops;

@@ -60,7 +60,7 @@ static void broker(int fd, int tell)
 	_exit(r == 0 ? 0 : 1);
 }
 
-static void check_socket(const struct relay_egress *eg, int family, int type, const char *what,
+static void check_socket(struct relay_egress *eg, int family, int type, const char *what,
 			 uint64_t here, char own)
 {
 	int fd = egress_socket(eg, family, type | SOCK_NONBLOCK);
@@ -81,7 +81,7 @@ static void check_socket(const struct relay_egress *eg, int family, int type, co
 
 int main(void)
 {
-	struct relay_egress eg;
+	struct relay_egress eg = {0};
 	int sv[2], tp[2], st = 0, fd;
 	uint64_t here;
 	char own = 0, junk[3] = {1, 2, 3};
@@ -107,7 +107,16 @@ int main(void)
 		printf("# no CLONE_NEWNET here: the broker shares our namespace\n");
 	eg.fd = sv[0];
 
+	/* Asked ahead: the reply is waiting before the socket is wanted. */
+	egress_prime(&eg, AF_INET, SOCK_STREAM | SOCK_NONBLOCK);
+	{
+		struct pollfd p = {.fd = sv[0], .events = POLLIN};
+
+		ok(poll(&p, 1, 5000) == 1 && eg.pending, "egress_prime: the reply waits for us");
+	}
 	check_socket(&eg, AF_INET, SOCK_STREAM, "AF_INET stream", here, own);
+	ok(eg.pending && eg.pend_family == AF_INET, "the next one of that kind is asked ahead");
+	/* Another kind than the one asked ahead: that one is dropped, this one made. */
 	check_socket(&eg, AF_INET6, SOCK_DGRAM, "AF_INET6 datagram", here, own);
 	is_int(egress_socket(&eg, AF_PACKET, SOCK_DGRAM), -EPERM, "AF_PACKET refused");
 	is_int(egress_socket(&eg, AF_NETLINK, SOCK_DGRAM), -EPERM, "AF_NETLINK refused");
