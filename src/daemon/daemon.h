@@ -37,6 +37,7 @@ struct subject_rt {
 	bool applied;
 	char error[SUBJECT_ERR_MAX]; /* why not applied */
 	struct nft_subject nft;
+	struct nft_live *live;	      /* owned: its socket keeps UDP flowing (nft.h) */
 	enum dns_mode dns_mode;	      /* as applied */
 	struct relay_subject rs;      /* listeners and connections (owned) */
 	struct subject_rt *dead_next; /* on daemon.dead after daemon_subject_free() */

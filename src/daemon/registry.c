@@ -64,6 +64,7 @@ void daemon_subject_free(struct daemon *d, struct subject_rt *s)
 	relay_subject_close(&d->relay, &s->rs);
 	relay_dns_close(&d->relay, &s->rs);
 	relay_chain_free(&s->rs.chain);
+	nft_live_close(TAKE_PTR(s->live));
 	if (s->nsfd >= 0)
 		close(s->nsfd);
 	if (s->pidfd.fd >= 0) {

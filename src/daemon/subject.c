@@ -47,6 +47,13 @@ static int subject_write_ruleset(const struct daemon *d, const struct subject_rt
 		return n;
 	if (d->oneshot)
 		return 0; /* `netnsp run` leaves nothing behind */
+	if (s->live) {
+		int m = nft_live_ruleset(s->nft.fwmark, text + n, sizeof(text) - (size_t)n);
+
+		if (m < 0)
+			return m;
+		n += m;
+	}
 	subject_nft_file(d, s, path, sizeof(path));
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
@@ -237,6 +244,12 @@ int subject_apply(struct daemon *d, struct subject_rt *s, struct subject_state *
 	r = nft_subject_converge(s->nsfd, &s->nft, err, sizeof(err));
 	if (r < 0)
 		goto fail;
+	/* Afresh each time: the namespace may not be the one the old table is in. */
+	what = "nftables liveness table";
+	nft_live_close(TAKE_PTR(s->live));
+	r = nft_live_open(s->nsfd, s->nft.fwmark, &s->live, err, sizeof(err));
+	if (r < 0)
+		goto fail;
 	what = "uplink";
 	r = nl_subject_converge(s->nsfd, &net, err, sizeof(err));
 	if (r < 0)
@@ -325,6 +338,7 @@ int subject_down(struct daemon *d, struct subject_rt *s)
 
 	relay_subject_close(&d->relay, &s->rs);
 	relay_dns_close(&d->relay, &s->rs);
+	nft_live_close(TAKE_PTR(s->live));
 	if (s->nsfd >= 0 && s->kind != SUBJ_NAMED) {
 		r = subject_hand_back(d, s);
 		close(s->nsfd);

@@ -4,11 +4,16 @@
  *
  * How the datapath works (DESIGN.md §1), as the generated text says it:
  *
- *   out_mark   (route hook, output, mangle): every locally generated TCP/UDP
+ *   out_mark   (route hook, output, mangle): every locally generated TCP
  *              packet not addressed to the namespace itself gets the fwmark;
  *              a route-type chain re-routes a packet whose mark changed, so
  *              the policy rule `fwmark M lookup T` sends it to table T's
  *              `local default dev lo`, and it comes back in through lo.
+ *              UDP is marked by the daemon's liveness table (below) one
+ *              priority earlier; UDP that reaches out_mark unmarked means no
+ *              daemon, and is rejected here, before the re-route, while its
+ *              route still leads out of the uplink: that is the one place
+ *              where the kernel's ICMP error reaches the app (see nft.h).
  *   out_filter (filter hook, output): local destinations pass; with IPv6 off
  *              every other IPv6 packet is rejected here; UDP is rejected
  *              (defence in depth: routing already refuses UDP and ICMP with
@@ -21,6 +26,12 @@
  *              takes it, `reject with tcp reset` answers at once, so a
  *              connect() fails with ECONNREFUSED instead of hanging.
  *
+ * The liveness table (`inet netnsp_live`, flags owner) is bound to a
+ * netlink socket the daemon holds: the kernel deletes it when that socket
+ * is closed, however the daemon ends (exit, SIGTERM, SIGKILL, crash).  Its
+ * one rule marks non-local UDP, so UDP goes to the relay and the resolver
+ * only while the daemon lives.
+ *
  * `fib daddr type local` must come first in both output chains, or the
  * relay's own replies (to the namespace's addresses) would be caught.
  * Loading is one batch `add table; delete table; table {...}`, so the old
@@ -29,6 +40,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <nftables/libnftables.h>
@@ -38,7 +50,9 @@
 #include "util/macro.h"
 
 #define NFT_TABLE NFT_TABLE_FAMILY " " NFT_TABLE_NAME
+#define NFT_LIVE_TABLE NFT_TABLE_FAMILY " " NFT_LIVE_TABLE_NAME
 #define NFT_RESET_BATCH "add table " NFT_TABLE "\ndelete table " NFT_TABLE "\n"
+#define NFT_LIVE_RESET "add table " NFT_LIVE_TABLE "\ndelete table " NFT_LIVE_TABLE "\n"
 
 struct text {
 	char *buf;
@@ -70,9 +84,11 @@ static void ruleset_output(struct text *t, const struct nft_subject *c)
 		 "\tchain out_mark {\n"
 		 "\t\ttype route hook output priority mangle; policy accept;\n"
 		 "\t\tfib daddr type local accept\n"
-		 "\t\tmeta l4proto { tcp, udp } meta mark set 0x%08x accept\n"
+		 "\t\tmeta l4proto tcp meta mark set 0x%08x accept\n"
+		 "\t\tmeta l4proto udp meta mark 0x%08x accept\n"
+		 "\t\tmeta l4proto udp reject\n"
 		 "\t}\n",
-		 c->fwmark);
+		 c->fwmark, c->fwmark);
 	text_add(t, "\tchain out_filter {\n"
 		    "\t\ttype filter hook output priority filter; policy accept;\n"
 		    "\t\tfib daddr type local accept\n");
@@ -119,6 +135,29 @@ static void ruleset_prerouting(struct text *t, const struct nft_subject *c)
 		    "\t}\n");
 }
 
+int nft_live_ruleset(uint32_t fwmark, char *buf, size_t len)
+{
+	struct text t = {.buf = buf, .len = len};
+
+	if (!buf || len == 0)
+		return -ENOSPC;
+	text_add(&t,
+		 "table " NFT_LIVE_TABLE " {\n"
+		 "\tflags owner\n"
+		 "\tchain out_udp {\n"
+		 "\t\ttype route hook output priority mangle - 1; policy accept;\n"
+		 "\t\tfib daddr type local accept\n"
+		 "\t\tmeta l4proto udp meta mark set 0x%08x\n"
+		 "\t}\n"
+		 "}\n",
+		 fwmark);
+	if (t.overflow) {
+		buf[0] = '\0';
+		return -ENOSPC;
+	}
+	return (int)t.used;
+}
+
 int nft_subject_ruleset(const struct nft_subject *c, char *buf, size_t len)
 {
 	struct text t = {.buf = buf, .len = len};
@@ -155,6 +194,8 @@ struct nft_job {
 	size_t errlen;
 	char *out; /* where given: the command's output (a listing) */
 	size_t outlen;
+	bool keep;	      /* hand the context (its netlink socket) back in @kept */
+	struct nft_ctx *kept; /* owned by the caller after a successful run */
 };
 
 static void nft_ctx_freep(struct nft_ctx **ctx)
@@ -171,6 +212,7 @@ static int nft_run_in(void *arg)
 	const char *e;
 	size_t n;
 
+	/* The context's netlink socket is made here, so it belongs to this namespace. */
 	ctx = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!ctx)
 		return -ENOMEM;
@@ -181,6 +223,8 @@ static int nft_run_in(void *arg)
 		    snprintf(j->out, j->outlen, "%s", nft_ctx_get_output_buffer(ctx)) >=
 			    (int)j->outlen)
 			return -ENOSPC;
+		if (j->keep)
+			j->kept = TAKE_PTR(ctx);
 		return 0;
 	}
 	e = nft_ctx_get_error_buffer(ctx);
@@ -260,4 +304,43 @@ int nft_subject_teardown(int nsfd)
 
 	/* `add` makes the `delete` succeed whether or not the table was there. */
 	return netns_run_in(nsfd, nft_run_in, &j);
+}
+
+struct nft_live {
+	struct nft_ctx *ctx; /* its netlink socket owns the table */
+};
+
+int nft_live_open(int nsfd, uint32_t fwmark, struct nft_live **out, char *err, size_t errlen)
+{
+	const size_t pre = sizeof(NFT_LIVE_RESET) - 1;
+	char buf[1024];
+	struct nft_job j = {.cmds = buf, .err = err, .errlen = errlen, .keep = true};
+	struct nft_live *l;
+	int r;
+
+	*out = NULL;
+	if (err && errlen)
+		err[0] = '\0';
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	memcpy(buf, NFT_LIVE_RESET, pre);
+	r = nft_live_ruleset(fwmark, buf + pre, sizeof(buf) - pre);
+	if (r >= 0)
+		r = netns_run_in(nsfd, nft_run_in, &j);
+	if (r < 0) {
+		free(l);
+		return r;
+	}
+	l->ctx = j.kept;
+	*out = l;
+	return 0;
+}
+
+void nft_live_close(struct nft_live *l)
+{
+	if (!l)
+		return;
+	nft_ctx_free(l->ctx); /* closes the socket: the kernel deletes the table */
+	free(l);
 }

@@ -1,0 +1,232 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# t_failclosed_udp.sh - fail closed for every protocol, not only TCP: with the
+# daemon killed (-9) or stopped (SIGTERM), inside a subject with `udp = on`
+# (fu) and one with `udp = off` and the resolver on (fn), each of these fails
+# within 1 s: TCP connect over IPv4 and IPv6 (refused), UDP to an arbitrary
+# address and port (a connected socket's send or recv gets an error), DNS over
+# UDP and over TCP to a fixed server (dig @203.0.113.53), ping.  Each one is
+# first shown to work (or, for ping, the tool to run) while the daemon is up.
+# No packet leaves: tcpdump on the subject's own uplink (nsp-up0, the only
+# non-loopback link it has) and in H, P1 and W sees nothing during the
+# attempts.
+#
+#   [S fu (udp = on) / fn (udp = off): python3 UDP client, dig, curl, ping
+#      via nsenter (no daemon needed); tcpdump -i nsp-up0]    no link anywhere
+#        ^ setns (transparent TCP/UDP listeners, resolver on :53)
+#   [H: netnsp daemon (killed, stopped); tcpdump]  198.51.100.1 (no route to W)
+#        | veth
+#   [P1: danted :1090 (UDP ASSOCIATE); tcpdump]  198.51.100.2
+#        | veth  203.0.113.1
+#   [W: world.py 203.0.113.100:80, udp echo :7000; tcpdump]
+#
+# 203.0.113.53 answers nothing in this test: the subject's resolver answers
+# every query to port 53 inside the namespace while the daemon runs.
+. "$(dirname "$0")/lib.sh"
+lib_init danted dig tcpdump ping
+
+DNS4=203.0.113.53
+
+topo_setup || bail "topology setup failed"
+start_world || bail "world server did not start"
+
+cat >"$T/echo.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], int(sys.argv[2])))
+while True:
+    data, peer = s.recvfrom(65535)
+    s.sendto(b"from=" + peer[0].encode() + b"|" + data, peer)
+PY
+bg nsx "$NS_W" "$PYTHON" "$T/echo.py" "$W4" 7000 2>>"$T/echo.log"
+
+cat >"$T/danted.conf" <<EOF2
+logoutput: stderr
+internal: $P1_H4 port = 1090
+external: w1
+socksmethod: none
+clientmethod: none
+user.privileged: root
+user.unprivileged: nobody
+client pass { from: 0/0 to: 0/0 }
+socks pass { from: 0/0 to: 0/0 command: udpassociate udpreply }
+socks pass { from: 0/0 to: 0/0 protocol: tcp }
+EOF2
+bg nsx "$NS_P1" danted -f "$T/danted.conf" -p "$T/danted.pid" -N 1 >>"$T/danted.log" 2>&1
+wait_port "$NS_P1" "$P1_H4" 1090 || bail "danted :1090"
+
+# The client.  udp HOST PORT: a connected socket sends one datagram and waits
+# up to 3 s for a reply.  icmp HOST: a raw socket sends one echo request and
+# waits up to 3 s.  Prints what it saw and when: "reply DATA MS", "send:ERRNO
+# MS", "recv:ERRNO MS" or "timeout MS".
+cat >"$T/uclient.py" <<'PY'
+import errno, socket, sys, time
+mode, host = sys.argv[1], sys.argv[2]
+v6 = ":" in host
+fam = socket.AF_INET6 if v6 else socket.AF_INET
+if mode == "udp":
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    port, msg = int(sys.argv[3]), b"probe"
+else:
+    s = socket.socket(fam, socket.SOCK_RAW,
+                      socket.IPPROTO_ICMPV6 if v6 else socket.IPPROTO_ICMP)
+    # Echo request, id 0x4e53, seq 1; the kernel fills in the ICMPv6 checksum.
+    port, msg = 0, bytes([128 if v6 else 8, 0, 0, 0, 0x4E, 0x53, 0, 1]) + b"probe"
+    if not v6:
+        c = sum(msg[i] << 8 | msg[i + 1] for i in range(0, len(msg) - 1, 2)) + (msg[-1] << 8)
+        c = (c >> 16) + (c & 0xFFFF)
+        c = ~(c + (c >> 16)) & 0xFFFF
+        msg = msg[:2] + bytes([c >> 8, c & 0xFF]) + msg[4:]
+s.settimeout(3)
+t0 = time.monotonic()
+ms = lambda: int((time.monotonic() - t0) * 1000)
+step = "send"
+try:
+    s.connect((host, port))
+    s.send(msg)
+    step = "recv"
+    data = s.recv(65535)
+    print("reply", data.decode(errors="replace") if mode == "udp" else "icmp", ms())
+except socket.timeout:
+    print("timeout", ms())
+except OSError as e:
+    print(step + ":" + errno.errorcode.get(e.errno, str(e.errno)), ms())
+PY
+chmod 0644 "$T/uclient.py"
+
+cat >"$CONF" <<EOF2
+[proxy dante]
+url = socks5://$P1_H4:1090
+
+[profile fu]
+via = dante
+netns = $(subject_ns fu)
+udp = on
+
+[profile fn]
+via = dante
+netns = $(subject_ns fn)
+udp = off
+EOF2
+
+in_subject() { # in_subject PROFILE CMD...: CMD in the subject's namespace (nsenter)
+	local prof=$1
+	shift
+	nsenter --net="/run/netns/$(subject_ns "$prof")" "$@"
+}
+
+log_mark
+daemon_up
+wait_log "profile 'fu': UDP ASSOCIATE granted" 10
+tap_ok $? "fu: the upstream grants UDP ASSOCIATE (the daemon's probe)"
+
+# ------------------------------------------------------------ with the daemon up
+
+for prof in fu fn; do
+	expect_client "$prof" "http://$W4/" "$P1_W4" "$prof: TCP through the proxy while the daemon runs"
+	a=$(in_subject "$prof" dig +tries=1 +time=3 +short @"$DNS4" world.test A 2>&1)
+	[[ $a =~ ^198\.1[89]\. ]]
+	tap_ok $? "$prof: DNS over UDP to $DNS4 is answered inside (fake address '$a')"
+	a=$(in_subject "$prof" dig +tcp +tries=1 +time=3 +short @"$DNS4" world.test A 2>&1)
+	[[ $a =~ ^198\.1[89]\. ]]
+	tap_ok $? "$prof: DNS over TCP to $DNS4 is answered inside (fake address '$a')"
+	in_subject "$prof" ping -c 1 -W 1 127.0.0.1 >/dev/null 2>&1
+	tap_ok $? "$prof: ping runs (127.0.0.1 answers inside the subject)"
+	for dst in 127.0.0.1 ::1; do
+		got=$(in_subject "$prof" "$PYTHON" "$T/uclient.py" icmp "$dst")
+		[[ $got == "reply icmp "* ]]
+		tap_ok $? "$prof: the ICMP probe hears back from $dst inside (got '$got')"
+	done
+done
+got=$(in_subject fu "$PYTHON" "$T/uclient.py" udp "$W4" 7000)
+[[ $got == "reply from=$P1_W4|probe "* ]]
+tap_ok $? "fu: UDP to $W4:7000 is relayed while the daemon runs (got '$got')"
+
+# ------------------------------------------------------------ with the daemon gone
+
+# quick LABEL MS_LIMIT OUTPUT_FILE REGEX CMD...: CMD fails within MS_LIMIT ms
+# and its output matches REGEX.
+quick() {
+	local label=$1 lim=$2 out=$3 re=$4 t0 rc ms
+	shift 4
+	t0=$(now_ms)
+	"$@" >"$out" 2>&1
+	rc=$?
+	ms=$(($(now_ms) - t0))
+	[ "$ms" -lt "$lim" ] && grep -qE "$re" "$out"
+	tap_ok $? "$label ($ms ms: $(grep -m1 . "$out" | cut -c1-90))" || diag_file "$out"
+}
+
+# attempts LABEL: every protocol from both subjects fails at once; nothing
+# is seen on the subjects' uplinks, in H, P1 or W meanwhile.
+attempts() {
+	local label=$1 prof n cnt got caps=() where=()
+	for n in h p1 w; do
+		local ns_var="NS_${n^^}"
+		bg nsx "${!ns_var}" tcpdump -i any -n -U -w "$T/$label-$n.pcap" 2>"$T/$label-$n.err"
+		caps+=("$LAST_PID")
+		where+=("$n")
+	done
+	for prof in fu fn; do
+		bg nsenter --net="/run/netns/$(subject_ns "$prof")" tcpdump -i nsp-up0 -n -U -w "$T/$label-$prof.pcap" \
+			2>"$T/$label-$prof.err"
+		caps+=("$LAST_PID")
+		where+=("$prof")
+	done
+	for n in "${where[@]}"; do
+		for _ in $(seq 50); do grep -q listening "$T/$label-$n.err" && break; sleep 0.1; done
+	done
+	for prof in fu fn; do
+		quick "$label: $prof: TCP to $W4:80 refused" 1000 "$T/o" 'refused|Couldn.t connect' \
+			in_subject "$prof" curl -gsS --max-time 5 "http://$W4/"
+		quick "$label: $prof: TCP to [$W6]:80 refused" 1000 "$T/o" 'refused|Couldn.t connect' \
+			in_subject "$prof" curl -gsS --max-time 5 "http://[$W6]/"
+		for dst in "$W4 7000" "198.51.100.77 4433" "2001:db8:77::1 443"; do
+			quick "$label: $prof: UDP to ${dst/ /:} gets an error" 1000 "$T/o" \
+				'^(send|recv):E[A-Z]+ [0-9]+$' in_subject "$prof" "$PYTHON" "$T/uclient.py" udp $dst
+		done
+		quick "$label: $prof: DNS over UDP to $DNS4 fails" 1000 "$T/o" \
+			'communications error|connection refused|unreachable' \
+			in_subject "$prof" dig +tries=1 +time=3 @"$DNS4" world.test A
+		quick "$label: $prof: DNS over TCP to $DNS4 fails" 1000 "$T/o" \
+			'communications error|connection refused|unreachable' \
+			in_subject "$prof" dig +tcp +tries=1 +time=3 @"$DNS4" world.test A
+		for dst in "$W4" "$W6"; do
+			quick "$label: $prof: ICMP echo to $dst gets an error" 1000 "$T/o" \
+				'^(send|recv):E[A-Z]+ [0-9]+$' in_subject "$prof" "$PYTHON" "$T/uclient.py" icmp "$dst"
+		done
+		# iputils ping ignores a send error (EHOSTUNREACH) and waits for its
+		# deadline, so only its outcome is checked here, not its time.
+		quick "$label: $prof: ping $W4 gets no reply" 5000 "$T/o" \
+			'No route to host|[Uu]nreachable|1 packets transmitted, 0 received' \
+			in_subject "$prof" ping -c 1 -W 1 "$W4"
+	done
+	sleep 0.5
+	kill -INT "${caps[@]}" 2>/dev/null
+	wait "${caps[@]}" 2>/dev/null
+	for n in "${where[@]}"; do
+		# Link housekeeping (ARP, link-local ND/MLD, multicast) is not subject traffic.
+		cnt=$(tcpdump -r "$T/$label-$n.pcap" -n \
+			'tcp or udp or icmp or (icmp6 and not ip6 multicast and not src net fe80::/10)' \
+			2>/dev/null | grep -c '')
+		is "$cnt" 0 "$label: no packet seen on $n's side during the attempts" ||
+			tcpdump -r "$T/$label-$n.pcap" -n 2>/dev/null | head -5 | sed 's/^/#   /'
+	done
+}
+
+kill9_daemon
+attempts "after kill -9"
+
+log_mark
+restart_ready "daemon restarted, both subjects applied again"
+wait_log "profile 'fu': UDP ASSOCIATE granted" 10
+got=$(in_subject fu "$PYTHON" "$T/uclient.py" udp "$W4" 7000)
+[[ $got == "reply from=$P1_W4|probe "* ]]
+tap_ok $? "fu: the restarted daemon relays UDP again (got '$got')"
+
+stop_daemon
+is "$?" 0 "SIGTERM: the daemon exits 0"
+attempts "after SIGTERM"
+sanitizer_clean
+tap_done
