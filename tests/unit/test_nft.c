@@ -49,8 +49,59 @@ static void test_ipv6_on(void)
 	ok(line_of(buf, "fib daddr type local accept") >= 0 &&
 		   line_of(buf, "fib daddr type local accept") < line_of(buf, "meta mark set"),
 	   "local accepted before mark");
-	ok(line_of(buf, "meta l4proto udp reject") < line_of(buf, "meta mark 0x00004e53 accept"),
+	ok(line_of(buf, "\t\tmeta l4proto udp reject") <
+		   line_of(buf, "\t\tmeta mark 0x00004e53 accept"),
 	   "UDP rejected before marked accept");
+}
+
+/* out_mark marks TCP only; UDP passes only if the liveness table marked it. */
+static void test_out_mark(void)
+{
+	struct nft_subject c = {.tcp_port = 1,
+				.fwmark = NETNSP_FWMARK,
+				.ipv6 = true,
+				.dns_port = 53,
+				.udp_port = 1};
+	char buf[4096];
+	const char *mark;
+	long tcp, udp_ok, udp_rej, end;
+
+	ok(nft_subject_ruleset(&c, buf, sizeof(buf)) > 0, "udp on: ruleset built");
+	mark = strstr(buf, "chain out_mark");
+	ok(mark != NULL, "has out_mark");
+	if (!mark)
+		return;
+	tcp = line_of(mark, "meta l4proto tcp meta mark set 0x00004e53 accept");
+	udp_ok = line_of(mark, "meta l4proto udp meta mark 0x00004e53 accept");
+	udp_rej = line_of(mark, "meta l4proto udp reject");
+	end = line_of(mark, "\t}");
+	ok(tcp > line_of(mark, "fib daddr type local accept"), "out_mark: local before TCP mark");
+	ok(tcp > 0 && tcp < end, "out_mark: TCP marked");
+	ok(udp_ok > 0 && udp_ok < udp_rej && udp_rej < end,
+	   "out_mark: marked UDP accepted, then unmarked UDP rejected (no daemon)");
+	ok(!has(buf, "udp meta mark set") && !has(buf, "{ tcp, udp } meta mark set"),
+	   "the subject's table never marks UDP itself");
+	ok(!has(buf, "netnsp_live"), "the liveness table is not in the subject's table");
+}
+
+static void test_live(void)
+{
+	char buf[1024], small[32];
+	long local, udp;
+	int n = nft_live_ruleset(NETNSP_FWMARK, buf, sizeof(buf));
+
+	ok(n > 0 && (size_t)n == strlen(buf), "live: length %d matches text", n);
+	ok(strncmp(buf, "table inet netnsp_live {\n", 25) == 0, "live: table inet netnsp_live");
+	ok(has(buf, "\tflags owner\n"), "live: owned by the daemon's socket");
+	ok(has(buf, "type route hook output priority mangle - 1;"),
+	   "live: a route chain just before out_mark");
+	local = line_of(buf, "fib daddr type local accept");
+	udp = line_of(buf, "meta l4proto udp meta mark set 0x00004e53\n");
+	ok(local > 0 && local < udp, "live: local destinations pass before UDP is marked");
+	ok(!has(buf, "tcp"), "live: TCP is not its business");
+	is_int(nft_live_ruleset(NETNSP_FWMARK, small, sizeof(small)), -ENOSPC,
+	       "live: small buffer: -ENOSPC");
+	is_int(small[0], '\0', "live: small buffer left empty");
 }
 
 static void test_ipv6_off(void)
@@ -90,6 +141,8 @@ int main(void)
 {
 	test_ipv6_on();
 	test_ipv6_off();
+	test_out_mark();
+	test_live();
 	test_nospace();
 	return tap_done();
 }
