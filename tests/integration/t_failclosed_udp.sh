@@ -8,6 +8,8 @@
 # address and port (a connected socket's send or recv gets an error), DNS over
 # UDP and over TCP to a fixed server (dig @203.0.113.53), ICMP echo.  Each one is
 # first shown to work (or, for ping, the tool to run) while the daemon is up.
+# A UDP flow that was relayed before the daemon went gets an error on its
+# next datagram.
 # No packet leaves: tcpdump on the subject's own uplink (nsp-up0, the only
 # non-loopback link it has) and in H, P1 and W sees nothing during the
 # attempts.
@@ -58,15 +60,16 @@ bg nsx "$NS_P1" danted -f "$T/danted.conf" -p "$T/danted.pid" -N 1 >>"$T/danted.
 wait_port "$NS_P1" "$P1_H4" 1090 || bail "danted :1090"
 
 # The client.  udp HOST PORT: a connected socket sends one datagram and waits
-# up to 3 s for a reply.  icmp HOST: a raw socket sends one echo request and
+# up to 3 s for a reply.  keep HOST PORT FILE: the same, then again on the same
+# socket once FILE exists (a flow that outlives the daemon).  icmp HOST: a raw socket sends one echo request and
 # waits up to 3 s.  Prints what it saw and when: "reply DATA MS", "send:ERRNO
 # MS", "recv:ERRNO MS" or "timeout MS".
 cat >"$T/uclient.py" <<'PY'
-import errno, socket, sys, time
+import errno, os, socket, sys, time
 mode, host = sys.argv[1], sys.argv[2]
 v6 = ":" in host
 fam = socket.AF_INET6 if v6 else socket.AF_INET
-if mode == "udp":
+if mode in ("udp", "keep"):
     s = socket.socket(fam, socket.SOCK_DGRAM)
     port, msg = int(sys.argv[3]), b"probe"
 else:
@@ -85,10 +88,16 @@ ms = lambda: int((time.monotonic() - t0) * 1000)
 step = "send"
 try:
     s.connect((host, port))
+    if mode == "keep":
+        s.send(msg)
+        print("first", s.recv(65535).decode(errors="replace"), flush=True)
+        while not os.path.exists(sys.argv[4]):
+            time.sleep(0.05)
+        t0 = time.monotonic()
     s.send(msg)
     step = "recv"
     data = s.recv(65535)
-    print("reply", data.decode(errors="replace") if mode == "udp" else "icmp", ms())
+    print("reply", data.decode(errors="replace") if mode != "icmp" else "icmp", ms())
 except socket.timeout:
     print("timeout", ms())
 except OSError as e:
@@ -145,6 +154,26 @@ got=$(in_subject fu "$PYTHON" "$T/uclient.py" udp "$W4" 7000)
 tap_ok $? "fu: UDP to $W4:7000 is relayed while the daemon runs (got '$got')"
 
 # ------------------------------------------------------------ with the daemon gone
+
+# keep_start: a UDP flow in fu that is up before the daemon goes.
+keep_start() {
+	rm -f "$T/keep.go"
+	bg nsenter --net="/run/netns/$(subject_ns fu)" "$PYTHON" "$T/uclient.py" keep "$W4" 7000 \
+		"$T/keep.go" >"$T/keep.out" 2>&1
+	KEEP_PID=$LAST_PID
+	wait_until 5 grep -q '^first' "$T/keep.out"
+	tap_ok $? "fu: a UDP flow is relayed before the daemon goes ($(head -1 "$T/keep.out"))"
+}
+
+# keep_check LABEL: its next datagram after the daemon went gets an error at once.
+keep_check() {
+	local got
+	touch "$T/keep.go"
+	wait "$KEEP_PID" 2>/dev/null
+	got=$(sed -n 2p "$T/keep.out")
+	[[ $got =~ ^(send|recv):E[A-Z]+\ ([0-9]+)$ ]] && [ "${BASH_REMATCH[2]}" -lt 1000 ]
+	tap_ok $? "$1: fu: the flow's next datagram gets an error at once (got '$got')"
+}
 
 # quick LABEL MS_LIMIT OUTPUT_FILE REGEX CMD...: CMD fails within MS_LIMIT ms
 # (wall clock) and its output matches REGEX.
@@ -227,7 +256,9 @@ attempts() {
 	done
 }
 
+keep_start
 kill9_daemon
+keep_check "after kill -9"
 attempts "after kill -9"
 
 log_mark
@@ -237,8 +268,10 @@ got=$(in_subject fu "$PYTHON" "$T/uclient.py" udp "$W4" 7000)
 [[ $got == "reply from=$P1_W4|probe "* ]]
 tap_ok $? "fu: the restarted daemon relays UDP again (got '$got')"
 
+keep_start
 stop_daemon
 is "$?" 0 "SIGTERM: the daemon exits 0"
+keep_check "after SIGTERM"
 attempts "after SIGTERM"
 sanitizer_clean
 tap_done
