@@ -659,3 +659,10 @@ fp_instance() {
 	chown "$owner:$owner" "$d/bwrapinfo.json.tmp"
 	mv "$d/bwrapinfo.json.tmp" "$d/bwrapinfo.json"
 }
+
+# pcap_subject_packets PCAP: how many packets in PCAP could be a subject's
+# traffic (link housekeeping: ARP, link-local ND/MLD, multicast, is not).
+pcap_subject_packets() {
+	tcpdump -r "$1" -n 'tcp or udp or icmp or (icmp6 and not ip6 multicast and not src net fe80::/10)' \
+		2>/dev/null | grep -c ''
+}

@@ -63,10 +63,7 @@ attempts() {
 	kill -INT "${caps[@]}" 2>/dev/null
 	wait "${caps[@]}" 2>/dev/null
 	for n in h p1 w; do
-		# Link housekeeping (ARP, link-local ND/MLD, multicast) is not subject traffic.
-		cnt=$(tcpdump -r "$T/$label-$n.pcap" -n \
-			'tcp or udp or icmp or (icmp6 and not ip6 multicast and not src net fe80::/10)' \
-			2>/dev/null | grep -c '')
+		cnt=$(pcap_subject_packets "$T/$label-$n.pcap")
 		is "$cnt" 0 "$label: no packet seen in ${n^^} during the attempts" ||
 			tcpdump -r "$T/$label-$n.pcap" -n 2>/dev/null | head -5 | sed 's/^/#   /'
 	done

@@ -44,20 +44,7 @@ while True:
 PY
 bg nsx "$NS_W" "$PYTHON" "$T/echo.py" "$W4" 7000 2>>"$T/echo.log"
 
-cat >"$T/danted.conf" <<EOF2
-logoutput: stderr
-internal: $P1_H4 port = 1090
-external: w1
-socksmethod: none
-clientmethod: none
-user.privileged: root
-user.unprivileged: nobody
-client pass { from: 0/0 to: 0/0 }
-socks pass { from: 0/0 to: 0/0 command: udpassociate udpreply }
-socks pass { from: 0/0 to: 0/0 protocol: tcp }
-EOF2
-bg nsx "$NS_P1" danted -f "$T/danted.conf" -p "$T/danted.pid" -N 1 >>"$T/danted.log" 2>&1
-wait_port "$NS_P1" "$P1_H4" 1090 || bail "danted :1090"
+start_danted "$NS_P1" "$P1_H4" 1090 udp || bail "danted :1090"
 
 # The client.  udp HOST PORT: a connected socket sends one datagram and waits
 # up to 3 s for a reply.  keep HOST PORT FILE: the same, then again on the same
@@ -184,8 +171,8 @@ quick() {
 	"$@" >"$out" 2>&1
 	rc=$?
 	ms=$(($(now_ms) - t0))
-	[ "$ms" -lt "$lim" ] && grep -qE "$re" "$out"
-	tap_ok $? "$label ($ms ms: $(grep -m1 . "$out" | cut -c1-90))" || diag_file "$out"
+	[ "$rc" -ne 0 ] && [ "$ms" -lt "$lim" ] && grep -qE "$re" "$out"
+	tap_ok $? "$label (rc $rc, $ms ms: $(grep -m1 . "$out" | cut -c1-80))" || diag_file "$out"
 }
 
 # probe LABEL PROFILE CLIENT-ARGS...: the client in PROFILE's subject sees an
@@ -247,10 +234,7 @@ attempts() {
 	kill -INT "${caps[@]}" 2>/dev/null
 	wait "${caps[@]}" 2>/dev/null
 	for n in "${where[@]}"; do
-		# Link housekeeping (ARP, link-local ND/MLD, multicast) is not subject traffic.
-		cnt=$(tcpdump -r "$T/$label-$n.pcap" -n \
-			'tcp or udp or icmp or (icmp6 and not ip6 multicast and not src net fe80::/10)' \
-			2>/dev/null | grep -c '')
+		cnt=$(pcap_subject_packets "$T/$label-$n.pcap")
 		is "$cnt" 0 "$label: no packet seen on $n's side during the attempts" ||
 			tcpdump -r "$T/$label-$n.pcap" -n 2>/dev/null | head -5 | sed 's/^/#   /'
 	done

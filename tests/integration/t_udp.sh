@@ -54,21 +54,7 @@ bg nsx "$NS_W" "$PYTHON" "$T/echo.py" "$W4" "$W6" 7000 2>>"$T/echo.log"
 mkdir -p "/etc/netns/$NS_P1" && at_cleanup "rm -rf /etc/netns/$NS_P1"
 echo "$W4 world.test" >"/etc/netns/$NS_P1/hosts"
 
-cat >"$T/danted-udp.conf" <<EOF2
-logoutput: stderr
-internal: $P1_H4 port = 1090
-external: w1
-socksmethod: none
-clientmethod: none
-user.privileged: root
-user.unprivileged: nobody
-client pass { from: 0/0 to: 0/0 }
-socks pass { from: 0/0 to: 0/0 command: udpassociate udpreply }
-socks pass { from: 0/0 to: 0/0 protocol: tcp }
-EOF2
-bg nsx "$NS_P1" danted -f "$T/danted-udp.conf" -p "$T/danted-udp.pid" -N 1 \
-	>>"$T/danted-udp.log" 2>&1
-wait_port "$NS_P1" "$P1_H4" 1090 || bail "danted :1090"
+start_danted "$NS_P1" "$P1_H4" 1090 udp || bail "danted :1090"
 start_tinyproxy "$NS_P1" "$P1_H4" 8888 || bail "tinyproxy :8888"
 start_microsocks "$NS_P1" 1080 || bail "microsocks :1080"
 # An upstream that takes the TCP connection and never says a word.
@@ -340,9 +326,7 @@ for p in $(ip netns pids "$NS_P1"); do
 done
 wait_until 5 u4_flows_none
 tap_ok $? "proxy gone: every flow ends with its control connection"
-bg nsx "$NS_P1" danted -f "$T/danted-udp.conf" -p "$T/danted-udp.pid" -N 1 \
-	>>"$T/danted-udp.log" 2>&1
-wait_port "$NS_P1" "$P1_H4" 1090 || bail "danted :1090 again"
+start_danted "$NS_P1" "$P1_H4" 1090 udp || bail "danted :1090 again"
 is "$(uc u4 echo "$W4" 7000 again)" "from=$P1_W4|again" "proxy back: a new flow associates again"
 
 # Idle expiry (60 s without a datagram): udp_flows falls to 0 again.
