@@ -23,6 +23,7 @@ struct conn_hs {
 	struct proxy_hs hs;
 	struct proxy_target dst;	  /* the app's original destination */
 	size_t hop;			  /* hop whose handshake runs */
+	char iso_user[ISOLATE_USER_LEN + 1]; /* hs.user for isolate = destination */
 	uint8_t early[PROXY_IN_MAX + 64]; /* to the app: endpoint reply + tunnel bytes
 					   * that came with the last proxy reply */
 	size_t early_len;

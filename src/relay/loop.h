@@ -24,6 +24,7 @@ enum ev_tag {
 	EV_DNS,	       /* the subject's resolver (dns.c): owner is a struct dns_ev */
 	EV_UDP,	       /* the UDP relay (udp.c): owner is the UDP relay's own struct */
 	EV_CHILD,      /* pidfd of `netnsp run`'s command: readable when it exits */
+	EV_TOR,	       /* a managed tor's pidfd, log pipe or control socket: owner is its tor_rt */
 };
 
 struct ev {

@@ -179,7 +179,8 @@ static int conn_start_hop(struct conn *c)
 
 	t = h->hop + 1 < ch->n_hops ? &ch->hops[h->hop + 1].target : &h->dst;
 	c->state = C_HANDSHAKE;
-	return proxy_hs_init(&h->hs, hop->kind, hop->user, hop->pass, t);
+	return proxy_hs_init(&h->hs, hop->kind, relay_hop_user(ch, h->hop, t, h->iso_user),
+			     hop->pass, t);
 }
 
 static int conn_hs_send(struct conn *c)
