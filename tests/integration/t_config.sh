@@ -49,8 +49,8 @@ dns = off"
 bad "route not supported yet" 7 route "$GOOD_PROXY
 $(prof s1)
 route = *.onion p"
-bad "isolate not supported yet" 3 isolate "$GOOD_PROXY
-isolate = profile
+bad "isolate = app not supported yet" 3 isolate "$GOOD_PROXY
+isolate = app
 $(prof s1)"
 bad "bad value for ipv6" 7 ipv6 "$GOOD_PROXY
 $(prof s1)
