@@ -236,8 +236,6 @@ int settings_check_supported(const struct settings *s, char *err, size_t errlen)
 		const struct proxy_conf *p = &s->proxies[i];
 
 		note(&u, p->kind == PROXY_DIRECT, p->url_line, "url", "direct proxies");
-		note(&u, p->isolate == ISOLATE_APP, p->isolate_line, "isolate",
-		     "isolate = app");
 		note(&u, p->kind == PROXY_I2P, p->url_line, "url", "managed i2p");
 		note(&u, p->netns, p->netns_line, "netns", "egress namespaces");
 	}

@@ -147,17 +147,29 @@ static void target_text(const struct proxy_target *t, char *buf, size_t len)
 }
 
 const char *relay_hop_user(const struct relay_chain *chain, size_t i, const struct proxy_target *t,
-			   char buf[ISOLATE_USER_LEN + 1])
+			   const char *app, char buf[ISOLATE_USER_LEN + 1])
 {
 	const struct relay_hop *h = &chain->hops[i];
 	char dst[PROXY_NAME_MAX + 1];
 
+	if (h->isolate == ISOLATE_APP) {
+		isolate_user(&chain->key, "app", chain->subject_id, app ? app : "?", buf);
+		return buf;
+	}
 	if (h->isolate != ISOLATE_DESTINATION)
 		return h->user;
 	/* The name (or address) without the port: one circuit per site, as Tor Browser does. */
 	target_text(t, dst, sizeof(dst));
 	isolate_user(&chain->key, "destination", chain->subject_id, dst, buf);
 	return buf;
+}
+
+bool relay_chain_isolates_apps(const struct relay_chain *chain)
+{
+	for (size_t i = 0; i < chain->n_hops; i++)
+		if (chain->hops[i].isolate == ISOLATE_APP)
+			return true;
+	return false;
 }
 
 void relay_chain_free(struct relay_chain *chain)

@@ -23,7 +23,8 @@ struct conn_hs {
 	struct proxy_hs hs;
 	struct proxy_target dst;	  /* the app's original destination */
 	size_t hop;			  /* hop whose handshake runs */
-	char iso_user[ISOLATE_USER_LEN + 1]; /* hs.user for isolate = destination */
+	char iso_user[ISOLATE_USER_LEN + 1]; /* hs.user for isolate = destination or app */
+	char app[32];			     /* "UID:CGROUP" of the app (isolate = app), "" */
 	uint8_t early[PROXY_IN_MAX + 64]; /* to the app: endpoint reply + tunnel bytes
 					   * that came with the last proxy reply */
 	size_t early_len;

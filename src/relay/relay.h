@@ -123,6 +123,7 @@ struct relay_subject {
 	uint64_t max_conns; /* cap on connections + UDP flows + DNS-over-TCP clients (accept.c) */
 	bool relisten;	    /* a listener died and was closed: recreate it at the next tick */
 	struct ratelog rlog[RLOG_N];
+	int diag_fd; /* owned: NETLINK_SOCK_DIAG inside the subject (isolate = app), or -1 */
 };
 
 struct relay {
@@ -184,12 +185,21 @@ int relay_chain_set_unix(struct relay_chain *chain, const char *path);
  * @chain: chain.
  * @i: hop index.
  * @t: what hop @i is asked to connect to.
- * @buf: room for a derived username (isolate = destination).
+ * @app: the connecting app's identity ("UID:CGROUP", isolate = app), or NULL.
+ * @buf: room for a derived username (isolate = destination or app).
  *
  * Return: the username (the hop's own, or @buf), or NULL for none.
  */
 const char *relay_hop_user(const struct relay_chain *chain, size_t i, const struct proxy_target *t,
-			   char buf[ISOLATE_USER_LEN + 1]);
+			   const char *app, char buf[ISOLATE_USER_LEN + 1]);
+
+/**
+ * relay_chain_isolates_apps() - does any hop have isolate = app?
+ * @chain: chain.
+ *
+ * Return: true if so.
+ */
+bool relay_chain_isolates_apps(const struct relay_chain *chain);
 
 /**
  * relay_chain_free() - release what relay_chain_build() allocated.

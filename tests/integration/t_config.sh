@@ -49,8 +49,9 @@ dns = off"
 bad "route not supported yet" 7 route "$GOOD_PROXY
 $(prof s1)
 route = *.onion p"
-bad "isolate = app not supported yet" 3 isolate "$GOOD_PROXY
-isolate = app
+bad "isolate on an http proxy" 3 isolate "[proxy p]
+url = http://198.51.100.2:8888
+isolate = profile
 $(prof s1)"
 bad "bad value for ipv6" 7 ipv6 "$GOOD_PROXY
 $(prof s1)

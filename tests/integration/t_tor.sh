@@ -26,7 +26,7 @@ lib_init tor tor-gencert dnsmasq danted dig
 T0=$(date +%s)
 tn_start || bail "private tor network setup failed"
 diag "tor network started ($(($(date +%s) - T0)) s incl. keys)"
-for port in 80 8001 8002 8003 8004; do
+for port in 80 8001 8002 8003 8004 8005 8006 8007; do
 	bg nsx "$NS_W" "$PYTHON" "$LIB_DIR/world.py" --port "$port" 2>>"$T/world.log"
 done
 bg nsx "$NS_W" dnsmasq --no-daemon --log-queries --no-resolv --no-hosts --bind-interfaces \
@@ -72,6 +72,10 @@ prof() { # prof NAME VIA [MORE LINES]
 		url = socks5h://$C:9050
 		isolate = none
 
+		[proxy tcapp]
+		url = socks5h://$C:9050
+		isolate = app
+
 		[proxy dante]
 		url = socks5://${TN_IP[d]}:1080
 
@@ -88,6 +92,7 @@ prof() { # prof NAME VIA [MORE LINES]
 	prof iso2 tc "dns = off"
 	prof shr1 tcshare "dns = off"
 	prof shr2 tcshare "dns = off"
+	prof app tcapp "dns = off"
 	prof onion tc "dns = fake" "dns-server = $TN_W4"
 	prof chain tcviadante "dns = fake"
 	prof man tor "dns = fake"
@@ -116,8 +121,10 @@ tap_ok $? "via an external tor: the world server sees the exit's address (${TN_I
 # ---------------------------------------------------------------- isolation
 # Hold one stream per profile open (a slow download) and read which circuit
 # tor put each on (GETINFO stream-status: ID STATUS CIRCUIT TARGET).
-hold() { # hold PROFILE PORT: a 15 s download in the background
-	bg nsp exec "$1" -- curl -s --max-time 20 -o /dev/null \
+hold() { # hold PROFILE PORT [UID]: a 15 s download in the background
+	local as=()
+	[ -n "${3:-}" ] && as=(setpriv --reuid="$3" --regid="$3" --clear-groups)
+	bg nsp exec "$1" -- "${as[@]}" curl -s --max-time 20 -o /dev/null \
 		"http://$TN_W4:$2/slow?bytes=150000&rate=10000"
 }
 circ_of() { # circ_of PORT: circuit id of the open stream to the world's PORT
@@ -148,6 +155,19 @@ tap_ok $? "the per-install secret is a root-only 32-byte file in the state dir"
 tap_ok $? "isolate = none: two profiles' streams share one circuit ($c3, $c4)"
 [ -z "$(user_of "$c3")" ]
 tap_ok $? "isolate = none: no SOCKS username sent"
+# isolate = app: the owner of the app's socket (uid, cgroup) picks the circuit.
+hold app 8005
+hold app 8006 65534
+hold app 8007
+apps_up() { [ -n "$(circ_of 8005)" ] && [ -n "$(circ_of 8006)" ] && [ -n "$(circ_of 8007)" ]; }
+tn_wait 20 apps_up
+c5=$(circ_of 8005) c6=$(circ_of 8006) c7=$(circ_of 8007)
+diag "circuits: app root=$c5 nobody=$c6 root again=$c7"
+[ -n "$c5" ] && [ -n "$c6" ] && [ "$c5" != "$c6" ]
+tap_ok $? "isolate = app: root's and nobody's streams in one profile are on different circuits ($c5, $c6)"
+[ -n "$c7" ] && [ "$c5" = "$c7" ]
+tap_ok $? "isolate = app: two streams of the same app (uid, cgroup) share one circuit ($c5, $c7)"
+
 restart_id=$(state_id iso1)
 stop_daemon
 restart_ready "daemon restarted" || bail "daemon did not restart"
