@@ -208,8 +208,9 @@ int conf_parse_url(const char *s, struct proxy_conf *p, char *why, size_t n)
 		return 0;
 	}
 	if (!sep)
-		return conf_why(why, n,
-				"want SCHEME://[USER[:PASS]@]HOST[:PORT], 'direct', 'tor' or 'i2p'");
+		return conf_why(
+			why, n,
+			"want SCHEME://[USER[:PASS]@]HOST[:PORT], 'direct', 'tor' or 'i2p'");
 	r = parse_scheme(s, (size_t)(sep - s), p, &defport, why, n);
 	if (r < 0)
 		return r;

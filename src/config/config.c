@@ -759,7 +759,7 @@ const char *proxy_kind_name(enum proxy_kind k)
 {
 	static const char *const names[] = {
 		[PROXY_SOCKS5] = "socks5", [PROXY_SOCKS5H] = "socks5h", [PROXY_SOCKS4A] = "socks4a",
-		[PROXY_HTTP] = "http",	   [PROXY_DIRECT] = "direct",   [PROXY_TOR] = "tor",
+		[PROXY_HTTP] = "http",	   [PROXY_DIRECT] = "direct",	[PROXY_TOR] = "tor",
 		[PROXY_I2P] = "i2p",
 	};
 

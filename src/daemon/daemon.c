@@ -92,8 +92,9 @@ static int daemon_setup_dirs(struct daemon *d)
 	if (r < 0)
 		log_err("%s/%s: %s", ctx->state_dir, ISOLATE_KEY_FILE,
 			r == -EPERM ? "must be a root-owned file only root can read"
-			: r == -EBADMSG ? "not a key this version wrote (remove it to make a new one)"
-					: strerror(-r));
+			: r == -EBADMSG
+				? "not a key this version wrote (remove it to make a new one)"
+				: strerror(-r));
 	return r;
 }
 

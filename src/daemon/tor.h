@@ -4,9 +4,11 @@
  * daemon starts, supervises and stops itself.
  *
  * Each runs as a child of the daemon (fork + exec, no shell) in the daemon's
- * namespace, with a generated torrc and its data under STATE_DIR/tor-NAME/
- * (0700): SocksPort and ControlPort are unix sockets there, so no port is
- * open to anyone but root, and the control port uses cookie authentication.
+ * namespace, with a generated torrc in STATE_DIR/tor-NAME/ (root's, 0711)
+ * and its data in data/ below (0700, owned by debian-tor, the user tor
+ * switches to once its sockets are open): SocksPort and ControlPort are unix
+ * sockets there, so only root and tor reach them, and the control port
+ * uses cookie authentication.
  * Its stdout and stderr go to the daemon's log, prefixed "tor 'NAME': ";
  * bootstrap progress is read from its "Bootstrapped N%" log lines (no
  * request on the loop).  If it dies it is started again after a backoff of
@@ -30,18 +32,20 @@ struct daemon;
 enum tor_state { TOR_STOPPED = 0, TOR_RUNNING, TOR_BACKOFF, TOR_FAILED };
 
 struct tor_rt {
-	char name[64];	 /* the proxy's name */
-	char dir[4096];	 /* STATE_DIR/tor-NAME */
+	char name[64];	  /* the proxy's name */
+	char dir[4096];	  /* STATE_DIR/tor-NAME */
 	char extra[4096]; /* tor-config file, "" if none */
-	pid_t pid;	 /* 0 when not running */
-	struct ev pidfd; /* owned fd: readable when tor exits */
-	struct ev out;	 /* owned fd: read end of its stdout + stderr */
-	struct ev ctl;	 /* owned fd: a NEWNYM exchange on the control port, -1 if none */
+	pid_t pid;	  /* 0 when not running */
+	uid_t uid;	  /* tor's user after startup (debian-tor), 0 if there is none */
+	gid_t gid;
+	struct ev pidfd;	 /* owned fd: readable when tor exits */
+	struct ev out;		 /* owned fd: read end of its stdout + stderr */
+	struct ev ctl;		 /* owned fd: a NEWNYM exchange on the control port, -1 if none */
 	char line[TOR_LINE_MAX]; /* partial log line */
 	size_t line_len;
 	enum tor_state state;
-	int bootstrap;	  /* percent, -1 until the first "Bootstrapped" line */
-	char phase[128];  /* text of the last bootstrap line */
+	int bootstrap;	 /* percent, -1 until the first "Bootstrapped" line */
+	char phase[128]; /* text of the last bootstrap line */
 	unsigned restarts;
 	unsigned backoff; /* seconds before the next start */
 	uint64_t restart_at;

@@ -14,8 +14,7 @@
 #include "netlink/nl-diag.h"
 #include "util/macro.h"
 
-_Static_assert(NLMSG_HDRLEN + sizeof(struct inet_diag_req_v2) == NL_DIAG_REQ_LEN,
-	       "request size");
+_Static_assert(NLMSG_HDRLEN + sizeof(struct inet_diag_req_v2) == NL_DIAG_REQ_LEN, "request size");
 
 static int diag_addr(const struct sockaddr_storage *ss, __be16 *port, __be32 addr[4])
 {

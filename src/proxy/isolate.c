@@ -23,7 +23,8 @@ void isolate_user(const struct isolate_key *key, const char *scope, uint32_t id,
 	char msg[512];
 	int n = snprintf(msg, sizeof(msg), "%s%c%u%c%s", scope, 0, id, 0, value ? value : "");
 	size_t len = n < 0 ? 0 : (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1;
-	uint64_t h0 = siphash24(key->k, msg, len), h1 = siphash24(key->k + SIPHASH_KEY_LEN, msg, len);
+	uint64_t h0 = siphash24(key->k, msg, len),
+		 h1 = siphash24(key->k + SIPHASH_KEY_LEN, msg, len);
 
 	snprintf(out, ISOLATE_USER_LEN + 1, "%016llx%016llx", (unsigned long long)h0,
 		 (unsigned long long)h1);

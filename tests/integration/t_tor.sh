@@ -220,8 +220,12 @@ tn_wait 60 ok_via_exit man
 tap_ok $? "url = tor: the world server sees the exit's address" || diag_file "$T/curl.err"
 tn_wait 60 ok_onion man
 tap_ok $? "url = tor: http://<onion>/ works by name" || diag_file "$T/curl.err"
-[ -S "$T/state/tor-tor/socks" ] && [ "$(stat -c %a "$T/state/tor-tor")" = 700 ]
-tap_ok $? "managed tor: SocksPort is a unix socket in a 0700 dir under the state dir"
+tpid=$(status_json_q '[t["pid"] for t in d["transports"]][0]')
+[ -S "$T/state/tor-tor/data/socks" ] && [ "$(ps -o user= -p "$tpid")" = debian-tor ] &&
+	[ "$(stat -c '%a %U' "$T/state/tor-tor/data")" = "700 debian-tor" ] &&
+	[ "$(stat -c '%a %U' "$T/state/tor-tor")" = "711 root" ] &&
+	[ "$(stat -c '%a' "$T/state/tor-tor/torrc")" = 600 ]
+tap_ok $? "managed tor: runs as debian-tor; SocksPort is a unix socket in its 0700 data dir under the state dir"
 grep -q "tor 'tor': .*Bootstrapped 100%" "$T/daemon.log"
 tap_ok $? "managed tor: its log is in the daemon's log, prefixed"
 log_mark

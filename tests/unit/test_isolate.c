@@ -40,8 +40,8 @@ static void test_siphash(void)
 	}
 	ok(siphash24(key, NULL, 0) == vectors[0], "siphash24: NULL with length 0");
 	/* 0x3f2acc7f57c29bdb: vectors_sip64[16], crosses one full word plus an empty tail. */
-	ok(siphash24(key, (uint8_t[16]){0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, 16) ==
-		   UINT64_C(0x3f2acc7f57c29bdb),
+	ok(siphash24(key, (uint8_t[16]){0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15},
+		     16) == UINT64_C(0x3f2acc7f57c29bdb),
 	   "siphash24: reference vector, 16-byte message");
 }
 

@@ -47,7 +47,8 @@ static void test_request(void)
 		   req->id.idiag_cookie[1] == INET_DIAG_NOCOOKIE,
 	   "request: no cookie");
 	l6.ss_family = AF_INET6;
-	is_int(nl_diag_build_req(buf, &l6, &r, 1), -EAFNOSUPPORT, "request: mixed families refused");
+	is_int(nl_diag_build_req(buf, &l6, &r, 1), -EAFNOSUPPORT,
+	       "request: mixed families refused");
 }
 
 /* An answer: nlmsghdr + inet_diag_msg (uid) + optionally a CGROUP_ID attribute. */
