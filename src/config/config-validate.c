@@ -67,6 +67,12 @@ static int check_proxy(struct settings *s, struct proxy_conf *p, char *err, size
 	if (p->tor_config && p->kind != PROXY_TOR)
 		return conf_error(err, errlen, s->path, p->tor_config_line, "tor-config",
 				  "only for url = tor");
+	if (p->tor_control && p->kind != PROXY_SOCKS5 && p->kind != PROXY_SOCKS5H)
+		return conf_error(err, errlen, s->path, p->tor_control_line, "tor-control",
+				  "only for a socks5 or socks5h url (a managed tor has its own)");
+	if (p->tor_cookie && !p->tor_control)
+		return conf_error(err, errlen, s->path, p->tor_cookie_line, "tor-control-cookie",
+				  "needs 'tor-control'");
 	if (!p->via)
 		return 0;
 	if (p->kind == PROXY_DIRECT)

@@ -117,6 +117,26 @@ static int proxy_tor_config(struct parser *ps, void *obj, const char *v, char *w
 	return p->tor_config ? 0 : -ENOMEM;
 }
 
+static int proxy_tor_control(struct parser *ps, void *obj, const char *v, char *why, size_t n)
+{
+	struct proxy_conf *p = obj;
+
+	if (v[0] != '/' && conf_check_dns_server(v, why, n) < 0)
+		return conf_why(why, n, "want /PATH of a unix socket, IP, IP:PORT or [IPv6]:PORT");
+	p->tor_control = strdup(v);
+	return p->tor_control ? 0 : -ENOMEM;
+}
+
+static int proxy_tor_cookie(struct parser *ps, void *obj, const char *v, char *why, size_t n)
+{
+	struct proxy_conf *p = obj;
+
+	if (v[0] != '/')
+		return conf_why(why, n, "want an absolute path to tor's control_auth_cookie");
+	p->tor_cookie = strdup(v);
+	return p->tor_cookie ? 0 : -ENOMEM;
+}
+
 static int prof_via(struct parser *ps, void *obj, const char *v, char *why, size_t n)
 {
 	return set_name(&((struct profile_conf *)obj)->via, v, why, n);
@@ -226,6 +246,8 @@ static const struct key_def proxy_keys[] = {
 	{"isolate", false, proxy_isolate, PX_LINE(isolate_line), 0},
 	{"netns", false, proxy_netns, PX_LINE(netns_line), 0},
 	{"tor-config", false, proxy_tor_config, PX_LINE(tor_config_line), 0},
+	{"tor-control", false, proxy_tor_control, PX_LINE(tor_control_line), 0},
+	{"tor-control-cookie", false, proxy_tor_cookie, PX_LINE(tor_cookie_line), 0},
 	{NULL, false, NULL, -1, 0},
 };
 
@@ -689,6 +711,8 @@ static void proxy_free(struct proxy_conf *p)
 	free(p->via);
 	free(p->netns);
 	free(p->tor_config);
+	free(p->tor_control);
+	free(p->tor_cookie);
 }
 
 static void profile_free(struct profile_conf *p)

@@ -78,9 +78,16 @@ struct proxy_conf {
 	char *netns; /* owned: egress namespace name, or NULL */
 	/* owned: tor-config = FILE, more torrc lines for a managed tor (%include), or NULL */
 	char *tor_config;
-	int line; /* line of the [proxy NAME] header */
+	/*
+	 * owned: tor-control = /PATH (unix socket) or IP[:PORT] (default 9051): the
+	 * control port of the Tor behind a socks5/socks5h url, for `netnsp newnym`; or NULL
+	 */
+	char *tor_control;
+	char *tor_cookie; /* owned: tor-control-cookie = FILE (cookie authentication), or NULL */
+	int line;	  /* line of the [proxy NAME] header */
 	/* Lines of the keys (0 if unset), so later checks can name FILE:LINE: KEY. */
-	int url_line, via_line, isolate_line, netns_line, tor_config_line;
+	int url_line, via_line, isolate_line, netns_line, tor_config_line, tor_control_line,
+		tor_cookie_line;
 };
 
 struct route_conf {
@@ -230,6 +237,18 @@ int settings_check_fake_pool(int family, const void *base, unsigned prefix, char
  */
 int settings_dns_server_addr(const struct profile_conf *p, struct sockaddr_storage *ss,
 			     socklen_t *len);
+
+/**
+ * settings_parse_sockaddr() - "IP", "IPv4:port", "[IPv6]" or "[IPv6]:port" as a socket address.
+ * @s: text that conf_check_dns_server() accepted (dns-server, tor-control).
+ * @port: the port when @s names none.
+ * @ss: receives an AF_INET or AF_INET6 address.
+ * @len: receives its length.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int settings_parse_sockaddr(const char *s, uint16_t port, struct sockaddr_storage *ss,
+			    socklen_t *len);
 
 /**
  * proxy_kind_name() - the URL scheme of @k ("socks5", "http", "direct", ...).

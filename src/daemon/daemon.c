@@ -330,6 +330,7 @@ static void daemon_on_timer(struct daemon *d)
 	relay_tick(&d->relay, (uint64_t)ts.tv_sec);
 	relay_udp_tick(&d->relay, (uint64_t)ts.tv_sec);
 	tor_tick(d, (uint64_t)ts.tv_sec);
+	tor_ctl_tick(d, (uint64_t)ts.tv_sec);
 	bool dirty = false;
 
 	daemon_caps(d);
@@ -396,6 +397,9 @@ static void daemon_dispatch(struct daemon *d, struct ev *ev, uint32_t events)
 	case EV_TOR:
 		tor_on_event(d, ev);
 		break;
+	case EV_TOR_CTL:
+		tor_ctl_on_event(d, ev, events);
+		break;
 	}
 }
 
@@ -415,6 +419,7 @@ int daemon_loop(struct daemon *d)
 			daemon_dispatch(d, evs[i].data.ptr, evs[i].events);
 		relay_reap(&d->relay);
 		daemon_reap(d);
+		tor_ctl_reap(d, false);
 	}
 	return 0;
 }
@@ -423,6 +428,7 @@ void daemon_free(struct daemon *d)
 {
 	ctl_close_all(d);
 	daemon_flatpak_stop(d);
+	tor_ctl_reap(d, true);
 	tor_stop_all(d);
 	while (d->n_subj)
 		daemon_subject_free(d, d->subj[d->n_subj - 1]);

@@ -46,6 +46,7 @@ struct subject_rt {
 struct ctl_client;
 struct flatpak_watch;
 struct tor_rt;
+struct tor_ctl;
 
 /* A Pid subject taken down while its process ran, for `status` (newest last). */
 #define DAEMON_DETACHED_MAX 16
@@ -77,6 +78,7 @@ struct daemon {
 	size_t n_detached;
 	struct tor_rt *tors; /* owned array: managed tors (tor.c) */
 	size_t n_tors;
+	struct tor_ctl *tor_ctls;   /* owned list: control-port exchanges (tor_ctl.c) */
 	struct isolate_key iso_key; /* per-install secret for isolation credentials */
 	bool quit;
 	bool oneshot;		 /* `netnsp run`: no files, no control socket, ends with @child */

@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,7 +231,7 @@ int tor_start_all(struct daemon *d)
 		if (pc->kind != PROXY_TOR)
 			continue;
 		t = &d->tors[d->n_tors++];
-		t->pidfd.fd = t->out.fd = t->ctl.fd = -1;
+		t->pidfd.fd = t->out.fd = -1;
 		t->bootstrap = -1;
 		snprintf(t->name, sizeof(t->name), "%s", pc->name);
 		if (pw && pw->pw_uid) {
@@ -275,7 +274,6 @@ void tor_stop_all(struct daemon *d)
 		struct tor_rt *t = &d->tors[i];
 		int status;
 
-		tor_close_ev(d, &t->ctl);
 		if (t->pid > 0) {
 			kill(t->pid, SIGTERM);
 			for (int k = 0; k < 30 && !tor_reap(d, t, WNOHANG, &status); k++)
@@ -295,7 +293,7 @@ void tor_stop_all(struct daemon *d)
 	d->n_tors = 0;
 }
 
-static struct tor_rt *tor_find(struct daemon *d, const char *name)
+struct tor_rt *tor_find(struct daemon *d, const char *name)
 {
 	for (size_t i = 0; i < d->n_tors; i++)
 		if (strcmp(d->tors[i].name, name) == 0)
@@ -380,27 +378,6 @@ static void tor_exited(struct daemon *d, struct tor_rt *t)
 	tor_schedule(t, why);
 }
 
-/* Tor's replies to our NEWNYM: "250 OK" lines, or "515 Authentication failed". */
-static void tor_ctl_reply(struct daemon *d, struct tor_rt *t)
-{
-	char buf[512];
-	ssize_t n = recv(t->ctl.fd, buf, sizeof(buf) - 1, 0);
-
-	if (n < 0 && errno == EAGAIN)
-		return;
-	if (n > 0) {
-		buf[n] = '\0';
-		for (char *p = buf, *e; *p; p = e) {
-			e = p + strcspn(p, "\r\n");
-			if (e > p)
-				log_info("tor '%s': control: %.*s", t->name, (int)(e - p), p);
-			e += strspn(e, "\r\n");
-		}
-		return;
-	}
-	tor_close_ev(d, &t->ctl);
-}
-
 void tor_on_event(struct daemon *d, struct ev *ev)
 {
 	struct tor_rt *t = ev->owner;
@@ -411,8 +388,6 @@ void tor_on_event(struct daemon *d, struct ev *ev)
 		tor_drain(d, t);
 	else if (ev == &t->pidfd)
 		tor_exited(d, t);
-	else if (ev == &t->ctl)
-		tor_ctl_reply(d, t);
 }
 
 void tor_tick(struct daemon *d, uint64_t now)
@@ -452,106 +427,4 @@ json_object *tor_status_json(struct daemon *d)
 		json_object_array_add(arr, o);
 	}
 	return arr;
-}
-
-/* The cookie tor wrote (32 bytes), as the hex AUTHENTICATE wants. */
-static int tor_cookie_hex(const struct tor_rt *t, char hex[65])
-{
-	char path[PATH_MAX + 32];
-	unsigned char c[32];
-	_cleanup_close_ int fd = -1;
-
-	snprintf(path, sizeof(path), "%s/data/control_auth_cookie", t->dir);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return neg_errno();
-	if (read(fd, c, sizeof(c)) != (ssize_t)sizeof(c))
-		return -EBADMSG;
-	for (size_t i = 0; i < sizeof(c); i++)
-		snprintf(hex + 2 * i, 3, "%02x", c[i]);
-	return 0;
-}
-
-/* Which managed tor carries @profile's traffic (hop 0 of its chain)? */
-static struct tor_rt *tor_of_profile(struct daemon *d, const char *profile)
-{
-	const struct profile_conf *p = settings_find_profile(&d->settings, profile);
-	int hops[CONF_CHAIN_MAX];
-	int n;
-
-	if (!p)
-		return NULL;
-	n = settings_chain(&d->settings, p->via_idx, hops, ARRAY_SIZE(hops));
-	if (n <= 0 || d->settings.proxies[hops[0]].kind != PROXY_TOR)
-		return NULL;
-	return tor_find(d, d->settings.proxies[hops[0]].name);
-}
-
-static int tor_fail(char *err, size_t errlen, int r, const char *fmt, ...) _printf_(4, 5);
-static int tor_fail(char *err, size_t errlen, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
-/* A non-blocking connection to @t's control socket, with @text already sent. */
-static int tor_control_send(struct tor_rt *t, const char *text, char *err, size_t errlen)
-{
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	_cleanup_close_ int fd = -1;
-	size_t dlen = strlen(t->dir), len = strlen(text);
-
-	if (dlen + sizeof("/data/control") > sizeof(sun.sun_path))
-		return tor_fail(err, errlen, -ENAMETOOLONG,
-				"tor '%s': control socket path too long", t->name);
-	memcpy(sun.sun_path, t->dir, dlen);
-	memcpy(sun.sun_path + dlen, "/data/control", sizeof("/data/control"));
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		int r = neg_errno();
-
-		return tor_fail(err, errlen, r, "tor '%s': control port: %s", t->name,
-				strerror(-r));
-	}
-	/* A few dozen bytes on a fresh local socket: the send cannot block. */
-	if (send(fd, text, len, MSG_NOSIGNAL) != (ssize_t)len)
-		return tor_fail(err, errlen, -EIO, "tor '%s': control port: short write", t->name);
-	return TAKE_FD(fd);
-}
-
-int tor_newnym(struct daemon *d, const char *profile, char *err, size_t errlen)
-{
-	struct tor_rt *t = tor_of_profile(d, profile);
-	char cookie[65], req[160];
-	int r, fd;
-
-	if (!settings_find_profile(&d->settings, profile))
-		return tor_fail(err, errlen, -ENOENT, "no profile '%s'", profile);
-	if (!t)
-		return tor_fail(err, errlen, -EINVAL,
-				"profile '%s' does not go through a managed tor", profile);
-	if (t->state != TOR_RUNNING)
-		return tor_fail(err, errlen, -EAGAIN, "tor '%s' is not running", t->name);
-	r = tor_cookie_hex(t, cookie);
-	if (r < 0)
-		return tor_fail(err, errlen, r, "tor '%s': control cookie: %s", t->name,
-				strerror(-r));
-	snprintf(req, sizeof(req), "AUTHENTICATE %s\r\nSIGNAL NEWNYM\r\nQUIT\r\n", cookie);
-	fd = tor_control_send(t, req, err, errlen);
-	if (fd < 0)
-		return fd;
-	tor_close_ev(d, &t->ctl);
-	t->ctl = (struct ev){.tag = EV_TOR, .fd = fd, .owner = t};
-	r = loop_add(d->epfd, &t->ctl, EPOLLIN);
-	if (r < 0) {
-		close(fd);
-		t->ctl.fd = -1;
-		return tor_fail(err, errlen, r, "epoll: %s", strerror(-r));
-	}
-	log_info("profile '%s': NEWNYM sent to tor '%s'", profile, t->name);
-	return 0;
 }

@@ -40,7 +40,6 @@ struct tor_rt {
 	gid_t gid;
 	struct ev pidfd;	 /* owned fd: readable when tor exits */
 	struct ev out;		 /* owned fd: read end of its stdout + stderr */
-	struct ev ctl;		 /* owned fd: a NEWNYM exchange on the control port, -1 if none */
 	char line[TOR_LINE_MAX]; /* partial log line */
 	size_t line_len;
 	enum tor_state state;
@@ -99,14 +98,59 @@ void tor_tick(struct daemon *d, uint64_t now);
 json_object *tor_status_json(struct daemon *d);
 
 /**
- * tor_newnym() - ask the managed tor behind a profile's chain for new circuits.
+ * tor_find() - the managed tor of proxy @name.
+ * @d: daemon.
+ * @name: proxy name.
+ *
+ * Return: it, or NULL.
+ */
+struct tor_rt *tor_find(struct daemon *d, const char *name);
+
+/*
+ * One exchange with a control port (tor_ctl.c): AUTHENTICATE, SIGNAL NEWNYM,
+ * QUIT, written once the non-blocking connect completes; tor's replies are
+ * logged as they come.  Freed after the event batch (tor_ctl_reap()).
+ */
+struct tor_ctl {
+	struct ev ev;	/* owned fd (-1 once closed); tag EV_TOR_CTL, owner this */
+	char label[96]; /* "tor 'NAME'" or "proxy 'NAME'", for the log */
+	char out[256];	/* the request */
+	size_t out_len, out_off;
+	uint64_t deadline;    /* CLOCK_MONOTONIC seconds */
+	struct tor_ctl *next; /* daemon.tor_ctls */
+};
+
+/**
+ * tor_ctl_on_event() - progress a control exchange (EV_TOR_CTL).
+ * @d: daemon.
+ * @ev: its ev.
+ * @events: epoll events.
+ */
+void tor_ctl_on_event(struct daemon *d, struct ev *ev, uint32_t events);
+
+/**
+ * tor_ctl_tick() - close control exchanges that took longer than 10 s.
+ * @d: daemon.
+ * @now: CLOCK_MONOTONIC seconds.
+ */
+void tor_ctl_tick(struct daemon *d, uint64_t now);
+
+/**
+ * tor_ctl_reap() - free the closed control exchanges; with @all, close and free every one.
+ * @d: daemon.
+ * @all: at exit.
+ */
+void tor_ctl_reap(struct daemon *d, bool all);
+
+/**
+ * tor_newnym() - ask the Tor behind a profile's chain for new circuits.
  * @d: daemon.
  * @profile: profile name.
  * @err: reason on failure.
  * @errlen: size of @err.
  *
- * Sends AUTHENTICATE (cookie) and SIGNAL NEWNYM on a non-blocking connection
- * to the control port; tor's replies are logged when they arrive.
+ * The Tor is the managed one at hop 0, or the first hop with tor-control
+ * set.  A struct tor_ctl carries the exchange; nothing waits on the loop.
  *
  * Return: 0 (sent) or a negative errno with @err set.
  */

@@ -67,6 +67,8 @@ prof() { # prof NAME VIA [MORE LINES]
 		# t_tor.sh
 		[proxy tc]
 		url = socks5h://$C:9050
+		tor-control = $C:9051
+		tor-control-cookie = $TN_DIR/c/control_auth_cookie
 
 		[proxy tcshare]
 		url = socks5h://$C:9050
@@ -233,9 +235,16 @@ nsp newnym man
 tap_ok $? "netnsp newnym man: accepted"
 wait_log "tor 'tor': control: 250 OK" 10 && [ "$(log_since | grep -c "tor 'tor': control: 250")" -ge 2 ]
 tap_ok $? "newnym: tor answered AUTHENTICATE and SIGNAL NEWNYM with 250" || log_since | sed 's/^/#   /' | tail -5
-nsp newnym iso1 2>"$T/newnym.err"
-[ $? -ne 0 ] && grep -q 'does not go through a managed tor' "$T/newnym.err"
-tap_ok $? "newnym on a profile without a managed tor: refused with a reason"
+log_mark
+nsp newnym iso1
+tap_ok $? "netnsp newnym iso1 (an external tor with tor-control): accepted"
+wait_log "proxy 'tc': control: 250 OK" 10 && [ "$(log_since | grep -c "proxy 'tc': control: 250")" -ge 2 ]
+tap_ok $? "newnym: the external tor answered AUTHENTICATE (cookie) and SIGNAL NEWNYM with 250" ||
+	log_since | sed 's/^/#   /' | tail -5
+nsp newnym shr1 2>"$T/newnym.err"
+[ $? -ne 0 ] && grep -q 'goes through no managed tor and no proxy with tor-control' "$T/newnym.err"
+tap_ok $? "newnym on a profile without a tor control port: refused with a reason" ||
+	diag_file "$T/newnym.err"
 tpid=$(status_json_q '[t["pid"] for t in d["transports"]][0]')
 kill -KILL "$tpid" 2>/dev/null
 restarted() { p=$(status_json_q '[t["pid"] for t in d["transports"]][0]'); [ "$p" != "$tpid" ] && [ "$p" != 0 ]; }

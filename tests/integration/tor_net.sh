@@ -17,7 +17,7 @@
 #   r1 r2    .21-.22   middle relays
 #   x1       .31       the exit (accept *:*)
 #   hs       .41       onion service: port 80 -> 203.0.113.10:80
-#   c        .51       client tor: SocksPort 198.51.100.51:9050, ControlPort 127.0.0.1:9051
+#   c        .51       client tor: SocksPort .51:9050, ControlPort 127.0.0.1:9051 and .51:9051
 #   H        .60       netnsp's daemon (and the tor it manages); no default route
 #   d        .70       danted :1080 (a proxy that is not Tor)
 #
@@ -151,6 +151,7 @@ tn_torrc() { # tn_torrc NODE: its torrc on stdout
 		SocksPort $ip:9050
 		SocksPolicy accept 198.51.100.0/24
 		ControlPort 127.0.0.1:9051
+		ControlPort $ip:9051
 		CookieAuthentication 1
 		ConfluxEnabled 0
 	EOF

@@ -156,6 +156,13 @@ static const struct bad_case bad_cases[] = {
 	 "t.conf:3: isolate: the url has credentials, which isolation would replace (remove them "
 	 "or set isolate = none)"},
 	{P "tor-config = /x\n", "t.conf:3: tor-config: only for url = tor"},
+	{"[proxy t]\nurl = tor\ntor-control = /run/tor/control\n",
+	 "t.conf:3: tor-control: only for a socks5 or socks5h url (a managed tor has its own)"},
+	{P "tor-control = localhost\n",
+	 "t.conf:3: tor-control: want /PATH of a unix socket, IP, IP:PORT or [IPv6]:PORT"},
+	{P "tor-control-cookie = /c\n", "t.conf:3: tor-control-cookie: needs 'tor-control'"},
+	{P "tor-control = 127.0.0.1:9051\ntor-control-cookie = c\n",
+	 "t.conf:4: tor-control-cookie: want an absolute path to tor's control_auth_cookie"},
 	{"[proxy t]\nurl = tor\ntor-config = x\n",
 	 "t.conf:3: tor-config: want an absolute path to a file of torrc lines"},
 	{P "[proxy t]\nurl = tor\nvia = p\n",
@@ -165,7 +172,8 @@ static const struct bad_case bad_cases[] = {
 	{"[proxy a]\n", "t.conf:1: [proxy a]: missing required key 'url'"},
 	{P "[profile w]\nnetns = x\n", "t.conf:3: [profile w]: missing required key 'via'"},
 	{P "colour = red\n",
-	 "t.conf:3: colour: unknown key (want url, via, isolate, netns, tor-config)"},
+	 "t.conf:3: colour: unknown key (want url, via, isolate, netns, tor-config, "
+	 "tor-control, tor-control-cookie)"},
 	{P W "color = x\n", "t.conf:5: color: unknown key (want via, netns, dns,"},
 	{P "url = socks5://h\n", "t.conf:3: url: duplicate key (first at line 2)"},
 	{P W "# c\nvia = p\n", "t.conf:6: via: duplicate key (first at line 4)"},
@@ -538,6 +546,9 @@ static const struct unsup_case unsup_cases[] = {
 	{P "isolate = profile\n" W, NULL},
 	{P "isolate = destination\n" W, NULL},
 	{"[proxy t]\nurl = tor\n[profile w]\nvia = t\n", NULL},
+	{P "tor-control = 127.0.0.1:9051\ntor-control-cookie = /run/tor/control.authcookie\n" W,
+	 NULL},
+	{P "tor-control = /run/tor/control\n" W, NULL},
 	{"[proxy t]\nurl = tor\ntor-config = /etc/netnsp/tor-extra\n[profile w]\nvia = t\n", NULL},
 	{"[proxy i]\nurl = i2p\n[profile w]\nvia = i\n", "t.conf:2: url: not supported yet"},
 };
