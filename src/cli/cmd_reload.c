@@ -157,7 +157,7 @@ int cmd_newnym(const struct cli_ctx *ctx, int argc, char **argv)
 	}
 	req = json_object_new_object();
 	json_object_object_add(req, "profile", json_object_new_string(argv[1]));
-	r = cli_request(ctx, "newnym", req, &o);
+	r = cli_request(ctx, "newnym", req, &o, false);
 	if (r < 0)
 		return cli_exit_for(r);
 	json_object_put(o);
