@@ -62,7 +62,7 @@ run() { # run LABEL: one daemon start; prints "LABEL boot_ms fetch_ms"
 	echo "$1 $tb $tf"
 }
 results=()
-for i in $(seq "$REPEATS"); do
+for _ in $(seq "$REPEATS"); do
 	rm -rf "$T/state/tor-tor"
 	results+=("$(run cold)" "$(run warm)")
 done

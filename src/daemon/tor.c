@@ -105,10 +105,12 @@ static const char *tor_binary(void)
 	return NULL;
 }
 
-/* In the child: plain signal state, the pipe as stdout and stderr, then exec. */
-__attribute__((noreturn)) static void tor_exec(const char *bin, const struct tor_rt *t, int out)
+/*
+ * In the child: plain signal state, the pipe as stdout and stderr, then
+ * exec; only async-signal-safe calls (@rc was formatted before fork()).
+ */
+__attribute__((noreturn)) static void tor_exec(const char *bin, const char *rc, int out)
 {
-	char rc[PATH_MAX + 16];
 	sigset_t none;
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
@@ -116,7 +118,6 @@ __attribute__((noreturn)) static void tor_exec(const char *bin, const struct tor
 	sigprocmask(SIG_SETMASK, &none, NULL); /* the daemon blocks signals for its signalfd */
 	if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 		_exit(127);
-	tor_path(t, "torrc", rc, sizeof(rc));
 	/* An empty defaults file: Debian's /usr/share/tor/tor-service-defaults-torrc stays out. */
 	execl(bin, "tor", "--defaults-torrc", "/dev/null", "-f", rc, (char *)NULL);
 	_exit(127);
@@ -134,6 +135,7 @@ static void tor_close_ev(struct daemon *d, struct ev *ev)
 static int tor_spawn(struct daemon *d, struct tor_rt *t)
 {
 	const char *bin = tor_binary();
+	char rc[PATH_MAX + 16];
 	int pipefd[2], r;
 	pid_t pid;
 	long pfd;
@@ -145,6 +147,7 @@ static int tor_spawn(struct daemon *d, struct tor_rt *t)
 		r = tor_write_config(t);
 	if (r < 0)
 		return r;
+	tor_path(t, "torrc", rc, sizeof(rc));
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return neg_errno();
 	pid = fork();
@@ -155,7 +158,7 @@ static int tor_spawn(struct daemon *d, struct tor_rt *t)
 		return r;
 	}
 	if (pid == 0)
-		tor_exec(bin, t, pipefd[1]);
+		tor_exec(bin, rc, pipefd[1]);
 	close(pipefd[1]);
 	t->pid = pid;
 	t->bootstrap = -1;
@@ -320,10 +323,11 @@ static void tor_log_line(struct tor_rt *t, char *line)
 	msg = msg ? msg + 2 : line;
 	b = strstr(msg, "Bootstrapped ");
 	if (b) {
-		int pct = atoi(b + strlen("Bootstrapped "));
+		char *end;
+		long pct = strtol(b + strlen("Bootstrapped "), &end, 10);
 
-		if (pct >= 0 && pct <= 100)
-			t->bootstrap = pct;
+		if (*end == '%' && pct >= 0 && pct <= 100)
+			t->bootstrap = (int)pct;
 		snprintf(t->phase, sizeof(t->phase), "%s", b);
 		if (pct == 100)
 			t->backoff = 0; /* a tor that bootstrapped earned a fresh backoff */

@@ -51,8 +51,11 @@ socks pass {
 }
 EOF2
 bg nsx "$(tn_ns d)" danted -f "$T/danted.conf" -p "$T/danted.pid" -N 1 2>>"$T/danted.err"
-wait_port "$NS_W" "$TN_W4" 80 && wait_port "$(tn_ns d)" "${TN_IP[d]}" 1080 ||
-	{ diag_file "$T/danted.err"; diag_file "$T/danted.log"; diag_file "$T/world.log"; bail "world server or danted did not start"; }
+if ! wait_port "$NS_W" "$TN_W4" 80 || ! wait_port "$(tn_ns d)" "${TN_IP[d]}" 1080; then
+	diag_file "$T/danted.err"
+	diag_file "$T/world.log"
+	bail "world server or danted did not start"
+fi
 
 # Extra torrc lines for the managed tor: the private network's authorities.
 cp "$TN_COMMON" "$T/tor-extra"
@@ -241,8 +244,7 @@ tap_ok $? "netnsp newnym iso1 (an external tor with tor-control): accepted"
 wait_log "proxy 'tc': control: 250 OK" 10 && [ "$(log_since | grep -c "proxy 'tc': control: 250")" -ge 2 ]
 tap_ok $? "newnym: the external tor answered AUTHENTICATE (cookie) and SIGNAL NEWNYM with 250" ||
 	log_since | sed 's/^/#   /' | tail -5
-nsp newnym shr1 2>"$T/newnym.err"
-[ $? -ne 0 ] && grep -q 'goes through no managed tor and no proxy with tor-control' "$T/newnym.err"
+! nsp newnym shr1 2>"$T/newnym.err" && grep -q 'goes through no managed tor and no proxy with tor-control' "$T/newnym.err"
 tap_ok $? "newnym on a profile without a tor control port: refused with a reason" ||
 	diag_file "$T/newnym.err"
 tpid=$(status_json_q '[t["pid"] for t in d["transports"]][0]')

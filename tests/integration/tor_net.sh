@@ -33,7 +33,6 @@ TN_W4=203.0.113.10
 TN_DIR=''      # keys, torrcs, data dirs, logs
 TN_DIRAUTH=''  # file with the three DirAuthority lines
 TN_COMMON=''   # file with the lines every tor of the network needs (the managed one too)
-declare -A TN_PID
 
 tn_ns() { echo "${PFX}$1"; }
 
@@ -172,7 +171,6 @@ tn_start() { # build everything and start the tors (direct children, killed at c
 		tn_torrc "$n" >"$TN_DIR/$n.torrc"
 		bg nsx "$(tn_ns "$n")" tor --defaults-torrc /dev/null -f "$TN_DIR/$n.torrc" \
 			--RunAsDaemon 0 >/dev/null 2>>"$TN_DIR/$n.err"
-		TN_PID[$n]=$LAST_PID
 	done
 }
 
