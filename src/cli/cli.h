@@ -42,6 +42,7 @@ int cmd_exec(const struct cli_ctx *ctx, int argc, char **argv);
 int cmd_reload(const struct cli_ctx *ctx, int argc, char **argv);
 int cmd_attach(const struct cli_ctx *ctx, int argc, char **argv);
 int cmd_gc(const struct cli_ctx *ctx, int argc, char **argv);
+int cmd_newnym(const struct cli_ctx *ctx, int argc, char **argv);
 int cmd_id(const struct cli_ctx *ctx, int argc, char **argv);
 int cmd_check(const struct cli_ctx *ctx, int argc, char **argv);
 int cmd_init(const struct cli_ctx *ctx, int argc, char **argv);

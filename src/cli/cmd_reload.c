@@ -146,6 +146,24 @@ static int parse_pid(const char *s, int32_t *out)
 	return 0;
 }
 
+int cmd_newnym(const struct cli_ctx *ctx, int argc, char **argv)
+{
+	json_object *req, *o = NULL;
+	int r;
+
+	if (argc != 2) {
+		log_err("newnym: usage: netnsp newnym PROFILE");
+		return EXIT_USAGE;
+	}
+	req = json_object_new_object();
+	json_object_object_add(req, "profile", json_object_new_string(argv[1]));
+	r = cli_request(ctx, "newnym", req, &o, false);
+	if (r < 0)
+		return cli_exit_for(r);
+	json_object_put(o);
+	return EXIT_OK;
+}
+
 int cmd_attach(const struct cli_ctx *ctx, int argc, char **argv)
 {
 	json_object *req, *o = NULL;

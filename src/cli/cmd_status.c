@@ -299,6 +299,44 @@ void cli_print_detached(struct json_object *x)
 	       jstr(x, "teardown"));
 }
 
+/* Managed transports (url = tor): one block each, after the subjects. */
+static bool row_transport_state(json_object *t, struct cell *c)
+{
+	cell_add(c, "%s (%s), pid %llu, %llu restarts", jstr(t, "state"), jstr(t, "kind"),
+		 jnum(t, "pid"), jnum(t, "restarts"));
+	return true;
+}
+
+static bool row_bootstrap(json_object *t, struct cell *c)
+{
+	json_object *b = NULL;
+
+	if (json_object_object_get_ex(t, "bootstrap", &b) && b)
+		cell_add(c, "%d%%", json_object_get_int(b));
+	else
+		cell_add(c, "not yet");
+	return true;
+}
+
+static const struct row transport_rows[] = {
+	{"state", row_transport_state},
+	{"bootstrap", row_bootstrap},
+};
+
+static void status_print_transports(json_object *o, bool color)
+{
+	json_object *arr = NULL;
+
+	json_object_object_get_ex(o, "transports", &arr);
+	for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
+		json_object *t = json_object_array_get_idx(arr, i);
+
+		putchar('\n');
+		status_print_head("transport", C_YELLOW, jstr(t, "name"), color);
+		status_print_rows(t, transport_rows, ARRAY_SIZE(transport_rows), color);
+	}
+}
+
 static void status_print_text(json_object *o, bool color)
 {
 	json_object *subs = NULL, *det = NULL;
@@ -324,6 +362,7 @@ static void status_print_text(json_object *o, bool color)
 			putchar('\n');
 		cli_print_detached(json_object_array_get_idx(det, i));
 	}
+	status_print_transports(o, color);
 }
 
 /* Colour as most tools decide it: a terminal, and no NO_COLOR (no-color.org). */

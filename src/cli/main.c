@@ -31,6 +31,7 @@ static const struct command commands[] = {
 	{"reload", cmd_reload, "re-read the config; --dry-run: check it, print the plan only"},
 	{"attach", cmd_attach, "put the namespace of process PID under PROFILE"},
 	{"gc", cmd_gc, "drop state entries so they are derived anew; --all: the whole state"},
+	{"newnym", cmd_newnym, "ask the Tor of PROFILE for new circuits"},
 	{"id", cmd_id, "print the profile whose namespace the caller is in"},
 	{"check", cmd_check, "try every way out of a profile's namespace (--json)"},
 	{"init", cmd_init, "wizard: probe an upstream proxy and write a profile for it"},

@@ -211,12 +211,16 @@ static int split_v4(const char *s, struct in_addr *a, uint16_t *port)
 int settings_dns_server_addr(const struct profile_conf *p, struct sockaddr_storage *ss,
 			     socklen_t *len)
 {
-	const char *s = p->dns_server;
-	uint16_t port = 53;
+	if (!p->dns_server)
+		return -ENOENT;
+	return settings_parse_sockaddr(p->dns_server, 53, ss, len);
+}
+
+int settings_parse_sockaddr(const char *s, uint16_t port, struct sockaddr_storage *ss,
+			    socklen_t *len)
+{
 	int r;
 
-	if (!s)
-		return -ENOENT;
 	memset(ss, 0, sizeof(*ss));
 	if (s[0] == '[' || (strchr(s, ':') && strchr(strchr(s, ':') + 1, ':'))) {
 		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;

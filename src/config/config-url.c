@@ -202,8 +202,15 @@ int conf_parse_url(const char *s, struct proxy_conf *p, char *why, size_t n)
 		p->kind = PROXY_DIRECT;
 		return 0;
 	}
+	/* Managed transports: netnsp runs them itself, so there is no host to name. */
+	if (strcmp(s, "tor") == 0 || strcmp(s, "i2p") == 0) {
+		p->kind = s[0] == 't' ? PROXY_TOR : PROXY_I2P;
+		return 0;
+	}
 	if (!sep)
-		return conf_why(why, n, "want SCHEME://[USER[:PASS]@]HOST[:PORT] or 'direct'");
+		return conf_why(
+			why, n,
+			"want SCHEME://[USER[:PASS]@]HOST[:PORT], 'direct', 'tor' or 'i2p'");
 	r = parse_scheme(s, (size_t)(sep - s), p, &defport, why, n);
 	if (r < 0)
 		return r;

@@ -23,19 +23,65 @@ static int proxy_index(const struct settings *s, const char *name)
 	return -1;
 }
 
+static bool speaks_socks5(enum proxy_kind k)
+{
+	return k == PROXY_SOCKS5 || k == PROXY_SOCKS5H || k == PROXY_TOR;
+}
+
+/*
+ * isolate: only where the proxy speaks SOCKS5 (RFC 1929 carries the derived
+ * credentials), and never over credentials the user wrote: the proxy would
+ * refuse the derived ones.  Unset, it defaults to profile wherever it can
+ * apply (see enum isolate_mode).
+ */
+static int check_isolate(struct settings *s, struct proxy_conf *p, char *err, size_t errlen)
+{
+	if (!p->isolate_line) {
+		p->isolate = speaks_socks5(p->kind) && !p->user ? ISOLATE_PROFILE : ISOLATE_NONE;
+		return 0;
+	}
+	if (p->isolate == ISOLATE_NONE)
+		return 0;
+	if (!speaks_socks5(p->kind))
+		return conf_error(err, errlen, s->path, p->isolate_line, "isolate",
+				  "only a socks5, socks5h or tor proxy can isolate streams");
+	if (p->user)
+		return conf_error(err, errlen, s->path, p->isolate_line, "isolate",
+				  "the url has credentials, which isolation would replace "
+				  "(remove them or set isolate = none)");
+	return 0;
+}
+
 static int check_proxy(struct settings *s, struct proxy_conf *p, char *err, size_t errlen)
 {
 	char label[CONF_NAME_MAX + 16];
+	int r;
 
 	snprintf(label, sizeof(label), "[proxy %s]", p->name);
-	if (!p->host && p->kind != PROXY_DIRECT)
+	if (!p->url_line)
 		return conf_error(err, errlen, s->path, p->line, label,
 				  "missing required key 'url'");
+	r = check_isolate(s, p, err, errlen);
+	if (r < 0)
+		return r;
+	if (p->tor_config && p->kind != PROXY_TOR)
+		return conf_error(err, errlen, s->path, p->tor_config_line, "tor-config",
+				  "only for url = tor");
+	if (p->tor_control && p->kind != PROXY_SOCKS5 && p->kind != PROXY_SOCKS5H)
+		return conf_error(err, errlen, s->path, p->tor_control_line, "tor-control",
+				  "only for a socks5 or socks5h url (a managed tor has its own)");
+	if (p->tor_cookie && !p->tor_control)
+		return conf_error(err, errlen, s->path, p->tor_cookie_line, "tor-control-cookie",
+				  "needs 'tor-control'");
 	if (!p->via)
 		return 0;
 	if (p->kind == PROXY_DIRECT)
 		return conf_error(err, errlen, s->path, p->via_line, "via",
 				  "a 'direct' proxy connects straight out and takes no 'via'");
+	if (p->kind == PROXY_TOR || p->kind == PROXY_I2P)
+		return conf_error(err, errlen, s->path, p->via_line, "via",
+				  "a managed %s runs beside the daemon and takes no 'via'",
+				  proxy_kind_name(p->kind));
 	p->via_idx = proxy_index(s, p->via);
 	if (p->via_idx < 0)
 		return conf_error(err, errlen, s->path, p->via_line, "via", "unknown proxy '%s'",
@@ -196,8 +242,7 @@ int settings_check_supported(const struct settings *s, char *err, size_t errlen)
 		const struct proxy_conf *p = &s->proxies[i];
 
 		note(&u, p->kind == PROXY_DIRECT, p->url_line, "url", "direct proxies");
-		note(&u, p->isolate != ISOLATE_NONE, p->isolate_line, "isolate",
-		     "stream isolation");
+		note(&u, p->kind == PROXY_I2P, p->url_line, "url", "managed i2p");
 		note(&u, p->netns, p->netns_line, "netns", "egress namespaces");
 	}
 	for (size_t i = 0; i < s->n_profiles; i++)

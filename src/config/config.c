@@ -98,13 +98,43 @@ static int proxy_netns(struct parser *ps, void *obj, const char *v, char *why, s
 
 static int proxy_isolate(struct parser *ps, void *obj, const char *v, char *why, size_t n)
 {
-	static const char *const names[] = {"none", "profile", "app"};
-	int mode = 0,
-	    r = set_enum(&mode, v, names, ARRAY_SIZE(names), "none, profile or app", why, n);
+	static const char *const names[] = {"none", "profile", "app", "destination"};
+	int mode = 0, r = set_enum(&mode, v, names, ARRAY_SIZE(names),
+				   "none, profile, app or destination", why, n);
 
 	if (r == 0)
 		((struct proxy_conf *)obj)->isolate = (enum isolate_mode)mode;
 	return r;
+}
+
+static int proxy_tor_config(struct parser *ps, void *obj, const char *v, char *why, size_t n)
+{
+	struct proxy_conf *p = obj;
+
+	if (v[0] != '/')
+		return conf_why(why, n, "want an absolute path to a file of torrc lines");
+	p->tor_config = strdup(v);
+	return p->tor_config ? 0 : -ENOMEM;
+}
+
+static int proxy_tor_control(struct parser *ps, void *obj, const char *v, char *why, size_t n)
+{
+	struct proxy_conf *p = obj;
+
+	if (v[0] != '/' && conf_check_dns_server(v, why, n) < 0)
+		return conf_why(why, n, "want /PATH of a unix socket, IP, IP:PORT or [IPv6]:PORT");
+	p->tor_control = strdup(v);
+	return p->tor_control ? 0 : -ENOMEM;
+}
+
+static int proxy_tor_cookie(struct parser *ps, void *obj, const char *v, char *why, size_t n)
+{
+	struct proxy_conf *p = obj;
+
+	if (v[0] != '/')
+		return conf_why(why, n, "want an absolute path to tor's control_auth_cookie");
+	p->tor_cookie = strdup(v);
+	return p->tor_cookie ? 0 : -ENOMEM;
 }
 
 static int prof_via(struct parser *ps, void *obj, const char *v, char *why, size_t n)
@@ -215,6 +245,9 @@ static const struct key_def proxy_keys[] = {
 	{"via", false, proxy_via, PX_LINE(via_line), 0},
 	{"isolate", false, proxy_isolate, PX_LINE(isolate_line), 0},
 	{"netns", false, proxy_netns, PX_LINE(netns_line), 0},
+	{"tor-config", false, proxy_tor_config, PX_LINE(tor_config_line), 0},
+	{"tor-control", false, proxy_tor_control, PX_LINE(tor_control_line), 0},
+	{"tor-control-cookie", false, proxy_tor_cookie, PX_LINE(tor_cookie_line), 0},
 	{NULL, false, NULL, -1, 0},
 };
 
@@ -677,6 +710,9 @@ static void proxy_free(struct proxy_conf *p)
 	free(p->pass);
 	free(p->via);
 	free(p->netns);
+	free(p->tor_config);
+	free(p->tor_control);
+	free(p->tor_cookie);
 }
 
 static void profile_free(struct profile_conf *p)
@@ -747,7 +783,8 @@ const char *proxy_kind_name(enum proxy_kind k)
 {
 	static const char *const names[] = {
 		[PROXY_SOCKS5] = "socks5", [PROXY_SOCKS5H] = "socks5h", [PROXY_SOCKS4A] = "socks4a",
-		[PROXY_HTTP] = "http",	   [PROXY_DIRECT] = "direct",
+		[PROXY_HTTP] = "http",	   [PROXY_DIRECT] = "direct",	[PROXY_TOR] = "tor",
+		[PROXY_I2P] = "i2p",
 	};
 
 	if ((unsigned)k >= ARRAY_SIZE(names))

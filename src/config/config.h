@@ -26,9 +26,17 @@ enum proxy_kind {
 	PROXY_SOCKS4A,	  /* socks4a:// */
 	PROXY_HTTP,	  /* http://    HTTP/1.1 CONNECT */
 	PROXY_DIRECT,	  /* direct     connect straight to the destination */
+	PROXY_TOR,	  /* tor        a tor that netnsp starts and supervises (src/daemon/tor.c);
+			   *            spoken to as socks5h over a unix socket */
+	PROXY_I2P,	  /* i2p        a managed i2pd (not supported yet) */
 };
 
-enum isolate_mode { ISOLATE_NONE = 0, ISOLATE_PROFILE, ISOLATE_APP };
+/*
+ * isolate: which streams a SOCKS5 proxy is told apart by derived RFC 1929
+ * credentials (src/proxy/isolate.h).  Unset, it is ISOLATE_PROFILE for
+ * socks5, socks5h and tor proxies whose url carries no credentials, else none.
+ */
+enum isolate_mode { ISOLATE_NONE = 0, ISOLATE_PROFILE, ISOLATE_APP, ISOLATE_DESTINATION };
 enum dns_mode { DNS_FAKE = 0, DNS_PROXY, DNS_OFF };
 
 /* Bits of profile_conf.set: which keys the user wrote explicitly. */
@@ -68,9 +76,18 @@ struct proxy_conf {
 	int via_idx;   /* index of @via in settings.proxies, -1 if none (set by validation) */
 	enum isolate_mode isolate;
 	char *netns; /* owned: egress namespace name, or NULL */
-	int line;    /* line of the [proxy NAME] header */
+	/* owned: tor-config = FILE, more torrc lines for a managed tor (%include), or NULL */
+	char *tor_config;
+	/*
+	 * owned: tor-control = /PATH (unix socket) or IP[:PORT] (default 9051): the
+	 * control port of the Tor behind a socks5/socks5h url, for `netnsp newnym`; or NULL
+	 */
+	char *tor_control;
+	char *tor_cookie; /* owned: tor-control-cookie = FILE (cookie authentication), or NULL */
+	int line;	  /* line of the [proxy NAME] header */
 	/* Lines of the keys (0 if unset), so later checks can name FILE:LINE: KEY. */
-	int url_line, via_line, isolate_line, netns_line;
+	int url_line, via_line, isolate_line, netns_line, tor_config_line, tor_control_line,
+		tor_cookie_line;
 };
 
 struct route_conf {
@@ -220,6 +237,18 @@ int settings_check_fake_pool(int family, const void *base, unsigned prefix, char
  */
 int settings_dns_server_addr(const struct profile_conf *p, struct sockaddr_storage *ss,
 			     socklen_t *len);
+
+/**
+ * settings_parse_sockaddr() - "IP", "IPv4:port", "[IPv6]" or "[IPv6]:port" as a socket address.
+ * @s: text that conf_check_dns_server() accepted (dns-server, tor-control).
+ * @port: the port when @s names none.
+ * @ss: receives an AF_INET or AF_INET6 address.
+ * @len: receives its length.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int settings_parse_sockaddr(const char *s, uint16_t port, struct sockaddr_storage *ss,
+			    socklen_t *len);
 
 /**
  * proxy_kind_name() - the URL scheme of @k ("socks5", "http", "direct", ...).

@@ -18,6 +18,7 @@
 
 #include "ctl.h"
 #include "daemon.h"
+#include "tor.h"
 #include "util/fileio.h"
 #include "util/log.h"
 #include "util/macro.h"
@@ -211,6 +212,7 @@ static void ctl_status(struct daemon *d, json_object *reply)
 	json_object_object_add(reply, "pid", json_object_new_int64(getpid()));
 	json_object_object_add(reply, "subjects", arr);
 	json_object_object_add(reply, "detached", det);
+	json_object_object_add(reply, "transports", tor_status_json(d));
 }
 
 /* Which exit status the client should use for an error: 2 usage/config, 1 runtime. */
@@ -350,6 +352,18 @@ static int ctl_gc(struct daemon *d, json_object *req, json_object *reply, char *
 	return r;
 }
 
+static int ctl_newnym(struct daemon *d, json_object *req, char *err, size_t errlen)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(req, "profile", &v) ||
+	    !json_object_is_type(v, json_type_string)) {
+		snprintf(err, errlen, "newnym: missing 'profile'");
+		return -EINVAL;
+	}
+	return tor_newnym(d, json_object_get_string(v), err, errlen);
+}
+
 static char *ctl_answer(struct daemon *d, const char *text, size_t len)
 {
 	json_object *req, *reply = json_object_new_object(), *v;
@@ -378,6 +392,8 @@ static char *ctl_answer(struct daemon *d, const char *text, size_t len)
 		r = ctl_attach(d, req, reply, err, sizeof(err));
 	else if (strcmp(cmd, "gc") == 0)
 		r = ctl_gc(d, req, reply, err, sizeof(err));
+	else if (strcmp(cmd, "newnym") == 0)
+		r = ctl_newnym(d, req, err, sizeof(err));
 	else
 		snprintf(err, sizeof(err), "unknown command '%.64s'", cmd);
 	(void)len;

@@ -18,6 +18,7 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "relay/dns.h"
+#include "tor.h"
 #include "netns/netns.h"
 #include "util/log.h"
 #include "util/macro.h"
@@ -85,6 +86,15 @@ static int daemon_setup_dirs(struct daemon *d)
 	else if (r < 0)
 		log_err("lock: %s", strerror(-r));
 	snprintf(d->state_path, sizeof(d->state_path), "%s/%s", ctx->state_dir, STATE_FILE_NAME);
+	if (r < 0)
+		return r;
+	r = isolate_key_load(ctx->state_dir, &d->iso_key);
+	if (r < 0)
+		log_err("%s/%s: %s", ctx->state_dir, ISOLATE_KEY_FILE,
+			r == -EPERM ? "must be a root-owned file only root can read"
+			: r == -EBADMSG
+				? "not a key this version wrote (remove it to make a new one)"
+				: strerror(-r));
 	return r;
 }
 
@@ -319,6 +329,8 @@ static void daemon_on_timer(struct daemon *d)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	relay_tick(&d->relay, (uint64_t)ts.tv_sec);
 	relay_udp_tick(&d->relay, (uint64_t)ts.tv_sec);
+	tor_tick(d, (uint64_t)ts.tv_sec);
+	tor_ctl_tick(d, (uint64_t)ts.tv_sec);
 	bool dirty = false;
 
 	daemon_caps(d);
@@ -382,6 +394,12 @@ static void daemon_dispatch(struct daemon *d, struct ev *ev, uint32_t events)
 	case EV_CHILD:
 		run_on_child(d);
 		break;
+	case EV_TOR:
+		tor_on_event(d, ev);
+		break;
+	case EV_TOR_CTL:
+		tor_ctl_on_event(d, ev, events);
+		break;
 	}
 }
 
@@ -401,6 +419,7 @@ int daemon_loop(struct daemon *d)
 			daemon_dispatch(d, evs[i].data.ptr, evs[i].events);
 		relay_reap(&d->relay);
 		daemon_reap(d);
+		tor_ctl_reap(d, false);
 	}
 	return 0;
 }
@@ -409,6 +428,8 @@ void daemon_free(struct daemon *d)
 {
 	ctl_close_all(d);
 	daemon_flatpak_stop(d);
+	tor_ctl_reap(d, true);
+	tor_stop_all(d);
 	while (d->n_subj)
 		daemon_subject_free(d, d->subj[d->n_subj - 1]);
 	relay_reap(&d->relay);
@@ -458,6 +479,12 @@ int daemon_run(const struct cli_ctx *ctx)
 	r = daemon_setup_loop(&d);
 	if (r < 0) {
 		log_err("event loop setup: %s", strerror(-r));
+		goto out;
+	}
+	/* Before the subjects: their chains point at the tors' sockets. */
+	r = tor_start_all(&d);
+	if (r < 0) {
+		log_err("managed tor: %s", strerror(-r));
 		goto out;
 	}
 	r = daemon_build_subjects(&d);

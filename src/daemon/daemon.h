@@ -16,6 +16,7 @@
 #include "cli/cli.h"
 #include "config/config.h"
 #include "nft/nft.h"
+#include "proxy/isolate.h"
 #include "relay/relay.h"
 #include "state/state.h"
 
@@ -45,6 +46,8 @@ struct subject_rt {
 
 struct ctl_client;
 struct flatpak_watch;
+struct tor_rt;
+struct tor_ctl;
 
 /* A Pid subject taken down while its process ran, for `status` (newest last). */
 #define DAEMON_DETACHED_MAX 16
@@ -74,6 +77,10 @@ struct daemon {
 	int lock_fds[2];	    /* owned: flocks on the state and run dirs */
 	struct pid_detached detached[DAEMON_DETACHED_MAX];
 	size_t n_detached;
+	struct tor_rt *tors; /* owned array: managed tors (tor.c) */
+	size_t n_tors;
+	struct tor_ctl *tor_ctls;   /* owned list: control-port exchanges (tor_ctl.c) */
+	struct isolate_key iso_key; /* per-install secret for isolation credentials */
 	bool quit;
 	bool oneshot;		 /* `netnsp run`: no files, no control socket, ends with @child */
 	struct ev child;	 /* owned fd (oneshot): pidfd of the command */

@@ -16,6 +16,7 @@
 #include "netns/netns.h"
 #include "util/log.h"
 #include "util/macro.h"
+#include "tor.h"
 
 struct subject_state *daemon_entry(struct daemon *d, const struct subject_rt *s)
 {
@@ -49,6 +50,7 @@ struct subject_rt *daemon_subject_new(struct daemon *d, const struct subject_sta
 	for (int k = 0; k < 4; k++)
 		s->rs.ep[k] = (struct ev){.tag = EV_ENDPOINT, .fd = -1};
 	s->rs.udp_lis[0] = s->rs.udp_lis[1] = (struct ev){.tag = EV_UDP, .fd = -1};
+	s->rs.diag_fd = -1;
 	s->kind = st->kind;
 	s->pid = st->pid;
 	s->pid_start = st->pid_start;
@@ -110,6 +112,27 @@ void daemon_reap(struct daemon *d)
 	}
 }
 
+/* Isolation credentials, and the unix socket of a managed tor at hop 0. */
+static int daemon_chain_finish(struct daemon *d, struct subject_rt *s,
+			       const struct subject_state *st)
+{
+	struct relay_chain *ch = &s->rs.chain;
+	char path[PATH_MAX];
+	int r = relay_chain_isolate(ch, &d->iso_key, st->id);
+
+	if (r < 0 || !ch->hops[0].managed)
+		return r;
+	r = tor_socks_path(d, ch->hops[0].target.name, path, sizeof(path));
+	if (r == 0)
+		r = relay_chain_set_unix(ch, path);
+	if (r < 0)
+		snprintf(s->error, sizeof(s->error),
+			 "proxy '%.32s': managed tor %s (a tor added by reload starts with the "
+			 "next daemon start)",
+			 ch->hops[0].target.name, r == -ENOENT ? "not running" : strerror(-r));
+	return r;
+}
+
 int daemon_subject_start(struct daemon *d, struct subject_rt *s)
 {
 	const struct profile_conf *p = settings_find_profile(&d->settings, s->name);
@@ -127,6 +150,8 @@ int daemon_subject_start(struct daemon *d, struct subject_rt *s)
 	if (r < 0)
 		snprintf(s->error, sizeof(s->error), "%s", err);
 	else
+		r = daemon_chain_finish(d, s, st);
+	if (r == 0)
 		r = subject_apply(d, s, st, p);
 	if (r < 0)
 		log_err("profile '%s': not applied: %s", s->name, s->error);

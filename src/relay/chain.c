@@ -10,6 +10,9 @@
 #include <time.h>
 #include <arpa/inet.h>
 #include <netinet/tcp.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <sys/un.h>
 
 #include "egress.h"
 #include "relay.h"
@@ -40,6 +43,13 @@ static int chain_set_hop(struct relay_hop *hop, const struct proxy_conf *pc, cha
 			 size_t errlen)
 {
 	hop->kind = pc->kind;
+	hop->isolate = pc->isolate;
+	if (pc->kind == PROXY_TOR) {
+		/* Hop 0 always (it takes no via): the address is set by relay_chain_set_unix(). */
+		hop->kind = PROXY_SOCKS5H;
+		hop->managed = true;
+		return proxy_target_set_name(&hop->target, pc->name, 0);
+	}
 	if (proxy_target_set_host(&hop->target, pc->host, pc->port) < 0) {
 		snprintf(err, errlen, "proxy '%s': bad host '%s'", pc->name, pc->host);
 		return -EINVAL;
@@ -76,6 +86,8 @@ int relay_chain_build(const struct settings *s, const struct profile_conf *p,
 		if (r < 0)
 			goto fail;
 	}
+	if (chain->hops[0].managed)
+		return 0;
 	r = chain_resolve_first(chain, &s->proxies[hops[0]], err, errlen);
 	if (r < 0)
 		goto fail;
@@ -83,6 +95,81 @@ int relay_chain_build(const struct settings *s, const struct profile_conf *p,
 fail:
 	relay_chain_free(chain);
 	return r;
+}
+
+int relay_chain_isolate(struct relay_chain *chain, const struct isolate_key *key,
+			uint32_t subject_id)
+{
+	char user[ISOLATE_USER_LEN + 1];
+
+	chain->key = *key;
+	chain->subject_id = subject_id;
+	for (size_t i = 0; i < chain->n_hops; i++) {
+		struct relay_hop *h = &chain->hops[i];
+
+		if (h->isolate == ISOLATE_NONE)
+			continue;
+		free(h->pass);
+		h->pass = strdup(ISOLATE_PASS);
+		if (!h->pass)
+			return -ENOMEM;
+		if (h->isolate != ISOLATE_PROFILE)
+			continue;
+		isolate_user(key, "profile", subject_id, NULL, user);
+		free(h->user);
+		h->user = strdup(user);
+		if (!h->user)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int relay_chain_set_unix(struct relay_chain *chain, const char *path)
+{
+	struct sockaddr_un *sun = (struct sockaddr_un *)&chain->first;
+	size_t len = strlen(path);
+
+	if (len >= sizeof(sun->sun_path))
+		return -ENAMETOOLONG;
+	memset(&chain->first, 0, sizeof(chain->first));
+	sun->sun_family = AF_UNIX;
+	memcpy(sun->sun_path, path, len + 1);
+	chain->first_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + 1);
+	return 0;
+}
+
+static void target_text(const struct proxy_target *t, char *buf, size_t len)
+{
+	if (t->family == AF_INET || t->family == AF_INET6)
+		inet_ntop(t->family, t->addr, buf, (socklen_t)len);
+	else
+		snprintf(buf, len, "%s", t->name);
+}
+
+const char *relay_hop_user(const struct relay_chain *chain, size_t i, const struct proxy_target *t,
+			   const char *app, char buf[ISOLATE_USER_LEN + 1])
+{
+	const struct relay_hop *h = &chain->hops[i];
+	char dst[PROXY_NAME_MAX + 1];
+
+	if (h->isolate == ISOLATE_APP) {
+		isolate_user(&chain->key, "app", chain->subject_id, app ? app : "?", buf);
+		return buf;
+	}
+	if (h->isolate != ISOLATE_DESTINATION)
+		return h->user;
+	/* The name (or address) without the port: one circuit per site, as Tor Browser does. */
+	target_text(t, dst, sizeof(dst));
+	isolate_user(&chain->key, "destination", chain->subject_id, dst, buf);
+	return buf;
+}
+
+bool relay_chain_isolates_apps(const struct relay_chain *chain)
+{
+	for (size_t i = 0; i < chain->n_hops; i++)
+		if (chain->hops[i].isolate == ISOLATE_APP)
+			return true;
+	return false;
 }
 
 void relay_chain_free(struct relay_chain *chain)
@@ -99,6 +186,10 @@ void relay_chain_describe(const struct relay_chain *chain, size_t i, char *buf, 
 	const struct relay_hop *h = &chain->hops[i];
 	char host[PROXY_NAME_MAX + 3];
 
+	if (h->managed) {
+		snprintf(buf, len, "tor (managed '%s')", h->target.name);
+		return;
+	}
 	if (h->target.family == AF_INET6) {
 		host[0] = '[';
 		inet_ntop(AF_INET6, h->target.addr, host + 1, sizeof(host) - 2);
@@ -108,8 +199,9 @@ void relay_chain_describe(const struct relay_chain *chain, size_t i, char *buf, 
 	} else {
 		snprintf(host, sizeof(host), "%.*s", (int)sizeof(host) - 1, h->target.name);
 	}
-	snprintf(buf, len, "%s://%s%s:%u", proxy_kind_name(h->kind), h->user ? "***@" : "", host,
-		 h->target.port);
+	/* Derived isolation credentials are no secret of the user's: not masked. */
+	snprintf(buf, len, "%s://%s%s:%u", proxy_kind_name(h->kind),
+		 h->user && h->isolate == ISOLATE_NONE ? "***@" : "", host, h->target.port);
 }
 
 const char *relay_note_error(struct relay_subject *rs, const char *fmt, ...)

@@ -21,10 +21,12 @@ enum conn_ep { EP_NONE = 0, EP_SOCKS, EP_HTTP };
 /* Only while the tunnel is being built; freed before the relay starts. */
 struct conn_hs {
 	struct proxy_hs hs;
-	struct proxy_target dst;	  /* the app's original destination */
-	size_t hop;			  /* hop whose handshake runs */
-	uint8_t early[PROXY_IN_MAX + 64]; /* to the app: endpoint reply + tunnel bytes
-					   * that came with the last proxy reply */
+	struct proxy_target dst;	     /* the app's original destination */
+	size_t hop;			     /* hop whose handshake runs */
+	char iso_user[ISOLATE_USER_LEN + 1]; /* hs.user for isolate = destination or app */
+	char app[32];			     /* "UID:CGROUP" of the app (isolate = app), "" */
+	uint8_t early[PROXY_IN_MAX + 64];    /* to the app: endpoint reply + tunnel bytes
+					      * that came with the last proxy reply */
 	size_t early_len;
 	size_t early_off;
 	void *srv;	   /* owned: struct socks5_srv / http_srv (endpoints) */

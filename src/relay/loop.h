@@ -24,6 +24,8 @@ enum ev_tag {
 	EV_DNS,	       /* the subject's resolver (dns.c): owner is a struct dns_ev */
 	EV_UDP,	       /* the UDP relay (udp.c): owner is the UDP relay's own struct */
 	EV_CHILD,      /* pidfd of `netnsp run`'s command: readable when it exits */
+	EV_TOR,	       /* a managed tor's pidfd or log pipe: owner is its tor_rt */
+	EV_TOR_CTL,    /* a control-port exchange (newnym): owner is its struct tor_ctl */
 };
 
 struct ev {

@@ -19,6 +19,7 @@
 
 #include "config/config.h"
 #include "loop.h"
+#include "proxy/isolate.h"
 #include "util/macro.h"
 #include "proxy/proxy.h"
 #include "util/ratelog.h"
@@ -44,20 +45,24 @@
 #define RELAY_CAP_MIN 16 /* the derived per-subject cap never goes below this */
 
 struct relay_hop {
-	enum proxy_kind kind;
+	enum proxy_kind kind;	    /* as spoken on the wire: a managed tor is PROXY_SOCKS5H */
 	struct proxy_target target; /* where this hop is (for hop 0: informational) */
-	char *user;		    /* owned, or NULL */
+	char *user;		    /* owned, or NULL; derived when @isolate is not none */
 	char *pass;		    /* owned, or NULL */
+	enum isolate_mode isolate;
+	bool managed; /* a tor netnsp runs; reached over a unix socket (hop 0 only) */
 };
 
 struct relay_egress;
 
 struct relay_chain {
-	struct sockaddr_storage first; /* resolved address of hop 0 */
+	struct sockaddr_storage first; /* resolved address of hop 0 (AF_UNIX for a managed tor) */
 	struct relay_egress *egress;   /* not owned: `netnsp run`'s socket broker, or NULL */
 	socklen_t first_len;
 	struct relay_hop hops[CONF_CHAIN_MAX];
 	size_t n_hops;
+	struct isolate_key key; /* the per-install secret (relay_chain_isolate()) */
+	uint32_t subject_id;	/* the subject's id in the Derivative */
 };
 
 struct relay_stats {
@@ -118,6 +123,7 @@ struct relay_subject {
 	uint64_t max_conns; /* cap on connections + UDP flows + DNS-over-TCP clients (accept.c) */
 	bool relisten;	    /* a listener died and was closed: recreate it at the next tick */
 	struct ratelog rlog[RLOG_N];
+	int diag_fd; /* owned: NETLINK_SOCK_DIAG inside the subject (isolate = app), or -1 */
 };
 
 struct relay {
@@ -150,6 +156,50 @@ struct relay {
  */
 int relay_chain_build(const struct settings *s, const struct profile_conf *p,
 		      struct relay_chain *chain, char *err, size_t errlen);
+
+/**
+ * relay_chain_isolate() - derive the isolation credentials of a built chain.
+ * @chain: chain from relay_chain_build().
+ * @key: the per-install secret.
+ * @subject_id: the subject's id in the Derivative.
+ *
+ * Hops with isolate = profile get their username now; isolate = destination
+ * ones per connection, from relay_hop_user().
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int relay_chain_isolate(struct relay_chain *chain, const struct isolate_key *key,
+			uint32_t subject_id);
+
+/**
+ * relay_chain_set_unix() - make hop 0 a unix socket (a managed tor's SocksPort).
+ * @chain: chain whose hop 0 is managed.
+ * @path: the socket's path.
+ *
+ * Return: 0 or -ENAMETOOLONG.
+ */
+int relay_chain_set_unix(struct relay_chain *chain, const char *path);
+
+/**
+ * relay_hop_user() - the username hop @i is to be given for target @t.
+ * @chain: chain.
+ * @i: hop index.
+ * @t: what hop @i is asked to connect to.
+ * @app: the connecting app's identity ("UID:CGROUP", isolate = app), or NULL.
+ * @buf: room for a derived username (isolate = destination or app).
+ *
+ * Return: the username (the hop's own, or @buf), or NULL for none.
+ */
+const char *relay_hop_user(const struct relay_chain *chain, size_t i, const struct proxy_target *t,
+			   const char *app, char buf[ISOLATE_USER_LEN + 1]);
+
+/**
+ * relay_chain_isolates_apps() - does any hop have isolate = app?
+ * @chain: chain.
+ *
+ * Return: true if so.
+ */
+bool relay_chain_isolates_apps(const struct relay_chain *chain);
 
 /**
  * relay_chain_free() - release what relay_chain_build() allocated.

@@ -21,7 +21,10 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <unistd.h>
+#include <linux/netlink.h>
 
+#include "netlink/nl-diag.h"
 #include "netns/netns.h"
 #include "relay.h"
 #include "util/log.h"
@@ -169,6 +172,33 @@ void conn_fail(struct relay *r, struct conn *c, int err)
 	conn_free(r, c, true, true);
 }
 
+/*
+ * isolate = app: the owner (uid, cgroup id) of the app's end of @c, asked of
+ * the kernel in the subject's namespace.  The app's socket is bound to our
+ * peer's address and connected to our own; a failure (the app closed at
+ * once, a kernel without sock_diag) falls back to "?", one identity shared
+ * by every such connection of the subject.
+ */
+static void conn_app_identity(struct conn *c)
+{
+	struct sockaddr_storage self, peer;
+	socklen_t sl = sizeof(self), pl = sizeof(peer);
+	struct nl_diag_owner own;
+	int r = -EBADF;
+
+	if (c->rs->diag_fd >= 0 && getsockname(c->app.fd, (struct sockaddr *)&self, &sl) == 0 &&
+	    getpeername(c->app.fd, (struct sockaddr *)&peer, &pl) == 0)
+		r = nl_diag_owner(c->rs->diag_fd, &peer, &self, &own);
+	if (r < 0) {
+		log_debug("profile '%s': app of a connection unknown: %s", c->rs->name,
+			  strerror(-r));
+		snprintf(c->hs->app, sizeof(c->hs->app), "?");
+		return;
+	}
+	snprintf(c->hs->app, sizeof(c->hs->app), "%u:%llu", own.uid,
+		 (unsigned long long)own.cgroup);
+}
+
 /* Ask hop c->hs->hop to connect to the next hop, or to the destination. */
 static int conn_start_hop(struct conn *c)
 {
@@ -179,7 +209,10 @@ static int conn_start_hop(struct conn *c)
 
 	t = h->hop + 1 < ch->n_hops ? &ch->hops[h->hop + 1].target : &h->dst;
 	c->state = C_HANDSHAKE;
-	return proxy_hs_init(&h->hs, hop->kind, hop->user, hop->pass, t);
+	if (hop->isolate == ISOLATE_APP && !h->app[0])
+		conn_app_identity(c);
+	return proxy_hs_init(&h->hs, hop->kind, relay_hop_user(ch, h->hop, t, h->app, h->iso_user),
+			     hop->pass, t);
 }
 
 static int conn_hs_send(struct conn *c)
@@ -652,6 +685,12 @@ int relay_subject_listen(struct relay *r, struct relay_subject *rs, int nsfd)
 		if (ret < 0)
 			return ret;
 	}
+	if (relay_chain_isolates_apps(&rs->chain) && rs->diag_fd < 0) {
+		ret = netns_socket(nsfd, AF_NETLINK, SOCK_RAW, NETLINK_SOCK_DIAG);
+		if (ret < 0)
+			return ret;
+		rs->diag_fd = ret;
+	}
 	/* Endpoints follow the profile: opened when set, closed when unset. */
 	for (int k = 0; k < 4; k++) {
 		uint16_t port = ports[k / 2];
@@ -670,6 +709,9 @@ int relay_subject_listen(struct relay *r, struct relay_subject *rs, int nsfd)
 
 void relay_subject_close(struct relay *r, struct relay_subject *rs)
 {
+	if (rs->diag_fd >= 0)
+		close(rs->diag_fd);
+	rs->diag_fd = -1;
 	for (int i = 0; i < 2; i++)
 		relay_close_ev(r, &rs->lis[i]);
 	for (int k = 0; k < 4; k++)

@@ -70,8 +70,10 @@ static int add_int(struct json_object *obj, const char *key, int64_t v)
 
 static const char *const dns_names[] = {
 	[DNS_FAKE] = "fake", [DNS_PROXY] = "proxy", [DNS_OFF] = "off"};
-static const char *const isolate_names[] = {
-	[ISOLATE_NONE] = "none", [ISOLATE_PROFILE] = "profile", [ISOLATE_APP] = "app"};
+static const char *const isolate_names[] = {[ISOLATE_NONE] = "none",
+					    [ISOLATE_PROFILE] = "profile",
+					    [ISOLATE_APP] = "app",
+					    [ISOLATE_DESTINATION] = "destination"};
 
 static const char *enum_name(const char *const *names, size_t n, unsigned v)
 {

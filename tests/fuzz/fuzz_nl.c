@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * fuzz_nl.c - rtnetlink reply parsers on arbitrary bytes.  The first byte
- * picks the parser (link, address dump, rule dump, route dump, the check's
- * link and route dumps); the rest is what a
- * recv() on the netlink socket would have returned.
+ * fuzz_nl.c - rtnetlink and sock_diag reply parsers on arbitrary bytes.  The
+ * first byte picks the parser (link, address dump, rule dump, route dump, the
+ * check's link and route dumps, socket owner); the rest is what a recv() on
+ * the netlink socket would have returned.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "netlink/nl-diag.h"
 #include "netlink/nl-internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -19,6 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct nl_rule rules[NL_MAX_RULES];
 	struct nl_route routes[NL_MAX_ROUTES];
 	struct nl_link link;
+	struct nl_diag_owner own;
 	uint8_t *buf;
 	size_t n;
 
@@ -29,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!buf)
 		return 0;
 	memcpy(buf, data + 1, size - 1);
-	switch (data[0] % 5) {
+	switch (data[0] % 6) {
 	case 0:
 		(void)nl_link_parse(buf, size - 1, &link);
 		break;
@@ -43,8 +45,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* Main table or netnsp's saved one, the two a teardown reads. */
 		(void)nl_route_parse(buf, size - 1, data[0] & 8 ? 254 : 20053, routes, &n);
 		break;
-	default:
+	case 4:
 		(void)nl_audit_parse(buf, size - 1);
+		break;
+	default:
+		(void)nl_diag_parse_owner(buf, size - 1, &own);
 		break;
 	}
 	free(buf);

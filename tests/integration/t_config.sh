@@ -49,7 +49,8 @@ dns = off"
 bad "route not supported yet" 7 route "$GOOD_PROXY
 $(prof s1)
 route = *.onion p"
-bad "isolate not supported yet" 3 isolate "$GOOD_PROXY
+bad "isolate on an http proxy" 3 isolate "[proxy p]
+url = http://198.51.100.2:8888
 isolate = profile
 $(prof s1)"
 bad "bad value for ipv6" 7 ipv6 "$GOOD_PROXY

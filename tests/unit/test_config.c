@@ -134,7 +134,7 @@ static void test_spec_example(void)
 	is_int(s.flatpaks[0].line, 32, "flatpak line");
 	is_int(settings_check_supported(&s, err, sizeof(err)), -EOPNOTSUPP,
 	       "SPEC example uses unsupported features");
-	is_str(err, "t.conf:10: isolate: not supported yet (stream isolation)",
+	is_str(err, "t.conf:14: url: not supported yet (direct proxies)",
 	       "first unsupported feature in file order");
 out:
 	settings_free(&s);
@@ -150,11 +150,30 @@ struct bad_case {
 #define W "[profile w]\nvia = p\n"
 
 static const struct bad_case bad_cases[] = {
+	{"[proxy h]\nurl = http://h:1\nisolate = profile\n",
+	 "t.conf:3: isolate: only a socks5, socks5h or tor proxy can isolate streams"},
+	{"[proxy s]\nurl = socks5://u:p@h\nisolate = destination\n",
+	 "t.conf:3: isolate: the url has credentials, which isolation would replace (remove them "
+	 "or set isolate = none)"},
+	{P "tor-config = /x\n", "t.conf:3: tor-config: only for url = tor"},
+	{"[proxy t]\nurl = tor\ntor-control = /run/tor/control\n",
+	 "t.conf:3: tor-control: only for a socks5 or socks5h url (a managed tor has its own)"},
+	{P "tor-control = localhost\n",
+	 "t.conf:3: tor-control: want /PATH of a unix socket, IP, IP:PORT or [IPv6]:PORT"},
+	{P "tor-control-cookie = /c\n", "t.conf:3: tor-control-cookie: needs 'tor-control'"},
+	{P "tor-control = 127.0.0.1:9051\ntor-control-cookie = c\n",
+	 "t.conf:4: tor-control-cookie: want an absolute path to tor's control_auth_cookie"},
+	{"[proxy t]\nurl = tor\ntor-config = x\n",
+	 "t.conf:3: tor-config: want an absolute path to a file of torrc lines"},
+	{P "[proxy t]\nurl = tor\nvia = p\n",
+	 "t.conf:5: via: a managed tor runs beside the daemon and takes no 'via'"},
 	{"[proxy a]\nurl = socks6://h\n",
 	 "t.conf:2: url: unknown scheme 'socks6' (want socks5, socks5h, socks4a, http or direct)"},
 	{"[proxy a]\n", "t.conf:1: [proxy a]: missing required key 'url'"},
 	{P "[profile w]\nnetns = x\n", "t.conf:3: [profile w]: missing required key 'via'"},
-	{P "colour = red\n", "t.conf:3: colour: unknown key (want url, via, isolate, netns)"},
+	{P "colour = red\n",
+	 "t.conf:3: colour: unknown key (want url, via, isolate, netns, tor-config, "
+	 "tor-control, tor-control-cookie)"},
 	{P W "color = x\n", "t.conf:5: color: unknown key (want via, netns, dns,"},
 	{P "url = socks5://h\n", "t.conf:3: url: duplicate key (first at line 2)"},
 	{P W "# c\nvia = p\n", "t.conf:6: via: duplicate key (first at line 4)"},
@@ -234,7 +253,8 @@ static const struct bad_case bad_cases[] = {
 	{P "[profile a]\nvia = p\nnetns = b\n[profile b]\nvia = p\n",
 	 "t.conf:6: netns: namespace 'b' (default: the profile name) is already used"},
 	{P W "dns = maybe\n", "t.conf:5: dns: bad value 'maybe' (want fake, proxy or off)"},
-	{P "isolate = all\n", "t.conf:3: isolate: bad value 'all' (want none, profile or app)"},
+	{P "isolate = all\n",
+	 "t.conf:3: isolate: bad value 'all' (want none, profile, app or destination)"},
 	{P W "ipv6 = maybe\n", "t.conf:5: ipv6: bad value 'maybe' (want on or off)"},
 	{P W "udp = 2\n", "t.conf:5: udp: bad value '2' (want on or off)"},
 	{P W "socks-port = -1\n", "t.conf:5: socks-port: bad port '-1' (want 0..65535"},
@@ -516,14 +536,41 @@ static const struct unsup_case unsup_cases[] = {
 	{P W "max-connections = 1\n", NULL},
 	{P W "max-connections = 1048576\n", NULL},
 	{P W "route = *.onion p\n", "t.conf:5: route: not supported yet"},
-	{P "isolate = app\n" W, "t.conf:3: isolate: not supported yet"},
+	{P "isolate = app\n" W, NULL},
 	{P "netns = vpn\n" W, "t.conf:3: netns: not supported yet"},
 	{"[proxy d]\nurl = direct\n[profile w]\nvia = d\n", "t.conf:2: url: not supported yet"},
 	{P W "[flatpak]\norg.a.b = w\n", NULL},
 	{P W "udp = on\n[profile x]\nvia = p\nnetns = y\n[proxy q]\nurl = socks5://h\n"
-	     "isolate = profile\n",
-	 "t.conf:11: isolate: not supported yet"},
+	     "netns = vpn\n",
+	 "t.conf:11: netns: not supported yet"},
+	{P "isolate = profile\n" W, NULL},
+	{P "isolate = destination\n" W, NULL},
+	{"[proxy t]\nurl = tor\n[profile w]\nvia = t\n", NULL},
+	{P "tor-control = 127.0.0.1:9051\ntor-control-cookie = /run/tor/control.authcookie\n" W,
+	 NULL},
+	{P "tor-control = /run/tor/control\n" W, NULL},
+	{"[proxy t]\nurl = tor\ntor-config = /etc/netnsp/tor-extra\n[profile w]\nvia = t\n", NULL},
+	{"[proxy i]\nurl = i2p\n[profile w]\nvia = i\n", "t.conf:2: url: not supported yet"},
 };
+
+/* Unset, isolate is profile where credentials can be derived, none elsewhere. */
+static void test_isolate_default(void)
+{
+	static const char text[] = "[proxy a]\nurl = socks5://h\n[proxy b]\nurl = socks5h://u:p@h\n"
+				   "[proxy c]\nurl = http://h:1\n[proxy d]\nurl = tor\n"
+				   "[proxy e]\nurl = socks5://h\nisolate = none\n";
+	struct settings s;
+
+	if (!ok(parse(text, &s) == 0, "isolate defaults: parses"))
+		return;
+	is_int(s.proxies[0].isolate, ISOLATE_PROFILE, "socks5 without credentials: profile");
+	is_int(s.proxies[1].isolate, ISOLATE_NONE, "socks5h with credentials: none");
+	is_int(s.proxies[2].isolate, ISOLATE_NONE, "http: none");
+	is_int(s.proxies[3].isolate, ISOLATE_PROFILE, "tor: profile");
+	is_int(s.proxies[3].kind, PROXY_TOR, "url = tor: managed tor");
+	is_int(s.proxies[4].isolate, ISOLATE_NONE, "isolate = none kept");
+	settings_free(&s);
+}
 
 static void test_supported(void)
 {
@@ -673,6 +720,7 @@ int main(void)
 	test_chains();
 	test_profile_values();
 	test_supported();
+	test_isolate_default();
 	test_fake_pools();
 	test_dns_server();
 	test_file();
