@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 
 #include "daemon.h"
+#include "netns/exec.h"
 #include "tor.h"
 #include "util/log.h"
 #include "util/macro.h"
@@ -117,6 +118,9 @@ __attribute__((noreturn)) static void tor_exec(const char *bin, const char *rc, 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL); /* the daemon blocks signals for its signalfd */
 	if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+		_exit(127);
+	/* Nothing of the daemon's reaches tor, close-on-exec or not. */
+	if (priv_close_fds() < 0)
 		_exit(127);
 	/* An empty defaults file: Debian's /usr/share/tor/tor-service-defaults-torrc stays out. */
 	execl(bin, "tor", "--defaults-torrc", "/dev/null", "-f", rc, (char *)NULL);

@@ -37,11 +37,15 @@
  * Loading is one batch `add table; delete table; table {...}`, so the old
  * table is replaced atomically and the batch works whether or not it existed.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
 
 #include <nftables/libnftables.h>
 
@@ -204,6 +208,39 @@ static void nft_ctx_freep(struct nft_ctx **ctx)
 		nft_ctx_free(*ctx);
 }
 
+/*
+ * libnftables opens its netlink socket without SOCK_CLOEXEC and does not
+ * expose it.  Every fd netnsp opens itself is close-on-exec, so an
+ * AF_NETLINK/NETLINK_NETFILTER socket without the flag is libnftables': set
+ * it, or a child netnsp execs (the managed tor, `run`'s command) would hold a
+ * socket whose netlink permission checks use the daemon's credentials, and
+ * would keep an owner-flagged table (docs/DESIGN.md, the liveness table)
+ * alive after the daemon is gone.
+ */
+static void nft_ctx_cloexec(void)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *e;
+
+	while (dir && (e = readdir(dir))) {
+		int fd = (int)strtol(e->d_name, NULL, 10), dom = 0, proto = 0;
+		socklen_t l1 = sizeof(dom), l2 = sizeof(proto);
+		int fl;
+
+		if (fd < 3 || fd == dirfd(dir))
+			continue;
+		fl = fcntl(fd, F_GETFD);
+		if (fl < 0 || (fl & FD_CLOEXEC))
+			continue;
+		if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &l1) == 0 && dom == AF_NETLINK &&
+		    getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &l2) == 0 &&
+		    proto == NETLINK_NETFILTER)
+			(void)fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+	}
+	if (dir)
+		closedir(dir);
+}
+
 /* In the subject's namespace: one batch, one transaction (nft(8) "-f"). */
 static int nft_run_in(void *arg)
 {
@@ -216,6 +253,7 @@ static int nft_run_in(void *arg)
 	ctx = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!ctx)
 		return -ENOMEM;
+	nft_ctx_cloexec();
 	if (nft_ctx_buffer_output(ctx) < 0 || nft_ctx_buffer_error(ctx) < 0)
 		return -ENOMEM;
 	if (nft_run_cmd_from_buffer(ctx, j->cmds) == 0) {

@@ -118,6 +118,22 @@ daemon_up
 wait_log "profile 'fu': UDP ASSOCIATE granted" 10
 tap_ok $? "fu: the upstream grants UDP ASSOCIATE (the daemon's probe)"
 
+# The liveness table lives as long as its netlink socket: a child the daemon
+# execs (the managed tor) must not inherit it, or the table would outlive a
+# killed daemon.  libnftables opens it without SOCK_CLOEXEC; netnsp sets it.
+leaky=()
+for f in /proc/"$DAEMON_PID"/fd/*; do
+	n=${f##*/}
+	[ "$n" -gt 2 ] || continue
+	[[ $(readlink "$f") == socket:* ]] || continue # inherited files are not the daemon's
+	fl=$(awk '/^flags:/ {print $2}' "/proc/$DAEMON_PID/fdinfo/$n" 2>/dev/null) || continue
+	[ -n "$fl" ] || continue
+	(((8#$fl & 8#2000000) == 0)) && leaky+=("$n:$(readlink "$f")")
+done
+nl=$(find /proc/"$DAEMON_PID"/fd -lname 'socket:*' 2>/dev/null | wc -l)
+[ "$nl" -gt 0 ] && [ ${#leaky[@]} -eq 0 ]
+tap_ok $? "every socket of the daemon is close-on-exec ($nl sockets; without: ${leaky[*]:-none})"
+
 # ------------------------------------------------------------ with the daemon up
 
 for prof in fu fn; do
