@@ -466,8 +466,7 @@ int daemon_run(const struct cli_ctx *ctx)
 		goto out;
 	}
 	fp_env = getenv("NETNSP_FASTPATH");
-	/* Opt-in until the fast path passes every relay test (docs/DESIGN.md). */
-	relay_fastpath_setup(&d.relay, fp_env && strcmp(fp_env, "sockmap") == 0);
+	relay_fastpath_setup(&d.relay, !fp_env || strcmp(fp_env, "off") != 0);
 	if (d.relay.fp)
 		log_info("relay: established tunnels take the kernel fast path (sockmap)");
 	else

@@ -431,7 +431,7 @@ int relay_subject_relisten(struct relay *r, struct relay_subject *rs, int nsfd);
 /**
  * relay_fastpath_setup() - load the sockmap fast path, or say why not.
  * @r: relay.
- * @want: true when the operator asked for it (NETNSP_FASTPATH=sockmap).
+ * @want: false when the operator turned it off (NETNSP_FASTPATH=off).
  *
  * On success r->fp is set; otherwise r->fp_why says why established tunnels
  * are relayed with splice.  Either way the relay works.

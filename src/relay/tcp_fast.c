@@ -201,8 +201,7 @@ void relay_fastpath_setup(struct relay *r, bool want)
 	int ret;
 
 	if (!want) {
-		snprintf(r->fp_why, sizeof(r->fp_why),
-			 "the fast path is opt-in (NETNSP_FASTPATH=sockmap)");
+		snprintf(r->fp_why, sizeof(r->fp_why), "turned off (NETNSP_FASTPATH=off)");
 		return;
 	}
 	ret = fastpath_open(&r->fp);

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # t_relay_modes.sh - the TCP relay's two paths for an established tunnel:
-# splice through pipes (the default) and the kernel's
+# splice through pipes (forced with NETNSP_FASTPATH=off) and the kernel's
 # sockmap fast path (when the kernel takes the BPF program).  In each:
 # half-close both ways, a reset mid-transfer both ways on the relay's own
 # segments, 1 GiB each way whose
@@ -120,28 +120,21 @@ run_mode() { # run_mode PATH: every check with the daemon relaying through PATH
 		"$path: none of them took the other path"
 }
 
-# Splice, the default: the switch is the daemon's environment.
+# Splice, forced: the switch is the daemon's environment.
 NETNSP_FASTPATH=off daemon_up
 is "$(status_json_q 'd["relay_path"]')" splice "splice: status says relay_path splice"
-is "$(grep -c 'established tunnels use splice: the fast path is opt-in' "$T/daemon.log")" 1 \
+is "$(grep -c 'established tunnels use splice: turned off' "$T/daemon.log")" 1 \
 	"splice: the daemon logged which path, once"
 run_mode splice
 stop_daemon
 
-# Sockmap, where the kernel takes it.  It is opt-in while one defect is
-# open (docs/DESIGN.md "Sockmap fast path": a redirect into a tproxied app
-# socket fails with EPIPE); NETNSP_TEST_SOCKMAP=1 runs its checks anyway.
-NETNSP_FASTPATH=sockmap restart_ready "daemon restarted with NETNSP_FASTPATH=sockmap"
+# Sockmap, the default where the kernel takes the BPF program.
+restart_ready "daemon restarted with the fast path allowed (the default)"
 if [ "$(status_json_q 'd["relay_path"]')" != sockmap ]; then
 	skip "$(status_json_q 'd["relay_path_why"]')" "sockmap mode (12 checks)"
 else
 	pass "fast path: status says relay_path sockmap"
-	if [ "${NETNSP_TEST_SOCKMAP:-}" = 1 ]; then
-		run_mode sockmap
-	else
-		skip "known defect: redirect into the app socket fails with EPIPE (docs/DESIGN.md)" \
-			"sockmap mode (11 checks)"
-	fi
+	run_mode sockmap
 fi
 kill -0 "$DAEMON_PID" 2>/dev/null
 tap_ok $? "daemon still running"

@@ -32,6 +32,13 @@ int relay_verdict(struct __sk_buff *skb)
 	__u64 cookie = bpf_get_socket_cookie(skb);
 	__u64 *peer = bpf_map_lookup_elem(&peers, &cookie);
 
+	/*
+	 * A bare FIN comes through as an empty skb: redirected, the kernel
+	 * worker's send of 0 bytes counts as a broken pipe and resets the peer
+	 * (docs/DESIGN.md).  The FIN itself is passed on by the daemon.
+	 */
+	if (skb->len == 0)
+		return SK_DROP;
 	if (!peer)
 		return SK_PASS;
 	return bpf_sk_redirect_hash(skb, &socks, peer, 0);
