@@ -317,7 +317,12 @@ static int conn_start_relay(struct relay *r, struct conn *c)
 	if (ret <= 0)
 		return ret;
 	hs_list_remove(r, c);
-	if (r->fp && conn_fast_start(r, c) == 0) {
+	/*
+	 * Not yet when the daemon wrote to the upstream for the app (an HTTP
+	 * absolute-form request): t_endpoints lost response bytes that way
+	 * (docs/DESIGN.md "Sockmap fast path").
+	 */
+	if (r->fp && !c->hs->up_early_len && conn_fast_start(r, c) == 0) {
 		free(TAKE_PTR(c->hs));
 		c->state = C_RELAY;
 		c->rs->stats.via_sockmap++;
