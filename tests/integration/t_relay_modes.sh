@@ -120,10 +120,10 @@ run_mode() { # run_mode PATH: every check with the daemon relaying through PATH
 		"$path: none of them took the other path"
 }
 
-# Splice, forced: the switch is the daemon's environment.
+# Splice, the default: the fast path is asked for in the daemon's environment.
 daemon_up
 is "$(status_json_q 'd["relay_path"]')" splice "splice: status says relay_path splice"
-is "$(grep -c 'established tunnels use splice: turned off' "$T/daemon.log")" 1 \
+is "$(grep -c 'established tunnels use splice: not asked for' "$T/daemon.log")" 1 \
 	"splice: the daemon logged which path, once"
 run_mode splice
 stop_daemon
