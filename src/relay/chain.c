@@ -61,16 +61,18 @@ static int chain_set_hop(struct relay_hop *hop, const struct proxy_conf *pc, cha
 	return 0;
 }
 
-int relay_chain_build(const struct settings *s, const struct profile_conf *p,
-		      struct relay_chain *chain, char *err, size_t errlen)
+int relay_chain_build(const struct settings *s, int last, struct relay_chain *chain, char *err,
+		      size_t errlen)
 {
 	int hops[CONF_CHAIN_MAX];
 	int n, r;
 
 	memset(chain, 0, sizeof(*chain));
-	n = settings_chain(s, p->via_idx, hops, ARRAY_SIZE(hops));
+	if (last < 0)
+		return 0; /* no chain: what would take it is refused */
+	n = settings_chain(s, last, hops, ARRAY_SIZE(hops));
 	if (n <= 0) {
-		snprintf(err, errlen, "proxy '%s': bad chain", p->via);
+		snprintf(err, errlen, "proxy '%s': bad chain", s->proxies[last].name);
 		return n < 0 ? n : -EINVAL;
 	}
 	for (int i = 0; i < n; i++) {
