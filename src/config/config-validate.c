@@ -73,6 +73,18 @@ static int check_proxy(struct settings *s, struct proxy_conf *p, char *err, size
 	if (p->tor_cookie && !p->tor_control)
 		return conf_error(err, errlen, s->path, p->tor_cookie_line, "tor-control-cookie",
 				  "needs 'tor-control'");
+	if (p->kind == PROXY_DIRECT && !p->netns)
+		return conf_error(
+			err, errlen, s->path, p->url_line, "url",
+			"'direct' needs 'netns' (the namespace to connect from): netnsp "
+			"never sends a subject's traffic out of its own namespace unproxied");
+	if (p->netns && p->via && p->kind != PROXY_DIRECT)
+		return conf_error(err, errlen, s->path, p->netns_line, "netns",
+				  "a proxy reached through 'via' is not dialled from a namespace; "
+				  "set 'netns' on the first hop");
+	if (p->netns && p->kind == PROXY_TOR)
+		return conf_error(err, errlen, s->path, p->netns_line, "netns",
+				  "a managed tor runs beside the daemon and takes no 'netns'");
 	if (!p->via)
 		return 0;
 	if (p->kind == PROXY_DIRECT)
@@ -230,9 +242,7 @@ int settings_check_supported(const struct settings *s, char *err, size_t errlen)
 	for (size_t i = 0; i < s->n_proxies; i++) {
 		const struct proxy_conf *p = &s->proxies[i];
 
-		note(&u, p->kind == PROXY_DIRECT, p->url_line, "url", "direct proxies");
 		note(&u, p->kind == PROXY_I2P, p->url_line, "url", "managed i2p");
-		note(&u, p->netns, p->netns_line, "netns", "egress namespaces");
 	}
 	if (!u.key)
 		return 0;

@@ -61,6 +61,13 @@ struct relay_chain {
 	socklen_t first_len;
 	struct relay_hop hops[CONF_CHAIN_MAX];
 	size_t n_hops;
+	/*
+	 * The egress namespace hop 0 is dialled from (a proxy's netns), "" for the
+	 * daemon's own.  Opened by name at each connection, so a namespace made
+	 * afresh is used at once and a missing one refuses.
+	 */
+	char egress_ns[CONF_NAME_MAX + 1];
+	bool direct;		/* hop 0 is url = direct: connect to the destination itself */
 	struct isolate_key key; /* the per-install secret (relay_chain_isolate()) */
 	uint32_t subject_id;	/* the subject's id in the Derivative */
 };
@@ -293,7 +300,7 @@ void relay_chain_describe(const struct relay_chain *chain, size_t i, char *buf, 
  *
  * Return: the socket (connect in progress) or a negative errno.
  */
-int relay_chain_connect(const struct relay_chain *ch);
+int relay_chain_connect(const struct relay_chain *ch, const struct proxy_target *dst);
 
 /**
  * relay_hs_send() - send what the handshake @hs has queued, until the socket would block.

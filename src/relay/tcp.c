@@ -308,6 +308,12 @@ static int conn_connected(struct relay *r, struct conn *c)
 		return 0;
 	if (err)
 		return -err;
+	if (c->chain->direct) {
+		/* No proxy to ask: connected is the tunnel. */
+		c->hs->hop = 1;
+		ret = c->ep != EP_NONE ? ep_tunnel_ready(c) : 0;
+		return ret < 0 ? ret : conn_start_relay(r, c);
+	}
 	ret = conn_start_hop(c);
 	if (ret < 0)
 		return ret;
@@ -579,9 +585,14 @@ int conn_connect(struct relay *r, struct conn *c)
 		memcpy(c->fake_addr, addr, sizeof(addr));
 	}
 	c->chain = relay_route(c->rs, t, c->hs->why, sizeof(c->hs->why));
+	if (c->chain && c->chain->direct && !t->family) {
+		snprintf(c->hs->why, sizeof(c->hs->why),
+			 "'direct' takes addresses only (set dns = proxy with a dns-server)");
+		c->chain = NULL;
+	}
 	if (!c->chain)
 		return -EACCES;
-	fd = relay_chain_connect(c->chain);
+	fd = relay_chain_connect(c->chain, t);
 	if (fd < 0)
 		return fd;
 	c->up.fd = fd;

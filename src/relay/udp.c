@@ -165,6 +165,10 @@ enum relay_udp_mode relay_udp_mode(const struct relay_chain *chain, bool udp_on,
 		snprintf(why, len, "the profile has no default chain (only routes)");
 		return RELAY_UDP_REFUSED;
 	}
+	if (chain->egress_ns[0]) {
+		snprintf(why, len, "UDP through an egress namespace is not supported yet");
+		return RELAY_UDP_REFUSED;
+	}
 	if (chain->n_hops != 1) {
 		snprintf(why, len, "UDP through a chain of proxies is not supported");
 		return RELAY_UDP_REFUSED;
@@ -678,7 +682,7 @@ static int flow_start(struct relay *r, struct udp_flow *f)
 	ret = loop_add(r->epfd, &f->reply, EPOLLIN);
 	if (ret < 0)
 		return ret;
-	fd = relay_chain_connect(&f->rs->chain);
+	fd = relay_chain_connect(&f->rs->chain, NULL);
 	if (fd < 0)
 		return fd;
 	f->ctl.fd = fd;
@@ -1003,7 +1007,7 @@ int relay_udp_probe_start(struct relay *r, struct relay_subject *rs, relay_udp_p
 	p->deadline = mono_now() + UDP_PROBE_TIMEOUT;
 	flow_link(r, p);
 	head->probe = p;
-	fd = relay_chain_connect(&rs->chain);
+	fd = relay_chain_connect(&rs->chain, NULL);
 	if (fd >= 0) {
 		p->ctl.fd = fd;
 		fd = loop_add(r->epfd, &p->ctl, EPOLLOUT | EPOLLRDHUP);

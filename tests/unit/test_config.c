@@ -132,10 +132,8 @@ static void test_spec_example(void)
 	is_str(s.flatpaks[0].app_id, "org.mozilla.firefox", "flatpak app id");
 	is_str(s.flatpaks[0].profile, "work", "flatpak profile");
 	is_int(s.flatpaks[0].line, 32, "flatpak line");
-	is_int(settings_check_supported(&s, err, sizeof(err)), -EOPNOTSUPP,
-	       "SPEC example uses unsupported features");
-	is_str(err, "t.conf:14: url: not supported yet (direct proxies)",
-	       "first unsupported feature in file order");
+	is_int(settings_check_supported(&s, err, sizeof(err)), 0,
+	       "every feature of the example is supported");
 out:
 	settings_free(&s);
 	settings_free(&s); /* a freed struct is zeroed: freeing twice is safe */
@@ -234,6 +232,10 @@ static const struct bad_case bad_cases[] = {
 	{P W "route = *.onion\n", "t.conf:5: route: want 'PATTERN PROXY'"},
 	{P W "route = *.onion p q\n", "t.conf:5: route: want 'PATTERN PROXY'"},
 	{P W "route = *.*.x p\n", "t.conf:5: route: bad pattern '*.*.x'"},
+	{"[proxy d]\nurl = direct\n[profile w]\nvia = d\n",
+	 "t.conf:2: url: 'direct' needs 'netns'"},
+	{P "[proxy q]\nurl = socks5://h\nvia = p\nnetns = vpn\n" W,
+	 "t.conf:6: netns: a proxy reached through 'via' is not dialled from a namespace"},
 	{P W "route = 10.0.0.1/8 p\n", "t.conf:5: route: '10.0.0.1/8' has host bits set"},
 	{P W "route = 10.0.0.0/33 p\n", "t.conf:5: route: prefix length 33 is longer than 32"},
 	{P W "route = 2001:db8::/129 p\n", "t.conf:5: route: prefix length 129 is longer"},
@@ -256,10 +258,10 @@ static const struct bad_case bad_cases[] = {
 	{"[proxy x]\nurl = socks5://h\nvia = b\n"
 	 "[proxy a]\nurl = socks5://h\nvia = b\n[proxy b]\nurl = socks5://h\nvia = a\n",
 	 "t.conf:6: via: proxy chain loops: a -> b -> a"},
-	{"[proxy v]\nurl = direct\nvia = p\n" P,
-	 "t.conf:3: via: a 'direct' proxy connects straight out and takes no 'via'"},
-	{"[proxy v]\nurl = direct\n[proxy a]\nurl = socks5://h\nvia = v\n",
-	 "t.conf:5: via: proxy 'v' is 'direct' and can only be the last hop"},
+	{"[proxy v]\nurl = direct\nnetns = x\nvia = p\n" P,
+	 "t.conf:4: via: a 'direct' proxy connects straight out and takes no 'via'"},
+	{"[proxy v]\nurl = direct\nnetns = x\n[proxy a]\nurl = socks5://h\nvia = v\n",
+	 "t.conf:6: via: proxy 'v' is 'direct' and can only be the last hop"},
 	{P W "[profile x]\nvia = p\nnetns = w\n",
 	 "t.conf:7: netns: namespace 'w' is already used by profile 'w'"},
 	{P "[profile a]\nvia = p\nnetns = b\n[profile b]\nvia = p\n",
@@ -378,7 +380,8 @@ static void url_case(const char *url, enum proxy_kind kind, const char *host, in
 	struct settings s;
 	const struct proxy_conf *p;
 
-	snprintf(text, sizeof(text), "[proxy a]\nurl = %s\n", url);
+	snprintf(text, sizeof(text), "[proxy a]\nurl = %s\n%s", url,
+		 kind == PROXY_DIRECT ? "netns = vpn\n" : "");
 	if (!ok(parse(text, &s) == 0, "url %s parses", url)) {
 		printf("#   %s\n", err);
 		return;
@@ -550,12 +553,12 @@ static const struct unsup_case unsup_cases[] = {
 	{P W "route = *.onion p\n", NULL},
 	{P "[profile w]\nroute = 10.0.0.0/8 block\nroute = default p\n", NULL},
 	{P "isolate = app\n" W, NULL},
-	{P "netns = vpn\n" W, "t.conf:3: netns: not supported yet"},
-	{"[proxy d]\nurl = direct\n[profile w]\nvia = d\n", "t.conf:2: url: not supported yet"},
+	{P "netns = vpn\n" W, NULL},
+	{"[proxy d]\nurl = direct\nnetns = vpn\n[profile w]\nvia = d\n", NULL},
 	{P W "[flatpak]\norg.a.b = w\n", NULL},
 	{P W "udp = on\n[profile x]\nvia = p\nnetns = y\n[proxy q]\nurl = socks5://h\n"
 	     "netns = vpn\n",
-	 "t.conf:11: netns: not supported yet"},
+	 NULL},
 	{P "isolate = profile\n" W, NULL},
 	{P "isolate = destination\n" W, NULL},
 	{"[proxy t]\nurl = tor\n[profile w]\nvia = t\n", NULL},
