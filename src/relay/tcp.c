@@ -154,7 +154,7 @@ void conn_fail(struct relay *r, struct conn *c, int err)
 	if (c->chain)
 		relay_chain_describe(c->chain, c->hs->hop, hop, sizeof(hop));
 	else
-		snprintf(hop, sizeof(hop), "route");
+		snprintf(hop, sizeof(hop), "(no chain)");
 	if (!c->chain && c->hs->why[0])
 		why = c->hs->why;
 	else if (c->state == C_HANDSHAKE)
@@ -575,6 +575,8 @@ int conn_connect(struct relay *r, struct conn *c)
 	int fam = t->family, fd;
 	uint8_t addr[16];
 
+	c->state =
+		C_CONNECTING; /* from here a failure is the tunnel's, not the endpoint client's */
 	memcpy(addr, t->addr, sizeof(addr));
 	/* A fake address from the subject's resolver travels as its name. */
 	fd = relay_fake_target(c->rs, t);
@@ -596,7 +598,6 @@ int conn_connect(struct relay *r, struct conn *c)
 	if (fd < 0)
 		return fd;
 	c->up.fd = fd;
-	c->state = C_CONNECTING;
 	return loop_add(r->epfd, &c->up, CONN_EVENTS);
 }
 
