@@ -103,8 +103,7 @@ int settings_check_fake_pool(int family, const void *base, unsigned prefix, char
 	return 0;
 }
 
-/* "ADDR/LEN" with a strict decimal LEN; fills @addr (network order) and @prefix. */
-static int parse_cidr(int family, const char *s, void *addr, unsigned *prefix, char *why, size_t n)
+int conf_parse_cidr(int family, const char *s, void *addr, unsigned *prefix, char *why, size_t n)
 {
 	const char *slash = strchr(s, '/');
 	char buf[INET6_ADDRSTRLEN];
@@ -148,7 +147,7 @@ int conf_parse_fake_pool(int family, const char *s, void *addr, unsigned *prefix
 {
 	struct in6_addr a = IN6ADDR_ANY_INIT;
 	unsigned len = 0;
-	int r = parse_cidr(family, s, &a, &len, why, n);
+	int r = conf_parse_cidr(family, s, &a, &len, why, n);
 
 	if (r < 0)
 		return r;

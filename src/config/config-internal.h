@@ -148,7 +148,7 @@ int conf_parse_fake_pool(int family, const char *s, void *addr, unsigned *prefix
 int conf_add_users(const char *s, struct profile_conf *p, char *why, size_t n);
 
 /**
- * conf_add_route() - append "PATTERN PROXY" to @p's routes.
+ * conf_add_route() - append "PATTERN TARGET" to @p's routes, or record "default TARGET".
  * @s: value.
  * @line: line of the key.
  * @p: profile.
@@ -158,6 +158,30 @@ int conf_add_users(const char *s, struct profile_conf *p, char *why, size_t n);
  * Return: 0, -EINVAL or -ENOMEM.
  */
 int conf_add_route(const char *s, int line, struct profile_conf *p, char *why, size_t n);
+
+/**
+ * conf_check_routes() - resolve route targets and settle the profile's default.
+ * @s: settings (for the file name and the proxies).
+ * @p: profile whose routes conf_add_route() filled.
+ * @err: "NAME:LINE: route: reason".
+ * @errlen: size of @err.
+ *
+ * Return: 0, -EINVAL or -ENOMEM.
+ */
+int conf_check_routes(const struct settings *s, struct profile_conf *p, char *err, size_t errlen);
+
+/**
+ * conf_parse_cidr() - "ADDR/LEN" with a strict decimal LEN.
+ * @family: AF_INET or AF_INET6.
+ * @s: text.
+ * @addr: receives the address, network order.
+ * @prefix: receives LEN (not checked against the family).
+ * @why: reason on failure.
+ * @n: size of @why.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int conf_parse_cidr(int family, const char *s, void *addr, unsigned *prefix, char *why, size_t n);
 
 /**
  * conf_app_id_valid() - is @s a valid Flatpak application id?

@@ -73,6 +73,18 @@ static int check_proxy(struct settings *s, struct proxy_conf *p, char *err, size
 	if (p->tor_cookie && !p->tor_control)
 		return conf_error(err, errlen, s->path, p->tor_cookie_line, "tor-control-cookie",
 				  "needs 'tor-control'");
+	if (p->kind == PROXY_DIRECT && !p->netns)
+		return conf_error(
+			err, errlen, s->path, p->url_line, "url",
+			"'direct' needs 'netns' (the namespace to connect from): netnsp "
+			"never sends a subject's traffic out of its own namespace unproxied");
+	if (p->netns && p->via && p->kind != PROXY_DIRECT)
+		return conf_error(err, errlen, s->path, p->netns_line, "netns",
+				  "a proxy reached through 'via' is not dialled from a namespace; "
+				  "set 'netns' on the first hop");
+	if (p->netns && p->kind == PROXY_TOR)
+		return conf_error(err, errlen, s->path, p->netns_line, "netns",
+				  "a managed tor runs beside the daemon and takes no 'netns'");
 	if (!p->via)
 		return 0;
 	if (p->kind == PROXY_DIRECT)
@@ -164,12 +176,15 @@ static int check_netns_unique(const struct settings *s, size_t i, char *err, siz
 static int check_profile(struct settings *s, size_t i, char *err, size_t errlen)
 {
 	struct profile_conf *p = &s->profiles[i];
+	int r = conf_check_routes(s, p, err, errlen);
 
-	if (!p->via)
+	if (r < 0)
+		return r;
+	p->via_idx = -1;
+	if (!p->via && p->n_routes == 0)
 		return conf_error(err, errlen, s->path, p->line, NULL,
-				  "[profile %s]: missing required key 'via'", p->name);
-	p->via_idx = proxy_index(s, p->via);
-	if (p->via_idx < 0)
+				  "[profile %s]: missing required key 'via' (or 'route')", p->name);
+	if (p->via && (p->via_idx = proxy_index(s, p->via)) < 0)
 		return conf_error(err, errlen, s->path, p->via_line, "via", "unknown proxy '%s'",
 				  p->via);
 	/* dns = proxy forwards every query: it has nowhere to send them without a server. */
@@ -177,14 +192,6 @@ static int check_profile(struct settings *s, size_t i, char *err, size_t errlen)
 		return conf_error(err, errlen, s->path, p->dns_line, "dns",
 				  "'proxy' needs 'dns-server' (the resolver to ask through the "
 				  "proxy)");
-	for (size_t k = 0; k < p->n_routes; k++) {
-		struct route_conf *rt = &p->routes[k];
-
-		rt->proxy_idx = proxy_index(s, rt->proxy);
-		if (rt->proxy_idx < 0)
-			return conf_error(err, errlen, s->path, rt->line, "route",
-					  "unknown proxy '%s'", rt->proxy);
-	}
 	return check_netns_unique(s, i, err, errlen);
 }
 
@@ -228,12 +235,6 @@ static void note(struct unsupported *u, bool cond, int line, const char *key, co
 		*u = (struct unsupported){.line = line, .key = key, .what = what};
 }
 
-static void note_profile(struct unsupported *u, const struct profile_conf *p)
-{
-	for (size_t k = 0; k < p->n_routes; k++)
-		note(u, true, p->routes[k].line, "route", "per-name routes");
-}
-
 int settings_check_supported(const struct settings *s, char *err, size_t errlen)
 {
 	struct unsupported u = {0};
@@ -241,12 +242,8 @@ int settings_check_supported(const struct settings *s, char *err, size_t errlen)
 	for (size_t i = 0; i < s->n_proxies; i++) {
 		const struct proxy_conf *p = &s->proxies[i];
 
-		note(&u, p->kind == PROXY_DIRECT, p->url_line, "url", "direct proxies");
 		note(&u, p->kind == PROXY_I2P, p->url_line, "url", "managed i2p");
-		note(&u, p->netns, p->netns_line, "netns", "egress namespaces");
 	}
-	for (size_t i = 0; i < s->n_profiles; i++)
-		note_profile(&u, &s->profiles[i]);
 	if (!u.key)
 		return 0;
 	conf_error(err, errlen, s->path, u.line, u.key, "not supported yet (%s)", u.what);

@@ -263,43 +263,6 @@ int conf_add_users(const char *s, struct profile_conf *p, char *why, size_t n)
 	return 0;
 }
 
-static bool route_pattern_valid(const char *pat)
-{
-	if (strncmp(pat, "*.", 2) == 0)
-		pat += 2;
-	return conf_hostname_valid(pat);
-}
-
-int conf_add_route(const char *s, int line, struct profile_conf *p, char *why, size_t n)
-{
-	_cleanup_free_ char *pat = NULL;
-	_cleanup_free_ char *proxy = NULL;
-	struct route_conf *grown;
-	char extra;
-
-	/* %ms allocates; %c catches a third word. */
-	if (sscanf(s, "%ms %ms %c", &pat, &proxy, &extra) != 2)
-		return conf_why(why, n, "want 'PATTERN PROXY', e.g. '*.onion tor'");
-	if (!route_pattern_valid(pat))
-		return conf_why(why, n, "bad pattern '%s' (want NAME or *.NAME)", pat);
-	if (!conf_name_valid(proxy))
-		return conf_why(why, n, "bad proxy name '%s'", proxy);
-	for (char *c = pat; *c; c++)
-		*c = (char)tolower(
-			(unsigned char)*c); /* RFC 4343: names compare case-insensitively */
-	grown = reallocarray(p->routes, p->n_routes + 1, sizeof(*grown));
-	if (!grown)
-		return -ENOMEM;
-	p->routes = grown;
-	grown[p->n_routes++] = (struct route_conf){
-		.pattern = TAKE_PTR(pat),
-		.proxy = TAKE_PTR(proxy),
-		.proxy_idx = -1,
-		.line = line,
-	};
-	return 0;
-}
-
 bool conf_app_id_valid(const char *s)
 {
 	size_t len = strlen(s), elems = 1, start = 0;

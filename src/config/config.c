@@ -729,6 +729,7 @@ static void profile_free(struct profile_conf *p)
 		free(p->routes[i].proxy);
 	}
 	free(p->routes);
+	free(p->route_default);
 }
 
 void settings_free(struct settings *s)

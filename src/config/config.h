@@ -90,17 +90,38 @@ struct proxy_conf {
 		tor_cookie_line;
 };
 
+/*
+ * route = PATTERN TARGET in a profile: ordered, the first match wins
+ * (settings_route_match()).  PATTERN is a name ("example.com": that name
+ * only), a suffix ("*.onion": any name below onion, not "onion" itself), or
+ * an address range ("10.0.0.0/8", "2001:db8::/32"; a bare address is /32 or
+ * /128).  Names match names only, ranges addresses only.  TARGET is a proxy
+ * or "block".  "route = default P" is not kept here: it sets the profile's
+ * via (see profile_conf.via).
+ */
+enum route_type { ROUTE_NAME = 0, ROUTE_SUFFIX, ROUTE_CIDR };
+#define ROUTE_BLOCK (-1) /* route_conf.proxy_idx of "block" */
+
 struct route_conf {
-	char *pattern; /* owned: "*.onion", "example.com" */
-	char *proxy;   /* owned: proxy name */
-	int proxy_idx; /* index into settings.proxies (set by validation) */
+	char *pattern; /* owned, lower case: "*.onion", "example.com", "10.0.0.0/8" */
+	char *proxy;   /* owned: proxy name, or "block" */
+	int proxy_idx; /* index into settings.proxies, or ROUTE_BLOCK (set by validation) */
+	enum route_type type;
+	int family;	  /* ROUTE_CIDR: AF_INET or AF_INET6 */
+	uint8_t addr[16]; /* ROUTE_CIDR: network order, host bits zero */
+	unsigned prefix;  /* ROUTE_CIDR */
 	int line;
 };
 
 struct profile_conf {
-	char *name;	   /* owned */
-	char *via;	   /* owned: proxy name (required) */
-	int via_idx;	   /* index into settings.proxies (set by validation) */
+	char *name; /* owned */
+	/*
+	 * owned: proxy name of the chain for what no route matches; "route =
+	 * default P" sets it too (both at once is an error).  NULL (via_idx -1)
+	 * only in a profile with routes: then what no route matches is refused.
+	 */
+	char *via;
+	int via_idx;	   /* index into settings.proxies, or -1 (set by validation) */
 	char *netns;	   /* owned: namespace name; defaults to a copy of @name */
 	enum dns_mode dns; /* default DNS_FAKE */
 	/*
@@ -117,8 +138,10 @@ struct profile_conf {
 	uint32_t max_conns;  /* max-connections, 1..CONF_MAX_CONNS_MAX; 0 = derived */
 	char **users;	     /* owned array of owned strings: "alice", "@wheel", "1000" */
 	size_t n_users;
-	struct route_conf *routes; /* owned array */
+	struct route_conf *routes; /* owned array, in file order, without "default" */
 	size_t n_routes;
+	char *route_default;	/* owned: the P of "route = default P", or NULL */
+	int route_default_line; /* its line, 0 if none */
 	/* fake-ipv4 = CIDR: prefix 8..30, host bits zero; prefix 0 = unset (the default). */
 	struct in_addr fake4_base;
 	unsigned fake4_prefix;
@@ -198,6 +221,28 @@ const struct profile_conf *settings_find_profile(const struct settings *s, const
  * Return: the number of hops, or -ELOOP / -E2BIG.
  */
 int settings_chain(const struct settings *s, int last, int *hops, size_t max);
+
+/**
+ * settings_route_match() - the first of a profile's routes that matches a destination.
+ * @routes: a validated profile's routes (profile_conf.routes).
+ * @n: their number.
+ * @family: AF_INET or AF_INET6 for an address, 0 for a name.
+ * @addr: the address (network order) when @family is set.
+ * @name: the name (any case, no trailing dot) when @family is 0.
+ *
+ * Return: the index into @routes, or -1 when none matches.
+ */
+int settings_route_match(const struct route_conf *routes, size_t n, int family, const void *addr,
+			 const char *name);
+
+/**
+ * settings_name_special() - is @name under a suffix that must never reach a DNS
+ * server, or a proxy other than its own route's (.onion, .i2p)?
+ * @name: a DNS name, any case, no trailing dot.
+ *
+ * Return: true for "x.onion", "a.b.i2p"; false for "onion" itself and other names.
+ */
+bool settings_name_special(const char *name);
 
 /**
  * settings_check_supported() - refuse features that this build does not carry yet.

@@ -66,6 +66,7 @@ void daemon_subject_free(struct daemon *d, struct subject_rt *s)
 	relay_subject_close(&d->relay, &s->rs);
 	relay_dns_close(&d->relay, &s->rs);
 	relay_chain_free(&s->rs.chain);
+	relay_routes_free(&s->rs);
 	nft_live_close(TAKE_PTR(s->live));
 	if (s->nsfd >= 0)
 		close(s->nsfd);
@@ -113,14 +114,13 @@ void daemon_reap(struct daemon *d)
 }
 
 /* Isolation credentials, and the unix socket of a managed tor at hop 0. */
-static int daemon_chain_finish(struct daemon *d, struct subject_rt *s,
+static int daemon_chain_finish(struct daemon *d, struct subject_rt *s, struct relay_chain *ch,
 			       const struct subject_state *st)
 {
-	struct relay_chain *ch = &s->rs.chain;
 	char path[PATH_MAX];
 	int r = relay_chain_isolate(ch, &d->iso_key, st->id);
 
-	if (r < 0 || !ch->hops[0].managed)
+	if (r < 0 || ch->n_hops == 0 || !ch->hops[0].managed)
 		return r;
 	r = tor_socks_path(d, ch->hops[0].target.name, path, sizeof(path));
 	if (r == 0)
@@ -133,11 +133,29 @@ static int daemon_chain_finish(struct daemon *d, struct subject_rt *s,
 	return r;
 }
 
+/* The default chain and one per route line, each finished as above. */
+static int daemon_chains_build(struct daemon *d, struct subject_rt *s,
+			       const struct subject_state *st, const struct profile_conf *p)
+{
+	char err[CONF_ERR_MAX] = "";
+	int r = relay_chain_build(&d->settings, p->via_idx, &s->rs.chain, err, sizeof(err));
+
+	if (r == 0)
+		r = relay_routes_build(&d->settings, p, &s->rs, err, sizeof(err));
+	if (r < 0) {
+		snprintf(s->error, sizeof(s->error), "%s", err);
+		return r;
+	}
+	r = daemon_chain_finish(d, s, &s->rs.chain, st);
+	for (size_t k = 0; r == 0 && k < s->rs.n_routes; k++)
+		r = daemon_chain_finish(d, s, &s->rs.route_chains[k], st);
+	return r;
+}
+
 int daemon_subject_start(struct daemon *d, struct subject_rt *s)
 {
 	const struct profile_conf *p = settings_find_profile(&d->settings, s->name);
 	struct subject_state *st = daemon_entry(d, s);
-	char err[CONF_ERR_MAX] = "";
 	int r;
 
 	relay_chain_free(&s->rs.chain);
@@ -146,11 +164,7 @@ int daemon_subject_start(struct daemon *d, struct subject_rt *s)
 		snprintf(s->error, sizeof(s->error), "no profile '%s'", s->name);
 		return -ENOENT;
 	}
-	r = relay_chain_build(&d->settings, p, &s->rs.chain, err, sizeof(err));
-	if (r < 0)
-		snprintf(s->error, sizeof(s->error), "%s", err);
-	else
-		r = daemon_chain_finish(d, s, st);
+	r = daemon_chains_build(d, s, st, p);
 	if (r == 0)
 		r = subject_apply(d, s, st, p);
 	if (r < 0)

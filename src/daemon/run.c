@@ -338,12 +338,16 @@ int run_child(const struct cli_ctx *ctx, struct settings *settings, const char *
 		goto out;
 	}
 	/* Before unsharing: the first hop's name is resolved the caller's way. */
-	r = relay_chain_build(&d.settings, p, &s->rs.chain, err, sizeof(err));
+	r = relay_chain_build(&d.settings, p->via_idx, &s->rs.chain, err, sizeof(err));
+	if (r == 0)
+		r = relay_routes_build(&d.settings, p, &s->rs, err, sizeof(err));
 	if (r < 0) {
 		log_err("run: %s", err);
 		goto out;
 	}
 	s->rs.chain.egress = &eg;
+	for (size_t k = 0; k < s->rs.n_routes; k++)
+		s->rs.route_chains[k].egress = &eg;
 	status = run_setup(&d, s, cmd);
 	if (status == 0 && daemon_loop(&d) == 0)
 		status = d.child_status;

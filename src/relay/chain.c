@@ -15,6 +15,7 @@
 #include <sys/un.h>
 
 #include "egress.h"
+#include "netns/netns.h"
 #include "relay.h"
 #include "util/macro.h"
 
@@ -44,6 +45,8 @@ static int chain_set_hop(struct relay_hop *hop, const struct proxy_conf *pc, cha
 {
 	hop->kind = pc->kind;
 	hop->isolate = pc->isolate;
+	if (pc->kind == PROXY_DIRECT)
+		return 0; /* hop 0 always (it takes no via, and no proxy takes it as via) */
 	if (pc->kind == PROXY_TOR) {
 		/* Hop 0 always (it takes no via): the address is set by relay_chain_set_unix(). */
 		hop->kind = PROXY_SOCKS5H;
@@ -61,32 +64,33 @@ static int chain_set_hop(struct relay_hop *hop, const struct proxy_conf *pc, cha
 	return 0;
 }
 
-int relay_chain_build(const struct settings *s, const struct profile_conf *p,
-		      struct relay_chain *chain, char *err, size_t errlen)
+int relay_chain_build(const struct settings *s, int last, struct relay_chain *chain, char *err,
+		      size_t errlen)
 {
 	int hops[CONF_CHAIN_MAX];
 	int n, r;
 
 	memset(chain, 0, sizeof(*chain));
-	n = settings_chain(s, p->via_idx, hops, ARRAY_SIZE(hops));
+	if (last < 0)
+		return 0; /* no chain: what would take it is refused */
+	n = settings_chain(s, last, hops, ARRAY_SIZE(hops));
 	if (n <= 0) {
-		snprintf(err, errlen, "proxy '%s': bad chain", p->via);
+		snprintf(err, errlen, "proxy '%s': bad chain", s->proxies[last].name);
 		return n < 0 ? n : -EINVAL;
 	}
 	for (int i = 0; i < n; i++) {
 		const struct proxy_conf *pc = &s->proxies[hops[i]];
 
-		if (pc->kind == PROXY_DIRECT) {
-			snprintf(err, errlen, "proxy '%s': direct is not supported yet", pc->name);
-			r = -EOPNOTSUPP;
-			goto fail;
-		}
 		r = chain_set_hop(&chain->hops[i], pc, err, errlen);
 		chain->n_hops = (size_t)i + 1;
 		if (r < 0)
 			goto fail;
 	}
-	if (chain->hops[0].managed)
+	if (s->proxies[hops[0]].netns)
+		snprintf(chain->egress_ns, sizeof(chain->egress_ns), "%s",
+			 s->proxies[hops[0]].netns);
+	chain->direct = chain->hops[0].kind == PROXY_DIRECT;
+	if (chain->hops[0].managed || chain->direct)
 		return 0;
 	r = chain_resolve_first(chain, &s->proxies[hops[0]], err, errlen);
 	if (r < 0)
@@ -190,6 +194,10 @@ void relay_chain_describe(const struct relay_chain *chain, size_t i, char *buf, 
 		snprintf(buf, len, "tor (managed '%s')", h->target.name);
 		return;
 	}
+	if (h->kind == PROXY_DIRECT) {
+		snprintf(buf, len, "direct (netns %s)", chain->egress_ns);
+		return;
+	}
 	if (h->target.family == AF_INET6) {
 		host[0] = '[';
 		inet_ntop(AF_INET6, h->target.addr, host + 1, sizeof(host) - 2);
@@ -200,8 +208,10 @@ void relay_chain_describe(const struct relay_chain *chain, size_t i, char *buf, 
 		snprintf(host, sizeof(host), "%.*s", (int)sizeof(host) - 1, h->target.name);
 	}
 	/* Derived isolation credentials are no secret of the user's: not masked. */
-	snprintf(buf, len, "%s://%s%s:%u", proxy_kind_name(h->kind),
-		 h->user && h->isolate == ISOLATE_NONE ? "***@" : "", host, h->target.port);
+	snprintf(buf, len, "%s://%s%s:%u%s%s%s", proxy_kind_name(h->kind),
+		 h->user && h->isolate == ISOLATE_NONE ? "***@" : "", host, h->target.port,
+		 i == 0 && chain->egress_ns[0] ? " (netns " : "", i == 0 ? chain->egress_ns : "",
+		 i == 0 && chain->egress_ns[0] ? ")" : "");
 }
 
 const char *relay_note_error(struct relay_subject *rs, const char *fmt, ...)
@@ -215,17 +225,59 @@ const char *relay_note_error(struct relay_subject *rs, const char *fmt, ...)
 	return rs->last_error;
 }
 
-int relay_chain_connect(const struct relay_chain *ch)
+/* The destination itself as a socket address (url = direct): addresses only. */
+static int direct_addr(const struct proxy_target *dst, struct sockaddr_storage *ss, socklen_t *len)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (dst && dst->family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)ss;
+
+		in->sin_family = AF_INET;
+		in->sin_port = htons(dst->port);
+		memcpy(&in->sin_addr, dst->addr, 4);
+		*len = sizeof(*in);
+		return 0;
+	}
+	if (dst && dst->family == AF_INET6) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(dst->port);
+		memcpy(&in6->sin6_addr, dst->addr, 16);
+		*len = sizeof(*in6);
+		return 0;
+	}
+	return -EDESTADDRREQ;
+}
+
+int relay_chain_connect(const struct relay_chain *ch, const struct proxy_target *dst)
 {
 	_cleanup_close_ int fd = -1;
-	int one = 1;
+	_cleanup_close_ int nsfd = -1;
+	struct sockaddr_storage direct;
+	const struct sockaddr_storage *to = &ch->first;
+	socklen_t tolen = ch->first_len;
+	int one = 1, r;
 
-	fd = egress_socket(ch->egress, ch->first.ss_family, SOCK_STREAM | SOCK_NONBLOCK);
+	if (ch->direct) {
+		r = direct_addr(dst, &direct, &tolen);
+		if (r < 0)
+			return r;
+		to = &direct;
+	}
+	if (ch->egress_ns[0]) {
+		/* By name each time: a namespace made afresh is used, a missing one refuses. */
+		nsfd = netns_open_named(ch->egress_ns);
+		if (nsfd < 0)
+			return nsfd;
+		fd = netns_socket(nsfd, to->ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	} else {
+		fd = egress_socket(ch->egress, to->ss_family, SOCK_STREAM | SOCK_NONBLOCK);
+	}
 	if (fd < 0)
 		return fd;
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(fd, (const struct sockaddr *)&ch->first, ch->first_len) < 0 &&
-	    errno != EINPROGRESS)
+	if (connect(fd, (const struct sockaddr *)to, tolen) < 0 && errno != EINPROGRESS)
 		return neg_errno();
 	return TAKE_FD(fd);
 }

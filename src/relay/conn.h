@@ -25,6 +25,7 @@ struct conn_hs {
 	size_t hop;			     /* hop whose handshake runs */
 	char iso_user[ISOLATE_USER_LEN + 1]; /* hs.user for isolate = destination or app */
 	char app[32];			     /* "UID:CGROUP" of the app (isolate = app), "" */
+	char why[96];			     /* why relay_route() refused it */
 	uint8_t early[PROXY_IN_MAX + 64];    /* to the app: endpoint reply + tunnel bytes
 					      * that came with the last proxy reply */
 	size_t early_len;
@@ -37,10 +38,12 @@ struct conn_hs {
 };
 
 struct conn {
-	struct ev app;			/* owned fd: the app's socket, inside the subject */
-	struct ev up;			/* owned fd: towards hop 0, in the daemon's namespace */
-	struct relay_subject *rs;	/* not owned */
-	struct conn *prev, *next;	/* rs->conns */
+	struct ev app;		  /* owned fd: the app's socket, inside the subject */
+	struct ev up;		  /* owned fd: towards hop 0, in the daemon's namespace */
+	struct relay_subject *rs; /* not owned */
+	const struct relay_chain
+		*chain;		  /* not owned: the route's (relay_route()); NULL until chosen */
+	struct conn *prev, *next; /* rs->conns */
 	struct conn *hs_prev, *hs_next; /* r->handshaking, until C_RELAY */
 	struct conn_hs *hs;		/* owned, until C_RELAY */
 	uint64_t deadline;		/* CLOCK_MONOTONIC seconds, for the handshake */

@@ -154,7 +154,8 @@ static ssize_t dns_answer(struct relay_dns *dns, const uint8_t *pkt, size_t len,
 			  uint8_t *out, size_t cap, struct dns_query *qp)
 {
 	struct dns_query q;
-	int rcode = DNS_RCODE_REFUSED, r, fam;
+	int rcode = DNS_RCODE_REFUSED, r, fam, route;
+	bool local;
 	ssize_t hit;
 	union {
 		struct in_addr a4;
@@ -174,7 +175,12 @@ static ssize_t dns_answer(struct relay_dns *dns, const uint8_t *pkt, size_t len,
 	*qp = q;
 	if (dns->mode == DNS_OFF)
 		goto error;
-	if (dns->mode == DNS_PROXY) {
+	/* Routes: refused names are REFUSED; names that stay local never go to dns-server. */
+	route = relay_route_name(dns->rs, q.name);
+	if (route < 0)
+		goto error;
+	local = settings_name_special(q.name) || (dns->mode == DNS_PROXY && route > 0);
+	if (dns->mode == DNS_PROXY && !local) {
 		hit = dns_cache_get(dns, &q, out, cap);
 		if (hit > 0)
 			return hit;
@@ -182,6 +188,8 @@ static ssize_t dns_answer(struct relay_dns *dns, const uint8_t *pkt, size_t len,
 	}
 	if (q.qclass != DNS_CLASS_IN)
 		goto forward;
+	if (local && q.qtype != DNS_TYPE_A && q.qtype != DNS_TYPE_AAAA)
+		goto error;
 	if ((q.qtype == DNS_TYPE_A || q.qtype == DNS_TYPE_AAAA) && dns_name_is_host(q.name)) {
 		fam = q.qtype == DNS_TYPE_A ? AF_INET : AF_INET6;
 		if (fam == AF_INET6 && !dns->ipv6)
@@ -209,7 +217,7 @@ static ssize_t dns_answer(struct relay_dns *dns, const uint8_t *pkt, size_t len,
 	}
 forward:
 	/* Other types go to dns-server through the chain; without one, refused. */
-	if (dns_has_server(dns))
+	if (dns_has_server(dns) && !local)
 		return DNS_FORWARD;
 error:
 	if (dns_build_error(&q, rcode, out, cap, &olen) < 0)

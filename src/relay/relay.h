@@ -61,6 +61,13 @@ struct relay_chain {
 	socklen_t first_len;
 	struct relay_hop hops[CONF_CHAIN_MAX];
 	size_t n_hops;
+	/*
+	 * The egress namespace hop 0 is dialled from (a proxy's netns), "" for the
+	 * daemon's own.  Opened by name at each connection, so a namespace made
+	 * afresh is used at once and a missing one refuses.
+	 */
+	char egress_ns[CONF_NAME_MAX + 1];
+	bool direct;		/* hop 0 is url = direct: connect to the destination itself */
 	struct isolate_key key; /* the per-install secret (relay_chain_isolate()) */
 	uint32_t subject_id;	/* the subject's id in the Derivative */
 };
@@ -109,7 +116,11 @@ enum relay_rlog {
 /* What a subject gives the relay: its chain, counters and live connections. */
 struct relay_subject {
 	char name[CONF_NAME_MAX + 1]; /* profile name, for messages */
-	struct relay_chain chain;
+	struct relay_chain
+		chain; /* the default (via); n_hops 0: what no route matches is refused */
+	struct route_conf *routes; /* owned copies of the profile's route lines (pattern owned) */
+	struct relay_chain *route_chains; /* owned: one per route line; n_hops 0 = block */
+	size_t n_routes;
 	struct relay_stats stats;
 	struct ev lis[2];      /* IPv4 and IPv6 listeners; fd -1 if closed (owned) */
 	struct ev ep[4];       /* endpoints: SOCKS5 v4, v6, HTTP v4, v6; fd -1 if closed (owned) */
@@ -147,9 +158,10 @@ struct relay {
 };
 
 /**
- * relay_chain_build() - turn a profile's chain into what the relay needs.
+ * relay_chain_build() - turn the chain ending at a proxy into what the relay needs.
  * @s: validated settings.
- * @p: the profile.
+ * @last: index of the chain's last proxy (a profile's via_idx, a route's
+ *        proxy_idx); negative: an empty chain (n_hops 0), which refuses.
  * @chain: output; release with relay_chain_free().
  * @err: "proxy 'x': reason" on failure.
  * @errlen: size of @err.
@@ -160,8 +172,62 @@ struct relay {
  *
  * Return: 0 or a negative errno.
  */
-int relay_chain_build(const struct settings *s, const struct profile_conf *p,
-		      struct relay_chain *chain, char *err, size_t errlen);
+int relay_chain_build(const struct settings *s, int last, struct relay_chain *chain, char *err,
+		      size_t errlen);
+
+/**
+ * relay_routes_build() - copy a profile's route lines into @rs, each with its chain.
+ * @s: validated settings.
+ * @p: the profile.
+ * @rs: subject; its old routes are released first.
+ * @err: "proxy 'x': reason" on failure.
+ * @errlen: size of @err.
+ *
+ * Return: 0 or a negative errno (then @rs has no routes).
+ */
+int relay_routes_build(const struct settings *s, const struct profile_conf *p,
+		       struct relay_subject *rs, char *err, size_t errlen);
+
+/**
+ * relay_routes_free() - release @rs's routes and their chains.
+ * @rs: subject.
+ */
+void relay_routes_free(struct relay_subject *rs);
+
+/**
+ * relay_route() - the chain a destination takes: the first matching route's,
+ * else the default (rs->chain).
+ * @rs: subject.
+ * @t: the destination: a name (the app's, from the fake map or an endpoint) or an address.
+ * @why: receives the reason when refused.
+ * @len: size of @why.
+ *
+ * Refused: a `block` route; no match and no default; a .onion or .i2p name
+ * that no route line names, in a profile that has routes (such a name is
+ * only ever handed to its own route's proxy).
+ *
+ * Return: the chain (rs->chain or one of rs->route_chains), or NULL.
+ */
+const struct relay_chain *relay_route(const struct relay_subject *rs, const struct proxy_target *t,
+				      char *why, size_t len);
+
+/**
+ * relay_route_name() - relay_route() for a name the resolver is asked about.
+ * @rs: subject.
+ * @name: the name.
+ *
+ * Return: 1 when a route line (not the default) matched it with a proxy,
+ * 0 when it takes the default, -EACCES when it is refused.
+ */
+int relay_route_name(const struct relay_subject *rs, const char *name);
+
+/**
+ * relay_subject_isolates_apps() - does any of @rs's chains (default or route) use isolate = app?
+ * @rs: subject.
+ *
+ * Return: true if so.
+ */
+bool relay_subject_isolates_apps(const struct relay_subject *rs);
 
 /**
  * relay_chain_isolate() - derive the isolation credentials of a built chain.
@@ -240,7 +306,7 @@ void relay_chain_describe(const struct relay_chain *chain, size_t i, char *buf, 
  *
  * Return: the socket (connect in progress) or a negative errno.
  */
-int relay_chain_connect(const struct relay_chain *ch);
+int relay_chain_connect(const struct relay_chain *ch, const struct proxy_target *dst);
 
 /**
  * relay_hs_send() - send what the handshake @hs has queued, until the socket would block.

@@ -158,8 +158,13 @@ void conn_fail(struct relay *r, struct conn *c, int err)
 	const char *why;
 
 	conn_describe(c, dst, sizeof(dst));
-	relay_chain_describe(&c->rs->chain, c->hs->hop, hop, sizeof(hop));
-	if (c->state == C_HANDSHAKE)
+	if (c->chain)
+		relay_chain_describe(c->chain, c->hs->hop, hop, sizeof(hop));
+	else
+		snprintf(hop, sizeof(hop), "(no chain)");
+	if (!c->chain && c->hs->why[0])
+		why = c->hs->why;
+	else if (c->state == C_HANDSHAKE)
 		why = proxy_strerror(&c->hs->hs, err);
 	else
 		why = strerror(-err);
@@ -209,7 +214,7 @@ static void conn_app_identity(struct conn *c)
 /* Ask hop c->hs->hop to connect to the next hop, or to the destination. */
 static int conn_start_hop(struct conn *c)
 {
-	const struct relay_chain *ch = &c->rs->chain;
+	const struct relay_chain *ch = c->chain;
 	struct conn_hs *h = c->hs;
 	const struct relay_hop *hop = &ch->hops[h->hop];
 	const struct proxy_target *t;
@@ -249,7 +254,7 @@ static int conn_hs_input(struct conn *c, const uint8_t *buf, size_t n, bool *don
 		n -= used;
 		if (r == 0)
 			continue;
-		if (++h->hop == c->rs->chain.n_hops) {
+		if (++h->hop == c->chain->n_hops) {
 			r = c->ep != EP_NONE ? ep_tunnel_ready(c) : 0;
 			if (r < 0)
 				return r;
@@ -310,6 +315,12 @@ static int conn_connected(struct relay *r, struct conn *c)
 		return 0;
 	if (err)
 		return -err;
+	if (c->chain->direct) {
+		/* No proxy to ask: connected is the tunnel. */
+		c->hs->hop = 1;
+		ret = c->ep != EP_NONE ? ep_tunnel_ready(c) : 0;
+		return ret < 0 ? ret : conn_start_relay(r, c);
+	}
 	ret = conn_start_hop(c);
 	if (ret < 0)
 		return ret;
@@ -585,6 +596,8 @@ int conn_connect(struct relay *r, struct conn *c)
 	int fam = t->family, fd;
 	uint8_t addr[16];
 
+	c->state =
+		C_CONNECTING; /* from here a failure is the tunnel's, not the endpoint client's */
 	memcpy(addr, t->addr, sizeof(addr));
 	/* A fake address from the subject's resolver travels as its name. */
 	fd = relay_fake_target(c->rs, t);
@@ -594,11 +607,18 @@ int conn_connect(struct relay *r, struct conn *c)
 		c->fake_family = fam;
 		memcpy(c->fake_addr, addr, sizeof(addr));
 	}
-	fd = relay_chain_connect(&c->rs->chain);
+	c->chain = relay_route(c->rs, t, c->hs->why, sizeof(c->hs->why));
+	if (c->chain && c->chain->direct && !t->family) {
+		snprintf(c->hs->why, sizeof(c->hs->why),
+			 "'direct' takes addresses only (set dns = proxy with a dns-server)");
+		c->chain = NULL;
+	}
+	if (!c->chain)
+		return -EACCES;
+	fd = relay_chain_connect(c->chain, t);
 	if (fd < 0)
 		return fd;
 	c->up.fd = fd;
-	c->state = C_CONNECTING;
 	return loop_add(r->epfd, &c->up, CONN_EVENTS);
 }
 
@@ -706,7 +726,7 @@ int relay_subject_listen(struct relay *r, struct relay_subject *rs, int nsfd)
 		if (ret < 0)
 			return ret;
 	}
-	if (relay_chain_isolates_apps(&rs->chain) && rs->diag_fd < 0) {
+	if (relay_subject_isolates_apps(rs) && rs->diag_fd < 0) {
 		ret = netns_socket(nsfd, AF_NETLINK, SOCK_RAW, NETLINK_SOCK_DIAG);
 		if (ret < 0)
 			return ret;

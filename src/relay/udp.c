@@ -161,6 +161,14 @@ enum relay_udp_mode relay_udp_mode(const struct relay_chain *chain, bool udp_on,
 		snprintf(why, len, "udp = off");
 		return RELAY_UDP_REFUSED;
 	}
+	if (chain->n_hops == 0) {
+		snprintf(why, len, "the profile has no default chain (only routes)");
+		return RELAY_UDP_REFUSED;
+	}
+	if (chain->egress_ns[0]) {
+		snprintf(why, len, "UDP through an egress namespace is not supported yet");
+		return RELAY_UDP_REFUSED;
+	}
 	if (chain->n_hops != 1) {
 		snprintf(why, len, "UDP through a chain of proxies is not supported");
 		return RELAY_UDP_REFUSED;
@@ -674,12 +682,31 @@ static int flow_start(struct relay *r, struct udp_flow *f)
 	ret = loop_add(r->epfd, &f->reply, EPOLLIN);
 	if (ret < 0)
 		return ret;
-	fd = relay_chain_connect(&f->rs->chain);
+	fd = relay_chain_connect(&f->rs->chain, NULL);
 	if (fd < 0)
 		return fd;
 	f->ctl.fd = fd;
 	f->state = UF_CONNECTING;
 	return loop_add(r->epfd, &f->ctl, EPOLLOUT | EPOLLRDHUP);
+}
+
+/*
+ * UDP follows the routes too, but is carried only by the default chain (the
+ * one relay_udp_mode() judged): a destination routed elsewhere, blocked, or
+ * unrouted is refused, and status says why.
+ */
+static bool flow_routed(struct relay_subject *rs, const struct proxy_target *t)
+{
+	char why[96];
+	const struct relay_chain *ch = relay_route(rs, t, why, sizeof(why));
+
+	if (ch == &rs->chain)
+		return true;
+	if (ch)
+		snprintf(why, sizeof(why),
+			 "UDP goes only through the default chain, not a route's");
+	relay_note_error(rs, "UDP to %s: %s", t->family ? "an address" : t->name, why);
+	return false;
 }
 
 /* A new flow (app, orig); NULL when refused (limits, unmapped fake address, errors). */
@@ -699,6 +726,8 @@ static struct udp_flow *flow_new(struct relay *r, struct relay_subject *rs,
 		return NULL;
 	target_from_sa(&t, orig);
 	ret = relay_fake_target(rs, &t);
+	if (ret >= 0 && !flow_routed(rs, &t))
+		ret = -EACCES;
 	if (ret < 0 || !(f = flow_alloc(r, rs))) {
 		if (ret == 1)
 			relay_fake_put(rs, orig->ss_family, sa_addr(orig));
@@ -978,7 +1007,7 @@ int relay_udp_probe_start(struct relay *r, struct relay_subject *rs, relay_udp_p
 	p->deadline = mono_now() + UDP_PROBE_TIMEOUT;
 	flow_link(r, p);
 	head->probe = p;
-	fd = relay_chain_connect(&rs->chain);
+	fd = relay_chain_connect(&rs->chain, NULL);
 	if (fd >= 0) {
 		p->ctl.fd = fd;
 		fd = loop_add(r->epfd, &p->ctl, EPOLLOUT | EPOLLRDHUP);

@@ -105,6 +105,11 @@ static int snapshot_chain(const struct settings *s, int last, struct json_object
 	struct json_object *a;
 	int n;
 
+	if (last == -1) {
+		/* No chain: a block route, or a profile with routes and no default. */
+		*out = json_object_new_array();
+		return *out ? 0 : -ENOMEM;
+	}
 	if (last < 0 || (size_t)last >= s->n_proxies)
 		return -EINVAL;
 	n = settings_chain(s, last, hops, ARRAY_SIZE(hops));

@@ -46,9 +46,25 @@ bad "dangling via in a profile" 4 via "$GOOD_PROXY
 via = nosuch
 netns = $(subject_ns s1)
 dns = off"
-bad "route not supported yet" 7 route "$GOOD_PROXY
+bad "route to an unknown proxy" 8 route "$GOOD_PROXY
 $(prof s1)
-route = *.onion p"
+route = *.onion p
+route = *.i2p nosuch"
+bad "route with a bad pattern" 7 route "$GOOD_PROXY
+$(prof s1)
+route = *.*.onion p"
+bad "route range with host bits set" 7 route "$GOOD_PROXY
+$(prof s1)
+route = 10.0.0.1/8 block"
+bad "route = default beside via" 7 route "$GOOD_PROXY
+$(prof s1)
+route = default p"
+bad "a route after route = default" 7 route "$GOOD_PROXY
+[profile s1]
+netns = $(subject_ns s1)
+dns = off
+route = default p
+route = x.test block"
 bad "isolate on an http proxy" 3 isolate "[proxy p]
 url = http://198.51.100.2:8888
 isolate = profile

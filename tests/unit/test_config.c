@@ -132,10 +132,8 @@ static void test_spec_example(void)
 	is_str(s.flatpaks[0].app_id, "org.mozilla.firefox", "flatpak app id");
 	is_str(s.flatpaks[0].profile, "work", "flatpak profile");
 	is_int(s.flatpaks[0].line, 32, "flatpak line");
-	is_int(settings_check_supported(&s, err, sizeof(err)), -EOPNOTSUPP,
-	       "SPEC example uses unsupported features");
-	is_str(err, "t.conf:14: url: not supported yet (direct proxies)",
-	       "first unsupported feature in file order");
+	is_int(settings_check_supported(&s, err, sizeof(err)), 0,
+	       "every feature of the example is supported");
 out:
 	settings_free(&s);
 	settings_free(&s); /* a freed struct is zeroed: freeing twice is safe */
@@ -234,6 +232,22 @@ static const struct bad_case bad_cases[] = {
 	{P W "route = *.onion\n", "t.conf:5: route: want 'PATTERN PROXY'"},
 	{P W "route = *.onion p q\n", "t.conf:5: route: want 'PATTERN PROXY'"},
 	{P W "route = *.*.x p\n", "t.conf:5: route: bad pattern '*.*.x'"},
+	{"[proxy d]\nurl = direct\n[profile w]\nvia = d\n",
+	 "t.conf:2: url: 'direct' needs 'netns'"},
+	{P "[proxy q]\nurl = socks5://h\nvia = p\nnetns = vpn\n" W,
+	 "t.conf:6: netns: a proxy reached through 'via' is not dialled from a namespace"},
+	{P W "route = 10.0.0.1/8 p\n", "t.conf:5: route: '10.0.0.1/8' has host bits set"},
+	{P W "route = 10.0.0.0/33 p\n", "t.conf:5: route: prefix length 33 is longer than 32"},
+	{P W "route = 2001:db8::/129 p\n", "t.conf:5: route: prefix length 129 is longer"},
+	{P W "route = 300.0.0.0/8 p\n", "t.conf:5: route: bad IPv4 address '300.0.0.0'"},
+	{P W "route = 10.0.0.0/x p\n", "t.conf:5: route: bad prefix length"},
+	{P W "route = *.onion -p\n", "t.conf:5: route: bad proxy name '-p'"},
+	{P W "route = x.org nope\n", "t.conf:5: route: unknown proxy 'nope'"},
+	{P W "route = default p\n", "t.conf:5: route: 'route = default' and 'via' (line 4)"},
+	{P "[profile w]\nroute = default nope\n", "t.conf:4: route: unknown proxy 'nope'"},
+	{P "[profile w]\nroute = default p\nroute = x.org block\n",
+	 "t.conf:5: route: follows 'route = default' (line 4), so it never matches"},
+	{P "[profile w]\ndns = fake\n", "t.conf:3: [profile w]: missing required key 'via'"},
 	{P W "[flatpak]\norg.example.App = nope\n", "t.conf:6: org.example.App: unknown profile"},
 	{P W "[flatpak]\nfirefox = w\n", "t.conf:6: firefox: bad Flatpak app id"},
 	{P W "[flatpak]\norg.a.b = w\n\norg.a.b = w\n",
@@ -244,10 +258,10 @@ static const struct bad_case bad_cases[] = {
 	{"[proxy x]\nurl = socks5://h\nvia = b\n"
 	 "[proxy a]\nurl = socks5://h\nvia = b\n[proxy b]\nurl = socks5://h\nvia = a\n",
 	 "t.conf:6: via: proxy chain loops: a -> b -> a"},
-	{"[proxy v]\nurl = direct\nvia = p\n" P,
-	 "t.conf:3: via: a 'direct' proxy connects straight out and takes no 'via'"},
-	{"[proxy v]\nurl = direct\n[proxy a]\nurl = socks5://h\nvia = v\n",
-	 "t.conf:5: via: proxy 'v' is 'direct' and can only be the last hop"},
+	{"[proxy v]\nurl = direct\nnetns = x\nvia = p\n" P,
+	 "t.conf:4: via: a 'direct' proxy connects straight out and takes no 'via'"},
+	{"[proxy v]\nurl = direct\nnetns = x\n[proxy a]\nurl = socks5://h\nvia = v\n",
+	 "t.conf:6: via: proxy 'v' is 'direct' and can only be the last hop"},
 	{P W "[profile x]\nvia = p\nnetns = w\n",
 	 "t.conf:7: netns: namespace 'w' is already used by profile 'w'"},
 	{P "[profile a]\nvia = p\nnetns = b\n[profile b]\nvia = p\n",
@@ -366,7 +380,8 @@ static void url_case(const char *url, enum proxy_kind kind, const char *host, in
 	struct settings s;
 	const struct proxy_conf *p;
 
-	snprintf(text, sizeof(text), "[proxy a]\nurl = %s\n", url);
+	snprintf(text, sizeof(text), "[proxy a]\nurl = %s\n%s", url,
+		 kind == PROXY_DIRECT ? "netns = vpn\n" : "");
 	if (!ok(parse(text, &s) == 0, "url %s parses", url)) {
 		printf("#   %s\n", err);
 		return;
@@ -535,14 +550,15 @@ static const struct unsup_case unsup_cases[] = {
 	{P W "http-port = 8118\n", NULL},
 	{P W "max-connections = 1\n", NULL},
 	{P W "max-connections = 1048576\n", NULL},
-	{P W "route = *.onion p\n", "t.conf:5: route: not supported yet"},
+	{P W "route = *.onion p\n", NULL},
+	{P "[profile w]\nroute = 10.0.0.0/8 block\nroute = default p\n", NULL},
 	{P "isolate = app\n" W, NULL},
-	{P "netns = vpn\n" W, "t.conf:3: netns: not supported yet"},
-	{"[proxy d]\nurl = direct\n[profile w]\nvia = d\n", "t.conf:2: url: not supported yet"},
+	{P "netns = vpn\n" W, NULL},
+	{"[proxy d]\nurl = direct\nnetns = vpn\n[profile w]\nvia = d\n", NULL},
 	{P W "[flatpak]\norg.a.b = w\n", NULL},
 	{P W "udp = on\n[profile x]\nvia = p\nnetns = y\n[proxy q]\nurl = socks5://h\n"
 	     "netns = vpn\n",
-	 "t.conf:11: netns: not supported yet"},
+	 NULL},
 	{P "isolate = profile\n" W, NULL},
 	{P "isolate = destination\n" W, NULL},
 	{"[proxy t]\nurl = tor\n[profile w]\nvia = t\n", NULL},
@@ -591,6 +607,73 @@ static void test_supported(void)
 			printf("#   got \"%s\"\n", err);
 		settings_free(&s);
 	}
+}
+
+/* First match wins; names and ranges never cross; "*.x" is below x, not x itself. */
+static void test_routes(void)
+{
+	static const char text[] =
+		P "[proxy q]\nurl = http://127.0.0.1:3128\n[profile w]\n"
+		  "route = *.onion q\nroute = exact.example p\nroute = *.example block\n"
+		  "route = 10.0.0.0/8 block\nroute = 10.1.0.0/16 q\nroute = 2001:db8::/33 q\n"
+		  "route = 198.51.100.7 q\nroute = 203.0.113.0/25 p\n"
+		  "[profile v]\nroute = *.i2p q\nroute = default p\n";
+	static const struct {
+		int family;
+		const char *dst;
+		int want;
+	} cases[] = {
+		{0, "a.onion", 0},
+		{0, "A.b.ONION", 0},
+		{0, "onion", -1},
+		{0, "xonion", -1},
+		{0, "exact.example", 1},
+		{0, "EXACT.example", 1},
+		{0, "a.exact.example", 2},
+		{0, "example", -1},
+		{0, "other.example", 2},
+		{0, "10.0.0.1", -1},
+		{AF_INET, "10.1.2.3", 3},
+		{AF_INET, "10.255.0.1", 3},
+		{AF_INET, "11.0.0.1", -1},
+		{AF_INET6, "2001:db8::1", 5},
+		{AF_INET6, "2001:db8:8000::1", -1},
+		{AF_INET, "198.51.100.7", 6},
+		{AF_INET, "198.51.100.8", -1},
+		{AF_INET, "203.0.113.127", 7},
+		{AF_INET, "203.0.113.128", -1},
+		{AF_INET6, "::ffff:10.0.0.1", -1},
+	};
+	const struct profile_conf *w, *v;
+	struct settings s;
+
+	if (!ok(parse(text, &s) == 0, "routes: parse")) {
+		printf("#   %s\n", err);
+		return;
+	}
+	w = settings_find_profile(&s, "w");
+	v = settings_find_profile(&s, "v");
+	is_int(w->via_idx, -1, "routes without default: no via");
+	ok(w->via == NULL, "routes without default: via stays unset");
+	is_int(w->routes[2].proxy_idx, ROUTE_BLOCK, "block route");
+	is_int(w->routes[2].line, 8, "route line");
+	is_int(v->via_idx, 0, "route = default p sets via");
+	is_str(v->via, "p", "route = default p: via = p");
+	is_int((int)v->n_routes, 1, "default is not kept as a route");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint8_t a[16] = {0};
+
+		if (cases[i].family)
+			inet_pton(cases[i].family, cases[i].dst, a);
+		is_int(settings_route_match(w->routes, w->n_routes, cases[i].family, a,
+					    cases[i].dst),
+		       cases[i].want, "route match %s", cases[i].dst);
+	}
+	ok(settings_name_special("x.onion") && settings_name_special("a.b.I2P"),
+	   ".onion and .i2p names are special");
+	ok(!settings_name_special("onion") && !settings_name_special("i2p.example"),
+	   "onion itself and i2p.example are not");
+	settings_free(&s);
 }
 
 static void test_fake_pools(void)
@@ -720,6 +803,7 @@ int main(void)
 	test_chains();
 	test_profile_values();
 	test_supported();
+	test_routes();
 	test_isolate_default();
 	test_fake_pools();
 	test_dns_server();

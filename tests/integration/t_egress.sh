@@ -1,0 +1,121 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# t_egress.sh - egress namespaces: `url = direct` + `netns = E` connects to
+# the destination from inside E (the user's VPN namespace), and a proxy with
+# `netns = E` (a SOCKS5 proxy only reachable there) is dialled from E.  E's
+# link down or E gone: connections fail at once and nothing leaves H.
+#
+#   [S d / s / dn: curl via `netnsp exec`]                        no link
+#        ^ setns
+#   [H: netnsp daemon] 198.51.100.1  (no route to W; nft counts what H sends)
+#        | veth
+#   [P1] 198.51.100.2 ...  (topo_setup; unused here but for the counter sanity)
+#
+#   [E: "VPN" namespace: microsocks 127.0.0.1:1080]
+#        | veth e0 203.0.113.129  2001:db8:5::1 (routes to W only)
+#   [W: world.py 203.0.113.100:80 [2001:db8:100::1]:80 -> "client=ADDR"]
+#
+# W must report E's address for d and s.
+. "$(dirname "$0")/lib.sh"
+lib_init microsocks nft
+
+NS_E=${PFX}e
+E4=203.0.113.129
+E6=2001:db8:5::1
+topo_setup || bail "topology setup failed"
+ns_add "$NS_E" || bail "namespace E"
+veth "$NS_E" e0 "$NS_W" x5 &&
+	addr "$NS_E" e0 "$E4/26" "$E6/64" &&
+	addr "$NS_W" x5 203.0.113.130/26 2001:db8:5::2/64 &&
+	nsx "$NS_E" ip route add "$W4/32" via 203.0.113.130 &&
+	nsx "$NS_E" ip -6 route add "$W6/128" via 2001:db8:5::2 || bail "E's link to W"
+start_world || bail "world server did not start"
+start_microsocks "$NS_E" 1080 || bail "microsocks in E"
+
+# What H itself sends out of any link but lo.
+nsx "$NS_H" nft -f - <<'EOF2' || bail "nft counter in H"
+table inet egresscount {
+	chain out {
+		type filter hook output priority 0;
+		oifname != "lo" counter
+	}
+}
+EOF2
+h_sent() { nsx "$NS_H" nft list chain inet egresscount out | grep -o 'packets [0-9]*' | awk '{ print $2 }'; }
+
+cat >"$CONF" <<EOF2
+[proxy vpn]
+url = direct
+netns = $NS_E
+[proxy evs]
+url = socks5://127.0.0.1:1080
+netns = $NS_E
+
+[profile d]
+via = vpn
+netns = $(subject_ns d)
+dns = off
+
+[profile s]
+via = evs
+netns = $(subject_ns s)
+dns = off
+
+[profile dn]
+via = vpn
+netns = $(subject_ns dn)
+EOF2
+daemon_up
+
+n0=$(h_sent)
+expect_client d "http://$W4/" "$E4" "direct + netns: W sees E's address (IPv4)"
+expect_client d "http://[$W6]/" "$E6" "direct + netns: W sees E's address (IPv6)"
+expect_client s "http://$W4/" "$E4" "SOCKS5 proxy reachable only inside E: W sees E"
+is "$(status_field d chain)" "[\"direct (netns $NS_E)\"]" "status: the chain is direct from E"
+is "$(h_sent)" "$n0" "nothing left H while the subjects reached W"
+nsx "$NS_H" ping -c1 -W1 "$P1_H4" >/dev/null 2>&1
+[ "$(h_sent)" -gt "$n0" ]
+tap_ok $? "the counter in H counts what H sends (sanity: one ping to P1)"
+
+# A name cannot go direct (no resolver in E is asked): refused with the reason.
+log_mark
+t0=$(now_ms)
+nexec dn curl -gsS --max-time 5 http://world.test/ >/dev/null 2>"$T/dn.err"
+rc=$? ms=$(($(now_ms) - t0))
+[ "$rc" -ne 0 ] && [ "$ms" -lt 1000 ]
+tap_ok $? "a name through direct is refused at once (rc $rc, $ms ms)"
+wait_log "direct' takes addresses only" 3
+tap_ok $? "the log says why"
+
+# E's link down: fail closed, at once, and nothing leaves H.
+nsx "$NS_E" ip link set e0 down
+n1=$(h_sent)
+for prof in d s; do
+	t0=$(now_ms)
+	nexec "$prof" curl -gsS --max-time 5 "http://$W4/" >/dev/null 2>"$T/down.err"
+	rc=$? ms=$(($(now_ms) - t0))
+	[ "$rc" -ne 0 ] && [ "$ms" -lt 2000 ]
+	tap_ok $? "$prof: E's link down: the connection fails (rc $rc, $ms ms)" || diag_file "$T/down.err"
+done
+is "$(h_sent)" "$n1" "E's link down: not one packet left H instead"
+nsx "$NS_E" ip link set e0 up
+nsx "$NS_E" ip route add "$W4/32" via 203.0.113.130 2>/dev/null
+expect_client d "http://$W4/" "$E4" "E's link up again: through E again"
+
+# E gone: refused at once, status says why; E made afresh is used again.
+ip netns del "$NS_E"
+t0=$(now_ms)
+nexec d curl -gsS --max-time 5 "http://$W4/" >/dev/null 2>"$T/gone.err"
+rc=$? ms=$(($(now_ms) - t0))
+[ "$rc" -ne 0 ] && [ "$ms" -lt 1000 ]
+tap_ok $? "E gone: refused at once (rc $rc, $ms ms)"
+err=$(status_field d last_error)
+[[ $err == *"No such file"* ]]
+tap_ok $? "status says why: $err"
+is "$(h_sent)" "$n1" "E gone: still nothing left H"
+
+kill -0 "$DAEMON_PID"
+tap_ok $? "daemon still running"
+sanitizer_clean
+tap_done
