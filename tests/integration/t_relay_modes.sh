@@ -58,7 +58,10 @@ peer_log_wait() { # peer_log_wait REGEX: the server logged a matching line
 counters() { status_json_q 'str(d["subjects"][0]["bytes_up"]) + " " + str(d["subjects"][0]["bytes_down"])'; }
 path_count() { status_field rm "connections_$1"; }
 live_is() { [ "$(status_field rm connections)" = "$1" ]; }
-danted_to_h() { nsx "$NS_P1" ss -Htn state established dst 198.51.100.1 | grep -q .; }
+# The download is flowing once danted holds a connection to the server: only the
+# data flow makes one (the UDP probe's control connection and a connection
+# still in its handshake only have the H side, and killing those misses it).
+danted_to_w() { nsx "$NS_P1" ss -Htn state established dst "$W4" dport = :"$PORT" | grep -q .; }
 rst_above() { [ "$(rst_count)" -gt "$1" ]; }
 rst_count() { # RSTs from H to danted, counted in P1
 	nsx "$NS_P1" nft list chain inet "${PFX}rst" c | sed -n 's/.*packets \([0-9]*\).*/\1/p'
@@ -93,7 +96,7 @@ run_mode() { # run_mode PATH: every check with the daemon relaying through PATH
 	nexec rm "$PYTHON" "$PEER" downslow "$W4" "$PORT" $((256 << 20)) >"$T/downrst.out" \
 		2>>"$T/client.err" &
 	local cpid=$!
-	wait_until 10 danted_to_h
+	wait_until 10 danted_to_w
 	sleep 0.3
 	nsx "$NS_P1" ss -K -t state established dst 198.51.100.1 >/dev/null 2>&1
 	wait "$cpid"
