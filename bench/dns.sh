@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# bench/dns.sh - issue 3: fake-mode DNS answered end to end inside a subject,
+# bench/dns.sh - fake-mode DNS answered end to end inside a subject,
 # queries per second (daemon pinned to one core), and daemon RSS per stored
 # fake-IP mapping after 100,000 distinct names.  See bench/README.md.
 #
@@ -96,7 +96,7 @@ report=$(
 	echo "## dns.sh $(date -u '+%F %T UTC') — ${BENCH_COMMIT:-$(git -C "$REPO" rev-parse --short HEAD)} —" \
 		"$(uname -r), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), load $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo
-	echo "| fake-mode DNS (issue 3) | result | target |"
+	echo "| fake-mode DNS | result | target |"
 	echo "| --- | --- | --- |"
 	echo "| A queries/s answered end to end, UDP, window $WINDOW, $NAMES names, median of $REPEATS × ${SECS} s | $med (runs: ${qps[*]}) | ≥ 20,000 |"
 	echo "| distinct names queried / answered NOERROR (stored) | $DISTINCT: $dist | |"

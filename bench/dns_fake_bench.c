@@ -3,7 +3,7 @@
  * dns_fake_bench.c - micro-benchmark of the fake-mode DNS path on one core:
  * dns_parse_query() + dns_fake_lookup_name() + dns_build_addr_answer() per
  * query, and the memory one mapping costs.  Built and run by
- * bench/dns_bench.sh; not a test.  Targets (issue 3): 20,000 queries/s,
+ * bench/dns_bench.sh; not a test.  Targets (bench/README.md): 20,000 queries/s,
  * at most 200 bytes per mapping.
  */
 #include <arpa/inet.h>

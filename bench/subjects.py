@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""subjects.py measure|report: the measuring half of bench/subjects.sh (issue 4).
+"""subjects.py measure|report: the measuring half of bench/subjects.sh.
 
 subjects.sh builds the namespaces (H runs the daemon, U the SOCKS5 upstream, S the proof
 server) and removes them; this file drives `netnsp` inside H and times it:

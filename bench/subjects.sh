@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# bench/subjects.sh - issue 4: netnsp daemon start-up with 100 profiles (fresh and warm),
+# bench/subjects.sh - netnsp daemon start-up with 100 profiles (fresh and warm),
 # reload with one profile changed / unchanged / --dry-run, and daemon memory and fds per
 # idle subject.  The throughput harness (run.sh) is separate and unchanged.
 #

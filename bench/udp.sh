@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# bench/udp.sh - issue 3: UDP echo round-trip latency through the relay,
+# bench/udp.sh - UDP echo round-trip latency through the relay,
 # against a proxy-aware SOCKS5 UDP client.  See bench/README.md.
 #
 #   [A direct: udp_rtt plain]                     [S: udp_rtt server 203.0.113.10:9000 (lo)]

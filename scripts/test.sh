@@ -9,7 +9,13 @@
 # Environment: FUZZ_TIME (seconds per fuzz target, default 30),
 # IT_TIMEOUT (seconds per integration test, default 600),
 # ONLY_IT="t_socks5 t_chain" (run only these integration tests),
-# SKIP_DEPS=1 (don't run deps.sh).
+# SKIP_DEPS=1 (don't run deps.sh), NETNSP_MUST_WORK=1 (every SKIP is a
+# failure: .ci/run sets it, where the test bed is complete).
+#
+# Tests: meson suite unit (C programs, no privileges), suite kernel (C programs
+# that make namespaces, and every tests/integration/t_*.sh, also in suite
+# integration).  This script runs the C programs through meson and the t_*.sh
+# itself (the same glob tests/integration/meson.build uses), for the summary.
 set -u
 set -o pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -25,9 +31,15 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
 say() { printf '\n=== %s\n' "$*"; }
+MUST_WORK=${NETNSP_MUST_WORK:-}
+export NETNSP_MUST_WORK=$MUST_WORK
 # suite NAME PASSED FAILED [NOTE]: record one suite's result.
 suite() {
 	local name=$1 p=$2 f=$3 note=${4:-} st=PASS
+	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && [ "$MUST_WORK" = 1 ]; then
+		f=1 # a suite that checked nothing
+		note="${note:+$note; }NETNSP_MUST_WORK=1: nothing checked"
+	fi
 	PASSED=$((PASSED + p))
 	FAILED=$((FAILED + f))
 	[ "$f" -gt 0 ] && st=FAIL
@@ -103,10 +115,10 @@ else
 fi
 
 # ------------------------------------------------------------- unit
-say "unit tests (build-asan)"
+say "unit tests (build-asan; suite unit, and suite kernel's C programs)"
 if [ "$ASAN_OK" = 1 ]; then
 	rm -f build-asan/meson-logs/testlog.json
-	meson test -C build-asan --suite unit --print-errorlogs
+	meson test -C build-asan --suite unit --suite kernel --no-suite integration --print-errorlogs
 	mrc=$?
 	# Every unit test's stdout is in meson's JSON log: count its TAP points.
 	python3 - "$ROOT/build-asan/meson-logs/testlog.json" >"$LOGS/unit.tap" <<-'PY'
@@ -117,13 +129,17 @@ if [ "$ASAN_OK" = 1 ]; then
 		    lines = []
 		for line in lines:
 		    t = json.loads(line)
-		    # Only `--suite unit` ran, so every entry is a unit test.
+		    # No integration test ran, so every entry is a C program.
 		    print("# %s: %s" % (t["name"], t["result"]))
 		    print(t.get("stdout") or "")
 	PY
 	read -r p f s plan < <(tap_count "$LOGS/unit.tap")
 	note="$(grep -c '^# .*: ' "$LOGS/unit.tap") programs"
 	[ "$s" -gt 0 ] && note="$note, $s skipped" && skipped_lines "$LOGS/unit.tap"
+	if [ "$s" -gt 0 ] && [ "$MUST_WORK" = 1 ]; then
+		f=$((f + s))
+		note="$note: NETNSP_MUST_WORK=1 counts them as failures"
+	fi
 	# A crash or a wrong plan fails the suite even if no point said "not ok".
 	if [ "$mrc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1
@@ -155,6 +171,11 @@ for t in tests/integration/t_*.sh; do
 	read -r p f s plan < <(tap_count "$LOGS/$name.tap")
 	note=""
 	[ "$s" -gt 0 ] && note="$s skipped" && skipped_lines "$LOGS/$name.tap"
+	# lib.sh's skip already fails under NETNSP_MUST_WORK=1; this catches any other.
+	if [ "$s" -gt 0 ] && [ "$MUST_WORK" = 1 ]; then
+		f=$((f + s))
+		note="$note: NETNSP_MUST_WORK=1 counts them as failures"
+	fi
 	if grep -q '^Bail out!' "$LOGS/$name.tap"; then
 		f=$((f + 1))
 		note="bailed out: $(grep -m1 '^Bail out!' "$LOGS/$name.tap" | cut -c12-)"

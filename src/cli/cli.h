@@ -26,7 +26,7 @@ struct cli_ctx {
 	int verbosity; /* -1 quiet, 0 normal, 1+ verbose */
 };
 
-/* Exit statuses (SPEC.md "Commands"). */
+/* Exit statuses (README.md "Commands", docs/netnsp.1 EXIT STATUS). */
 #define EXIT_OK 0
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2

@@ -78,7 +78,7 @@ int cmd_exec(const struct cli_ctx *ctx, int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (parse_args(argc, argv, &o.profile, &o.argv) < 0) {
-		/* One line, like every other error (SPEC.md "Exit status"). */
+		/* One line, like every other error (docs/netnsp.1 EXIT STATUS). */
 		log_err("exec: usage: netnsp exec PROFILE [-- CMD ARGS...]");
 		return EXIT_USAGE;
 	}

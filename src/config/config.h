@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * config.h - Settings: the parsed and validated config file (SPEC.md "Settings").
+ * config.h - Settings: the parsed and validated config file (README.md "Config").
  *
  * The parser takes one line at a time (libinih, with a line-counting reader so
  * every error names FILE:LINE), builds typed values, then validates the whole:

@@ -24,7 +24,7 @@
 #include "util/macro.h"
 #include "util/notify.h"
 
-/* mkdir -p for one level, root-owned, not writable by others (SPEC guarantee 9). */
+/* mkdir -p for one level, root-owned, not writable by others (docs/GUARANTEES.md 9). */
 static int daemon_mkdir(const char *path, mode_t mode)
 {
 	struct stat st;
@@ -122,7 +122,7 @@ static int daemon_load_state(struct daemon *d, struct derivative *prev)
 }
 
 /*
- * SPEC guarantee 7: a namespace file that now holds another namespace than
+ * docs/GUARANTEES.md 7: a namespace file that now holds another namespace than
  * the one recorded is the user's intention: its entry is dropped (never
  * applied to the new namespace) and derived anew.
  */
@@ -180,7 +180,10 @@ static int daemon_derive(struct daemon *d)
 	return r;
 }
 
-/* Every Named subject: its namespace exists before any apply (SPEC "Apply"). */
+/*
+ * Every Named subject: its namespace exists before any apply (docs/DESIGN.md
+ * "Settings → Derivative → Apply").
+ */
 static int daemon_build_subjects(struct daemon *d)
 {
 	for (size_t i = 0; i < d->deriv.n_subjects; i++) {

@@ -171,7 +171,7 @@ static int subject_dns_open(struct daemon *d, struct subject_rt *s, const struct
 	r = relay_dns_open(&d->relay, &s->rs, s->nsfd, &conf);
 	if (r < 0 || !fresh)
 		return r;
-	/* The same name keeps its address across restarts and reloads (SPEC guarantee 3). */
+	/* The same name keeps its address across restarts and reloads (docs/GUARANTEES.md 3). */
 	for (size_t i = 0; i < st->n_fakes; i++) {
 		const struct fake_map *m = &st->fakes[i];
 

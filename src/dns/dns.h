@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * dns.h - DNS messages and the fake-IP pool, the pure part of the relay's
- * DNS answerer (SPEC.md guarantee 3).
+ * DNS answerer (docs/GUARANTEES.md 3).
  *
  * Messages (RFC 1035 §4.1): dns_parse_query() checks an application's query
  * strictly (one question, no compression, at most one EDNS0 OPT record) and

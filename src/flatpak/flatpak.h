@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * flatpak.h - watch Flatpak's per-user instance directories and report each
- * new sandbox, so the daemon can attach its network namespace (SPEC.md
- * "[flatpak]", a Pid subject).
+ * new sandbox, so the daemon can attach its network namespace (README.md
+ * "Config", `[flatpak]`; a Pid subject, docs/GUARANTEES.md 11).
  *
  * Flatpak (>= 1.2) keeps one directory per running sandbox:
  *

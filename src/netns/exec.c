@@ -68,7 +68,7 @@
  *     writable by group or others; the file is opened O_NOFOLLOW and must be
  *     an nsfs network namespace (netns_open_named(), NS_GET_NSTYPE) whose
  *     identity (dev, inode, cookie) is the one recorded at apply: a file
- *     that another tool replaced meanwhile is refused (SPEC.md guarantee 7).
+ *     that another tool replaced meanwhile is refused (docs/GUARANTEES.md 7).
  *
  *  6. setns(fd, CLONE_NEWNET): the kernel checks the type again.
  *

@@ -13,7 +13,8 @@
  *   prerouting (filter, mangle): marked tcp/udp -> tproxy to 127.0.0.1/[::1]:PORT;
  *                    marked tcp not taken -> reset; other marked -> reject
  *
- * UDP and ICMP are refused before these rules see them, by routing
+ * UDP that is not relayed, and ICMP, are refused before these rules see
+ * them, by routing
  * (nl_subject_converge(), netlink/nl.h): `ipproto udp|icmp|ipv6-icmp lookup
  * NETNSP_RT_TABLE_REFUSE` holding `unreachable default`, so connect() and
  * sendto() fail at once with EHOSTUNREACH and no packet is built (measured:

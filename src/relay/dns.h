@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * dns.h - the resolver inside each subject (issue 3, fake mode).
+ * dns.h - the resolver inside each subject (docs/GUARANTEES.md 3).
  *
  * Every DNS query a program in the subject sends, over UDP or TCP to any
  * address on port 53, is handed by the subject's nft table (tproxy) to the

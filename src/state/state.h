@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * state.h - the Derivative: Settings plus runtime facts (SPEC.md "Words").
+ * state.h - the Derivative: Settings plus runtime facts (docs/DESIGN.md
+ * "Settings → Derivative → Apply").
  *
  * derive() is a pure function of (Settings, previous Derivative, runtime
  * facts); derivative_store() writes JSON atomically (temp, fsync, rename,
@@ -28,7 +29,7 @@ struct ns_ident {
 };
 
 /*
- * One fake-IP mapping of a subject (SPEC.md guarantee 3): @name was answered
+ * One fake-IP mapping of a subject (docs/GUARANTEES.md 3): @name was answered
  * with @v4 and @v6.  As in src/dns (struct dns_fake), slot i of a subject's
  * pools is base + 1 + i in both families, so @v4 and @v6 always lie at the
  * same offset from their pools' bases.
@@ -43,7 +44,7 @@ struct fake_map {
 /* Mappings one subject may hold in the Derivative. */
 #define STATE_FAKES_MAX 1000000u
 
-/* How a subject's namespace is referred to (SPEC.md "Words": NSRef). */
+/* How a subject's namespace is referred to (docs/DESIGN.md "Namespace identity"). */
 enum subject_kind {
 	SUBJ_NAMED = 0, /* created by netnsp, /run/netns/NAME */
 	SUBJ_PID,	/* the namespace of a running process (netnsp attach PID PROFILE) */

@@ -2,10 +2,11 @@
 /*
  * state_edit.c - changes to a Derivative between derives: Pid subjects, removal.
  *
- * `netnsp attach PID PROFILE` adds a Pid subject (SPEC.md "Words"), the
- * daemon collects it when the process exits (guarantee 7), and `down` / `gc`
- * drop a profile's entries so that the next derive() derives it anew.  Like
- * derive.c, nothing here does I/O: the caller reads /proc and stores.
+ * `netnsp attach PID PROFILE` adds a Pid subject (docs/DESIGN.md "Subjects
+ * at run time"), the daemon collects it when the process exits
+ * (docs/GUARANTEES.md 7), and `down` / `gc` drop a profile's entries so that
+ * the next derive() derives it anew.  Like derive.c, nothing here does I/O:
+ * the caller reads /proc and stores.
  *
  * Every function keeps the order of state_subject_cmp(), so derivative_find()
  * still finds named entries by bsearch afterwards.

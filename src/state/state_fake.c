@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * state_fake.c - fake-IP pools and mappings in the Derivative (SPEC.md
- * guarantee 3: "mappings kept in the Derivative across restarts").
+ * state_fake.c - fake-IP pools and mappings in the Derivative (docs/GUARANTEES.md
+ * 3: the mappings are kept in the Derivative across restarts).
  *
  * Each entry records the pools it was derived with and the mappings the
  * relay handed out.  The relay's pool (src/dns, struct dns_fake) puts slot i

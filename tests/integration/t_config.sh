@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# t_config.sh - bad Settings are refused before anything is applied (SPEC
-# "Settings", guarantee 8): exit 2, one line "netnsp: FILE:LINE: key: reason",
+# t_config.sh - bad Settings are refused before anything is applied
+# (docs/GUARANTEES.md 8): exit 2, one line "netnsp: FILE:LINE: key: reason",
 # and no namespace created.  Also the CLI's own contract without a daemon:
 # status says "daemon not running" (exit 1), down works, usage errors exit 2.
 #

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# t_corrupt.sh - SPEC guarantee 8 for the Derivative: a corrupt state file
+# t_corrupt.sh - docs/GUARANTEES.md 8 for the Derivative: a corrupt state file
 # (garbage; valid JSON of another version; a truncated file) is renamed
 # STATE_DIR/state.json.corrupt-YYYYmmddTHHMMSS with its content intact, the
 # daemon warns, derives afresh, runs, and its subject proxies; the new

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# t_ctl.sh - SPEC guarantee 9 and the control protocol: RUN_DIR/control.sock
+# t_ctl.sh - docs/GUARANTEES.md 9 and the control protocol: RUN_DIR/control.sock
 # is 0600 root; every file in STATE_DIR and RUN_DIR is root-owned and not
 # writable by group or others; a client running as nobody cannot connect
 # (even with the run dir traversable); a request of another protocol version

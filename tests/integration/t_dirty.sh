@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# t_dirty.sh - applies converge from any state (SPEC "Apply"): with the
+# t_dirty.sh - applies converge from any state (docs/GUARANTEES.md 7): with the
 # daemon stopped, break one piece of the subject's datapath by hand, restart,
 # and the subject must look exactly as after a clean apply (links, addresses,
 # policy rules, table 20051, main routes, nft table inet netnsp), proxy again,

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# t_dns.sh - the resolver inside every subject (issue 3, SPEC guarantee 3):
+# t_dns.sh - the resolver inside every subject (docs/GUARANTEES.md 3):
 # fake-mode A/AAAA over UDP and TCP to any server address, answered inside
 # the namespace from the subject's pools (198.18.0.0/15 and a ULA /64 of its own),
 # stable per name, PTR of a fake address, glibc (getent) and curl by name with
@@ -293,7 +293,7 @@ tap_ok $? "reload with unchanged settings (got '$(head -c 200 <<<"$got")')"
 is "$(dig_in fk @"$UP4" world.test A)" "NOERROR A=$A_REF" "after reload: world.test keeps $A_REF"
 is "$(dig_in fk @"$UP4" "$rev4" PTR)" "NOERROR PTR=world.test." "after reload: PTR of $A_REF still world.test"
 
-# ... and a SIGTERM + restart (the Derivative keeps them, SPEC guarantee 7).
+# ... and a SIGTERM + restart (the Derivative keeps them, docs/GUARANTEES.md 7).
 stop_daemon
 tap_ok $? "daemon exits 0 on SIGTERM"
 fm=$(state_q "[m for m in n['fk'].get('fake', {}).get('map', []) if m[0] == 'world.test']" 2>&1)

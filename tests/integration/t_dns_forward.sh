@@ -3,8 +3,7 @@
 #
 # t_dns_forward.sh - DNS queries that fake mode cannot answer (MX, TXT) and
 # every query with dns = proxy go over DNS-over-TCP through the profile's
-# chain to its dns-server (SPEC guarantee 3: "other types forwarded through
-# the proxy"); the resolver sees the last proxy's address, never the
+# chain to its dns-server (docs/GUARANTEES.md 3); the resolver sees the last proxy's address, never the
 # subject's; dns = proxy answers the real records and caches them.
 #
 #   [S fw (dns = fake, dns-server) / px (dns = proxy, via P1 -> P2): dig]

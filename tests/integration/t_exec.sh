@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # t_exec.sh - `netnsp exec` through a setuid-root copy, as a non-root user
-# (SPEC guarantee 6): a listed user gets in with their own identity and no
+# (docs/GUARANTEES.md 6): a listed user gets in with their own identity and no
 # privilege; every refusal exits 1 with one "netnsp: exec: ..." line: user
 # not listed, caller in another network namespace (P1, or another subject),
 # Settings writable by others, a profile that is not applied.  Usage errors

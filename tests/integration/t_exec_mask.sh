@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # t_exec_mask.sh - `netnsp exec` shields the host's resolver sockets and gives
-# the program the subject's resolv.conf and nsswitch.conf (SPEC guarantee 6);
+# the program the subject's resolv.conf and nsswitch.conf (docs/GUARANTEES.md 6);
 # the daemon writes /etc/netns/NAME/ for `ip netns exec` and `down` removes it.
 #
 #   [S mk, made by netnsp]  exec'd programs: private mount ns, /etc/resolv.conf =

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# t_failclosed.sh - SPEC guarantee 1: with the daemon killed (-9) or stopped
+# t_failclosed.sh - docs/GUARANTEES.md 1: with the daemon killed (-9) or stopped
 # (SIGTERM, exit 0), every new connection in the subject fails at once
 # (< 1 s) and no packet leaves: tcpdump in H, P1 and W sees nothing during the
 # attempts.  The subject stays (closed); a restarted daemon serves it again;

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# t_reconcile.sh - SPEC guarantee 7, start-up reconciliation of named subjects:
+# t_reconcile.sh - docs/GUARANTEES.md 7, start-up reconciliation of named subjects:
 #   A. the /run/netns file is gone (daemon stopped, `ip netns del`): created
 #      again, the Derivative entry reused (same id, same uplink address);
 #   B. the file holds another namespace (`ip netns del` + `ip netns add` the

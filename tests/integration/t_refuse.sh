@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # t_refuse.sh - with the daemon running, what a profile does not relay is
-# refused at once inside a subject (SPEC guarantees 3-5): UDP (udp = off) is
+# refused at once inside a subject (docs/GUARANTEES.md 3-5): UDP (udp = off) is
 # refused (EHOSTUNREACH, ECONNREFUSED or EPERM); ICMP echo never leaves; DNS
 # to any server is answered inside the namespace, here REFUSED at once
 # (dns = off).  Nothing reaches P1 or W.

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # t_reload.sh - `netnsp reload [--dry-run]` and SIGHUP: a reload that adds,
-# changes and removes profiles while a rate-limited download through an
-# unchanged subject keeps flowing (it completes, right size and checksum);
+# changes and removes profiles while a download through an
+# unchanged subject stays open (W holds it until after the reload,
+# then it completes: right size and checksum);
 # --dry-run prints the exact plan and changes nothing; "no changes"; SIGHUP;
 # a config with an error is refused (exit 2, FILE:LINE) and the daemon keeps
 # the old config.
@@ -56,14 +57,18 @@ id_chg=$(state_id chg)
 id_keep=$(state_id keep)
 ino_keep=$(stat -L -c %i "/run/netns/$(subject_ns keep)")
 
-# A long download through keep: 2.5 MB at 200 kB/s, about 12 s.
+# A long download through keep, held open across the reload: W sends half
+# of it, then waits for $T/dl.go (world.py's hold=), so it is still running
+# after the reload however long the steps in between take on a loaded
+# machine; the second half, sent only after the reload, must arrive too.
 SIZE=2500000
 want_sum=$("$PYTHON" -c "import hashlib; print(hashlib.sha256(b'x' * $SIZE).hexdigest())")
-bg nexec keep curl -gsS --max-time 60 --limit-rate 200k -o "$T/dl.bin" \
-	"http://$W4/slow?bytes=$SIZE&rate=10000000"
+bg nexec keep curl -gsS --max-time 240 -o "$T/dl.bin" \
+	"http://$W4/slow?bytes=$SIZE&rate=10000000&hold=$T/dl.go"
 DL_PID=$LAST_PID
-wait_until 5 test -s "$T/dl.bin"
-tap_ok $? "download through keep has started"
+half_in() { [ "$(stat -c %s "$T/dl.bin" 2>/dev/null || echo 0)" -ge $((SIZE / 2)) ]; }
+wait_until 30 half_in
+tap_ok $? "download through keep has started (half of it received)"
 is "$(status_field keep connections)" 1 "status: keep has 1 live connection"
 
 # ------------------------------------------------------------ dry run
@@ -110,6 +115,7 @@ expect_client keep "http://$W4/" "$P1_W4" "keep still serves new connections"
 
 kill -0 "$DL_PID" 2>/dev/null
 tap_ok $? "the download through keep is still running after the reload"
+touch "$T/dl.go"
 wait "$DL_PID"
 is "$?" 0 "the download through keep completes (curl exit 0)"
 is "$(stat -c %s "$T/dl.bin" 2>/dev/null)" "$SIZE" "the download has the right size"

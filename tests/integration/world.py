@@ -7,6 +7,10 @@ GET /            -> "client=ADDR\n", ADDR being the peer address it saw
 GET /slow?bytes=N&rate=R
                  -> N bytes of 'x', paced at about R bytes/s, for transfers
                     that are still running when a test kills a proxy.
+GET /slow?bytes=N&rate=R&hold=PATH
+                 -> the same, but after half the bytes it waits (up to 120 s)
+                    until the file PATH exists: a transfer that stays open
+                    exactly as long as the test needs, however slow the machine.
 POST /echo       -> the request body, byte for byte (Content-Length bodies
                     only), for tests that check an upload arrives intact.
 --udp-echo PORT --udp-addr A [--udp-addr B]
@@ -18,6 +22,7 @@ POST /echo       -> the request body, byte for byte (Content-Length bodies
 Listens on [::]:PORT with IPV6_V6ONLY off, so one socket serves v4 and v6.
 """
 import argparse
+import os
 import socket
 import sys
 import threading
@@ -38,7 +43,8 @@ class Handler(BaseHTTPRequestHandler):
         query = urllib.parse.parse_qs(url.query)
         if url.path == "/slow":
             self.slow(int(query.get("bytes", ["100000000"])[0]),
-                      int(query.get("rate", ["1000000"])[0]))
+                      int(query.get("rate", ["1000000"])[0]),
+                      query.get("hold", [None])[0])
             return
         body = ("client=%s\n" % peer(self.client_address[0])).encode()
         self.send_response(200)
@@ -59,7 +65,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def slow(self, total, rate):
+    def slow(self, total, rate, hold=None):
         chunk = b"x" * 16384
         self.send_response(200)
         self.send_header("Content-Type", "application/octet-stream")
@@ -68,6 +74,12 @@ class Handler(BaseHTTPRequestHandler):
         sent = 0
         try:
             while sent < total:
+                if hold and sent >= total // 2:
+                    self.wfile.flush()
+                    deadline = time.monotonic() + 120
+                    while not os.path.exists(hold) and time.monotonic() < deadline:
+                        time.sleep(0.05)
+                    hold = None
                 n = min(len(chunk), total - sent)
                 self.wfile.write(chunk[:n])
                 sent += n

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * test_config.c - Settings parser: the SPEC.md example, every error path with
+ * test_config.c - Settings parser: a full example config, every error path with
  * its exact FILE:LINE and key, chains and loops, URLs (percent-decoding,
  * IPv6 literals, default ports), CRLF, BOM, comments, fake-IP pools and
  * dns-server addresses, and the
@@ -71,7 +71,7 @@ static void test_spec_example(void)
 	const struct profile_conf *w;
 	int r = parse(spec_example, &s);
 
-	is_int(r, 0, "SPEC.md example parses (%s)", err);
+	is_int(r, 0, "the full example parses (%s)", err);
 	if (r < 0)
 		return;
 	is_int(s.n_proxies, 5, "five proxies");

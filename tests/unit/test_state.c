@@ -594,7 +594,7 @@ static void test_corrupt_file(void)
 	unlink(path);
 }
 
-/* ---- Pid subjects (issue 4) ---- */
+/* ---- Pid subjects ---- */
 
 static int count_kind(const struct derivative *d, enum subject_kind k)
 {
