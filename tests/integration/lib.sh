@@ -595,6 +595,16 @@ topo_p1_up() { # topo_p1_up: topo_setup, world.py and microsocks :1080 in P1, or
 	start_microsocks "$NS_P1" 1080 || bail "microsocks"
 }
 
+# conf_p1 PROFILE...: print a config with proxy p1 (P1's microsocks on :1080)
+# and each PROFILE through it, dns off: the setup many tests start from.
+conf_p1() {
+	local p
+	printf '[proxy p1]\nurl = socks5://%s:1080\n' "$P1_H4"
+	for p in "$@"; do
+		printf '\n[profile %s]\nvia = p1\nnetns = %s\ndns = off\n' "$p" "$(subject_ns "$p")"
+	done
+}
+
 # conf_exec FILE USERS PROFILE...: a config with proxy p1 (P1's microsocks on
 # :1080) and each PROFILE through it, dns off, `users = USERS`; mode 0644.
 conf_exec() {

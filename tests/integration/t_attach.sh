@@ -20,19 +20,9 @@
 . "$(dirname "$0")/lib.sh"
 lib_init microsocks unshare
 
-topo_setup || bail "topology setup failed"
-start_world || bail "world server did not start"
-start_microsocks "$NS_P1" 1080 || bail "microsocks"
+topo_p1_up
 
-cat >"$CONF" <<EOF2
-[proxy p1]
-url = socks5://$P1_H4:1080
-
-[profile at]
-via = p1
-netns = $(subject_ns at)
-dns = off
-EOF2
+conf_p1 at >"$CONF"
 daemon_up
 
 pid_subject() { # pid_subject PID KEY: one field of the Pid subject of PID in status

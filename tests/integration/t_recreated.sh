@@ -20,19 +20,9 @@
 . "$(dirname "$0")/lib.sh"
 lib_init microsocks sha256sum
 
-topo_setup || bail "topology setup failed"
-start_world || bail "world server did not start"
-start_microsocks "$NS_P1" 1080 || bail "microsocks"
+topo_p1_up
 
-cat >"$CONF" <<EOF2
-[proxy p1]
-url = socks5://$P1_H4:1080
-
-[profile rc]
-via = p1
-netns = $(subject_ns rc)
-dns = off
-EOF2
+conf_p1 rc >"$CONF"
 
 # H made afresh: delete it (its veth goes with it), wait until the kernel has
 # freed the peer in P1, make H and its link again.

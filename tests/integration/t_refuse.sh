@@ -17,19 +17,9 @@
 . "$(dirname "$0")/lib.sh"
 lib_init microsocks ping dig tcpdump
 
-topo_setup || bail "topology setup failed"
-start_world || bail "world server did not start"
-start_microsocks "$NS_P1" 1080 || bail "microsocks"
+topo_p1_up
 
-cat >"$CONF" <<EOF2
-[proxy p1]
-url = socks5://$P1_H4:1080
-
-[profile rf]
-via = p1
-netns = $(subject_ns rf)
-dns = off
-EOF2
+conf_p1 rf >"$CONF"
 
 daemon_up
 expect_client rf "http://$W4/" "$P1_W4" "TCP works (the subject is up)"

@@ -20,24 +20,9 @@
 . "$(dirname "$0")/lib.sh"
 lib_init microsocks unshare script
 
-topo_setup || bail "topology setup failed"
-start_world || bail "world server did not start"
-start_microsocks "$NS_P1" 1080 || bail "microsocks"
+topo_p1_up
 
-cat >"$CONF" <<EOF2
-[proxy p1]
-url = socks5://$P1_H4:1080
-
-[profile st]
-via = p1
-netns = $(subject_ns st)
-dns = off
-
-[profile bad]
-via = p1
-netns = $(subject_ns bad)
-dns = off
-EOF2
+conf_p1 st bad >"$CONF"
 ln -s /nonexistent "/run/netns/$(subject_ns bad)" && at_cleanup "rm -f /run/netns/$(subject_ns bad)"
 # applied PYEXPR: every subject that PYEXPR selects (s) is applied, and there is one
 applied() { [ "$(status_json_q "[x['applied'] for x in d['subjects'] if $1]" 2>/dev/null)" = "[true]" ]; }
