@@ -20,7 +20,6 @@ METRICS = [
     ("p4", "iperf3 4 streams up (-P 4), Gbit/s", "%.2f", None),
     ("conn*", "connections/s (connect, 1-byte echo, close), %s client thread(s)", "%.0f",
      ("ratio", 1.0)),
-    ("cpugb", "relay CPU seconds per GB moved (iperf3 rows)", "%.2f", ("max", 0.5)),
     ("rss", "daemon RSS per idle connection, bytes", "%.0f", ("max", 2048)),
     ("rss_base", "daemon RSS before, KiB", "%.0f", None),
     ("fds", "daemon fds per idle connection", "%.1f", None),
@@ -77,10 +76,9 @@ def verdict(target, ratio, value):
         if ratio is None:
             return "≥ %.1f× redsocks: n/a" % bound
         return "≥ %.1f× redsocks: %s" % (bound, "met" if ratio >= bound else "MISSED")
-    unit = "B" if bound >= 1 else "s/GB"  # RSS per connection, or relay CPU per GB
     if value is None:
-        return "≤ %g %s: n/a" % (bound, unit)
-    return "≤ %g %s: %s" % (bound, unit, "met" if value <= bound else "MISSED")
+        return "≤ %d B: n/a" % bound
+    return "≤ %d B: %s" % (bound, "met" if value <= bound else "MISSED")
 
 
 def expand(data):

@@ -239,21 +239,6 @@ iperf_gbps() { # iperf_gbps JSON: receiver-side Gbit/s, or nan
 	EOF
 }
 
-iperf_bytes() { # iperf_bytes JSON: receiver-side bytes, or 0
-	python3 - "$1" <<-'EOF' 2>/dev/null || echo 0
-		import json, sys
-		print(int(json.load(open(sys.argv[1]))["end"]["sum_received"]["bytes"]))
-	EOF
-}
-
-# relay_pid VARIANT: the process that relays the bytes (none for direct/proxychains).
-relay_pid() {
-	case $1 in redsocks) echo "${REDSOCKS_PID:-}" ;; netnsp) echo "${NETNSP_PID:-}" ;; esac
-}
-
-# cpu_ticks PID: user + system clock ticks used so far (proc(5) stat fields 14, 15).
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
-
 connrate_value() { # connrate_value FILE: conns/s, or nan
 	awk '/^conns_per_sec/ { print $2; found = 1 } END { if (!found) print "nan" }' "$1"
 }
@@ -333,17 +318,6 @@ print(", ".join("%s %s" % (k, s.get(k)) for k in
 		echo "daemon not answering (crashed?)"
 }
 
-# netnsp_path: which path the daemon's established tunnels took (status --json).
-netnsp_path() {
-	nsx "$NS_H" "$NETNSP" --config "$WORK/netnsp.conf" --state-dir "$WORK/state" \
-		--run-dir "$WORK/run" status --json 2>/dev/null | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-s = d["subjects"][0]
-print("%s (%s); tunnels: splice %s, sockmap %s" % (d.get("relay_path"), d.get("relay_path_why") or "",
-      s.get("connections_splice"), s.get("connections_sockmap")))' 2>/dev/null || echo unknown
-}
-
 # client VARIANT CMD...: run a client command the way VARIANT's application would.
 # client_argv VARIANT sets CLIENT_ARGV to the prefix, for background jobs whose $! must be
 # the client itself (nsenter execs its command).
@@ -375,9 +349,7 @@ restart_iperf_server() {
 
 # measure VARIANT REPEAT: one round of every throughput and rate test for VARIANT.
 measure() {
-	local v=$1 r=$2 m args val f k pid t0 t1 bytes=0
-	pid=$(relay_pid "$v")
-	[ -n "$pid" ] && t0=$(cpu_ticks "$pid")
+	local v=$1 r=$2 m args val f k
 	for m in up down p4; do
 		case $m in up) args=() ;; down) args=(-R) ;; p4) args=(-P 4) ;; esac
 		f="$WORK/$v-$m-$r.json"
@@ -386,14 +358,7 @@ measure() {
 		val=$(iperf_gbps "$f")
 		[ "$val" = nan ] && restart_iperf_server
 		echo "$v $m $r $val" >>"$WORK/results.txt"
-		bytes=$((bytes + $(iperf_bytes "$f")))
 	done
-	# Relay CPU per GB moved over the three iperf3 runs: /proc/PID/stat deltas.
-	if [ -n "$pid" ] && [ "$bytes" -gt 0 ]; then
-		t1=$(cpu_ticks "$pid")
-		echo "$v cpugb $r $(python3 -c "print(($t1 - $t0) / $(getconf CLK_TCK) / ($bytes / 1e9))")" \
-			>>"$WORK/results.txt"
-	fi
 	for k in $CTHREADS; do
 		f="$WORK/$v-conn$k-$r.txt"
 		client "$v" timeout $((CT + 20)) "$WORK/connrate" client "$SERVER" "$ECHO_PORT" \
@@ -501,7 +466,6 @@ main() {
 	hdr+=$'\n'"SOCKS5 upstream: $UPNAME${UPCHOICE:+ (picked from: $UPCHOICE)}"
 	[ -n "$skipped" ] && hdr+=$'\n'"Skipped: $skipped"
 	[[ " ${active[*]} " == *" netnsp "* ]] && hdr+=$'\n'"netnsp status at the end: $(netnsp_counters)"
-	[[ " ${active[*]} " == *" netnsp "* ]] && hdr+=$'\n'"netnsp relay path (NETNSP_FASTPATH=${NETNSP_FASTPATH:-}): $(netnsp_path)"
 	report "$hdr" "${BENCH_NO_RECORD:-0}" "$BENCH_DIR/RESULTS.md"
 }
 

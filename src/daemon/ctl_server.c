@@ -174,8 +174,6 @@ static json_object *ctl_subject_json(struct daemon *d, const struct subject_rt *
 	json_object_object_add(o, "max_connections", json_object_new_uint64(s->rs.max_conns));
 	json_object_object_add(o, "bytes_up", json_object_new_uint64(st->bytes_up));
 	json_object_object_add(o, "bytes_down", json_object_new_uint64(st->bytes_down));
-	json_object_object_add(o, "connections_splice", json_object_new_uint64(st->via_splice));
-	json_object_object_add(o, "connections_sockmap", json_object_new_uint64(st->via_sockmap));
 	json_object_object_add(o, "udp_flows", json_object_new_uint64(st->udp_live));
 	json_object_object_add(o, "udp_flows_total", json_object_new_uint64(st->udp_total));
 	json_object_object_add(o, "udp_flows_failed", json_object_new_uint64(st->udp_failed));
@@ -212,10 +210,6 @@ static void ctl_status(struct daemon *d, json_object *reply)
 	for (size_t i = 0; i < d->n_detached; i++)
 		json_object_array_add(det, ctl_detached_json(&d->detached[i]));
 	json_object_object_add(reply, "pid", json_object_new_int64(getpid()));
-	json_object_object_add(reply, "relay_path",
-			       json_object_new_string(d->relay.fp ? "sockmap" : "splice"));
-	json_object_object_add(reply, "relay_path_why",
-			       d->relay.fp ? NULL : json_object_new_string(d->relay.fp_why));
 	json_object_object_add(reply, "subjects", arr);
 	json_object_object_add(reply, "detached", det);
 	json_object_object_add(reply, "transports", tor_status_json(d));

@@ -411,8 +411,7 @@ int daemon_loop(struct daemon *d)
 	struct epoll_event evs[256];
 
 	while (!d->quit) {
-		/* A fast-path FIN waits for its last bytes: look again within 1 ms. */
-		int n = epoll_wait(d->epfd, evs, ARRAY_SIZE(evs), d->relay.draining ? 1 : -1);
+		int n = epoll_wait(d->epfd, evs, ARRAY_SIZE(evs), -1);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -421,8 +420,6 @@ int daemon_loop(struct daemon *d)
 		}
 		for (int i = 0; i < n; i++)
 			daemon_dispatch(d, evs[i].data.ptr, evs[i].events);
-		if (d->relay.draining)
-			relay_fast_drain(&d->relay);
 		relay_reap(&d->relay);
 		daemon_reap(d);
 		tor_ctl_reap(d, false);
@@ -440,7 +437,6 @@ void daemon_free(struct daemon *d)
 		daemon_subject_free(d, d->subj[d->n_subj - 1]);
 	relay_reap(&d->relay);
 	daemon_reap(d);
-	relay_fastpath_free(&d->relay);
 	free(d->relay.garbage);
 	if (d->relay.spare_fd >= 0)
 		close(d->relay.spare_fd);
@@ -474,7 +470,6 @@ int daemon_run(const struct cli_ctx *ctx)
 {
 	struct daemon d = {.ctx = ctx, .epfd = -1, .lock_fds = {-1, -1}, .relay.spare_fd = -1};
 	int r, status = EXIT_RUNTIME;
-	const char *fp_env;
 
 	d.sig.fd = d.timer.fd = d.ctl.fd = d.flatpak.fd = -1;
 	r = daemon_settings(&d);
@@ -495,12 +490,6 @@ int daemon_run(const struct cli_ctx *ctx)
 		log_err("managed tor: %s", strerror(-r));
 		goto out;
 	}
-	fp_env = getenv("NETNSP_FASTPATH");
-	relay_fastpath_setup(&d.relay, fp_env && strcmp(fp_env, "on") == 0);
-	if (d.relay.fp)
-		log_info("relay: established tunnels take the kernel fast path (sockmap)");
-	else
-		log_info("relay: established tunnels use splice: %s", d.relay.fp_why);
 	r = daemon_build_subjects(&d);
 	if (r < 0) {
 		log_err("subjects: %s", strerror(-r));

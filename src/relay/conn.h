@@ -56,46 +56,9 @@ struct conn {
 	uint32_t pend_up, pend_down; /* bytes sitting in each pipe */
 	bool app_eof, up_eof;	     /* read side saw EOF */
 	bool app_shut, up_shut;	     /* we sent FIN with shutdown(SHUT_WR) */
-	bool fast;		     /* in the sockmap fast path (tcp_fast.c) */
-	uint64_t cookies[2];	     /* fast path: socket cookies of app, up */
-	uint64_t wbase[2];	     /* fast path: bytes written to app, up before pairing */
-	uint64_t rbase[2];	     /* fast path: bytes read from app, up before pairing */
 };
 
 #define CONN_EVENTS (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
-
-/**
- * conn_free() - close both sides and queue @c for relay_reap().
- * @r: relay.
- * @c: connection.
- * @reset_app: send RST rather than FIN to the app.
- * @reset_up: send RST rather than FIN upstream.
- */
-void conn_free(struct relay *r, struct conn *c, bool reset_app, bool reset_up);
-
-/**
- * conn_fast_start() - hand an established tunnel to the kernel fast path.
- * @r: relay (r->fp set).
- * @c: connection whose early bytes are all out.
- *
- * Return: 0 when the sockets are paired, or a negative errno: then nothing
- * changed and the caller relays with splice.
- */
-int conn_fast_start(struct relay *r, struct conn *c);
-
-/**
- * conn_fast_event() - an event on a fast-path connection: EOF becomes a FIN
- * on the other side once every byte before it went out, an error a reset.
- * @r: relay.
- * @c: connection (c->fast); may be freed.
- */
-void conn_fast_event(struct relay *r, struct conn *c);
-
-/**
- * conn_fast_count() - add the bytes the kernel moved to the subject's counters.
- * @c: connection (c->fast), sockets still open.
- */
-void conn_fast_count(struct conn *c);
 
 /**
  * conn_new() - a connection for the accepted app socket @app_fd, with its handshake state.

@@ -86,9 +86,6 @@ struct relay_stats {
 	uint64_t udp_refused;	  /* datagrams dropped: no flow, and the subject at its cap */
 	uint64_t udp_dgrams_up;	  /* app -> proxy */
 	uint64_t udp_dgrams_down; /* proxy -> app */
-	/* Which path each established TCP tunnel took (tcp.c, tcp_fast.c) */
-	uint64_t via_splice;  /* relayed in user space through pipes */
-	uint64_t via_sockmap; /* handed to the kernel fast path */
 };
 
 struct conn;
@@ -152,9 +149,6 @@ struct relay {
 	uint64_t dns_clients;	    /* DNS-over-TCP clients across all subjects */
 	uint64_t max_slots;	    /* cap on live + udp_live + dns_clients (fd budget) */
 	int spare_fd;		    /* owned: released to accept-and-reset at EMFILE, or -1 */
-	struct fastpath *fp;	    /* owned: the sockmap fast path, NULL = splice only */
-	struct conn *draining;	    /* not owned: fast-path conns owing a FIN (tcp_fast.c) */
-	char fp_why[96];	    /* why TCP tunnels use splice, "" when r->fp is set */
 };
 
 /**
@@ -543,31 +537,6 @@ void relay_reset_close(int fd);
  * Return: 0 or a negative errno.
  */
 int relay_subject_relisten(struct relay *r, struct relay_subject *rs, int nsfd);
-
-/**
- * relay_fastpath_setup() - load the sockmap fast path, or say why not.
- * @r: relay.
- * @want: false when the operator turned it off (NETNSP_FASTPATH=off).
- *
- * On success r->fp is set; otherwise r->fp_why says why established tunnels
- * are relayed with splice.  Either way the relay works.
- */
-void relay_fastpath_setup(struct relay *r, bool want);
-
-/**
- * relay_fastpath_free() - release the fast path (after every connection is closed).
- * @r: relay.
- */
-void relay_fastpath_free(struct relay *r);
-
-/**
- * relay_fast_drain() - pass on the FINs the fast path still owes (tcp_fast.c).
- * @r: relay.
- *
- * The daemon calls it after each batch of events, and waits at most a
- * millisecond for the next batch while r->draining is not empty.
- */
-void relay_fast_drain(struct relay *r);
 
 /**
  * relay_tick() - reset connections whose handshake took too long.

@@ -31,7 +31,6 @@
 #include "util/macro.h"
 
 #include "conn.h"
-#include "fastpath.h"
 
 #define CONN_EVENTS (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
 #define SPLICE_CHUNK (1u << 16)
@@ -61,29 +60,23 @@ static void close_pair(int p[2])
 	}
 }
 
-/* Off r->handshaking, or (fast path) off r->draining: hs_prev/hs_next serve both. */
 static void hs_list_remove(struct relay *r, struct conn *c)
 {
-	struct conn **head = c->state == C_RELAY ? &r->draining : &r->handshaking;
-
 	if (c->hs_prev)
 		c->hs_prev->hs_next = c->hs_next;
-	else if (*head == c)
-		*head = c->hs_next;
+	else if (r->handshaking == c)
+		r->handshaking = c->hs_next;
 	if (c->hs_next)
 		c->hs_next->hs_prev = c->hs_prev;
 	c->hs_prev = c->hs_next = NULL;
 }
 
-void conn_free(struct relay *r, struct conn *c, bool reset_app, bool reset_up)
+/* Close both sides; @reset_app / @reset_up turn the FIN into a RST. */
+static void conn_free(struct relay *r, struct conn *c, bool reset_app, bool reset_up)
 {
 	struct relay_subject *rs = c->rs;
 
 	hs_list_remove(r, c);
-	if (c->fast) {
-		conn_fast_count(c);
-		fastpath_unpair(r->fp, c->cookies);
-	}
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -360,24 +353,12 @@ static int conn_start_relay(struct relay *r, struct conn *c)
 	ret = conn_flush_early(c);
 	if (ret <= 0)
 		return ret;
-	hs_list_remove(r, c);
-	/*
-	 * Not yet when the daemon wrote to the upstream for the app (an HTTP
-	 * absolute-form request): t_endpoints lost response bytes that way
-	 * (docs/DESIGN.md "Sockmap fast path").
-	 */
-	if (r->fp && !c->hs->up_early_len && conn_fast_start(r, c) == 0) {
-		free(TAKE_PTR(c->hs));
-		c->state = C_RELAY;
-		c->rs->stats.via_sockmap++;
-		return 0;
-	}
 	if (pipe2(c->pipe_up, O_NONBLOCK | O_CLOEXEC) < 0 ||
 	    pipe2(c->pipe_down, O_NONBLOCK | O_CLOEXEC) < 0)
 		return neg_errno();
+	hs_list_remove(r, c);
 	free(TAKE_PTR(c->hs));
 	c->state = C_RELAY;
-	c->rs->stats.via_splice++;
 	return 0;
 }
 
@@ -466,9 +447,7 @@ void relay_on_conn(struct relay *r, struct ev *ev, uint32_t events)
 		conn_fail(r, c, ret);
 		return;
 	}
-	if (c->state == C_RELAY && c->fast)
-		conn_fast_event(r, c);
-	else if (c->state == C_RELAY)
+	if (c->state == C_RELAY)
 		conn_relay(r, c);
 }
 
