@@ -299,7 +299,7 @@ void cli_print_detached(struct json_object *x)
 	       jstr(x, "teardown"));
 }
 
-/* Managed transports (url = tor): one block each, after the subjects. */
+/* Managed transports (url = tor, url = i2p): one block each, after the subjects. */
 static bool row_transport_state(json_object *t, struct cell *c)
 {
 	cell_add(c, "%s (%s), pid %llu, %llu restarts", jstr(t, "state"), jstr(t, "kind"),
@@ -311,6 +311,8 @@ static bool row_bootstrap(json_object *t, struct cell *c)
 {
 	json_object *b = NULL;
 
+	if (strcmp(jstr(t, "kind"), "tor") != 0)
+		return false;
 	if (json_object_object_get_ex(t, "bootstrap", &b) && b)
 		cell_add(c, "%d%%", json_object_get_int(b));
 	else
@@ -318,9 +320,23 @@ static bool row_bootstrap(json_object *t, struct cell *c)
 	return true;
 }
 
+/* i2pd: its SOCKS port on the daemon's loopback, and whether it listens yet. */
+static bool row_socks(json_object *t, struct cell *c)
+{
+	json_object *r = NULL;
+
+	if (strcmp(jstr(t, "kind"), "i2p") != 0)
+		return false;
+	json_object_object_get_ex(t, "ready", &r);
+	cell_add(c, "%s (%s)", jstr(t, "socks"),
+		 r && json_object_get_boolean(r) ? "listening" : "not yet");
+	return true;
+}
+
 static const struct row transport_rows[] = {
 	{"state", row_transport_state},
 	{"bootstrap", row_bootstrap},
+	{"socks", row_socks},
 };
 
 static void status_print_transports(json_object *o, bool color)

@@ -19,6 +19,7 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "tor.h"
+#include "transport.h"
 #include "util/fileio.h"
 #include "util/log.h"
 #include "util/macro.h"
@@ -212,7 +213,7 @@ static void ctl_status(struct daemon *d, json_object *reply)
 	json_object_object_add(reply, "pid", json_object_new_int64(getpid()));
 	json_object_object_add(reply, "subjects", arr);
 	json_object_object_add(reply, "detached", det);
-	json_object_object_add(reply, "transports", tor_status_json(d));
+	json_object_object_add(reply, "transports", transport_status_json(d));
 }
 
 /* Which exit status the client should use for an error: 2 usage/config, 1 runtime. */

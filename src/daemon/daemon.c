@@ -19,6 +19,7 @@
 #include "daemon.h"
 #include "relay/dns.h"
 #include "tor.h"
+#include "transport.h"
 #include "netns/netns.h"
 #include "util/log.h"
 #include "util/macro.h"
@@ -332,7 +333,7 @@ static void daemon_on_timer(struct daemon *d)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	relay_tick(&d->relay, (uint64_t)ts.tv_sec);
 	relay_udp_tick(&d->relay, (uint64_t)ts.tv_sec);
-	tor_tick(d, (uint64_t)ts.tv_sec);
+	transport_tick(d, (uint64_t)ts.tv_sec);
 	tor_ctl_tick(d, (uint64_t)ts.tv_sec);
 	bool dirty = false;
 
@@ -398,7 +399,7 @@ static void daemon_dispatch(struct daemon *d, struct ev *ev, uint32_t events)
 		run_on_child(d);
 		break;
 	case EV_TOR:
-		tor_on_event(d, ev);
+		transport_on_event(d, ev);
 		break;
 	case EV_TOR_CTL:
 		tor_ctl_on_event(d, ev, events);
@@ -432,7 +433,7 @@ void daemon_free(struct daemon *d)
 	ctl_close_all(d);
 	daemon_flatpak_stop(d);
 	tor_ctl_reap(d, true);
-	tor_stop_all(d);
+	transport_stop_all(d);
 	while (d->n_subj)
 		daemon_subject_free(d, d->subj[d->n_subj - 1]);
 	relay_reap(&d->relay);
@@ -484,10 +485,10 @@ int daemon_run(const struct cli_ctx *ctx)
 		log_err("event loop setup: %s", strerror(-r));
 		goto out;
 	}
-	/* Before the subjects: their chains point at the tors' sockets. */
-	r = tor_start_all(&d);
+	/* Before the subjects: their chains point at the transports' sockets. */
+	r = transport_start_all(&d);
 	if (r < 0) {
-		log_err("managed tor: %s", strerror(-r));
+		log_err("managed transports: %s", strerror(-r));
 		goto out;
 	}
 	r = daemon_build_subjects(&d);

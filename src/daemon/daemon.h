@@ -46,7 +46,7 @@ struct subject_rt {
 
 struct ctl_client;
 struct flatpak_watch;
-struct tor_rt;
+struct transport;
 struct tor_ctl;
 
 /* A Pid subject taken down while its process ran, for `status` (newest last). */
@@ -77,8 +77,8 @@ struct daemon {
 	int lock_fds[2];	    /* owned: flocks on the state and run dirs */
 	struct pid_detached detached[DAEMON_DETACHED_MAX];
 	size_t n_detached;
-	struct tor_rt *tors; /* owned array: managed tors (tor.c) */
-	size_t n_tors;
+	struct transport *transports; /* owned array: managed tor and i2pd (transport.c) */
+	size_t n_transports;
 	struct tor_ctl *tor_ctls;   /* owned list: control-port exchanges (tor_ctl.c) */
 	struct isolate_key iso_key; /* per-install secret for isolation credentials */
 	bool quit;

@@ -17,6 +17,7 @@
 #include "util/log.h"
 #include "util/macro.h"
 #include "tor.h"
+#include "transport.h"
 
 struct subject_state *daemon_entry(struct daemon *d, const struct subject_rt *s)
 {
@@ -113,23 +114,34 @@ void daemon_reap(struct daemon *d)
 	}
 }
 
-/* Isolation credentials, and the unix socket of a managed tor at hop 0. */
+/*
+ * Isolation credentials, and the address of a managed transport at hop 0:
+ * tor's SocksPort unix socket, i2pd's SOCKS port on 127.0.0.1.
+ */
 static int daemon_chain_finish(struct daemon *d, struct subject_rt *s, struct relay_chain *ch,
 			       const struct subject_state *st)
 {
+	const char *name = ch->hops[0].target.name;
+	const struct transport *t;
 	char path[PATH_MAX];
 	int r = relay_chain_isolate(ch, &d->iso_key, st->id);
 
 	if (r < 0 || ch->n_hops == 0 || !ch->hops[0].managed)
 		return r;
-	r = tor_socks_path(d, ch->hops[0].target.name, path, sizeof(path));
-	if (r == 0)
-		r = relay_chain_set_unix(ch, path);
+	t = transport_find(d, name);
+	if (t && t->ops == &i2p_ops) {
+		r = i2p_socks_addr(d, name, &ch->first, &ch->first_len);
+	} else {
+		r = tor_socks_path(d, name, path, sizeof(path));
+		if (r == 0)
+			r = relay_chain_set_unix(ch, path);
+	}
 	if (r < 0)
 		snprintf(s->error, sizeof(s->error),
-			 "proxy '%.32s': managed tor %s (a tor added by reload starts with the "
+			 "proxy '%.32s': managed %s %s (one added by reload starts with the "
 			 "next daemon start)",
-			 ch->hops[0].target.name, r == -ENOENT ? "not running" : strerror(-r));
+			 name, t ? t->ops->label : "transport",
+			 r == -ENOENT ? "not running" : strerror(-r));
 	return r;
 }
 

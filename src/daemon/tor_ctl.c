@@ -18,6 +18,7 @@
 
 #include "daemon.h"
 #include "tor.h"
+#include "transport.h"
 #include "util/log.h"
 #include "util/macro.h"
 
@@ -226,7 +227,7 @@ int tor_newnym(struct daemon *d, const char *profile, char *err, size_t errlen)
 	char label[96], path[PATH_MAX], cookie[PATH_MAX];
 	struct sockaddr_storage ss;
 	socklen_t len = 0;
-	struct tor_rt *t;
+	struct transport *t;
 	int r;
 
 	if (!p)
@@ -246,9 +247,9 @@ int tor_newnym(struct daemon *d, const char *profile, char *err, size_t errlen)
 			return ctl_fail(err, errlen, r, "%s: tor-control: %s", label, strerror(-r));
 		r = ctl_start(d, label, &ss, len, pc->tor_cookie, err, errlen);
 	} else {
-		t = tor_find(d, pc->name);
+		t = transport_find(d, pc->name);
 		snprintf(label, sizeof(label), "tor '%s'", pc->name);
-		if (!t || t->state != TOR_RUNNING)
+		if (!t || t->state != TRANSPORT_RUNNING)
 			return ctl_fail(err, errlen, -EAGAIN, "%s is not running", label);
 		snprintf(path, sizeof(path), "%.*s/data/control", PATH_MAX - 16, t->dir);
 		snprintf(cookie, sizeof(cookie), "%.*s/data/control_auth_cookie", PATH_MAX - 32,

@@ -47,8 +47,8 @@ static int chain_set_hop(struct relay_hop *hop, const struct proxy_conf *pc, cha
 	hop->isolate = pc->isolate;
 	if (pc->kind == PROXY_DIRECT)
 		return 0; /* hop 0 always (it takes no via, and no proxy takes it as via) */
-	if (pc->kind == PROXY_TOR) {
-		/* Hop 0 always (it takes no via): the address is set by relay_chain_set_unix(). */
+	if (pc->kind == PROXY_TOR || pc->kind == PROXY_I2P) {
+		/* Hop 0 always (it takes no via): the daemon sets the address (unix for tor). */
 		hop->kind = PROXY_SOCKS5H;
 		hop->managed = true;
 		return proxy_target_set_name(&hop->target, pc->name, 0);
@@ -191,7 +191,7 @@ void relay_chain_describe(const struct relay_chain *chain, size_t i, char *buf, 
 	char host[PROXY_NAME_MAX + 3];
 
 	if (h->managed) {
-		snprintf(buf, len, "tor (managed '%s')", h->target.name);
+		snprintf(buf, len, "managed '%s'", h->target.name);
 		return;
 	}
 	if (h->kind == PROXY_DIRECT) {

@@ -50,7 +50,7 @@ struct relay_hop {
 	char *user;		    /* owned, or NULL; derived when @isolate is not none */
 	char *pass;		    /* owned, or NULL */
 	enum isolate_mode isolate;
-	bool managed; /* a tor netnsp runs; reached over a unix socket (hop 0 only) */
+	bool managed; /* a tor or i2pd netnsp runs; the daemon sets its address (hop 0 only) */
 };
 
 struct relay_egress;

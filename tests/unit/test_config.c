@@ -165,6 +165,11 @@ static const struct bad_case bad_cases[] = {
 	 "t.conf:3: tor-config: want an absolute path to a file of torrc lines"},
 	{P "[proxy t]\nurl = tor\nvia = p\n",
 	 "t.conf:5: via: a managed tor runs beside the daemon and takes no 'via'"},
+	{P "[proxy i]\nurl = i2p\nvia = p\n",
+	 "t.conf:5: via: a managed i2p runs beside the daemon and takes no 'via'"},
+	{"[proxy i]\nurl = i2p\nnetns = vpn\n",
+	 "t.conf:3: netns: a managed i2p runs beside the daemon and takes no 'netns'"},
+	{"[proxy i]\nurl = i2p\ntor-config = /x\n", "t.conf:3: tor-config: only for url = tor"},
 	{"[proxy a]\nurl = socks6://h\n",
 	 "t.conf:2: url: unknown scheme 'socks6' (want socks5, socks5h, socks4a, http or direct)"},
 	{"[proxy a]\n", "t.conf:1: [proxy a]: missing required key 'url'"},
@@ -566,7 +571,7 @@ static const struct unsup_case unsup_cases[] = {
 	 NULL},
 	{P "tor-control = /run/tor/control\n" W, NULL},
 	{"[proxy t]\nurl = tor\ntor-config = /etc/netnsp/tor-extra\n[profile w]\nvia = t\n", NULL},
-	{"[proxy i]\nurl = i2p\n[profile w]\nvia = i\n", "t.conf:2: url: not supported yet"},
+	{"[proxy i]\nurl = i2p\n[profile w]\nvia = i\n", NULL},
 };
 
 /* Unset, isolate is profile where credentials can be derived, none elsewhere. */

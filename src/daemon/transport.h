@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * transport.h - managed transports: a `url = tor` or `url = i2p` proxy is a
+ * Debian tor or i2pd that the daemon starts, supervises and stops itself.
+ *
+ * Each runs as a child of the daemon (fork + exec, no shell) in the daemon's
+ * namespace, with a generated config in STATE_DIR/KIND-NAME/ (root's, 0711)
+ * and its data in data/ below (0700, owned by the program's system user).
+ * Its stdout and stderr go to the daemon's log, prefixed "KIND 'NAME': ";
+ * readiness is read from its log lines or, for i2pd, from its listening
+ * socket (no request on the loop).  If it dies it is started again after a
+ * backoff of 1, 2, 4 ... 60 s.  What differs between programs (config, argv,
+ * readiness, how it reaches its user) is a struct transport_ops: tor.c, i2p.c.
+ */
+#ifndef NETNSP_TRANSPORT_H
+#define NETNSP_TRANSPORT_H
+
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "config/config.h"
+#include "relay/loop.h"
+
+struct daemon;
+struct transport;
+
+#define TRANSPORT_LINE_MAX 1024
+#define TRANSPORT_ARGV_MAX 8
+
+enum transport_state {
+	TRANSPORT_STOPPED = 0,
+	TRANSPORT_RUNNING,
+	TRANSPORT_BACKOFF, /* shown as "restarting" */
+	TRANSPORT_FAILED,  /* no binary: never retried */
+};
+
+/* The arguments of one start, formatted before fork() (the child only execs). */
+struct transport_argv {
+	const char *v[TRANSPORT_ARGV_MAX + 1]; /* NULL-terminated; point into @buf or constants */
+	char buf[3][PATH_MAX + 32];
+};
+
+struct transport_ops {
+	enum proxy_kind kind;
+	const char *label;	 /* "tor", "i2pd": log prefix and status "kind" */
+	const char *dir_prefix;	 /* STATE_DIR/PREFIX-NAME */
+	const char *user;	 /* system user made by the Debian package */
+	const char *package;	 /* Debian package, for the missing-binary error */
+	const char *const *bins; /* NULL-terminated candidate paths, first executable wins */
+	/*
+	 * true: the program switches to @user by itself once its sockets are
+	 * open (tor's User); false: the child switches before exec.
+	 */
+	bool self_drop;
+	/* Before each start: write the config (and pick ports); 0 or -errno. */
+	int (*prepare)(struct daemon *d, struct transport *t);
+	/* Fill @a for exec of @bin. */
+	void (*argv)(const struct transport *t, const char *bin, struct transport_argv *a);
+	/* One log line without its prefix: track readiness. */
+	void (*log_line)(struct transport *t, const char *msg);
+	/* Once a second while running: cheap readiness checks (may be NULL). */
+	void (*tick)(struct transport *t);
+	/* Kind-specific fields of `status --json` (may be NULL). */
+	void (*status)(const struct transport *t, json_object *o);
+};
+
+struct transport {
+	const struct transport_ops *ops; /* not owned: tor_ops or i2p_ops */
+	char name[64];			 /* the proxy's name */
+	char dir[PATH_MAX];		 /* STATE_DIR/PREFIX-NAME */
+	char extra[PATH_MAX];		 /* tor-config file, "" if none */
+	pid_t pid;			 /* 0 when not running */
+	uid_t uid;			 /* the program's user after startup, 0 if there is none */
+	gid_t gid;
+	struct ev pidfd;	       /* owned fd: readable when it exits */
+	struct ev out;		       /* owned fd: read end of its stdout + stderr */
+	char line[TRANSPORT_LINE_MAX]; /* partial log line */
+	size_t line_len;
+	enum transport_state state;
+	int bootstrap;	 /* tor: percent, -1 until the first "Bootstrapped" line */
+	char phase[128]; /* tor: text of the last bootstrap line; i2pd: readiness */
+	uint16_t port;	 /* i2pd: its SOCKS port on 127.0.0.1, kept across restarts */
+	bool ready;	 /* i2pd: that port listens, owned by i2pd's user */
+	unsigned restarts;
+	unsigned backoff; /* seconds before the next start */
+	uint64_t restart_at;
+};
+
+extern const struct transport_ops tor_ops;
+extern const struct transport_ops i2p_ops;
+
+/**
+ * transport_start_all() - start one child per `url = tor` or `url = i2p` proxy.
+ * @d: daemon, settings parsed and state dir set up.
+ *
+ * Return: 0 or a negative errno (a child that cannot be started now is retried).
+ */
+int transport_start_all(struct daemon *d);
+
+/**
+ * transport_stop_all() - stop every managed transport (SIGTERM, then SIGKILL after 3 s).
+ * @d: daemon.
+ */
+void transport_stop_all(struct daemon *d);
+
+/**
+ * transport_find() - the managed transport of proxy @name.
+ * @d: daemon.
+ * @name: proxy name.
+ *
+ * Return: it, or NULL.
+ */
+struct transport *transport_find(struct daemon *d, const char *name);
+
+/**
+ * transport_path() - STATE_DIR/PREFIX-NAME/@leaf.
+ * @t: transport.
+ * @leaf: file below its directory.
+ * @buf: output.
+ * @len: size of @buf.
+ *
+ * Return: 0 or -ENAMETOOLONG.
+ */
+int transport_path(const struct transport *t, const char *leaf, char *buf, size_t len);
+
+/**
+ * transport_write_file() - create STATE_DIR/PREFIX-NAME/@leaf (root's, @mode, no symlink).
+ * @t: transport.
+ * @leaf: file name.
+ * @mode: its mode.
+ *
+ * Return: an open stream, or NULL with errno set.
+ */
+FILE *transport_write_file(const struct transport *t, const char *leaf, mode_t mode);
+
+/**
+ * transport_on_event() - a transport's pidfd or log pipe is ready (EV_TOR).
+ * @d: daemon.
+ * @ev: the fd's ev; ev->owner is its struct transport.
+ */
+void transport_on_event(struct daemon *d, struct ev *ev);
+
+/**
+ * transport_tick() - restart children whose backoff has passed; readiness checks.
+ * @d: daemon.
+ * @now: CLOCK_MONOTONIC seconds.
+ */
+void transport_tick(struct daemon *d, uint64_t now);
+
+/**
+ * transport_status_json() - the "transports" array of `status --json`.
+ * @d: daemon.
+ *
+ * Return: a new JSON array.
+ */
+json_object *transport_status_json(struct daemon *d);
+
+/**
+ * i2p_socks_addr() - the SOCKS address of managed i2pd @name (127.0.0.1:port).
+ * @d: daemon.
+ * @name: proxy name.
+ * @ss: output.
+ * @len: its length.
+ *
+ * Return: 0, -ENOENT when no managed i2pd has that name or it has no port.
+ */
+int i2p_socks_addr(struct daemon *d, const char *name, struct sockaddr_storage *ss, socklen_t *len);
+
+#endif
