@@ -105,15 +105,12 @@ static int i2p_prepare(struct daemon *d, struct transport *t)
 	fprintf(f, "certsdir = /usr/share/i2pd/certificates\n");
 	fprintf(f, "log = stdout\nloglevel = warn\ndaemon = false\nservice = false\n");
 	fprintf(f, "[socksproxy]\nenabled = true\naddress = 127.0.0.1\nport = %u\n", t->port);
-	fprintf(f, "[socksproxy.outproxy]\nenabled = false\n");
+	fprintf(f, "outproxy.enabled = false\n");
 	for (const char *const *s = (const char *const[]){"http", "httpproxy", "sam", "bob", "i2cp",
 							  "i2pcontrol", "upnp", NULL};
 	     *s; s++)
 		fprintf(f, "[%s]\nenabled = false\n", *s);
-	if (fflush(f) != 0 || ferror(f))
-		r = -EIO;
-	fclose(f);
-	return r;
+	return transport_close_file(f);
 }
 
 /* datadir is read before the config file, so it goes on the command line. */

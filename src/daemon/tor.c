@@ -22,7 +22,6 @@ static const char *const tor_bins[] = {"/usr/bin/tor", "/usr/sbin/tor", NULL};
 static int tor_prepare(struct daemon *d, struct transport *t)
 {
 	FILE *f = transport_write_file(t, "torrc", 0600);
-	int r = 0;
 
 	(void)d;
 	if (!f)
@@ -42,10 +41,7 @@ static int tor_prepare(struct daemon *d, struct transport *t)
 	fprintf(f, "__OwningControllerProcess %d\n", (int)getpid());
 	if (t->extra[0])
 		fprintf(f, "%%include %s\n", t->extra);
-	if (fflush(f) != 0 || ferror(f))
-		r = -EIO;
-	fclose(f);
-	return r;
+	return transport_close_file(f);
 }
 
 /* An empty defaults file: Debian's /usr/share/tor/tor-service-defaults-torrc stays out. */

@@ -65,6 +65,14 @@ FILE *transport_write_file(const struct transport *t, const char *leaf, mode_t m
 	return f;
 }
 
+int transport_close_file(FILE *f)
+{
+	int r = fflush(f) != 0 || ferror(f) ? -EIO : 0;
+
+	fclose(f);
+	return r;
+}
+
 /*
  * STATE_DIR/PREFIX-NAME is root's, 0711: the config there cannot be swapped
  * by the program's user for a symlink that the daemon would then write

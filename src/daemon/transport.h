@@ -139,6 +139,14 @@ int transport_path(const struct transport *t, const char *leaf, char *buf, size_
 FILE *transport_write_file(const struct transport *t, const char *leaf, mode_t mode);
 
 /**
+ * transport_close_file() - flush and close a file from transport_write_file().
+ * @f: the stream.
+ *
+ * Return: 0 or -EIO when any write failed.
+ */
+int transport_close_file(FILE *f);
+
+/**
  * transport_on_event() - a transport's pidfd or log pipe is ready (EV_TOR).
  * @d: daemon.
  * @ev: the fd's ev; ev->owner is its struct transport.

@@ -683,3 +683,16 @@ pcap_subject_packets() {
 	tcpdump -r "$1" -n 'tcp or udp or icmp or (icmp6 and not ip6 multicast and not src net fe80::/10)' \
 		2>/dev/null | grep -c ''
 }
+
+# start_dnsmasq_w ADDR [DNSMASQ ARGS...]: dnsmasq in W on ADDR:53 (added to W's lo,
+# routed from P1), every query logged to $T/dnsmasq.log; waits until it answers.
+start_dnsmasq_w() {
+	local a=$1
+	shift
+	addr "$NS_W" lo "$a/32" && nsx "$NS_P1" ip route add "$a/32" via 203.0.113.2 || return 1
+	: >"$T/dnsmasq.log"
+	bg nsx "$NS_W" dnsmasq --keep-in-foreground --no-resolv --no-hosts --pid-file= \
+		--user=root --group=root --log-queries --log-facility="$T/dnsmasq.log" \
+		--listen-address="$a" --bind-interfaces --port=53 "$@" 2>>"$T/dnsmasq.err"
+	wait_until 5 nsx "$NS_W" dig +tries=1 +time=1 +short @"$a" localhost.test A >/dev/null
+}

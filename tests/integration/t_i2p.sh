@@ -24,19 +24,11 @@ lib_init tinyproxy i2pd dnsmasq dig unshare
 
 DNS4=203.0.113.53
 topo_setup || bail "topology setup failed"
-addr "$NS_W" lo "$DNS4/32" && nsx "$NS_P1" ip route add "$DNS4/32" via 203.0.113.2 ||
-	bail "dnsmasq address"
+start_dnsmasq_w "$DNS4" --mx-host=world.test,mail.world.test,10 || bail "dnsmasq did not start"
 start_world || bail "world server did not start"
 mkdir -p "/etc/netns/$NS_P1" && at_cleanup "rm -rf /etc/netns/$NS_P1"
 printf '127.0.0.1 localhost\n%s world.test\n' "$W4" >"/etc/netns/$NS_P1/hosts"
 start_tinyproxy "$NS_P1" "$P1_H4" 8888 || bail "tinyproxy P1"
-: >"$T/dnsmasq.log"
-bg nsx "$NS_W" dnsmasq --keep-in-foreground --no-resolv --no-hosts --pid-file= \
-	--user=root --group=root --log-queries --log-facility="$T/dnsmasq.log" \
-	--listen-address="$DNS4" --bind-interfaces --port=53 \
-	--mx-host=world.test,mail.world.test,10 2>>"$T/dnsmasq.err"
-wait_until 5 nsx "$NS_W" dig +tries=1 +time=1 +short @"$DNS4" world.test MX >/dev/null ||
-	bail "dnsmasq did not start"
 getent passwd i2pd >/dev/null || bail "no i2pd user (Debian's i2pd package makes it)"
 
 cat >"$CONF" <<EOF2

@@ -25,8 +25,7 @@ lib_init microsocks tinyproxy i2pd dnsmasq dig
 
 DNS4=203.0.113.53
 topo_setup || bail "topology setup failed"
-addr "$NS_W" lo "$DNS4/32" && nsx "$NS_P1" ip route add "$DNS4/32" via 203.0.113.2 ||
-	bail "dnsmasq address"
+start_dnsmasq_w "$DNS4" --mx-host=world.test,mail.world.test,10 || bail "dnsmasq did not start"
 start_world || bail "world server did not start"
 for ns in "$NS_P1" "$NS_P2"; do
 	mkdir -p "/etc/netns/$ns" && at_cleanup "rm -rf /etc/netns/$ns"
@@ -39,13 +38,6 @@ start_microsocks "$NS_P1" 1080 || bail "microsocks P1"
 start_microsocks "$NS_P2" 1080 || bail "microsocks P2"
 start_tinyproxy "$NS_P1" "$P1_H4" 8888 || bail "tinyproxy P1"
 
-: >"$T/dnsmasq.log"
-bg nsx "$NS_W" dnsmasq --keep-in-foreground --no-resolv --no-hosts --pid-file= \
-	--user=root --group=root --log-queries --log-facility="$T/dnsmasq.log" \
-	--listen-address="$DNS4" --bind-interfaces --port=53 \
-	--mx-host=world.test,mail.world.test,10 2>>"$T/dnsmasq.err"
-wait_until 5 nsx "$NS_W" dig +tries=1 +time=1 +short @"$DNS4" world.test MX >/dev/null ||
-	bail "dnsmasq did not start"
 
 # i2pd offline: reseed and address book point at a closed port in P1.
 mkdir -p "$T/i2pd/data" "$T/i2pd/tun"
