@@ -380,7 +380,12 @@ struct transport *transport_find(struct daemon *d, const char *name)
 	return NULL;
 }
 
-/* A log line, without terminal colour sequences (i2pd colours even a pipe). */
+/*
+ * A log line as the daemon's log may show it: without terminal colour
+ * sequences (ECMA-48 CSI, which i2pd writes even to a pipe), and with every
+ * other control byte as '?', so a child that misbehaves cannot rewrite the
+ * terminal of whoever reads the log.
+ */
 static void transport_log_line(struct transport *t, char *line)
 {
 	char *w = line;
@@ -394,39 +399,51 @@ static void transport_log_line(struct transport *t, char *line)
 				break;
 			continue;
 		}
-		*w++ = *r;
+		*w++ = (unsigned char)*r < 0x20 || *r == 0x7f ? '?' : *r;
 	}
 	*w = '\0';
 	t->ops->log_line(t, line);
 }
 
-static void transport_drain(struct daemon *d, struct transport *t)
+void transport_feed(struct transport *t, const char *buf, size_t n)
 {
-	for (;;) {
-		ssize_t n;
+	while (n) {
+		size_t room = sizeof(t->line) - 1 - t->line_len, k = n < room ? n : room;
 		char *nl;
 
-		if (t->out.fd < 0)
-			return;
-		n = read(t->out.fd, t->line + t->line_len, sizeof(t->line) - 1 - t->line_len);
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-			transport_close_ev(d, &t->out);
-			return;
-		}
-		if (n < 0)
-			return;
-		t->line_len += (size_t)n;
+		memcpy(t->line + t->line_len, buf, k);
+		buf += k;
+		n -= k;
+		t->line_len += k;
 		t->line[t->line_len] = '\0';
 		while ((nl = memchr(t->line, '\n', t->line_len))) {
 			*nl = '\0';
 			transport_log_line(t, t->line);
 			t->line_len -= (size_t)(nl + 1 - t->line);
 			memmove(t->line, nl + 1, t->line_len);
+			t->line[t->line_len] = '\0';
 		}
 		if (t->line_len == sizeof(t->line) - 1) { /* an overlong line: log it in parts */
 			transport_log_line(t, t->line);
 			t->line_len = 0;
 		}
+	}
+}
+
+static void transport_drain(struct daemon *d, struct transport *t)
+{
+	char buf[TRANSPORT_LINE_MAX];
+
+	while (t->out.fd >= 0) {
+		ssize_t n = read(t->out.fd, buf, sizeof(buf));
+
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+			transport_close_ev(d, &t->out);
+			return;
+		}
+		if (n < 0)
+			return;
+		transport_feed(t, buf, (size_t)n);
 	}
 }
 

@@ -147,6 +147,17 @@ FILE *transport_write_file(const struct transport *t, const char *leaf, mode_t m
 int transport_close_file(FILE *f);
 
 /**
+ * transport_feed() - bytes from a child's stdout and stderr: log each whole line.
+ * @t: transport; t->line holds a partial line between calls.
+ * @buf: the bytes (anything: a child is not trusted to write text).
+ * @n: their number.
+ *
+ * Each line goes to t->ops->log_line() without terminal escapes and with other
+ * control bytes as '?'; a line longer than TRANSPORT_LINE_MAX - 1 goes in parts.
+ */
+void transport_feed(struct transport *t, const char *buf, size_t n);
+
+/**
  * transport_on_event() - a transport's pidfd or log pipe is ready (EV_TOR).
  * @d: daemon.
  * @ev: the fd's ev; ev->owner is its struct transport.
