@@ -10,8 +10,9 @@
  * no unprivileged user can listen there while i2pd is down and collect the
  * names meant for it.  Every other listener of i2pd (web console, HTTP
  * proxy, SAM, BOB, I2CP, I2PControl) and UPnP are off, and so is the SOCKS
- * outproxy: a name that is not in I2P fails inside i2pd.  Readiness is the
- * SOCKS port listening, owned by i2pd's user, read from /proc/net/tcp.
+ * outproxy: a name that is not in I2P fails inside i2pd.  It is "starting"
+ * until its SOCKS port listens, owned by i2pd's user (read from
+ * /proc/net/tcp), then "running".
  * docs/SECURITY.md says who else can reach the port.
  */
 #include <arpa/inet.h>
@@ -164,7 +165,7 @@ static void i2p_tick(struct transport *t)
 {
 	long uid;
 
-	if (t->ready || !t->port)
+	if (!t->port)
 		return;
 	uid = i2p_listener_uid(t->port);
 	if (uid < 0)
@@ -174,10 +175,8 @@ static void i2p_tick(struct transport *t)
 			 t->port, uid);
 		return;
 	}
-	t->ready = true;
-	t->backoff = 0; /* an i2pd that came up earned a fresh backoff */
 	snprintf(t->phase, sizeof(t->phase), "SOCKS proxy on 127.0.0.1:%u", t->port);
-	log_info("i2pd '%s': ready: %s", t->name, t->phase);
+	transport_set_ready(t);
 }
 
 static void i2p_status(const struct transport *t, json_object *o)
@@ -186,7 +185,7 @@ static void i2p_status(const struct transport *t, json_object *o)
 
 	snprintf(socks, sizeof(socks), "127.0.0.1:%u", t->port);
 	json_object_object_add(o, "socks", json_object_new_string(socks));
-	json_object_object_add(o, "ready", json_object_new_boolean(t->ready));
+	json_object_object_add(o, "ready", json_object_new_boolean(t->state == TRANSPORT_RUNNING));
 }
 
 const struct transport_ops i2p_ops = {

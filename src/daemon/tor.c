@@ -71,10 +71,10 @@ static void tor_log_line(struct transport *t, const char *line)
 		if (*end == '%' && pct >= 0 && pct <= 100)
 			t->bootstrap = (int)pct;
 		snprintf(t->phase, sizeof(t->phase), "%s", b);
-		if (pct == 100)
-			t->backoff = 0; /* a tor that bootstrapped earned a fresh backoff */
 	}
 	log_info("tor '%s': %s", t->name, msg);
+	if (b && t->bootstrap == 100)
+		transport_set_ready(t);
 }
 
 static void tor_status(const struct transport *t, json_object *o)

@@ -249,7 +249,7 @@ int tor_newnym(struct daemon *d, const char *profile, char *err, size_t errlen)
 	} else {
 		t = transport_find(d, pc->name);
 		snprintf(label, sizeof(label), "tor '%s'", pc->name);
-		if (!t || t->state != TRANSPORT_RUNNING)
+		if (!t || (t->state != TRANSPORT_STARTING && t->state != TRANSPORT_RUNNING))
 			return ctl_fail(err, errlen, -EAGAIN, "%s is not running", label);
 		snprintf(path, sizeof(path), "%.*s/data/control", PATH_MAX - 16, t->dir);
 		snprintf(cookie, sizeof(cookie), "%.*s/data/control_auth_cookie", PATH_MAX - 32,

@@ -207,13 +207,21 @@ static int transport_spawn(struct daemon *d, struct transport *t)
 	t->pid = pid;
 	t->bootstrap = -1;
 	t->phase[0] = '\0';
-	t->ready = false;
 	t->line_len = 0;
-	t->state = TRANSPORT_RUNNING;
+	t->state = TRANSPORT_STARTING;
 	transport_watch(d, t, pipefd[0], pid);
 	log_info("%s '%s': started %s as pid %d (data in %s/data)", t->ops->label, t->name, bin,
 		 (int)pid, t->dir);
 	return 0;
+}
+
+void transport_set_ready(struct transport *t)
+{
+	if (t->state != TRANSPORT_STARTING)
+		return;
+	t->state = TRANSPORT_RUNNING;
+	t->backoff = 0; /* a child that came up earned a fresh backoff */
+	log_info("%s '%s': ready%s%s", t->ops->label, t->name, t->phase[0] ? ": " : "", t->phase);
 }
 
 static void transport_schedule(struct transport *t, const char *why)
@@ -340,7 +348,6 @@ static int transport_reap(struct daemon *d, struct transport *t, int options, in
 	if (r != t->pid)
 		return 0;
 	t->pid = 0;
-	t->ready = false;
 	transport_close_ev(d, &t->pidfd);
 	return 1;
 }
@@ -481,7 +488,7 @@ void transport_tick(struct daemon *d, uint64_t now)
 	for (size_t i = 0; i < d->n_transports; i++) {
 		struct transport *t = &d->transports[i];
 
-		if (t->state == TRANSPORT_RUNNING && t->ops->tick)
+		if (t->state == TRANSPORT_STARTING && t->ops->tick)
 			t->ops->tick(t);
 		if (t->state == TRANSPORT_BACKOFF && now >= t->restart_at)
 			transport_start(d, t);
@@ -490,7 +497,8 @@ void transport_tick(struct daemon *d, uint64_t now)
 
 json_object *transport_status_json(struct daemon *d)
 {
-	static const char *const states[] = {"stopped", "running", "restarting", "failed"};
+	static const char *const states[] = {"stopped", "starting", "running", "restarting",
+					     "failed"};
 	json_object *arr = json_object_new_array();
 
 	for (size_t i = 0; i < d->n_transports; i++) {

@@ -34,9 +34,10 @@ struct transport;
 
 enum transport_state {
 	TRANSPORT_STOPPED = 0,
-	TRANSPORT_RUNNING,
-	TRANSPORT_BACKOFF, /* shown as "restarting" */
-	TRANSPORT_FAILED,  /* no binary: never retried */
+	TRANSPORT_STARTING, /* spawned, not ready yet (tor below 100%, i2pd's port not listening) */
+	TRANSPORT_RUNNING,  /* ready: transport_set_ready() */
+	TRANSPORT_BACKOFF,  /* shown as "restarting" */
+	TRANSPORT_FAILED,   /* no binary: never retried */
 };
 
 /* The arguments of one start, formatted before fork() (the child only execs). */
@@ -63,7 +64,7 @@ struct transport_ops {
 	void (*argv)(const struct transport *t, const char *bin, struct transport_argv *a);
 	/* One log line without its prefix: track readiness. */
 	void (*log_line)(struct transport *t, const char *msg);
-	/* Once a second while running: cheap readiness checks (may be NULL). */
+	/* Once a second while starting: a cheap readiness check (may be NULL). */
 	void (*tick)(struct transport *t);
 	/* Kind-specific fields of `status --json` (may be NULL). */
 	void (*status)(const struct transport *t, json_object *o);
@@ -85,7 +86,6 @@ struct transport {
 	int bootstrap;	 /* tor: percent, -1 until the first "Bootstrapped" line */
 	char phase[128]; /* tor: text of the last bootstrap line; i2pd: readiness */
 	uint16_t port;	 /* i2pd: its SOCKS port on 127.0.0.1, kept across restarts */
-	bool ready;	 /* i2pd: that port listens, owned by i2pd's user */
 	unsigned restarts;
 	unsigned backoff; /* seconds before the next start */
 	uint64_t restart_at;
@@ -145,6 +145,12 @@ FILE *transport_write_file(const struct transport *t, const char *leaf, mode_t m
  * Return: 0 or -EIO when any write failed.
  */
 int transport_close_file(FILE *f);
+
+/**
+ * transport_set_ready() - a starting child is ready: state running, a fresh backoff.
+ * @t: transport.
+ */
+void transport_set_ready(struct transport *t);
 
 /**
  * transport_feed() - bytes from a child's stdout and stderr: log each whole line.

@@ -46,12 +46,12 @@ EOF2
 daemon_up
 
 tj() { status_json_q "[t for t in d['transports'] if t['name'] == 'i2p'][0]$1"; }
-i2pd_ready() { [ "$(tj "['ready']")" = true ]; }
+i2pd_ready() { [ "$(tj "['state']")/$(tj "['ready']")" = running/true ]; }
 I2P_DIR=$T/state/i2p-i2p
 
 # ---------------------------------------------------------------- the child
 wait_until 20 i2pd_ready
-tap_ok $? "status --json: the managed i2pd's SOCKS port listens, owned by i2pd" ||
+tap_ok $? "status --json: running once its SOCKS port listens, owned by i2pd" ||
 	diag "status: $(nsp status --json 2>&1 | head -c 1500)"
 PID=$(tj "['pid']")
 PORT=$(tj "['socks']" | sed 's/.*://')

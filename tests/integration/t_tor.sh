@@ -236,8 +236,10 @@ booted() { [ "$(boot)" = 100 ]; }
 tn_wait 90 booted
 b=$(boot)
 is "$b" 100 "managed tor: status --json shows bootstrap 100 ($(($(date +%s) - T_DAEMON)) s after the first daemon start)"
-nsp status 2>/dev/null | grep -A2 '^transport: tor$' | grep -q '^  bootstrap: 100%$'
-tap_ok $? "managed tor: status shows the transport and its bootstrap" || nsp status | sed 's/^/#   /'
+nsp status 2>/dev/null | grep -A2 '^transport: tor$' | grep -q '^  bootstrap: 100%$' &&
+	nsp status 2>/dev/null | grep -A1 '^transport: tor$' | grep -q '^  state: running (tor)'
+tap_ok $? "managed tor: status shows the transport, running once bootstrapped, and its bootstrap" ||
+	nsp status | sed 's/^/#   /'
 tn_wait 60 ok_via_exit man
 tap_ok $? "url = tor: the world server sees the exit's address" || diag_file "$T/curl.err"
 tn_wait 60 ok_onion man

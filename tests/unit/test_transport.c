@@ -69,12 +69,15 @@ int main(void)
 	reset(&t, &ops, &tor_ops, true);
 	feed(&t, "Dec 04 15:00:00.000 [notice] Bootstrapped 45% (loading_descriptors): x\n");
 	is_int(t.bootstrap, 45, "tor: Bootstrapped 45%%");
+	is_int(t.state, TRANSPORT_STOPPED, "tor: not ready below 100%%");
 	is_str(t.phase, "Bootstrapped 45% (loading_descriptors): x", "tor: phase is the line");
 	feed(&t, "Dec 04 15:00:01.000 [notice] Bootstrapped 101% (bogus)\n");
 	is_int(t.bootstrap, 45, "tor: 101%% is ignored");
 	t.backoff = 8;
+	t.state = TRANSPORT_STARTING;
 	feed(&t, "Dec 04 15:00:02.000 [notice] Bootstrapped 100% (done): Done\n");
 	is_int(t.bootstrap, 100, "tor: 100%%");
+	is_int(t.state, TRANSPORT_RUNNING, "tor: bootstrapped, starting -> running");
 	is_int(t.backoff, 0, "tor: bootstrapped, the backoff starts afresh");
 	return tap_done();
 }
