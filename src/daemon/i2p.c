@@ -126,12 +126,17 @@ static void i2p_argv(const struct transport *t, const char *bin, struct transpor
 	a->v[3] = NULL;
 }
 
-/* "18:25:58@305/warn - Reseed: ...": the level and the message, without the time. */
+/* "18:25:58@305/warn - Reseed: ...": the level and the message, without time and thread. */
 static void i2p_log_line(struct transport *t, const char *line)
 {
-	const char *at = strchr(line, '@'), *slash = at ? strchr(at, '/') : NULL;
+	size_t time = strspn(line, "0123456789:"), tid;
 
-	log_info("i2pd '%s': %s", t->name, slash ? slash + 1 : line);
+	if (time && line[time] == '@') {
+		tid = strspn(line + time + 1, "0123456789");
+		if (tid && line[time + 1 + tid] == '/')
+			line += time + 1 + tid + 1;
+	}
+	log_info("i2pd '%s': %s", t->name, line);
 }
 
 /*
