@@ -28,7 +28,8 @@ enum proxy_kind {
 	PROXY_DIRECT,	  /* direct     connect straight to the destination */
 	PROXY_TOR,	  /* tor        a tor that netnsp starts and supervises (src/daemon/tor.c);
 			   *            spoken to as socks5h over a unix socket */
-	PROXY_I2P,	  /* i2p        an i2pd that netnsp starts and supervises (src/daemon/i2p.c) */
+	PROXY_I2P,	  /* i2p        an i2pd that netnsp starts and supervises (daemon/i2p.c);
+			   *            spoken to as socks5h on 127.0.0.1 */
 };
 
 /*
