@@ -114,6 +114,13 @@ else
 	suite format 0 1 "$(echo "$bad" | grep -c .) unformatted files, see $LOGS/format.log"
 fi
 
+# ------------------------------------------------------------- layers
+say "module layering (scripts/check-layers.sh)"
+bash scripts/check-layers.sh | tee "$LOGS/layers.tap"
+read -r p f s plan < <(tap_count "$LOGS/layers.tap")
+[ $((p + f + s)) -eq "$plan" ] || f=$((f + 1))
+suite layers "$p" "$f"
+
 # ------------------------------------------------------------- unit
 say "unit tests (build-asan; suite unit, and suite kernel's C programs)"
 if [ "$ASAN_OK" = 1 ]; then

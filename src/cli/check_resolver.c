@@ -21,7 +21,7 @@
 
 #include "cli/check-internal.h"
 #include "cli/check.h"
-#include "netns/exec.h"
+#include "exec/exec.h"
 #include "netns/netns.h"
 #include "util/macro.h"
 

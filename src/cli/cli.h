@@ -15,21 +15,7 @@
 
 #include <stdbool.h>
 
-struct cli_ctx {
-	const char *config;    /* Settings path (borrowed from argv/environ or a default) */
-	const char *state_dir; /* Derivative directory */
-	const char *run_dir;   /* control socket and runtime files */
-	bool config_given;     /* from --config or NETNSP_CONFIG, not the default */
-	bool state_dir_given;
-	bool run_dir_given;
-	bool setuid;   /* setuid start: real and effective ids differ, or AT_SECURE */
-	int verbosity; /* -1 quiet, 0 normal, 1+ verbose */
-};
-
-/* Exit statuses (README.md "Commands", docs/netnsp.1 EXIT STATUS). */
-#define EXIT_OK 0
-#define EXIT_RUNTIME 1
-#define EXIT_USAGE 2
+#include "daemon/ctx.h"
 
 /*
  * Each command: returns an exit status; prints its own one-line errors

@@ -3,7 +3,7 @@
  * cmd_exec.c - `netnsp exec PROFILE [-- CMD ARGS...]`.
  *
  * Only the command line is parsed here, minimally, since this may run
- * setuid root (see the theory of operation in src/netns/exec.c); everything
+ * setuid root (see the theory of operation in src/exec/exec.c); everything
  * else is exec_run()'s.  Exit status: 2 usage or config error, 1 refusal or
  * runtime failure, 126 / 127 when the command cannot be executed (as a
  * shell does), else whatever the command returns, since it replaces us.
@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "netns/exec.h"
+#include "exec/exec.h"
 #include "util/log.h"
 
 static void usage(FILE *f)

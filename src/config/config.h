@@ -16,21 +16,11 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "proxy/proxy.h"
+
 #define CONF_NAME_MAX 32 /* profile / proxy name, [A-Za-z0-9_.-], not starting with '-' or '.' */
 #define CONF_CHAIN_MAX 8 /* hops in one chain, via included */
 #define CONF_ERR_MAX 512
-
-enum proxy_kind {
-	PROXY_SOCKS5 = 0, /* socks5://  names are still sent to the proxy: netnsp never resolves */
-	PROXY_SOCKS5H,	  /* socks5h:// names always sent to the proxy (ATYP 3) */
-	PROXY_SOCKS4A,	  /* socks4a:// */
-	PROXY_HTTP,	  /* http://    HTTP/1.1 CONNECT */
-	PROXY_DIRECT,	  /* direct     connect straight to the destination */
-	PROXY_TOR,	  /* tor        a tor that netnsp starts and supervises (src/daemon/tor.c);
-			   *            spoken to as socks5h over a unix socket */
-	PROXY_I2P,	  /* i2p        an i2pd that netnsp starts and supervises (daemon/i2p.c);
-			   *            spoken to as socks5h on 127.0.0.1 */
-};
 
 /*
  * isolate: which streams a SOCKS5 proxy is told apart by derived RFC 1929

@@ -13,7 +13,7 @@
 #include <limits.h>
 #include <stdbool.h>
 
-#include "cli/cli.h"
+#include "daemon/ctx.h"
 #include "config/config.h"
 #include "nft/nft.h"
 #include "proxy/isolate.h"

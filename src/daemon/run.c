@@ -43,8 +43,8 @@
 #include <unistd.h>
 
 #include "daemon.h"
-#include "netlink/nl-internal.h"
-#include "netns/exec.h"
+#include "netlink/nl.h"
+#include "exec/exec.h"
 #include "netns/netns.h"
 #include "netns/userns.h"
 #include "relay/egress.h"

@@ -99,7 +99,7 @@ int subject_ns_open(struct subject_rt *s)
 	if (fd == -EINVAL && subject_ns_stale(s->netns))
 		fd = -ENOENT;
 	if (fd == -ENOENT)
-		fd = netns_create_named(s->netns);
+		fd = netns_create_named(s->netns, nl_lo_up);
 	if (fd < 0)
 		return fd;
 	s->nsfd = fd;
@@ -272,7 +272,8 @@ int subject_apply(struct daemon *d, struct subject_rt *s, struct subject_state *
 	if (r < 0)
 		goto fail;
 	/* /etc/netns/NAME/ for `ip netns exec`; not fatal (netnsp exec makes its own). */
-	if (s->kind == SUBJ_NAMED && !d->oneshot && (r = etc_netns_write_subject(st)) < 0)
+	if (s->kind == SUBJ_NAMED && !d->oneshot &&
+	    (r = etc_netns_write_subject(st->netns, st->name, &st->uplink4)) < 0)
 		log_warn("profile '%s': /etc/netns/%s: %s", st->name, s->netns, strerror(-r));
 	what = "identity";
 	r = netns_ident_fd(s->nsfd, &st->ns);

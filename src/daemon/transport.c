@@ -20,7 +20,7 @@
 #include <sys/wait.h>
 
 #include "daemon.h"
-#include "netns/exec.h"
+#include "exec/exec.h"
 #include "transport.h"
 #include "util/log.h"
 #include "util/macro.h"

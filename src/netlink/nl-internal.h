@@ -396,11 +396,4 @@ bool nl_rule_equal(const struct nl_rule *a, const struct nl_rule *b);
  */
 int nl_audit_parse(const void *buf, size_t len);
 
-/**
- * nl_lo_up() - bring lo up in the calling thread's namespace.
- *
- * Return: 0 or a negative errno.
- */
-int nl_lo_up(void);
-
 #endif

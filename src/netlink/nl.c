@@ -23,6 +23,7 @@
 #include <linux/veth.h>
 
 #include "netlink/nl-internal.h"
+#include "netlink/nl.h"
 #include "util/macro.h"
 
 #ifndef NETLINK_EXT_ACK

@@ -164,4 +164,11 @@ struct nl_audit {
  */
 int nl_subject_audit(int nsfd, const struct subject_net *net, struct nl_audit *out);
 
+/**
+ * nl_lo_up() - bring lo up in the calling thread's namespace.
+ *
+ * Return: 0 or a negative errno.
+ */
+int nl_lo_up(void);
+
 #endif

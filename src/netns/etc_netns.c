@@ -21,24 +21,23 @@
 
 #include "netns/etc_netns.h"
 #include "netns/netns.h"
-#include "state/state.h"
 #include "util/fileio.h"
 #include "util/macro.h"
 
 #define HOSTS_LINE "hosts: files dns\n"
 
-int etc_netns_resolv_text(const struct subject_state *st, char *buf, size_t len)
+int etc_netns_resolv_text(const char *profile, const struct in_addr *uplink4, char *buf, size_t len)
 {
 	char a[INET_ADDRSTRLEN];
 	int n;
 
-	if (!st || !st->name || !inet_ntop(AF_INET, &st->uplink4, a, sizeof(a)))
+	if (!profile || !uplink4 || !inet_ntop(AF_INET, uplink4, a, sizeof(a)))
 		return -EINVAL;
 	/* resolv.conf(5): edns0 lets answers exceed 512 bytes over UDP (RFC 6891). */
 	n = snprintf(buf, len,
 		     ETC_NETNS_MARKER " for profile %s; do not edit\nnameserver %s\n"
 				      "options edns0\n",
-		     st->name, a);
+		     profile, a);
 	if (n < 0 || (size_t)n >= len)
 		return -ENOSPC;
 	return n;
@@ -263,24 +262,24 @@ int etc_netns_write(const char *netns, const char *resolv, const char *nsswitch)
 	return etc_netns_write_at(NETNS_ETC_DIR, netns, resolv, nsswitch);
 }
 
-int etc_netns_write_subject(const struct subject_state *st)
+int etc_netns_write_subject(const char *netns, const char *profile, const struct in_addr *uplink4)
 {
 	_cleanup_free_ char *host = NULL, *nss = NULL;
 	char resolv[512];
 	int r;
 
-	if (st->kind != SUBJ_NAMED || !st->netns)
+	if (!netns)
 		return 0;
-	r = etc_netns_resolv_text(st, resolv, sizeof(resolv));
+	r = etc_netns_resolv_text(profile, uplink4, resolv, sizeof(resolv));
 	if (r < 0)
 		return r;
 	r = etc_netns_read_host("/etc/nsswitch.conf", &host);
 	if (r < 0)
 		return r;
-	r = etc_netns_nsswitch_text(st->name, host, &nss);
+	r = etc_netns_nsswitch_text(profile, host, &nss);
 	if (r < 0)
 		return r;
-	return etc_netns_write(st->netns, resolv, nss);
+	return etc_netns_write(netns, resolv, nss);
 }
 
 /* Unlink @name in @dfd if it is a file netnsp generated. */

@@ -30,7 +30,6 @@
 #include <linux/magic.h>
 #include <linux/nsfs.h>
 
-#include "netlink/nl-internal.h"
 #include "netns/netns.h"
 #include "util/macro.h"
 
@@ -197,25 +196,31 @@ int netns_run_scratch(int (*fn)(void *arg), void *arg)
 	return thread_run(-1, scratch_in_thread, &j);
 }
 
-/* In the helper thread: a new netns, lo up, then pin it on the file. */
+struct create_job {
+	const char *path;
+	int (*init)(void);
+};
+
+/* In the helper thread: a new netns, @init inside it, then pin it on the file. */
 static int create_in_thread(void *arg)
 {
-	const char *path = arg;
+	const struct create_job *j = arg;
 	int r;
 
 	if (unshare(CLONE_NEWNET) < 0)
 		return neg_errno();
-	r = nl_lo_up();
+	r = j->init ? j->init() : 0;
 	if (r < 0)
 		return r;
-	if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) < 0)
+	if (mount("/proc/thread-self/ns/net", j->path, "none", MS_BIND, NULL) < 0)
 		return neg_errno();
 	return 0;
 }
 
-int netns_create_named(const char *name)
+int netns_create_named(const char *name, int (*init)(void))
 {
 	char path[sizeof(NETNS_RUN_DIR) + 40];
+	struct create_job j = {.path = path, .init = init};
 	int fd, r;
 
 	if (!netns_name_valid(name))
@@ -229,7 +234,7 @@ int netns_create_named(const char *name)
 	if (fd < 0)
 		return neg_errno();
 	close(fd);
-	r = thread_run(-1, create_in_thread, path);
+	r = thread_run(-1, create_in_thread, &j);
 	if (r == 0) {
 		fd = netns_open_named(name);
 		if (fd >= 0)

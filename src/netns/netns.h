@@ -9,10 +9,19 @@
 #ifndef NETNSP_NETNS_H
 #define NETNSP_NETNS_H
 
-#include "state/state.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #define NETNS_RUN_DIR "/run/netns"
 #define NETNS_ETC_DIR "/etc/netns"
+
+/* Identity of a network namespace: nsfs (st_dev, st_ino) plus SO_NETNS_COOKIE. */
+struct ns_ident {
+	uint64_t dev;
+	uint64_t ino;
+	uint64_t cookie; /* 0 if the kernel has no SO_NETNS_COOKIE */
+};
 
 /**
  * netns_name_valid() - whether @name is usable under /run/netns.
@@ -34,14 +43,17 @@ int netns_open_named(const char *name);
 /**
  * netns_create_named() - create /run/netns/NAME as `ip netns add` does.
  * @name: namespace name.
+ * @init: run inside the new namespace before it is pinned (the daemon
+ *        passes nl_lo_up(): this module stays below src/netlink), or NULL.
  *
  * Makes /run/netns a shared mount point (once), creates an empty file,
- * unshares a new network namespace in a helper thread and bind-mounts it
- * there.  The new namespace has lo up.
+ * unshares a new network namespace in a helper thread, runs @init there
+ * and bind-mounts it.  If @init fails, nothing is left behind.
  *
- * Return: an fd on the new namespace, -EEXIST if the file exists, or a negative errno.
+ * Return: an fd on the new namespace, -EEXIST if the file exists, @init's
+ * error, or a negative errno.
  */
-int netns_create_named(const char *name);
+int netns_create_named(const char *name, int (*init)(void));
 
 /**
  * netns_delete_named() - undo netns_create_named(): umount (MNT_DETACH) and unlink.

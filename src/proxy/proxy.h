@@ -18,7 +18,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config/config.h"
+/* The upstream kinds a proxy url names (its scheme). */
+enum proxy_kind {
+	PROXY_SOCKS5 = 0, /* socks5://  names are still sent to the proxy: netnsp never resolves */
+	PROXY_SOCKS5H,	  /* socks5h:// names always sent to the proxy (ATYP 3) */
+	PROXY_SOCKS4A,	  /* socks4a:// */
+	PROXY_HTTP,	  /* http://    HTTP/1.1 CONNECT */
+	PROXY_DIRECT,	  /* direct     connect straight to the destination */
+	PROXY_TOR,	  /* tor        a tor that netnsp starts and supervises (src/daemon/tor.c);
+			   *            spoken to as socks5h over a unix socket */
+	PROXY_I2P,	  /* i2p        an i2pd that netnsp starts and supervises (daemon/i2p.c);
+			   *            spoken to as socks5h on 127.0.0.1 */
+};
 
 #define PROXY_NAME_MAX 255 /* SOCKS5 ATYP 3 limit */
 #define PROXY_OUT_MAX 1024 /* largest request we build */

@@ -17,16 +17,10 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "netns/netns.h"
 
 #define DERIVATIVE_VERSION 1
 #define STATE_FILE_NAME "state.json"
-
-/* Identity of a network namespace: nsfs (st_dev, st_ino) plus SO_NETNS_COOKIE. */
-struct ns_ident {
-	uint64_t dev;
-	uint64_t ino;
-	uint64_t cookie; /* 0 if the kernel has no SO_NETNS_COOKIE */
-};
 
 /*
  * One fake-IP mapping of a subject (docs/GUARANTEES.md 3): @name was answered

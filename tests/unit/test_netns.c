@@ -578,13 +578,13 @@ static int test_create(void)
 	struct stat st;
 	int fd, fd2, r;
 
-	fd = netns_create_named(ns_a);
+	fd = netns_create_named(ns_a, nl_lo_up);
 	ok(fd >= 0, "create %s (%s)", ns_a, fd < 0 ? strerror(-fd) : "ok");
 	if (fd < 0)
 		return fd;
 	snprintf(path, sizeof(path), "%s/%s", NETNS_RUN_DIR, ns_a);
 	ok(stat(path, &st) == 0, "%s exists", path);
-	is_int(netns_create_named(ns_a), -EEXIST, "create again: -EEXIST");
+	is_int(netns_create_named(ns_a, nl_lo_up), -EEXIST, "create again: -EEXIST");
 	fd2 = netns_open_named(ns_a);
 	ok(fd2 >= 0, "netns_open_named works");
 	if (fd2 >= 0)

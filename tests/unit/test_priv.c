@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 
-#include "netns/exec.h"
+#include "exec/exec.h"
 #include "util/fileio.h"
 #include "util/macro.h"
 #include "tap.h"

@@ -114,7 +114,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
-#include "netns/exec.h"
+#include "exec/exec.h"
 #include "netns/netns.h"
 #include "state/state.h"
 #include "util/fileio.h"

@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
-#include "netns/exec.h"
+#include "exec/exec.h"
 #include "util/fileio.h"
 #include "util/macro.h"
 

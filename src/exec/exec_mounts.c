@@ -56,7 +56,7 @@
 #include <unistd.h>
 
 #include "netns/etc_netns.h"
-#include "netns/exec.h"
+#include "exec/exec.h"
 #include "state/state.h"
 #include "util/macro.h"
 
@@ -351,7 +351,7 @@ static int build_texts(struct mounts *m, const struct subject_state *st, char *r
 	_cleanup_free_ char *host = NULL;
 	int r;
 
-	r = etc_netns_resolv_text(st, resolv, rlen);
+	r = etc_netns_resolv_text(st->name, &st->uplink4, resolv, rlen);
 	if (r < 0)
 		return fail(m, r, "resolv.conf for profile '%s'", st->name);
 	r = etc_netns_read_host("/etc/nsswitch.conf", &host);
