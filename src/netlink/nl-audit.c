@@ -29,22 +29,13 @@
 #define AUDIT_MAX_LINKS 64
 #define AUDIT_MAX_ROUTES 256
 
-struct audit_route {
-	int family;
-	uint32_t table;
-	uint8_t type, dst_len;
-	int oif;
-	bool gateway; /* RTA_GATEWAY, RTA_VIA or RTA_MULTIPATH */
-	char dst[INET6_ADDRSTRLEN];
-};
-
 struct audit {
 	const struct subject_net *net;
 	struct nl_audit *out;
 	struct nl_sock s;
 	struct nl_link links[AUDIT_MAX_LINKS];
 	size_t n_links;
-	struct audit_route routes[AUDIT_MAX_ROUTES];
+	struct nl_route routes[AUDIT_MAX_ROUTES];
 	size_t n_routes;
 	int lo, up, peer;
 };
@@ -84,56 +75,12 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static void route_dst(struct audit_route *r, const struct nlattr *attr)
-{
-	size_t want = r->family == AF_INET ? 4 : 16;
-
-	if (mnl_attr_get_payload_len(attr) == want)
-		inet_ntop(r->family, mnl_attr_get_payload(attr), r->dst, sizeof(r->dst));
-}
-
-static int route_attr_cb(const struct nlattr *attr, void *data)
-{
-	struct audit_route *r = data;
-
-	switch (mnl_attr_get_type(attr)) {
-	case RTA_TABLE:
-		if (mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
-			r->table = mnl_attr_get_u32(attr);
-		break;
-	case RTA_OIF:
-		if (mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
-			r->oif = (int)mnl_attr_get_u32(attr);
-		break;
-	case RTA_GATEWAY:
-	case RTA_VIA:
-	case RTA_MULTIPATH:
-		r->gateway = true;
-		break;
-	case RTA_DST:
-		route_dst(r, attr);
-		break;
-	}
-	return MNL_CB_OK;
-}
-
 static int route_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	struct audit *a = data;
-	struct audit_route *r;
 
-	if (nlh->nlmsg_type != RTM_NEWROUTE || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*rtm)) ||
-	    a->n_routes >= AUDIT_MAX_ROUTES)
-		return MNL_CB_OK;
-	r = &a->routes[a->n_routes++];
-	memset(r, 0, sizeof(*r));
-	r->family = rtm->rtm_family;
-	r->table = rtm->rtm_table;
-	r->type = rtm->rtm_type;
-	r->dst_len = rtm->rtm_dst_len;
-	snprintf(r->dst, sizeof(r->dst), "%s", r->family == AF_INET ? "0.0.0.0" : "::");
-	mnl_attr_parse(nlh, sizeof(*rtm), route_attr_cb, r);
+	if (a->n_routes < AUDIT_MAX_ROUTES && nl_route_msg(nlh, &a->routes[a->n_routes]) == 0)
+		a->n_routes++;
 	return MNL_CB_OK;
 }
 
@@ -223,9 +170,9 @@ static int audit_addrs(struct audit *a)
 }
 
 /* Whether @r is one of nl_subject_converge()'s routes in its own tables. */
-static bool route_ours(const struct audit *a, const struct audit_route *r)
+static bool route_ours(const struct audit *a, const struct nl_route *r)
 {
-	if (r->dst_len != 0 || r->gateway)
+	if (r->dst_len != 0 || r->nexthop)
 		return false;
 	if (r->table == NETNSP_RT_TABLE)
 		return r->type == RTN_LOCAL && r->oif == a->lo;
@@ -237,13 +184,15 @@ static void audit_routes(struct audit *a)
 	unsigned int defaults = 0;
 
 	for (size_t i = 0; i < a->n_routes; i++) {
-		const struct audit_route *r = &a->routes[i];
+		const struct nl_route *r = &a->routes[i];
 		bool by_uplink = r->oif == a->up || r->oif == a->peer;
 		const char *fam = r->family == AF_INET ? "IPv4" : "IPv6";
+		char dst[INET6_ADDRSTRLEN];
 
 		if (r->table == RT_TABLE_LOCAL)
 			continue; /* the kernel's: one entry per own address */
-		if (r->table == RT_TABLE_MAIN && r->type == RTN_UNICAST && !r->gateway &&
+		inet_ntop(r->family, &r->dst, dst, sizeof(dst));
+		if (r->table == RT_TABLE_MAIN && r->type == RTN_UNICAST && !r->nexthop &&
 		    by_uplink) {
 			if (r->dst_len == 0 && r->oif == a->up)
 				defaults |= r->family == AF_INET ? 1u : 2u;
@@ -251,17 +200,16 @@ static void audit_routes(struct audit *a)
 		}
 		if (r->table == NETNSP_RT_TABLE || r->table == NETNSP_RT_TABLE_REFUSE) {
 			if (!route_ours(a, r))
-				finding(a, r->gateway, false,
-					"unexpected %s route %s/%u in table %u", fam, r->dst,
+				finding(a, r->nexthop, false,
+					"unexpected %s route %s/%u in table %u", fam, dst,
 					r->dst_len, r->table);
 			continue;
 		}
-		if (r->type != RTN_UNICAST && !r->gateway)
+		if (r->type != RTN_UNICAST && !r->nexthop)
 			continue; /* unreachable, blackhole, prohibit: no way out */
-		finding(a, r->gateway || (r->oif && !by_uplink && r->oif != a->lo), false,
-			"%s route %s/%u%s dev %s in table %u is not netnsp's", fam, r->dst,
-			r->dst_len, r->gateway ? " via a gateway" : "", link_name(a, r->oif),
-			r->table);
+		finding(a, r->nexthop || (r->oif && !by_uplink && r->oif != a->lo), false,
+			"%s route %s/%u%s dev %s in table %u is not netnsp's", fam, dst, r->dst_len,
+			r->nexthop ? " via a gateway" : "", link_name(a, r->oif), r->table);
 	}
 	if (a->up > 0 && defaults != 3)
 		finding(a, false, false, "default route by " UPLINK_DEV " missing (%s)",

@@ -74,7 +74,11 @@ struct nl_route {
 	union nl_ip gw;
 	bool has_src; /* RTA_PREFSRC */
 	union nl_ip src;
-	bool other; /* dump only: not a default route, or multipath/nexthop/encap */
+	/* Dump only (nl_route_msg()): */
+	bool other;	 /* not a plain default route: a prefix, multipath, nexthop, encap... */
+	bool nexthop;	 /* RTA_GATEWAY, RTA_VIA or RTA_MULTIPATH: it leads to another host */
+	uint8_t dst_len; /* rtm_dst_len; 0 for a default route */
+	union nl_ip dst; /* RTA_DST; all zero when absent */
 };
 
 struct nl_rule {
@@ -300,6 +304,16 @@ int nl_route_add_excl(struct nl_sock *s, const struct nl_route *r, uint32_t tabl
  * Return: 0, -E2BIG if there are more than NL_MAX_ROUTES, or a negative errno.
  */
 int nl_route_dump(struct nl_sock *s, int family, uint32_t table, struct nl_route *out, size_t *n);
+
+/**
+ * nl_route_msg() - parse one RTM_NEWROUTE message into @out: the one route
+ * parser, for nl_route_dump() and the audit alike.
+ * @nlh: the message (its length already checked by the caller's iterator).
+ * @out: filled; zeroed first.
+ *
+ * Return: 0, or -EINVAL if it is not an IPv4 or IPv6 RTM_NEWROUTE with an rtmsg.
+ */
+int nl_route_msg(const struct nlmsghdr *nlh, struct nl_route *out);
 
 /**
  * nl_route_parse() - parse RTM_NEWROUTE dump replies (for tests and fuzzing).

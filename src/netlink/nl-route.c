@@ -187,6 +187,10 @@ static int route_attr_cb(const struct nlattr *attr, void *data)
 	struct nl_route *r = data;
 
 	switch (mnl_attr_get_type(attr)) {
+	case RTA_DST:
+		(void)route_ip(attr, r->family, &r->dst);
+		r->other = true; /* not a default route: never copied */
+		break;
 	case RTA_TABLE:
 		if (mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
 			r->table = mnl_attr_get_u32(attr);
@@ -203,15 +207,18 @@ static int route_attr_cb(const struct nlattr *attr, void *data)
 	case RTA_GATEWAY:
 		r->has_gw = route_ip(attr, r->family, &r->gw);
 		r->other |= !r->has_gw;
+		r->nexthop = true;
+		break;
+	case RTA_MULTIPATH:
+	case RTA_VIA:
+		r->nexthop = true;
+		r->other = true;
 		break;
 	case RTA_PREFSRC:
 		r->has_src = route_ip(attr, r->family, &r->src);
 		break;
-	case RTA_DST:
 	case RTA_SRC:
 	case RTA_IIF:
-	case RTA_MULTIPATH:
-	case RTA_VIA:
 	case RTA_ENCAP:
 	case RTA_NH_ID:
 		/* Not a plain default route: never copied. */
@@ -221,26 +228,34 @@ static int route_attr_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
-static int route_cb(const struct nlmsghdr *nlh, void *data)
+int nl_route_msg(const struct nlmsghdr *nlh, struct nl_route *out)
 {
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
-	struct route_dump *d = data;
-	struct nl_route r = {0};
 
+	memset(out, 0, sizeof(*out));
 	if (nlh->nlmsg_type != RTM_NEWROUTE || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*rtm)))
-		return MNL_CB_OK;
+		return -EINVAL;
 	if (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6)
-		return MNL_CB_OK;
-	r.family = rtm->rtm_family;
-	r.table = rtm->rtm_table;
-	r.type = rtm->rtm_type;
-	r.scope = rtm->rtm_scope;
-	r.protocol = rtm->rtm_protocol;
-	r.flags = rtm->rtm_flags & RTNH_F_ONLINK;
-	r.other = rtm->rtm_dst_len || rtm->rtm_src_len || rtm->rtm_tos ||
-		  (rtm->rtm_flags & RTM_F_CLONED);
-	mnl_attr_parse(nlh, sizeof(*rtm), route_attr_cb, &r);
-	if (r.other || r.table != d->table)
+		return -EINVAL;
+	out->family = rtm->rtm_family;
+	out->table = rtm->rtm_table;
+	out->type = rtm->rtm_type;
+	out->scope = rtm->rtm_scope;
+	out->protocol = rtm->rtm_protocol;
+	out->flags = rtm->rtm_flags & RTNH_F_ONLINK;
+	out->dst_len = rtm->rtm_dst_len;
+	out->other = rtm->rtm_dst_len || rtm->rtm_src_len || rtm->rtm_tos ||
+		     (rtm->rtm_flags & RTM_F_CLONED);
+	mnl_attr_parse(nlh, sizeof(*rtm), route_attr_cb, out);
+	return 0;
+}
+
+static int route_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct route_dump *d = data;
+	struct nl_route r;
+
+	if (nl_route_msg(nlh, &r) < 0 || r.other || r.table != d->table)
 		return MNL_CB_OK;
 	if (d->n >= NL_MAX_ROUTES)
 		d->overflow = true;

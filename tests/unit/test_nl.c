@@ -232,6 +232,37 @@ static void test_route(void)
 	ok(n == 1 && r[0].table == 20053, "its one default route (RTA_TABLE above 255)");
 }
 
+/* nl_route_msg(): what the audit reads of a route that nl_route_dump() skips. */
+static void test_route_msg(void)
+{
+	struct nl_route r;
+	struct nlmsghdr *nlh;
+	struct in_addr dst;
+	char text[INET6_ADDRSTRLEN];
+
+	used = 0;
+	nlh = put_route(AF_INET, RT_TABLE_MAIN, 24, NULL);
+	inet_pton(AF_INET, "203.0.113.0", &dst);
+	mnl_attr_put(nlh, RTA_DST, 4, &dst);
+	mnl_attr_put(nlh, RTA_MULTIPATH, 8, "\0\0\0\0\0\0\0\0");
+	done(nlh);
+	is_int(nl_route_msg(nlh, &r), 0, "route message parsed");
+	ok(r.other && r.nexthop && r.dst_len == 24 && r.oif == 3 && r.table == RT_TABLE_MAIN,
+	   "a multipath prefix route: other, leads to a next hop, /24, device, table");
+	ok(inet_ntop(AF_INET, &r.dst, text, sizeof(text)) && strcmp(text, "203.0.113.0") == 0,
+	   "its destination 203.0.113.0");
+	used = 0;
+	nlh = put_route(AF_INET6, RT_TABLE_MAIN, 0, "2001:db8::1");
+	done(nlh);
+	is_int(nl_route_msg(nlh, &r), 0, "default route parsed");
+	ok(!r.other && r.nexthop && r.has_gw && r.dst_len == 0, "a default route via a gateway");
+	used = 0;
+	nlh = put_route(AF_INET, RT_TABLE_MAIN, 0, NULL);
+	((struct rtmsg *)mnl_nlmsg_get_payload(nlh))->rtm_family = AF_BRIDGE;
+	done(nlh);
+	is_int(nl_route_msg(nlh, &r), -EINVAL, "a bridge route: -EINVAL");
+}
+
 static void test_rule(void)
 {
 	struct nl_rule r[NL_MAX_RULES];
@@ -315,5 +346,6 @@ int main(void)
 	test_rule();
 	test_rule_proto();
 	test_route();
+	test_route_msg();
 	return tap_done();
 }
