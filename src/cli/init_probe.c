@@ -24,6 +24,7 @@
 
 #include "cli/init.h"
 #include "proxy/proxy.h"
+#include "proxy/socks5_proto.h"
 #include "util/macro.h"
 
 #define PROBE_TIMEOUT_MS 3000
@@ -147,7 +148,7 @@ static int hs_once(const struct proxy_conf *p, struct proxy_hs *hs, char *why, s
 static int socks5_method(const struct proxy_conf *p, uint8_t method)
 {
 	_cleanup_close_ int fd = tcp_open(p->host, p->port, NULL);
-	const uint8_t hello[3] = {5, 1, method};
+	const uint8_t hello[3] = {SOCKS5_VER, 1, method};
 	uint8_t reply[2];
 	ssize_t n;
 	int r;
@@ -158,7 +159,7 @@ static int socks5_method(const struct proxy_conf *p, uint8_t method)
 	if (r < 0)
 		return r;
 	n = recv(fd, reply, sizeof(reply), MSG_WAITALL);
-	if (n != 2 || reply[0] != 5)
+	if (n != 2 || reply[0] != SOCKS5_VER)
 		return -EPROTO;
 	return reply[1] == method ? 1 : 0;
 }
@@ -169,8 +170,8 @@ static void probe_socks5(const struct proxy_conf *p, struct init_probe *o)
 	struct proxy_hs hs;
 	int r;
 
-	o->method_none = socks5_method(p, 0x00);
-	o->method_userpass = socks5_method(p, 0x02);
+	o->method_none = socks5_method(p, SOCKS5_M_NONE);
+	o->method_userpass = socks5_method(p, SOCKS5_M_USERPASS);
 	if (o->method_none < 0 && o->method_userpass < 0) {
 		snprintf(o->kind_why, sizeof(o->kind_why), "not a SOCKS5 server (%s)",
 			 strerror(-o->method_none));

@@ -11,10 +11,7 @@
 #include <stdint.h>
 
 #include "proxy/proxy.h"
-
-#define SOCKS5_ATYP_IPV4 0x01
-#define SOCKS5_ATYP_NAME 0x03
-#define SOCKS5_ATYP_IPV6 0x04
+#include "proxy/socks5_proto.h"
 
 int socks5_addr_need(const uint8_t *p, size_t avail);
 int socks5_addr_parse(const uint8_t *p, size_t len, struct proxy_target *t);

@@ -25,12 +25,9 @@
 #include <stdint.h>
 
 #include "proxy/proxy.h"
+#include "proxy/socks5_proto.h"
 
 /* ---- SOCKS5 server (RFC 1928, RFC 1929) ---- */
-
-#define SOCKS5_CMD_CONNECT 0x01
-#define SOCKS5_CMD_BIND 0x02
-#define SOCKS5_CMD_UDP_ASSOCIATE 0x03
 
 /* socks5_srv_init() flags */
 #define SOCKS5_SRV_USERPASS (1u << 0) /* accept method 02 and prefer it when offered */

@@ -17,17 +17,7 @@
 #include <sys/socket.h>
 
 #include "proxy/proxy-internal.h"
-
-#define SOCKS5_VER 0x05
-#define SOCKS5_AUTH_VER 0x01 /* RFC 1929 §2 sub-negotiation version */
-#define SOCKS5_M_NONE 0x00
-#define SOCKS5_M_USERPASS 0x02
-#define SOCKS5_M_NONE_ACCEPTABLE 0xff
-#define SOCKS5_CMD_CONNECT 0x01
-#define SOCKS5_CMD_UDP 0x03
-#define SOCKS5_ATYP_IPV4 0x01
-#define SOCKS5_ATYP_NAME 0x03
-#define SOCKS5_ATYP_IPV6 0x04
+#include "proxy/socks5_proto.h"
 
 /**
  * socks5_hs_start() - build the method greeting (RFC 1928 §3).
@@ -82,8 +72,8 @@ static int socks5_build_connect(struct proxy_hs *hs)
 
 	proxy_wr_init(&w, hs);
 	proxy_wr_u8(&w, SOCKS5_VER);
-	proxy_wr_u8(&w, hs->udp ? SOCKS5_CMD_UDP : SOCKS5_CMD_CONNECT);
-	proxy_wr_u8(&w, 0x00);
+	proxy_wr_u8(&w, hs->udp ? SOCKS5_CMD_UDP_ASSOCIATE : SOCKS5_CMD_CONNECT);
+	proxy_wr_u8(&w, SOCKS5_RSV);
 	if (t->family == AF_INET) {
 		proxy_wr_u8(&w, SOCKS5_ATYP_IPV4);
 		proxy_wr_mem(&w, t->addr, 4);
@@ -126,7 +116,7 @@ static int socks5_on_auth(struct proxy_hs *hs)
 	/* RFC 1929 §2: any STATUS other than 00 is a failure. */
 	if (hs->in[0] != SOCKS5_AUTH_VER)
 		return -EPROTO;
-	if (hs->in[1] != 0x00)
+	if (hs->in[1] != SOCKS5_AUTH_OK)
 		return -EACCES;
 	hs->in_len = 0;
 	return socks5_build_connect(hs);
@@ -140,21 +130,21 @@ static int socks5_on_auth(struct proxy_hs *hs)
 static int socks5_rep_errno(uint8_t rep)
 {
 	switch (rep) {
-	case 0x01:
+	case SOCKS5_REP_FAILURE:
 		return -ECONNREFUSED;
-	case 0x02:
+	case SOCKS5_REP_NOT_ALLOWED:
 		return -EACCES;
-	case 0x03:
+	case SOCKS5_REP_NET_UNREACH:
 		return -ENETUNREACH;
-	case 0x04:
+	case SOCKS5_REP_HOST_UNREACH:
 		return -EHOSTUNREACH;
-	case 0x05:
+	case SOCKS5_REP_REFUSED:
 		return -ECONNREFUSED;
-	case 0x06:
+	case SOCKS5_REP_TTL_EXPIRED:
 		return -ETIMEDOUT;
-	case 0x07:
+	case SOCKS5_REP_CMD:
 		return -EOPNOTSUPP;
-	case 0x08:
+	case SOCKS5_REP_ATYP:
 		return -EAFNOSUPPORT;
 	default:
 		return -EPROTO;
@@ -186,7 +176,7 @@ static int socks5_step_connect(struct proxy_hs *hs, const uint8_t *data, size_t 
 	if (hs->in[0] != SOCKS5_VER)
 		return -EPROTO;
 	hs->reply_code = hs->in[1];
-	if (hs->in[1] != 0x00)
+	if (hs->in[1] != SOCKS5_REP_SUCCEEDED)
 		return socks5_rep_errno(hs->in[1]);
 	/* Success: the tunnel starts only after BND.ADDR and BND.PORT. */
 	for (;;) {

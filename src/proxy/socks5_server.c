@@ -17,16 +17,7 @@
 
 #include "proxy/server-internal.h"
 #include "proxy/server.h"
-
-#define SOCKS5_VER 0x05
-#define SOCKS5_AUTH_VER 0x01 /* RFC 1929 §2 */
-#define SOCKS5_M_NONE 0x00
-#define SOCKS5_M_USERPASS 0x02
-#define SOCKS5_M_NONE_ACCEPTABLE 0xff
-/* RFC 1928 §6 REP */
-#define SOCKS5_REP_FAILURE 0x01
-#define SOCKS5_REP_CMD 0x07
-#define SOCKS5_REP_ATYP 0x08
+#include "proxy/socks5_proto.h"
 
 void socks5_srv_init(struct socks5_srv *s, unsigned flags)
 {
@@ -129,7 +120,7 @@ static int socks5_srv_step_auth(struct socks5_srv *s, const uint8_t *data, size_
 	if (s->in_len < 2)
 		return 0;
 	if (s->in[0] != SOCKS5_AUTH_VER) {
-		socks5_srv_put2(s, SOCKS5_AUTH_VER, 0x01);
+		socks5_srv_put2(s, SOCKS5_AUTH_VER, SOCKS5_AUTH_FAIL);
 		return -EPROTO;
 	}
 	ulen = s->in[1];
@@ -148,7 +139,7 @@ static int socks5_srv_step_auth(struct socks5_srv *s, const uint8_t *data, size_
 	s->pass_len = plen;
 	s->in_len = 0;
 	s->state = SOCKS5_SRV_REQUEST;
-	socks5_srv_put2(s, SOCKS5_AUTH_VER, 0x00);
+	socks5_srv_put2(s, SOCKS5_AUTH_VER, SOCKS5_AUTH_OK);
 	return 0;
 }
 
@@ -244,21 +235,21 @@ uint8_t socks5_srv_rep_from_errno(int err)
 {
 	switch (err) {
 	case 0:
-		return 0x00;
+		return SOCKS5_REP_SUCCEEDED;
 	case -EACCES:
-		return 0x02; /* connection not allowed by ruleset */
+		return SOCKS5_REP_NOT_ALLOWED;
 	case -ENETUNREACH:
-		return 0x03;
+		return SOCKS5_REP_NET_UNREACH;
 	case -EHOSTUNREACH:
-		return 0x04;
+		return SOCKS5_REP_HOST_UNREACH;
 	case -ECONNREFUSED:
-		return 0x05;
+		return SOCKS5_REP_REFUSED;
 	case -ETIMEDOUT:
-		return 0x06; /* "TTL expired" is what clients show for timeouts */
+		return SOCKS5_REP_TTL_EXPIRED; /* what clients show for timeouts */
 	case -EOPNOTSUPP:
-		return 0x07;
+		return SOCKS5_REP_CMD;
 	case -EAFNOSUPPORT:
-		return 0x08;
+		return SOCKS5_REP_ATYP;
 	default:
 		return SOCKS5_REP_FAILURE;
 	}
@@ -275,7 +266,7 @@ int socks5_srv_build_reply(uint8_t *out, size_t cap, int err, const struct proxy
 		return -ENOBUFS;
 	out[0] = SOCKS5_VER;
 	out[1] = socks5_srv_rep_from_errno(err);
-	out[2] = 0x00; /* RSV */
+	out[2] = SOCKS5_RSV;
 	n = socks5_addr_put(out + 3, cap - 3, bnd ? bnd : &any);
 	return n < 0 ? n : n + 3;
 }

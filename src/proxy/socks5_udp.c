@@ -19,8 +19,6 @@
 #include "proxy/server-internal.h"
 #include "proxy/server.h"
 
-#define SOCKS5_UDP_FIXED 3 /* RSV RSV FRAG */
-
 /**
  * socks5_addr_need() - length of the ATYP ADDR PORT field starting at @p.
  * @p: the field's first bytes.
@@ -141,8 +139,8 @@ int socks5_udp_encode(const struct proxy_target *dst, const uint8_t *payload, si
 		return -EINVAL;
 	if (len > 65535 || cap < SOCKS5_UDP_FIXED)
 		return -EMSGSIZE;
-	out[0] = 0; /* RSV */
-	out[1] = 0;
+	out[0] = SOCKS5_RSV;
+	out[1] = SOCKS5_RSV;
 	out[2] = 0; /* FRAG: a whole datagram */
 	n = socks5_addr_put(out + SOCKS5_UDP_FIXED, cap - SOCKS5_UDP_FIXED, dst);
 	if (n == -ENOBUFS)
