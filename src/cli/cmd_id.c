@@ -23,6 +23,7 @@
 #include "state/state.h"
 #include "util/log.h"
 #include "util/macro.h"
+#include "util/parse.h"
 
 static int ident_from_json(json_object *o, struct ns_ident *id)
 {
@@ -32,15 +33,12 @@ static int ident_from_json(json_object *o, struct ns_ident *id)
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		json_object *v;
 		const char *s;
-		char *end;
 
 		if (!json_object_object_get_ex(o, keys[i], &v) ||
 		    !json_object_is_type(v, json_type_string))
 			return -EBADMSG;
 		s = json_object_get_string(v);
-		errno = 0;
-		*vals[i] = strtoull(s, &end, 10);
-		if (errno || end == s || *end)
+		if (parse_uint(s, UINT64_MAX, vals[i]) < 0)
 			return -EBADMSG;
 	}
 	return 0;

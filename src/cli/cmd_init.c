@@ -32,6 +32,7 @@
 #include "util/fileio.h"
 #include "util/log.h"
 #include "util/macro.h"
+#include "util/parse.h"
 
 #define CONF_TEXT_MAX (1u << 20)
 
@@ -170,15 +171,17 @@ static int ask_name(struct init_ctx *c)
 				return -ECANCELED;
 			want = buf;
 		}
-		if (!netns_name_valid(want) || strlen(want) > CONF_NAME_MAX || want[0] == '.') {
-			log_err("init: '%s' is not a usable name ([A-Za-z0-9_.-], at most %d)",
+		if (!name_valid(want)) {
+			log_err("init: '%s' is not a usable name ([A-Za-z0-9_.-], at most %d, not "
+				"starting with - or .)",
 				want, CONF_NAME_MAX);
 		} else if (name_taken(c, want)) {
 			log_err("init: %s: a profile or proxy '%s' exists already; not overwriting "
 				"it",
 				c->o.config, want);
 		} else {
-			snprintf(c->name, sizeof(c->name), "%s", want);
+			/* name_valid(): at most CONF_NAME_MAX bytes, so it fits. */
+			memcpy(c->name, want, strlen(want) + 1);
 			return 0;
 		}
 		if (c->o.yes || c->o.name)

@@ -19,6 +19,7 @@
 #include "state/state.h"
 #include "util/log.h"
 #include "util/macro.h"
+#include "util/parse.h"
 
 int cli_exit_for(int r)
 {
@@ -131,16 +132,9 @@ int cmd_reload(const struct cli_ctx *ctx, int argc, char **argv)
 /* Strict decimal pid: no sign, no spaces, no trailing bytes, within int32. */
 static int parse_pid(const char *s, int32_t *out)
 {
-	long long v = 0;
+	uint64_t v;
 
-	if (!*s || strlen(s) > 10)
-		return -EINVAL;
-	for (const char *p = s; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return -EINVAL;
-		v = v * 10 + (*p - '0');
-	}
-	if (v <= 0 || v > 0x7fffffff)
+	if (parse_uint(s, INT32_MAX, &v) < 0 || v == 0)
 		return -EINVAL;
 	*out = (int32_t)v;
 	return 0;

@@ -26,6 +26,7 @@
 #include "proxy/proxy.h"
 #include "proxy/socks5_proto.h"
 #include "util/macro.h"
+#include "util/monotime.h"
 
 #define PROBE_TIMEOUT_MS 3000
 /* RFC 6761 §6.4: never resolves, so no proxy can actually connect anywhere. */
@@ -33,10 +34,7 @@
 
 static long now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long)mono_msec();
 }
 
 /* connect() with a deadline, then blocking I/O with the same timeout. */

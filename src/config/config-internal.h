@@ -51,17 +51,6 @@ int conf_error(char *err, size_t errlen, const char *file, int line, const char 
 int conf_why(char *why, size_t n, const char *fmt, ...) _printf_(3, 4);
 
 /**
- * conf_name_valid() - is @s a valid proxy, profile or namespace name?
- * @s: candidate.
- *
- * 1..CONF_NAME_MAX characters of [A-Za-z0-9_.-], not starting with '-' or '.'
- * (so never "." or ".." and never mistaken for an option).
- *
- * Return: true if valid.
- */
-bool conf_name_valid(const char *s);
-
-/**
  * conf_hostname_valid() - is @s a syntactically valid DNS name?
  * @s: candidate.
  *

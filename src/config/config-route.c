@@ -22,6 +22,7 @@
 
 #include "config/config-internal.h"
 #include "util/macro.h"
+#include "util/parse.h"
 
 static int route_parse_cidr(const char *pat, struct route_conf *rt, char *why, size_t n)
 {
@@ -85,7 +86,7 @@ int conf_add_route(const char *s, int line, struct profile_conf *p, char *why, s
 	/* %ms allocates; %c catches a third word. */
 	if (sscanf(s, "%ms %ms %c", &pat, &target, &extra) != 2)
 		return conf_why(why, n, "want 'PATTERN PROXY', e.g. '*.onion tor'");
-	if (strcmp(target, "block") != 0 && !conf_name_valid(target))
+	if (strcmp(target, "block") != 0 && !name_valid(target))
 		return conf_why(why, n, "bad proxy name '%s'", target);
 	if (p->route_default)
 		return conf_why(why, n, "follows 'route = default' (line %d), so it never matches",

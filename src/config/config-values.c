@@ -45,23 +45,6 @@ int conf_why(char *why, size_t n, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static bool is_name_char(char c)
-{
-	return isalnum((unsigned char)c) || c == '_' || c == '.' || c == '-';
-}
-
-bool conf_name_valid(const char *s)
-{
-	size_t len = strlen(s);
-
-	if (len == 0 || len > CONF_NAME_MAX || s[0] == '-' || s[0] == '.')
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!is_name_char(s[i]))
-			return false;
-	return true;
-}
-
 static bool label_valid(const char *l, size_t len)
 {
 	if (len == 0 || len > CONF_LABEL_MAX || l[0] == '-' || l[len - 1] == '-')
@@ -91,36 +74,21 @@ bool conf_hostname_valid(const char *s)
 	}
 }
 
-/* Strict unsigned decimal: digits only, no sign, no blanks, at most @max. */
-static int parse_decimal(const char *s, unsigned long max, unsigned long *out)
-{
-	unsigned long v = 0;
-
-	if (!*s || strlen(s) > 10)
-		return -EINVAL;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -EINVAL;
-		v = v * 10 + (unsigned long)(*s - '0');
-	}
-	if (v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 int conf_parse_count(const char *s, unsigned long max, unsigned long *out)
 {
-	if (parse_decimal(s, max, out) < 0 || *out == 0)
+	uint64_t v;
+
+	if (parse_uint(s, max, &v) < 0 || v == 0)
 		return -EINVAL;
+	*out = (unsigned long)v;
 	return 0;
 }
 
 int conf_parse_port(const char *s, bool allow_zero, uint16_t *out)
 {
-	unsigned long v;
+	uint64_t v;
 
-	if (parse_decimal(s, 65535, &v) < 0 || (v == 0 && !allow_zero))
+	if (parse_uint(s, 65535, &v) < 0 || (v == 0 && !allow_zero))
 		return -EINVAL;
 	*out = (uint16_t)v;
 	return 0;
@@ -200,7 +168,7 @@ int conf_check_dns_server(const char *s, char *why, size_t n)
 static bool user_word_valid(const char *w)
 {
 	size_t len;
-	unsigned long id;
+	uint64_t id;
 
 	if (*w == '@')
 		w++;
@@ -208,7 +176,7 @@ static bool user_word_valid(const char *w)
 	if (len == 0 || len > CONF_USER_MAX)
 		return false;
 	if (isdigit((unsigned char)w[0]))
-		return parse_decimal(w, 4294967294ul, &id) == 0; /* (uid_t)-1 is never a user */
+		return parse_uint(w, UINT32_MAX - 1, &id) == 0; /* (uid_t)-1 is never a user */
 	if (!isalpha((unsigned char)w[0]) && w[0] != '_')
 		return false;
 	for (size_t i = 1; i < len; i++) {

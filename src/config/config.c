@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 
 #include "config/config-internal.h"
+#include "util/parse.h"
 
 enum sect_kind { SECT_NONE = 0, SECT_PROXY, SECT_PROFILE, SECT_FLATPAK };
 
@@ -56,7 +57,7 @@ static int set_name(char **dst, const char *value, char *why, size_t n)
 {
 	char *copy;
 
-	if (!conf_name_valid(value))
+	if (!name_valid(value))
 		return conf_why(
 			why, n,
 			"bad name '%s' (1..%d of A-Z a-z 0-9 _ . -, not starting with - or .)",
@@ -335,7 +336,7 @@ static int set_flatpak(struct parser *ps, const char *app, const char *profile)
 			return fail(ps, ps->line, app, -EINVAL, why);
 		}
 	}
-	if (!conf_name_valid(profile)) {
+	if (!name_valid(profile)) {
 		snprintf(why, sizeof(why), "bad profile name '%s'", profile);
 		return fail(ps, ps->line, app, -EINVAL, why);
 	}
@@ -448,7 +449,7 @@ static int section_kind(struct parser *ps, const char *label, const char *kw, co
 		snprintf(why, sizeof(why), "want '[%s NAME]'", kw);
 		return fail(ps, ps->line, label, -EINVAL, why);
 	}
-	if (!conf_name_valid(name)) {
+	if (!name_valid(name)) {
 		snprintf(why, sizeof(why),
 			 "bad name '%s' (1..%d of A-Z a-z 0-9 _ . -, not starting with - or .)",
 			 name, CONF_NAME_MAX);

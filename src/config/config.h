@@ -17,9 +17,10 @@
 #include <sys/socket.h>
 
 #include "proxy/proxy.h"
+#include "util/parse.h"
 
-#define CONF_NAME_MAX 32 /* profile / proxy name, [A-Za-z0-9_.-], not starting with '-' or '.' */
-#define CONF_CHAIN_MAX 8 /* hops in one chain, via included */
+#define CONF_NAME_MAX NAME_LEN_MAX /* profile / proxy name: name_valid() */
+#define CONF_CHAIN_MAX 8	   /* hops in one chain, via included */
 #define CONF_ERR_MAX 512
 
 /*

@@ -12,6 +12,7 @@
 
 #include "daemon.h"
 #include "netns/netns.h"
+#include "util/parse.h"
 
 int daemon_settings_load(const char *path, struct settings *out, char *err, size_t errlen)
 {
@@ -20,7 +21,7 @@ int daemon_settings_load(const char *path, struct settings *out, char *err, size
 	if (r == 0)
 		r = settings_check_supported(out, err, errlen);
 	for (size_t i = 0; r == 0 && i < out->n_profiles; i++) {
-		if (!netns_name_valid(out->profiles[i].netns)) {
+		if (!name_valid(out->profiles[i].netns)) {
 			snprintf(err, errlen, "%s:%d: netns: '%s' is not a valid namespace name",
 				 path, out->profiles[i].line, out->profiles[i].netns);
 			r = -EINVAL;

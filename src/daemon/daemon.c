@@ -22,6 +22,7 @@
 #include "transport.h"
 #include "netns/netns.h"
 #include "util/log.h"
+#include "util/monotime.h"
 #include "util/macro.h"
 #include "util/notify.h"
 
@@ -325,23 +326,22 @@ static void daemon_on_signal(struct daemon *d)
 
 static void daemon_on_timer(struct daemon *d)
 {
-	struct timespec ts;
-	uint64_t ticks;
+	uint64_t ticks, now;
 
 	if (read(d->timer.fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	relay_tick(&d->relay, (uint64_t)ts.tv_sec);
-	relay_udp_tick(&d->relay, (uint64_t)ts.tv_sec);
-	transport_tick(d, (uint64_t)ts.tv_sec);
-	tor_ctl_tick(d, (uint64_t)ts.tv_sec);
+	now = mono_now();
+	relay_tick(&d->relay, now);
+	relay_udp_tick(&d->relay, now);
+	transport_tick(d, now);
+	tor_ctl_tick(d, now);
 	bool dirty = false;
 
 	daemon_caps(d);
 	for (size_t i = 0; i < d->n_subj; i++) {
 		struct subject_rt *s = d->subj[i];
 
-		relay_dns_tick(&d->relay, &s->rs, (uint64_t)ts.tv_sec);
+		relay_dns_tick(&d->relay, &s->rs, now);
 		dirty |= relay_dns_dirty(&s->rs);
 		/* A listener killed from inside: at most one recreation a second. */
 		if (s->rs.relisten && s->applied && s->nsfd >= 0)
@@ -349,9 +349,9 @@ static void daemon_on_timer(struct daemon *d)
 	}
 	/* New fake mappings reach the Derivative within a few seconds, not per query. */
 	d->fakes_dirty |= dirty && !d->oneshot;
-	if (d->fakes_dirty && (uint64_t)ts.tv_sec >= d->next_fake_save) {
+	if (d->fakes_dirty && now >= d->next_fake_save) {
 		d->fakes_dirty = false;
-		d->next_fake_save = (uint64_t)ts.tv_sec + 5;
+		d->next_fake_save = now + 5;
 		(void)daemon_save(d);
 	}
 }

@@ -21,6 +21,7 @@
 #include "transport.h"
 #include "util/log.h"
 #include "util/macro.h"
+#include "util/monotime.h"
 
 #define TOR_CTL_TIMEOUT 10 /* seconds for connect, AUTHENTICATE and NEWNYM */
 #define TOR_COOKIE_LEN 32  /* control-spec.txt §5.1: the cookie file holds 32 bytes */
@@ -69,14 +70,6 @@ static int ctl_unix_addr(const char *path, struct sockaddr_storage *ss, socklen_
 	return 0;
 }
 
-static uint64_t ctl_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec;
-}
-
 /* Connect without waiting and queue the request; the loop does the rest. */
 static int ctl_start(struct daemon *d, const char *label, const struct sockaddr_storage *ss,
 		     socklen_t len, const char *cookie, char *err, size_t errlen)
@@ -104,7 +97,7 @@ static int ctl_start(struct daemon *d, const char *label, const struct sockaddr_
 	c->out_len = (size_t)snprintf(c->out, sizeof(c->out),
 				      "AUTHENTICATE%s%s\r\nSIGNAL NEWNYM\r\nQUIT\r\n",
 				      hex[0] ? " " : "", hex);
-	c->deadline = ctl_now() + TOR_CTL_TIMEOUT;
+	c->deadline = mono_now() + TOR_CTL_TIMEOUT;
 	c->ev = (struct ev){.tag = EV_TOR_CTL, .fd = fd, .owner = c};
 	r = loop_add(d->epfd, &c->ev, EPOLLIN | EPOLLOUT);
 	if (r < 0) {

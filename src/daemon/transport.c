@@ -24,18 +24,11 @@
 #include "transport.h"
 #include "util/log.h"
 #include "util/macro.h"
+#include "util/monotime.h"
 
 #define TRANSPORT_BACKOFF_MAX 60
 
 static const struct transport_ops *const transport_kinds[] = {&tor_ops, &i2p_ops};
-
-static uint64_t mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec;
-}
 
 int transport_path(const struct transport *t, const char *leaf, char *buf, size_t len)
 {

@@ -119,6 +119,7 @@
 #include "state/state.h"
 #include "util/fileio.h"
 #include "util/macro.h"
+#include "util/parse.h"
 
 struct exec_state {
 	const struct exec_opts *o;   /* borrowed */
@@ -360,7 +361,7 @@ static int open_subject(struct exec_state *s)
 	r = check_run_dir(s);
 	if (r < 0)
 		return r;
-	if (!netns_name_valid(name))
+	if (!name_valid(name))
 		return fail(s, EXEC_FAIL_RUNTIME, -EINVAL, "state names an invalid namespace");
 	s->nsfd = netns_open_named(name);
 	if (s->nsfd == -ENOENT)
@@ -436,7 +437,7 @@ static int prepare(struct exec_state *s)
 				    strerror(-r));
 	}
 	s->check = s->o->setuid || s->ids.ruid != 0;
-	if (!priv_profile_name_valid(s->o->profile))
+	if (!name_valid(s->o->profile))
 		return fail(s, EXEC_FAIL_CONFIG, -EINVAL, "invalid profile name");
 	r = load_settings(s);
 	if (r < 0)

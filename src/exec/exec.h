@@ -96,14 +96,6 @@ int exec_run(const struct exec_opts *o, struct exec_error *e);
 int exec_setup_mounts(const struct subject_state *st, char *err, size_t errlen);
 
 /**
- * priv_profile_name_valid() - whether @name obeys the config's profile name rules.
- * @name: candidate from the command line.
- *
- * Return: true for 1..CONF_NAME_MAX bytes of [A-Za-z0-9_.-] not starting with '-' or '.'.
- */
-bool priv_profile_name_valid(const char *name);
-
-/**
  * priv_caller_allowed() - whether @c may enter a profile whose `users` is @users.
  * @users: entries "alice", "1000" (a uid) or "@wheel" / "@10" (a group by name or gid).
  * @n_users: number of entries.

@@ -25,40 +25,15 @@
 #include "exec/exec.h"
 #include "util/fileio.h"
 #include "util/macro.h"
+#include "util/parse.h"
 
-bool priv_profile_name_valid(const char *name)
-{
-	size_t len;
-
-	if (!name)
-		return false;
-	len = strlen(name);
-	if (len == 0 || len > CONF_NAME_MAX || name[0] == '-' || name[0] == '.')
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		char c = name[i];
-		bool okc = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			   (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
-		if (!okc)
-			return false;
-	}
-	return true;
-}
-
-/* Strict decimal: all digits, no sign, no overflow of a 32-bit id. */
+/* Strict decimal, at most UINT32_MAX - 1: (uid_t)-1 means "no id" to the kernel. */
 static bool parse_id(const char *s, uint32_t *out)
 {
-	uint64_t v = 0;
+	uint64_t v;
 
-	if (!s || !*s)
+	if (parse_uint(s, UINT32_MAX - 1, &v) < 0)
 		return false;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return false;
-		v = v * 10 + (uint64_t)(*s - '0');
-		if (v > UINT32_MAX - 1) /* (uid_t)-1 means "no id" to the kernel */
-			return false;
-	}
 	*out = (uint32_t)v;
 	return true;
 }

@@ -35,6 +35,7 @@
 
 #include "flatpak/flatpak.h"
 #include "util/macro.h"
+#include "util/parse.h"
 
 #define DOTDIR ".flatpak"
 #define EVENT_READS_MAX 64 /* read() calls per process(): keep the caller's loop responsive */
@@ -70,16 +71,9 @@ struct flatpak_watch {
 /* Decimal uid, no sign, no leading zero, not (uid_t)-1. */
 static int uid_parse(const char *s, uint32_t *uid)
 {
-	uint64_t v = 0;
+	uint64_t v;
 
-	if (!*s || (s[0] == '0' && s[1]) || strlen(s) > 10)
-		return -EINVAL;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -EINVAL;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	if (v >= UINT32_MAX)
+	if (parse_uint_canon(s, UINT32_MAX - 1, &v) < 0)
 		return -EINVAL;
 	*uid = (uint32_t)v;
 	return 0;

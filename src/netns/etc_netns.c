@@ -23,6 +23,7 @@
 #include "netns/netns.h"
 #include "util/fileio.h"
 #include "util/macro.h"
+#include "util/parse.h"
 
 #define HOSTS_LINE "hosts: files dns\n"
 
@@ -239,7 +240,7 @@ int etc_netns_write_at(const char *base, const char *netns, const char *resolv,
 	_cleanup_close_ int bfd = -1, dfd = -1;
 	int r;
 
-	if (!netns_name_valid(netns) || !resolv || !nsswitch)
+	if (!name_valid(netns) || !resolv || !nsswitch)
 		return -EINVAL;
 	bfd = open_dir(AT_FDCWD, base, true);
 	if (bfd < 0)
@@ -305,7 +306,7 @@ int etc_netns_remove_at(const char *base, const char *netns)
 	_cleanup_close_ int bfd = -1, dfd = -1;
 	int r;
 
-	if (!netns_name_valid(netns))
+	if (!name_valid(netns))
 		return -EINVAL;
 	bfd = open_dir(AT_FDCWD, base, false);
 	if (bfd == -ENOENT)

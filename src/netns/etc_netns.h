@@ -78,7 +78,7 @@ bool etc_netns_generated(const char *text);
 /**
  * etc_netns_write_at() - write BASE/NETNS/resolv.conf and nsswitch.conf atomically.
  * @base: the directory that plays /etc/netns (tests use a temp dir).
- * @netns: namespace name (netns_name_valid()).
+ * @netns: namespace name (name_valid()).
  * @resolv: resolv.conf text.
  * @nsswitch: nsswitch.conf text.
  *

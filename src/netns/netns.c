@@ -32,6 +32,7 @@
 
 #include "netns/netns.h"
 #include "util/macro.h"
+#include "util/parse.h"
 
 #ifndef SO_NETNS_COOKIE
 #define SO_NETNS_COOKIE 71
@@ -39,27 +40,6 @@
 #ifndef NSFS_MAGIC
 #define NSFS_MAGIC 0x6e736673
 #endif
-
-bool netns_name_valid(const char *name)
-{
-	size_t len, i;
-
-	if (!name)
-		return false;
-	len = strlen(name);
-	if (len < 1 || len > 32 || name[0] == '-')
-		return false;
-	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-		return false;
-	for (i = 0; i < len; i++) {
-		char ch = name[i];
-
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' || ch == '-'))
-			return false;
-	}
-	return true;
-}
 
 static void netns_path(char *buf, size_t len, const char *name)
 {
@@ -88,7 +68,7 @@ int netns_open_named(const char *name)
 	_cleanup_close_ int fd = -1;
 	int r;
 
-	if (!netns_name_valid(name))
+	if (!name_valid(name))
 		return -EINVAL;
 	netns_path(path, sizeof(path), name);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -223,7 +203,7 @@ int netns_create_named(const char *name, int (*init)(void))
 	struct create_job j = {.path = path, .init = init};
 	int fd, r;
 
-	if (!netns_name_valid(name))
+	if (!name_valid(name))
 		return -EINVAL;
 	r = netns_prepare_run_dir();
 	if (r < 0)
@@ -250,7 +230,7 @@ int netns_delete_named(const char *name)
 {
 	char path[sizeof(NETNS_RUN_DIR) + 40];
 
-	if (!netns_name_valid(name))
+	if (!name_valid(name))
 		return -EINVAL;
 	netns_path(path, sizeof(path), name);
 	/* EINVAL: not a mount point (a half-made file); still unlink it. */

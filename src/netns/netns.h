@@ -24,14 +24,6 @@ struct ns_ident {
 };
 
 /**
- * netns_name_valid() - whether @name is usable under /run/netns.
- * @name: candidate.
- *
- * Return: true for 1..32 bytes of [A-Za-z0-9_.-], not "." / "..", not starting with '-'.
- */
-bool netns_name_valid(const char *name);
-
-/**
  * netns_open_named() - open /run/netns/NAME (O_RDONLY|O_CLOEXEC|O_NOFOLLOW).
  * @name: namespace name.
  *

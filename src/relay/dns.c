@@ -23,6 +23,7 @@
 #include "netns/netns.h"
 #include "util/log.h"
 #include "util/macro.h"
+#include "util/monotime.h"
 
 #define DNS_TCP_CLIENTS_MAX 256 /* per subject */
 #define DNS_FWD_MAX 256		/* forwarded queries in flight per subject */
@@ -95,14 +96,6 @@ struct relay_dns {
 static uint64_t wall_now(void)
 {
 	return (uint64_t)time(NULL);
-}
-
-static uint64_t mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec;
 }
 
 static bool dns_has_server(const struct relay_dns *dns)

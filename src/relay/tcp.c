@@ -31,17 +31,10 @@
 #include "util/macro.h"
 
 #include "conn.h"
+#include "util/monotime.h"
 
 #define CONN_EVENTS (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
 #define SPLICE_CHUNK (1u << 16)
-
-static uint64_t mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec;
-}
 
 /* Make close() send RST instead of FIN: what a refused connection looks like. */
 static void sock_set_reset(int fd)

@@ -50,6 +50,7 @@
 #include "relay.h"
 #include "util/log.h"
 #include "util/macro.h"
+#include "util/monotime.h"
 
 #define UDP_IDLE_TIMEOUT 60	   /* seconds without a datagram either way */
 #define UDP_HS_TIMEOUT 10	   /* connect + greeting + auth + UDP ASSOCIATE */
@@ -100,14 +101,6 @@ struct udp_flow {
 	void *done_arg;		  /* probe: not owned */
 	int err;		  /* probe: a failure waiting for the next tick, or 0 */
 };
-
-static uint64_t mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec;
-}
 
 static socklen_t sa_len(const struct sockaddr_storage *ss)
 {

@@ -37,15 +37,6 @@ struct in6_addr state_uplink6(uint32_t id)
 	return a;
 }
 
-bool state_name_valid(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > CONF_NAME_MAX || s[0] == '-' || s[0] == '.')
-		return false;
-	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") == n;
-}
-
 int state_json_add(struct json_object *obj, const char *key, struct json_object *val, bool want)
 {
 	if (want && !val)
@@ -403,7 +394,7 @@ static int subject_from_profile(const struct settings *s, const struct profile_c
 	int r;
 
 	/* derivative_load_buffer() would refuse what we cannot store. */
-	if (!p->name || !p->netns || !state_name_valid(p->name) || !state_name_valid(p->netns))
+	if (!p->name || !p->netns || !name_valid(p->name) || !name_valid(p->netns))
 		return -EINVAL;
 	r = state_snapshot_build(s, p, &e->snapshot);
 	if (r < 0)

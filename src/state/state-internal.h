@@ -47,14 +47,6 @@ struct in_addr state_uplink4(uint32_t id);
 struct in6_addr state_uplink6(uint32_t id);
 
 /**
- * state_name_valid() - the config rule for profile and namespace names.
- * @s: NUL-terminated string.
- *
- * Return: true for 1..CONF_NAME_MAX of [A-Za-z0-9_.-] not starting with '-' or '.'.
- */
-bool state_name_valid(const char *s);
-
-/**
  * state_json_add() - add @val under @key to @obj, taking ownership of @val.
  * @obj: JSON object.
  * @key: a string constant.

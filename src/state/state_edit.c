@@ -54,7 +54,7 @@ static int edit_pid_entry(const struct settings *s, const struct profile_conf *p
 	int r;
 
 	/* derivative_load_buffer() would refuse what we cannot store. */
-	if (!p->name || !state_name_valid(p->name))
+	if (!p->name || !name_valid(p->name))
 		return -EINVAL;
 	*e = (struct subject_state){.kind = SUBJ_PID, .pid = pid, .pid_start = pid_start};
 	r = state_snapshot_build(s, p, &e->snapshot);

@@ -42,6 +42,7 @@
 
 #include "state/state-internal.h"
 #include "util/macro.h"
+#include "util/parse.h"
 
 static struct json_object *ident_to_json(const struct ns_ident *id)
 {
@@ -331,17 +332,7 @@ static int get_string(struct lctx *c, const char *path, struct json_object *o, c
 /* Decimal without sign, leading zeros or overflow: "0".."18446744073709551615". */
 static bool parse_u64(const char *s, uint64_t *v)
 {
-	uint64_t x = 0;
-
-	if (!*s || (s[0] == '0' && s[1]))
-		return false;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || x > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
-			return false;
-		x = x * 10 + (uint64_t)(*s - '0');
-	}
-	*v = x;
-	return true;
+	return parse_uint_canon(s, UINT64_MAX, v) == 0;
 }
 
 static int load_ident(struct lctx *c, const char *path, struct json_object *o, struct ns_ident *id)
@@ -368,7 +359,7 @@ static int get_name(struct lctx *c, const char *path, struct json_object *o, con
 
 	if (r < 0)
 		return r;
-	if (!state_name_valid(s))
+	if (!name_valid(s))
 		return bad(c, path, "'%s' is not a valid name", key);
 	*out = strdup(s);
 	return *out ? 0 : -ENOMEM;

@@ -17,6 +17,7 @@
 
 #include "macro.h"
 #include "notify.h"
+#include "util/monotime.h"
 
 static int notify_addr(const char *addr, struct sockaddr_un *sun, socklen_t *len)
 {
@@ -61,10 +62,5 @@ int notify_send(const char *msg)
 
 void notify_monotonic_usec(char *buf, size_t len)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	snprintf(buf, len, "MONOTONIC_USEC=%llu",
-		 (unsigned long long)ts.tv_sec * 1000000ULL +
-			 (unsigned long long)ts.tv_nsec / 1000);
+	snprintf(buf, len, "MONOTONIC_USEC=%llu", (unsigned long long)mono_usec());
 }

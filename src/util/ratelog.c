@@ -4,16 +4,14 @@
 #include <time.h>
 
 #include "ratelog.h"
+#include "util/monotime.h"
 
 void ratelog_msg(struct ratelog *rl, enum log_level lvl, const char *fmt, ...)
 {
 	char line[768];
-	struct timespec ts;
-	uint64_t now;
+	uint64_t now = mono_now();
 	va_list ap;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (uint64_t)ts.tv_sec;
 	if (rl->next && now < rl->next) {
 		rl->held++;
 		return;
