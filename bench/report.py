@@ -4,7 +4,7 @@
 
 Turns bench/run.sh's raw lines ("variant metric repeat value") into a Markdown table:
 median (min-max over repeats) per variant, the netnsp/redsocks ratio of the medians (and
-of each round, which cancels load drift between rounds) and whether the issue's target is
+of each round, which cancels load drift between rounds) and whether the target is
 met. Prints it, and appends it to RESULTS_MD unless NO_RECORD is 1.
 """
 import math

@@ -11,7 +11,7 @@ server) and removes them; this file drives `netnsp` inside H and times it:
            daemon VmRSS/VmHWM/fds with 0, 1, 10, 100 subjects.  Raw values go to
            WORK/results.txt as "metric repeat value" lines; daemon stderr, stamped with
            ms since the daemon's exec, to WORK/daemon-*.log.
-  report   turns results.txt into a Markdown table with the issue's targets, prints it
+  report   turns results.txt into a Markdown table with the targets, prints it
            and appends it to RESULTS.md.
 
 Every daemon this starts has its pid in WORK/daemon.pid while it runs, so the shell's

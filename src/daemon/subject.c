@@ -35,7 +35,7 @@ static void subject_nft_file(const struct daemon *d, const struct subject_rt *s,
 		snprintf(buf, len, "%s/pid-%d.nft", d->ctx->run_dir, s->pid);
 }
 
-/* RUN_DIR/NETNS.nft: the loaded table in nft syntax, for humans (DESIGN.md §5). */
+/* RUN_DIR/NETNS.nft: the loaded table in nft syntax, for humans (docs/DESIGN.md "The datapath"). */
 static int subject_write_ruleset(const struct daemon *d, const struct subject_rt *s)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 16], text[8192];

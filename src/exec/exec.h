@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * exec.h - `netnsp exec`: the path that may run setuid root (DESIGN.md §4).
+ * exec.h - `netnsp exec`: the path that may run setuid root (docs/SECURITY.md).
  *
  * exec.c holds the sequence (theory of operation at its top); priv.c holds
  * the pieces it is made of: the pure checks (profile name, authorization,

@@ -2,7 +2,7 @@
 /*
  * nft.c - the subject's nftables table, loaded through libnftables.
  *
- * How the datapath works (DESIGN.md §1), as the generated text says it:
+ * How the datapath works (docs/DESIGN.md "The datapath"), as the generated text says it:
  *
  *   out_mark   (route hook, output, mangle): every locally generated TCP
  *              packet not addressed to the namespace itself gets the fwmark;

@@ -3,7 +3,8 @@
  * derive.c - the pure half of the Derivative: profile snapshots and derive().
  *
  * Nothing here does I/O, reads a clock or draws random numbers: the same
- * Settings and previous Derivative always give the same result (DESIGN.md §3).
+ * Settings and previous Derivative always give the same result (docs/DESIGN.md
+ * "Settings → Derivative → Apply").
  *
  * A snapshot holds every value of a profile and of each proxy of its chains,
  * passwords included, so that a changed password counts as a changed
