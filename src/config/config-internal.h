@@ -19,7 +19,6 @@
 #define CONF_LINE_MAX 4096 /* bytes in one line, newline excluded */
 #define CONF_FILE_MAX (1u << 20)
 #define CONF_HOST_MAX 253 /* RFC 1035 §2.3.4: 255 octets on the wire = 253 characters */
-#define CONF_LABEL_MAX 63
 #define CONF_CRED_MAX 255 /* RFC 1929 §2: ULEN / PLEN are one octet */
 #define CONF_APP_ID_MAX 255
 #define CONF_USER_MAX 32
@@ -54,8 +53,9 @@ int conf_why(char *why, size_t n, const char *fmt, ...) _printf_(3, 4);
  * conf_hostname_valid() - is @s a syntactically valid DNS name?
  * @s: candidate.
  *
- * RFC 1035 §2.3.1 letters, digits and hyphens (plus '_', seen in real zones),
- * labels 1..63 characters not starting or ending with '-', 253 in all.
+ * The resolver's host-name grammar (dns_name_is_host(): letters, digits, '-'
+ * and '_', labels 1..63 characters, 253 in all), in either case, with labels
+ * not starting or ending with '-' (RFC 1123 §2.1).
  *
  * Return: true if valid.
  */

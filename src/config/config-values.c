@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "config/config-internal.h"
+#include "dns/dns.h"
 
 int conf_error(char *err, size_t errlen, const char *file, int line, const char *key,
 	       const char *fmt, ...)
@@ -45,33 +46,24 @@ int conf_why(char *why, size_t n, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static bool label_valid(const char *l, size_t len)
-{
-	if (len == 0 || len > CONF_LABEL_MAX || l[0] == '-' || l[len - 1] == '-')
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!isalnum((unsigned char)l[i]) && l[i] != '-' && l[i] != '_')
-			return false;
-	return true;
-}
-
 bool conf_hostname_valid(const char *s)
 {
+	char low[CONF_HOST_MAX + 1];
 	size_t len = strlen(s);
-	const char *p = s;
 
 	if (len == 0 || len > CONF_HOST_MAX)
 		return false;
-	for (;;) {
-		const char *dot = strchr(p, '.');
-		size_t l = dot ? (size_t)(dot - p) : strlen(p);
-
-		if (!label_valid(p, l))
+	for (size_t i = 0; i <= len; i++)
+		low[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i];
+	/* The label grammar is the resolver's (dns_name_is_host())... */
+	if (!dns_name_is_host(low))
+		return false;
+	/* ...plus RFC 1123 §2.1: a label written here neither starts nor ends with '-'. */
+	for (size_t i = 0; i < len; i++)
+		if (low[i] == '-' &&
+		    (i == 0 || low[i - 1] == '.' || i + 1 == len || low[i + 1] == '.'))
 			return false;
-		if (!dot)
-			return true;
-		p = dot + 1;
-	}
+	return true;
 }
 
 int conf_parse_count(const char *s, unsigned long max, unsigned long *out)

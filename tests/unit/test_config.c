@@ -218,6 +218,13 @@ static const struct bad_case bad_cases[] = {
 	{"[proxy a]\nurl = socks5://1.2.3\n", "t.conf:2: url: bad IPv4 address '1.2.3'"},
 	{"[proxy a]\nurl = socks5://a..b\n", "t.conf:2: url: bad host name 'a..b'"},
 	{"[proxy a]\nurl = socks5://-a.b\n", "t.conf:2: url: bad host name '-a.b'"},
+	{"[proxy a]\nurl = socks5://a-.b\n", "t.conf:2: url: bad host name 'a-.b'"},
+	{"[proxy a]\nurl = socks5://a.-b\n", "t.conf:2: url: bad host name 'a.-b'"},
+	{"[proxy a]\nurl = socks5://a.b.\n", "t.conf:2: url: bad host name 'a.b.'"},
+	{"[proxy a]\nurl = socks5://a\xc3\xa9.b\n", "t.conf:2: url: bad host name"},
+	{"[proxy a]\nurl = socks5://"
+	 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.b\n",
+	 "t.conf:2: url: bad host name"}, /* a 64-character label */
 	{"[proxy a]\nurl = socks5://\n", "t.conf:2: url: missing host"},
 	{"[proxy a]\nurl = socks4a://u:p@h\n",
 	 "t.conf:2: url: socks4a carries a user id but no password"},
@@ -422,6 +429,8 @@ static void test_urls(void)
 	url_case("direct", PROXY_DIRECT, NULL, 0, NULL, NULL);
 	url_case("socks5://h:1080   # trailing comment", PROXY_SOCKS5, "h", 1080, NULL, NULL);
 	url_case("socks5://u:p;x=y!@h", PROXY_SOCKS5, "h", 1080, "u", "p;x=y!");
+	url_case("socks5://Proxy_1.Ex-Ample.ORG", PROXY_SOCKS5, "Proxy_1.Ex-Ample.ORG", 1080, NULL,
+		 NULL); /* either case, '_', inner '-' */
 
 	/* RFC 1929: 255 bytes of user name after decoding is the most. */
 	memset(longuser, 'u', 255);
