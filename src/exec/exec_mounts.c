@@ -55,9 +55,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "netns/etc_netns.h"
 #include "exec/exec.h"
+#include "netns/etc_netns.h"
 #include "state/state.h"
+#include "util/fileio.h"
 #include "util/macro.h"
 
 #define MNT_FLAGS (MS_NOSUID | MS_NODEV | MS_NOEXEC)
@@ -177,20 +178,14 @@ static int resolve_target(struct placed *f)
 static int write_file(const char *path, const char *text, mode_t mode)
 {
 	_cleanup_close_ int fd = -1;
-	size_t len = strlen(text), off = 0;
+	int r;
 
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return neg_errno();
-	while (off < len) {
-		ssize_t n = write(fd, text + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return neg_errno();
-		off += (size_t)n;
-	}
+	r = fd_write_text(fd, text);
+	if (r < 0)
+		return r;
 	/* open(2) applies the umask: set the mode we mean. */
 	return fchmod(fd, mode) < 0 ? neg_errno() : 0;
 }

@@ -190,22 +190,6 @@ static int read_at(int dfd, const char *name, char **out)
 	return read_regular(fd, out);
 }
 
-static int write_all(int fd, const char *text)
-{
-	size_t len = strlen(text), off = 0;
-
-	while (off < len) {
-		ssize_t n = write(fd, text + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return neg_errno();
-		off += (size_t)n;
-	}
-	return 0;
-}
-
 /* Replace @name in @dfd by @text: temp file, fsync, rename (atomic for readers). */
 static int replace_at(int dfd, const char *name, const char *text)
 {
@@ -224,7 +208,7 @@ static int replace_at(int dfd, const char *name, const char *text)
 	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return neg_errno();
-	r = write_all(fd, text);
+	r = fd_write_text(fd, text);
 	if (r == 0 && (fchmod(fd, 0644) < 0 || fsync(fd) < 0))
 		r = neg_errno();
 	if (r == 0 && renameat(dfd, tmp, dfd, name) < 0)

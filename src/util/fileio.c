@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "fileio.h"
@@ -40,5 +41,21 @@ int fd_read_all(int fd, size_t max, char **buf, size_t *len)
 	b[used] = '\0';
 	*len = used;
 	*buf = TAKE_PTR(b);
+	return 0;
+}
+
+int fd_write_text(int fd, const char *text)
+{
+	size_t len = strlen(text), off = 0;
+
+	while (off < len) {
+		ssize_t n = write(fd, text + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return neg_errno();
+		off += (size_t)n;
+	}
 	return 0;
 }

@@ -19,4 +19,15 @@
  */
 int fd_read_all(int fd, size_t max, char **buf, size_t *len);
 
+/**
+ * fd_write_text() - write all of the NUL-terminated @text to @fd.
+ * @fd: an open fd.
+ * @text: what to write (without its NUL).
+ *
+ * Retries short writes and EINTR.
+ *
+ * Return: 0 or the negative errno of write(2).
+ */
+int fd_write_text(int fd, const char *text);
+
 #endif
