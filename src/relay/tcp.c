@@ -29,9 +29,9 @@
 #include "relay.h"
 #include "util/log.h"
 #include "util/macro.h"
+#include "util/monotime.h"
 
 #include "conn.h"
-#include "util/monotime.h"
 
 #define CONN_EVENTS (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
 #define SPLICE_CHUNK (1u << 16)
