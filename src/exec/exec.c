@@ -104,7 +104,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/nsfs.h>
-#include <pwd.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <string.h>
@@ -255,31 +254,6 @@ static int load_derivative(struct exec_state *s)
 	return 0;
 }
 
-/* The user name of @uid, or NULL if the database has none. */
-static int user_name(uid_t uid, char **out)
-{
-	struct passwd pw, *res = NULL;
-	size_t size = 1024;
-
-	*out = NULL;
-	for (;;) {
-		_cleanup_free_ char *buf = malloc(size);
-		int r;
-
-		if (!buf)
-			return -ENOMEM;
-		r = getpwuid_r(uid, &pw, buf, size, &res);
-		if (r == ERANGE && size < (1u << 20)) {
-			size *= 2;
-			continue;
-		}
-		if (r || !res)
-			return 0;
-		*out = strdup(res->pw_name);
-		return *out ? 0 : -ENOMEM;
-	}
-}
-
 static int authorize(struct exec_state *s)
 {
 	_cleanup_free_ char *name = NULL;
@@ -290,7 +264,7 @@ static int authorize(struct exec_state *s)
 
 	if (s->ids.ruid == 0)
 		return 0;
-	r = user_name(s->ids.ruid, &name);
+	r = priv_user_name(s->ids.ruid, &name);
 	if (r < 0)
 		return fail(s, EXEC_FAIL_RUNTIME, r, "look up uid %u: %s", (unsigned)s->ids.ruid,
 			    strerror(-r));

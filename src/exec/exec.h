@@ -181,6 +181,16 @@ void priv_ids_free(struct priv_ids *ids);
 int priv_caller_groups(const struct priv_ids *ids, const char *name, gid_t **out, size_t *n);
 
 /**
+ * priv_user_name() - the user name of @uid in the user database (NSS).
+ * @uid: the user.
+ * @out: receives a malloc'd name, or NULL if the database has none (or
+ *       cannot be read).
+ *
+ * Return: 0 (also when there is no name), or -ENOMEM.
+ */
+int priv_user_name(uid_t uid, char **out);
+
+/**
  * priv_environ_initial() - the environment this process was started with.
  * @buf: receives the owned text, NUL-separated as the kernel copied it.
  * @envp: receives an owned NULL-terminated array of pointers into @buf.

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
 #include <linux/capability.h>
 #include <linux/magic.h>
 #include <signal.h>
@@ -38,29 +39,76 @@ static bool parse_id(const char *s, uint32_t *out)
 	return true;
 }
 
-static int group_lookup_nss(const char *name, gid_t *gid)
-{
-	struct group gr, *res = NULL;
-	size_t size = 1024;
+/* One user or group database lookup: what is asked, what was found. */
+struct nss_job {
+	uid_t uid;
+	const char *name;
+	gid_t gid;
+	char *user; /* owned until handed to the caller */
+};
 
-	for (;;) {
+/*
+ * Run @get with a buffer that grows while the database says ERANGE (twice
+ * as big each time, up to 1 MiB): the calling convention of getpwuid_r(3)
+ * and getgrnam_r(3).
+ */
+static int nss_retry(int (*get)(struct nss_job *j, char *buf, size_t size), struct nss_job *j)
+{
+	for (size_t size = 1024;; size *= 2) {
 		_cleanup_free_ char *buf = malloc(size);
 		int r;
 
 		if (!buf)
 			return -ENOMEM;
-		r = getgrnam_r(name, &gr, buf, size, &res);
-		if (r == ERANGE && size < (1u << 20)) {
-			size *= 2;
-			continue;
-		}
-		if (r)
-			return -r;
-		if (!res)
-			return -ENOENT;
-		*gid = res->gr_gid;
-		return 0;
+		r = get(j, buf, size);
+		if (r != -ERANGE || size >= (1u << 20))
+			return r;
 	}
+}
+
+static int get_group(struct nss_job *j, char *buf, size_t size)
+{
+	struct group gr, *res = NULL;
+	int r = getgrnam_r(j->name, &gr, buf, size, &res);
+
+	if (r)
+		return -r;
+	if (!res)
+		return -ENOENT;
+	j->gid = res->gr_gid;
+	return 0;
+}
+
+static int group_lookup_nss(const char *name, gid_t *gid)
+{
+	struct nss_job j = {.name = name};
+	int r = nss_retry(get_group, &j);
+
+	if (r == 0)
+		*gid = j.gid;
+	return r;
+}
+
+static int get_user(struct nss_job *j, char *buf, size_t size)
+{
+	struct passwd pw, *res = NULL;
+	int r = getpwuid_r(j->uid, &pw, buf, size, &res);
+
+	if (r)
+		return -r;
+	if (!res)
+		return -ENOENT;
+	j->user = strdup(res->pw_name);
+	return j->user ? 0 : -ENOMEM;
+}
+
+int priv_user_name(uid_t uid, char **out)
+{
+	struct nss_job j = {.uid = uid};
+	int r = nss_retry(get_user, &j);
+
+	*out = j.user;
+	return r == -ENOMEM ? r : 0;
 }
 
 static bool caller_in_group(const struct priv_caller *c, const char *group,

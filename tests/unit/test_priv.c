@@ -408,6 +408,19 @@ static void test_process(void)
 	is_int(in_child(child_root_stays_root), 0, "root caller keeps uid 0, gets no_new_privs");
 }
 
+/* The caller's name for the exec log line: root has one, an unused uid none. */
+static void test_user_name(void)
+{
+	char *name = NULL;
+
+	is_int(priv_user_name(0, &name), 0, "user name of uid 0");
+	ok(name && strcmp(name, "root") == 0, "uid 0 is root");
+	free(name);
+	name = (char *)"x";
+	is_int(priv_user_name(4294967293u, &name), 0, "user name of an unused uid: 0");
+	ok(name == NULL, "an unused uid has no name");
+}
+
 int main(void)
 {
 	char t[] = "/tmp/netnsp-priv-XXXXXX";
@@ -419,6 +432,7 @@ int main(void)
 	test_environ();
 	test_process();
 	test_fs_types();
+	test_user_name();
 	if (!mkdtemp(t)) {
 		ok(0, "mkdtemp");
 		return tap_done();
