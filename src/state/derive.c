@@ -188,18 +188,6 @@ static int snapshot_routes(const struct settings *s, const struct profile_conf *
 	return state_json_add(o, "routes", a, true);
 }
 
-/* "ADDR/LEN" under @key. */
-static int add_cidr(struct json_object *o, const char *key, int af, const void *addr,
-		    unsigned prefix)
-{
-	char a[INET6_ADDRSTRLEN], buf[INET6_ADDRSTRLEN + 16];
-
-	if (!inet_ntop(af, addr, a, sizeof(a)))
-		return -EINVAL;
-	snprintf(buf, sizeof(buf), "%s/%u", a, prefix);
-	return add_str(o, key, buf);
-}
-
 /*
  * The fake pools, only where they differ from the defaults: snapshots of
  * profiles that set neither stay byte-identical to those of older versions,
@@ -211,9 +199,9 @@ static int snapshot_fake(const struct profile_conf *p, struct json_object *o)
 
 	if (p->fake4_prefix && (p->fake4_prefix != CONF_FAKE4_DEFAULT_PREFIX ||
 				p->fake4_base.s_addr != htonl(CONF_FAKE4_DEFAULT_BASE)))
-		r = add_cidr(o, "fake-ipv4", AF_INET, &p->fake4_base, p->fake4_prefix);
+		r = state_json_add_cidr(o, "fake-ipv4", AF_INET, &p->fake4_base, p->fake4_prefix);
 	if (r >= 0 && p->fake6_prefix)
-		r = add_cidr(o, "fake-ipv6", AF_INET6, &p->fake6_base, p->fake6_prefix);
+		r = state_json_add_cidr(o, "fake-ipv6", AF_INET6, &p->fake6_base, p->fake6_prefix);
 	return r;
 }
 

@@ -58,6 +58,19 @@ struct in6_addr state_uplink6(uint32_t id);
 int state_json_add(struct json_object *obj, const char *key, struct json_object *val, bool want);
 
 /**
+ * state_json_add_cidr() - add "ADDR/LEN" under @key to @o.
+ * @o: JSON object.
+ * @key: a string constant.
+ * @af: AF_INET or AF_INET6.
+ * @addr: the address (struct in_addr / struct in6_addr).
+ * @prefix: its prefix length.
+ *
+ * Return: 0, -EINVAL for a bad @af, or -ENOMEM.
+ */
+int state_json_add_cidr(struct json_object *o, const char *key, int af, const void *addr,
+			unsigned prefix);
+
+/**
  * state_subject_cmp() - qsort/bsearch order of subjects.
  * @a: struct subject_state.
  * @b: struct subject_state.

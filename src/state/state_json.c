@@ -71,8 +71,8 @@ static int add_addr(struct json_object *o, const char *key, int af, const void *
 	return state_json_add(o, key, json_object_new_string(buf), true);
 }
 
-static int add_cidr(struct json_object *o, const char *key, int af, const void *addr,
-		    unsigned prefix)
+int state_json_add_cidr(struct json_object *o, const char *key, int af, const void *addr,
+			unsigned prefix)
 {
 	char a[INET6_ADDRSTRLEN], buf[INET6_ADDRSTRLEN + 16];
 
@@ -120,9 +120,9 @@ static int fake_to_json(const struct subject_state *e, struct json_object *o)
 	if (r >= 0 && state_fake_pools_check(e, why, sizeof(why)) < 0)
 		r = -EINVAL;
 	if (r >= 0)
-		r = add_cidr(f, "v4", AF_INET, &e->fake4_base, e->fake4_prefix);
+		r = state_json_add_cidr(f, "v4", AF_INET, &e->fake4_base, e->fake4_prefix);
 	if (r >= 0)
-		r = add_cidr(f, "v6", AF_INET6, &e->fake6_base, e->fake6_prefix);
+		r = state_json_add_cidr(f, "v6", AF_INET6, &e->fake6_base, e->fake6_prefix);
 	a = r >= 0 ? json_object_new_array_ext(e->n_fakes) : NULL;
 	if (r >= 0)
 		r = state_json_add(f, "map", a, true);
@@ -417,7 +417,7 @@ static int load_profile(struct lctx *c, const char *path, struct json_object *o,
 	return e->snapshot ? 0 : -ENOMEM;
 }
 
-/* "ADDR/LEN" exactly as add_cidr() writes it; the range rules are checked after. */
+/* "ADDR/LEN" exactly as state_json_add_cidr() writes it; the range rules are checked after. */
 static bool parse_cidr(int af, const char *s, void *addr, unsigned *prefix)
 {
 	const char *slash = strchr(s, '/');
