@@ -28,6 +28,9 @@ WORK=$(mktemp -d /tmp/netnsp-bench-egress.XXXXXX)
 PIDS=()
 
 nsx() { local ns=$1; shift; nsenter --net="/run/netns/$ns" -- "$@"; }
+# In the background, remembering the command's own pid (nsenter execs it), so
+# that cleanup kills the command and not a subshell that would leave it running.
+bg_in() { local ns=$1; shift; nsenter --net="/run/netns/$ns" -- "$@" & PIDS+=($!); }
 nsp() { nsx "$NS_H" "$NETNSP" --config "$WORK/netnsp.conf" --state-dir "$WORK/state" \
 	--run-dir "$WORK/run" "$@"; }
 cleanup() {
@@ -51,8 +54,8 @@ done
 ip link add name e0 netns "$NS_E" type veth peer name s0 netns "$NS_S"
 nsx "$NS_E" ip addr add 203.0.113.1/24 dev e0 && nsx "$NS_E" ip link set e0 up
 nsx "$NS_S" ip addr add "$SERVER/24" dev s0 && nsx "$NS_S" ip link set s0 up
-nsx "$NS_S" iperf3 -s -B "$SERVER" -p 5201 >/dev/null 2>&1 & PIDS+=($!)
-nsx "$NS_S" "$WORK/connrate" server "$SERVER" 9000 >/dev/null 2>&1 & PIDS+=($!)
+bg_in "$NS_S" iperf3 -s -B "$SERVER" -p 5201 >/dev/null 2>&1
+bg_in "$NS_S" "$WORK/connrate" server "$SERVER" 9000 >/dev/null 2>&1
 mkdir -m 0700 "$WORK/state" "$WORK/run"
 cat >"$WORK/netnsp.conf" <<EOF2
 [proxy vpn]
@@ -63,8 +66,12 @@ via = vpn
 netns = $NS_N
 dns = off
 EOF2
-nsp daemon >"$WORK/daemon.log" 2>&1 & PIDS+=($!)
+bg_in "$NS_H" "$NETNSP" --config "$WORK/netnsp.conf" --state-dir "$WORK/state" \
+	--run-dir "$WORK/run" daemon >"$WORK/daemon.log" 2>&1
 for _ in $(seq 50); do nsp status >/dev/null 2>&1 && [ -e "/run/netns/$NS_N" ] && break; sleep 0.2; done
+# The subject's client gets E's port range and TIME_WAIT reuse too: thousands of
+# connections a second otherwise fill the default range and slow connect() down.
+nsx "$NS_N" sysctl -qw net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1
 sleep 1
 
 gbps() { python3 -c 'import json,sys; print("%.3f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"] / 1e9))' "$1" 2>/dev/null || echo nan; }
@@ -78,6 +85,8 @@ for r in $(seq "$REPEATS"); do
 	for v in routed relay; do
 		run_in "$v" timeout $((T + 20)) iperf3 -c "$SERVER" -p 5201 -t "$T" -J >"$WORK/i.json" 2>/dev/null || true
 		echo "$v tput $(gbps "$WORK/i.json")" >>"$WORK/results.txt"
+		run_in "$v" timeout $((T + 20)) iperf3 -c "$SERVER" -p 5201 -t "$T" -P 4 -J >"$WORK/i.json" 2>/dev/null || true
+		echo "$v tput4 $(gbps "$WORK/i.json")" >>"$WORK/results.txt"
 		run_in "$v" timeout $((CT + 20)) "$WORK/connrate" client "$SERVER" 9000 "$CT" 1 >"$WORK/c.txt" 2>/dev/null || true
 		echo "$v conn $(crate "$WORK/c.txt")" >>"$WORK/results.txt"
 	done
@@ -91,7 +100,7 @@ for line in open(sys.argv[1]):
         v.setdefault((var, m), []).append(float(x))
 def med(k): return statistics.median(v[k]) if v.get(k) else float("nan")
 def rng(k): return "%.4g–%.4g" % (min(v[k]), max(v[k])) if v.get(k) else "n/a"
-rows = [("iperf3 1 stream up, Gbit/s", "tput"), ("connections/s (connect, 1-byte echo, close), 1 thread", "conn")]
+rows = [("iperf3 1 stream up, Gbit/s", "tput"), ("iperf3 4 streams up, Gbit/s", "tput4"), ("connections/s (connect, 1-byte echo, close), 1 thread", "conn")]
 print("| metric | routed in E (no relay) | netnsp direct + netns E | relay / routed |")
 print("|---|---|---|---|")
 for name, m in rows:
