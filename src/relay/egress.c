@@ -178,8 +178,8 @@ struct egress_ns {
 };
 
 static const int egress_fam[2] = {AF_INET, AF_INET6};
-#define EGRESS_TYPE (SOCK_STREAM | SOCK_NONBLOCK) /* what the pool holds: relay_chain_connect()'s \
-						   */
+/* What the pool holds: the sockets relay_chain_connect() asks for. */
+#define EGRESS_TYPE (SOCK_STREAM | SOCK_NONBLOCK)
 
 static int egress_fam_index(int family)
 {

@@ -69,7 +69,7 @@ struct relay_chain {
 	 * missing one refuses); without @ens it is opened by name each time.
 	 */
 	char egress_ns[CONF_NAME_MAX + 1];
-	struct egress_ns *ens; /* owned reference (egress_ns_get()), or NULL */
+	struct egress_ns *ens;	/* owned reference (egress_ns_get()), or NULL */
 	bool direct;		/* hop 0 is url = direct: connect to the destination itself */
 	struct isolate_key key; /* the per-install secret (relay_chain_isolate()) */
 	uint32_t subject_id;	/* the subject's id in the Derivative */
