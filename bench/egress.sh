@@ -6,12 +6,13 @@
 # inside E itself (routed straight to the server, no relay). Same path to S for both.
 #
 #   [N subject of H: iperf3 -c, connrate client]   (netnsp exec; no link)
-#        ^ relay: the daemon in [H] (no link) opens the upstream socket inside E
+#        ^ relay: the daemon in [H] (no link); its upstream sockets are made inside E
 #   [E egress] 203.0.113.1 ------ veth ------ [S] 203.0.113.10: iperf3 -s :5201, connrate :9000
 #   ("routed": the same clients run in E itself)
 #
 # Every namespace is created here with a per-run prefix and deleted on exit.
 # Knobs: BENCH_TIME (iperf3 s, 5), BENCH_REPEATS (3), BENCH_CONN_TIME (connrate s, 5),
+# BENCH_SHAPE (tc rate of E's link for the shaped row, 1g),
 # NETNSP (build/netnsp), BENCH_NO_RECORD=1 (don't append to bench/RESULTS.md).
 set -euo pipefail
 
@@ -20,6 +21,7 @@ REPO=$(cd "$BENCH_DIR/.." && pwd)
 T=${BENCH_TIME:-5}
 REPEATS=${BENCH_REPEATS:-3}
 CT=${BENCH_CONN_TIME:-5}
+SHAPE=${BENCH_SHAPE:-1g}
 NETNSP=${NETNSP:-$REPO/build/netnsp}
 SERVER=203.0.113.10
 P=ne$(printf '%04x' $((RANDOM)))
@@ -89,9 +91,14 @@ for r in $(seq "$REPEATS"); do
 		echo "$v tput4 $(gbps "$WORK/i.json")" >>"$WORK/results.txt"
 		run_in "$v" timeout $((CT + 20)) "$WORK/connrate" client "$SERVER" 9000 "$CT" 1 >"$WORK/c.txt" 2>/dev/null || true
 		echo "$v conn $(crate "$WORK/c.txt")" >>"$WORK/results.txt"
+		# E's link shaped to SHAPE (a VPN's or an uplink's rate): the link is the limit, not the CPU.
+		nsx "$NS_E" tc qdisc replace dev e0 root tbf rate "$SHAPE" burst 1mb latency 20ms
+		run_in "$v" timeout $((T + 20)) iperf3 -c "$SERVER" -p 5201 -t "$T" -J >"$WORK/i.json" 2>/dev/null || true
+		echo "$v shaped $(gbps "$WORK/i.json")" >>"$WORK/results.txt"
+		nsx "$NS_E" tc qdisc del dev e0 root
 	done
 done
-summary=$(python3 - "$WORK/results.txt" <<'EOF2'
+summary=$(python3 - "$WORK/results.txt" "$SHAPE" <<'EOF2'
 import statistics, sys
 v = {}
 for line in open(sys.argv[1]):
@@ -100,7 +107,8 @@ for line in open(sys.argv[1]):
         v.setdefault((var, m), []).append(float(x))
 def med(k): return statistics.median(v[k]) if v.get(k) else float("nan")
 def rng(k): return "%.4g–%.4g" % (min(v[k]), max(v[k])) if v.get(k) else "n/a"
-rows = [("iperf3 1 stream up, Gbit/s", "tput"), ("iperf3 4 streams up, Gbit/s", "tput4"), ("connections/s (connect, 1-byte echo, close), 1 thread", "conn")]
+rows = [("iperf3 1 stream up, Gbit/s", "tput"), ("iperf3 4 streams up, Gbit/s", "tput4"),
+        ("iperf3 1 stream up, E's link shaped to " + sys.argv[2] + "bit/s, Gbit/s", "shaped"), ("connections/s (connect, 1-byte echo, close), 1 thread", "conn")]
 print("| metric | routed in E (no relay) | netnsp direct + netns E | relay / routed |")
 print("|---|---|---|---|")
 for name, m in rows:
