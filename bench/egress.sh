@@ -12,7 +12,7 @@
 #
 # Every namespace is created here with a per-run prefix and deleted on exit.
 # Knobs: BENCH_TIME (iperf3 s, 5), BENCH_REPEATS (3), BENCH_CONN_TIME (connrate s, 5),
-# BENCH_SHAPE (tc rate of E's link for the shaped row, 1g),
+# BENCH_SHAPE (tc rate of E's link for the shaped row, 1gbit),
 # NETNSP (build/netnsp), BENCH_NO_RECORD=1 (don't append to bench/RESULTS.md).
 set -euo pipefail
 
@@ -21,7 +21,7 @@ REPO=$(cd "$BENCH_DIR/.." && pwd)
 T=${BENCH_TIME:-5}
 REPEATS=${BENCH_REPEATS:-3}
 CT=${BENCH_CONN_TIME:-5}
-SHAPE=${BENCH_SHAPE:-1g}
+SHAPE=${BENCH_SHAPE:-1gbit}
 NETNSP=${NETNSP:-$REPO/build/netnsp}
 SERVER=203.0.113.10
 P=ne$(printf '%04x' $((RANDOM)))
@@ -108,7 +108,7 @@ for line in open(sys.argv[1]):
 def med(k): return statistics.median(v[k]) if v.get(k) else float("nan")
 def rng(k): return "%.4g–%.4g" % (min(v[k]), max(v[k])) if v.get(k) else "n/a"
 rows = [("iperf3 1 stream up, Gbit/s", "tput"), ("iperf3 4 streams up, Gbit/s", "tput4"),
-        ("iperf3 1 stream up, E's link shaped to " + sys.argv[2] + "bit/s, Gbit/s", "shaped"), ("connections/s (connect, 1-byte echo, close), 1 thread", "conn")]
+        ("iperf3 1 stream up, E's link shaped (tc tbf rate " + sys.argv[2] + "), Gbit/s", "shaped"), ("connections/s (connect, 1-byte echo, close), 1 thread", "conn")]
 print("| metric | routed in E (no relay) | netnsp direct + netns E | relay / routed |")
 print("|---|---|---|---|")
 for name, m in rows:

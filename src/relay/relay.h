@@ -36,7 +36,8 @@
  * query forwarded through the chain 7 (the same plus the daemon's end of
  * its socketpair); a UDP flow holds 3 and a DNS-over-TCP client 1.  The
  * daemon keeps RELAY_FD_RESERVE for itself (control clients, netlink, nft,
- * namespace threads, state files) and RELAY_FD_RESERVE_SUBJECT per subject
+ * namespace threads, the egress namespaces' fds and socket pools (egress.h:
+ * 1 + 2 * EGRESS_POOL each), state files) and RELAY_FD_RESERVE_SUBJECT per subject
  * (its namespace, listeners, resolver and UDP sockets).
  */
 #define RELAY_SLOT_FDS 7
