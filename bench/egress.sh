@@ -47,6 +47,15 @@ trap cleanup EXIT
 [ "$(id -u)" = 0 ] || { echo "bench: needs root" >&2; exit 1; }
 [ -x "$NETNSP" ] || { echo "bench: no $NETNSP (build first)" >&2; exit 1; }
 cc -O2 -Wall -Wextra -Werror -pthread -o "$WORK/connrate" "$BENCH_DIR/connrate.c"
+# The socket micro-benchmark links the library of NETNSP's build (a build without
+# egress_ns_socket(), before it existed, gets no such row).
+CORE_LIB=$(dirname "$NETNSP")/libnetnsp-core.a
+HAVE_MICRO=
+if [ -f "$CORE_LIB" ] && cc -O2 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$REPO/src" -I"$REPO" \
+	-o "$WORK/egress_socket" "$BENCH_DIR/egress_socket.c" "$CORE_LIB" \
+	$(pkg-config --libs libmnl libnftables json-c inih) -pthread 2>/dev/null; then
+	HAVE_MICRO=1
+fi
 
 for ns in "$NS_S" "$NS_E" "$NS_H"; do
 	ip netns add "$ns"
@@ -97,6 +106,10 @@ for r in $(seq "$REPEATS"); do
 		echo "$v shaped $(gbps "$WORK/i.json")" >>"$WORK/results.txt"
 		nsx "$NS_E" tc qdisc del dev e0 root
 	done
+	if [ -n "$HAVE_MICRO" ]; then
+		nsx "$NS_H" "$WORK/egress_socket" "$NS_E" 2000 >"$WORK/m.txt" 2>/dev/null || true
+		awk '{ print "old sock " $2; print "new sock " $4 }' "$WORK/m.txt" >>"$WORK/results.txt"
+	fi
 done
 summary=$(python3 - "$WORK/results.txt" "$SHAPE" <<'EOF2'
 import statistics, sys
@@ -114,6 +127,12 @@ print("|---|---|---|---|")
 for name, m in rows:
     a, b = med(("routed", m)), med(("relay", m))
     print("| %s | %.4g (%s) | %.4g (%s) | %.2f× |" % (name, a, rng(("routed", m)), b, rng(("relay", m)), b / a if a else float("nan")))
+if v.get(("new", "sock")):
+    a, b = med(("old", "sock")), med(("new", "sock"))
+    print()
+    print("| relay thread's cost of one upstream socket made in E, µs (bench/egress_socket.c) | open the name + helper thread | held namespace + pool | held / open |")
+    print("|---|---|---|---|")
+    print("| socket + close, 2000 back to back | %.4g (%s) | %.4g (%s) | %.2f× |" % (a, rng(("old", "sock")), b, rng(("new", "sock")), b / a if a else float("nan")))
 EOF2
 )
 echo "$summary"
