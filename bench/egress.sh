@@ -45,6 +45,7 @@ cleanup() {
 }
 trap cleanup EXIT
 [ "$(id -u)" = 0 ] || { echo "bench: needs root" >&2; exit 1; }
+LOAD0=$(cut -d' ' -f1 /proc/loadavg)
 [ -x "$NETNSP" ] || { echo "bench: no $NETNSP (build first)" >&2; exit 1; }
 cc -O2 -Wall -Wextra -Werror -pthread -o "$WORK/connrate" "$BENCH_DIR/connrate.c"
 # The socket micro-benchmark links the library of NETNSP's build (a build without
@@ -143,7 +144,7 @@ if [ -z "${BENCH_NO_RECORD:-}" ]; then
 		echo
 		echo "bench/egress.sh: \`url = direct\` + \`netns\` against the same client routed in the"
 		echo "egress namespace, medians of $REPEATS runs (min–max). Shared machine: load average"
-		echo "$(cut -d' ' -f1 /proc/loadavg) at the start, so only the ratio means much."
+		echo "$LOAD0 at the start, $(cut -d' ' -f1 /proc/loadavg) at the end, so only the ratio means much."
 		echo
 		echo "$summary"
 	} >>"$BENCH_DIR/RESULTS.md"
