@@ -21,11 +21,8 @@
 
 #include "netns/netns.h"
 #include "relay/egress.h"
+#include "netns_cookie.h"
 #include "tap.h"
-
-#ifndef SO_NETNS_COOKIE
-#define SO_NETNS_COOKIE 71
-#endif
 
 static char ns_e[40], ns_x[40];
 static char noted[64];
@@ -41,16 +38,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	exit(1); /* runs cleanup() */
-}
-
-static uint64_t cookie_of(int fd)
-{
-	uint64_t c = 0;
-	socklen_t len = sizeof(c);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &c, &len) < 0)
-		return 0;
-	return c;
 }
 
 /* The cookie of the namespace @nsfd (a socket made there by a helper thread). */
