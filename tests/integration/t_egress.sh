@@ -134,7 +134,7 @@ is "$(h_sent)" "$n1" "E gone: still nothing left H"
 wait_log "egress netns '$NS_E': No such file or directory: connections through it are refused" 3
 tap_ok $? "the log says once that E is gone"
 # netnsp lets go of a deleted namespace: E ends, and its veth with it (the peer leaves W).
-wait_until 5 sh -c "! ip -n $NS_W link show x5 >/dev/null 2>&1"
+wait_until 10 sh -c "! ip -n $NS_W link show x5 >/dev/null 2>&1"
 tap_ok $? "E gone: netnsp does not keep it alive (its link to W is gone)"
 is "$(log_since | grep -c "egress netns '$NS_E'")" 1 "and only once"
 
@@ -145,7 +145,7 @@ ns_add "$NS_E" &&
 	addr "$NS_E" e0 "$E4/26" "$E6/64" &&
 	addr "$NS_W" x5 203.0.113.130/26 2001:db8:5::2/64 &&
 	nsx "$NS_E" ip route add "$W4/32" via 203.0.113.130 || bail "E made afresh"
-wait_log "egress netns '$NS_E': back" 3
+wait_log "egress netns '$NS_E': back" 5
 tap_ok $? "the log says E is back"
 expect_client d "http://$W4/" "$E4" "E made afresh: through E again"
 
