@@ -101,6 +101,8 @@ for r in $(seq "$REPEATS"); do
 		echo "$v tput4 $(gbps "$WORK/i.json")" >>"$WORK/results.txt"
 		run_in "$v" timeout $((CT + 20)) "$WORK/connrate" client "$SERVER" 9000 "$CT" 1 >"$WORK/c.txt" 2>/dev/null || true
 		echo "$v conn $(crate "$WORK/c.txt")" >>"$WORK/results.txt"
+		run_in "$v" timeout $((CT + 20)) "$WORK/connrate" client "$SERVER" 9000 "$CT" 4 >"$WORK/c.txt" 2>/dev/null || true
+		echo "$v conn4 $(crate "$WORK/c.txt")" >>"$WORK/results.txt"
 		# E's link shaped to SHAPE (a VPN's or an uplink's rate): the link is the limit, not the CPU.
 		nsx "$NS_E" tc qdisc replace dev e0 root tbf rate "$SHAPE" burst 1mb latency 20ms
 		run_in "$v" timeout $((T + 20)) iperf3 -c "$SERVER" -p 5201 -t "$T" -J >"$WORK/i.json" 2>/dev/null || true
@@ -122,7 +124,8 @@ for line in open(sys.argv[1]):
 def med(k): return statistics.median(v[k]) if v.get(k) else float("nan")
 def rng(k): return "%.4g–%.4g" % (min(v[k]), max(v[k])) if v.get(k) else "n/a"
 rows = [("iperf3 1 stream up, Gbit/s", "tput"), ("iperf3 4 streams up, Gbit/s", "tput4"),
-        ("iperf3 1 stream up, E's link shaped (tc tbf rate " + sys.argv[2] + "), Gbit/s", "shaped"), ("connections/s (connect, 1-byte echo, close), 1 thread", "conn")]
+        ("iperf3 1 stream up, E's link shaped (tc tbf rate " + sys.argv[2] + "), Gbit/s", "shaped"), ("connections/s (connect, 1-byte echo, close), 1 thread", "conn"),
+        ("connections/s, 4 threads", "conn4")]
 print("| metric | routed in E (no relay) | netnsp direct + netns E | relay / routed |")
 print("|---|---|---|---|")
 for name, m in rows:
