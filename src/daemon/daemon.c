@@ -324,6 +324,16 @@ static void daemon_on_signal(struct daemon *d)
 	}
 }
 
+/* An egress namespace went away or came back: one line each time (egress_set_tick()). */
+static void daemon_egress_note(const char *name, int err)
+{
+	if (err)
+		log_warn("egress netns '%s': %s: connections through it are refused", name,
+			 strerror(-err));
+	else
+		log_info("egress netns '%s': back, connections go through it again", name);
+}
+
 static void daemon_on_timer(struct daemon *d)
 {
 	uint64_t ticks, now;
@@ -335,6 +345,7 @@ static void daemon_on_timer(struct daemon *d)
 	relay_udp_tick(&d->relay, now);
 	transport_tick(d, now);
 	tor_ctl_tick(d, now);
+	egress_set_tick(&d->egress, daemon_egress_note);
 	bool dirty = false;
 
 	daemon_caps(d);

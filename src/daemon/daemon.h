@@ -17,6 +17,7 @@
 #include "config/config.h"
 #include "nft/nft.h"
 #include "proxy/isolate.h"
+#include "relay/egress.h"
 #include "relay/relay.h"
 #include "state/state.h"
 
@@ -81,6 +82,7 @@ struct daemon {
 	size_t n_transports;
 	struct tor_ctl *tor_ctls;   /* owned list: control-port exchanges (tor_ctl.c) */
 	struct isolate_key iso_key; /* per-install secret for isolation credentials */
+	struct egress_set egress;   /* the proxies' netns, held once each (relay/egress.h) */
 	bool quit;
 	bool oneshot;		 /* `netnsp run`: no files, no control socket, ends with @child */
 	struct ev child;	 /* owned fd (oneshot): pidfd of the command */

@@ -115,8 +115,9 @@ void daemon_reap(struct daemon *d)
 }
 
 /*
- * Isolation credentials, and the address of a managed transport at hop 0:
- * tor's SocksPort unix socket, i2pd's SOCKS port on 127.0.0.1.
+ * Isolation credentials, the egress namespace held, and the address of a
+ * managed transport at hop 0: tor's SocksPort unix socket, i2pd's SOCKS port
+ * on 127.0.0.1.
  */
 static int daemon_chain_finish(struct daemon *d, struct subject_rt *s, struct relay_chain *ch,
 			       const struct subject_state *st)
@@ -126,6 +127,8 @@ static int daemon_chain_finish(struct daemon *d, struct subject_rt *s, struct re
 	char path[PATH_MAX];
 	int r = relay_chain_isolate(ch, &d->iso_key, st->id);
 
+	if (r == 0 && ch->egress_ns[0])
+		r = egress_ns_get(&d->egress, ch->egress_ns, &ch->ens);
 	if (r < 0 || ch->n_hops == 0 || !ch->hops[0].managed)
 		return r;
 	t = transport_find(d, name);

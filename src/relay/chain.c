@@ -178,6 +178,7 @@ bool relay_chain_isolates_apps(const struct relay_chain *chain)
 
 void relay_chain_free(struct relay_chain *chain)
 {
+	egress_ns_put(chain->ens);
 	for (size_t i = 0; i < chain->n_hops; i++) {
 		free(chain->hops[i].user);
 		free(chain->hops[i].pass);
@@ -265,7 +266,10 @@ int relay_chain_connect(const struct relay_chain *ch, const struct proxy_target 
 			return r;
 		to = &direct;
 	}
-	if (ch->egress_ns[0]) {
+	if (ch->ens) {
+		/* The daemon's held namespace: a pooled socket (egress.h). */
+		fd = egress_ns_socket(ch->ens, to->ss_family, SOCK_STREAM | SOCK_NONBLOCK);
+	} else if (ch->egress_ns[0]) {
 		/* By name each time: a namespace made afresh is used, a missing one refuses. */
 		nsfd = netns_open_named(ch->egress_ns);
 		if (nsfd < 0)

@@ -15,6 +15,7 @@
 #define NETNSP_EGRESS_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 /*
  * The relay's handle on the broker; a chain without one makes its sockets in
@@ -60,5 +61,79 @@ int egress_socket(struct relay_egress *eg, int family, int type);
  * the peer has closed its end, or a negative errno.
  */
 int egress_serve_one(int fd);
+
+/*
+ * The daemon's egress namespaces: a proxy's `netns = NAME` (url = direct, or
+ * a proxy only reachable there).  Each name is held once per daemon, shared
+ * by every chain that dials from it: its namespace fd, opened at apply, and
+ * one broker thread that entered it once (setns(2)) and keeps a small pool of
+ * non-blocking TCP sockets made there.  Threads share the fd table, so a
+ * pooled socket is the relay's at once: taking one costs a stat(2) of
+ * /run/netns/NAME (is the name still this namespace?) and a mutex, where
+ * opening the name and a thread per connection cost a thread's creation,
+ * setns and join.
+ *
+ * Fail closed: a name that is gone, or that now names another namespace
+ * (deleted and made afresh), releases the old one (fd, thread and pool, so a
+ * deleted namespace is not kept alive by netnsp) before anything is dialled;
+ * a gone name refuses with its errno, a new one is opened and used.
+ */
+#define EGRESS_POOL 16 /* sockets kept ready per address family */
+
+struct egress_ns;
+
+/* The egress namespaces of one daemon (main thread only). */
+struct egress_set {
+	struct egress_ns *head; /* owned list: each entry lives while chains reference it */
+};
+
+/**
+ * egress_ns_get() - a reference to the egress namespace @name, held from now on.
+ * @set: the daemon's set.
+ * @name: a name under /run/netns.
+ * @out: receives the reference; release it with egress_ns_put().
+ *
+ * The first reference opens the namespace and starts its broker; a name
+ * that does not exist yet is not an error (its connections are refused
+ * until it does).
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int egress_ns_get(struct egress_set *set, const char *name, struct egress_ns **out);
+
+/**
+ * egress_ns_put() - drop a reference; the last one stops the broker and closes everything.
+ * @e: reference, or NULL.
+ */
+void egress_ns_put(struct egress_ns *e);
+
+/**
+ * egress_ns_socket() - a socket made inside the egress namespace.
+ * @e: reference.
+ * @family: AF_INET or AF_INET6.
+ * @type: as for socket(2); SOCK_STREAM | SOCK_NONBLOCK comes from the pool,
+ *        anything else is made by a helper thread as netns_socket() does.
+ *
+ * Return: the fd (close-on-exec) or a negative errno: the name's (-ENOENT
+ * when the namespace is gone), or socket(2)'s.
+ */
+int egress_ns_socket(struct egress_ns *e, int family, int type);
+
+/**
+ * typedef egress_note_fn - told when an egress namespace goes or comes back.
+ * @name: its name.
+ * @err: 0 (usable again), or why it is not (-ENOENT: gone).
+ */
+typedef void egress_note_fn(const char *name, int err);
+
+/**
+ * egress_set_tick() - check every egress namespace of @set (once a second).
+ * @set: the daemon's set.
+ * @note: told of each change since the last tick (gone, back), for the log.
+ *
+ * A vanished namespace is released at once, not at its next connection; a
+ * name that is back is opened and its pool filled before it is used.
+ */
+void egress_set_tick(struct egress_set *set, egress_note_fn *note);
 
 #endif

@@ -36,7 +36,8 @@
  * query forwarded through the chain 7 (the same plus the daemon's end of
  * its socketpair); a UDP flow holds 3 and a DNS-over-TCP client 1.  The
  * daemon keeps RELAY_FD_RESERVE for itself (control clients, netlink, nft,
- * namespace threads, state files) and RELAY_FD_RESERVE_SUBJECT per subject
+ * namespace threads, the egress namespaces' fds and socket pools (egress.h:
+ * 1 + 2 * EGRESS_POOL each), state files) and RELAY_FD_RESERVE_SUBJECT per subject
  * (its namespace, listeners, resolver and UDP sockets).
  */
 #define RELAY_SLOT_FDS 7
@@ -54,6 +55,7 @@ struct relay_hop {
 };
 
 struct relay_egress;
+struct egress_ns;
 
 struct relay_chain {
 	struct sockaddr_storage first; /* resolved address of hop 0 (AF_UNIX for a managed tor) */
@@ -63,10 +65,12 @@ struct relay_chain {
 	size_t n_hops;
 	/*
 	 * The egress namespace hop 0 is dialled from (a proxy's netns), "" for the
-	 * daemon's own.  Opened by name at each connection, so a namespace made
-	 * afresh is used at once and a missing one refuses.
+	 * daemon's own.  The daemon holds it in @ens (egress.h: checked by name at
+	 * each connection, so a namespace made afresh is used at once and a
+	 * missing one refuses); without @ens it is opened by name each time.
 	 */
 	char egress_ns[CONF_NAME_MAX + 1];
+	struct egress_ns *ens;	/* owned reference (egress_ns_get()), or NULL */
 	bool direct;		/* hop 0 is url = direct: connect to the destination itself */
 	struct isolate_key key; /* the per-install secret (relay_chain_isolate()) */
 	uint32_t subject_id;	/* the subject's id in the Derivative */

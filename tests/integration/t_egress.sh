@@ -4,7 +4,8 @@
 # t_egress.sh - egress namespaces: `url = direct` + `netns = E` connects to
 # the destination from inside E (the user's VPN namespace), and a proxy with
 # `netns = E` (a SOCKS5 proxy only reachable there) is dialled from E.  E's
-# link down or E gone: connections fail at once and nothing leaves H.
+# link down or E gone: connections fail at once and nothing leaves H; netnsp
+# lets go of a deleted E (it ends), and uses E again once it is made afresh.
 #
 #   [S d / s / dn: curl via `netnsp exec`]                        no link
 #        ^ setns
@@ -107,7 +108,19 @@ nsx "$NS_E" ip link set e0 up
 nsx "$NS_E" ip route add "$W4/32" via 203.0.113.130 2>/dev/null
 expect_client d "http://$W4/" "$E4" "E's link up again: through E again"
 
+# Many connections at once through E: more than the daemon keeps ready there
+# (its pool of sockets made in E), all reach W from E.
+urls=()
+for i in $(seq 40); do urls+=("http://$W4/?n=$i"); done
+nexec d curl -gsS --max-time 10 --parallel --parallel-immediate --parallel-max 40 \
+	"${urls[@]}" >"$T/burst.out" 2>"$T/burst.err"
+is "$(grep -c "^client=$E4\$" "$T/burst.out")" 40 "40 connections at once: all from E" ||
+	diag_file "$T/burst.err"
+
 # E gone: refused at once, status says why; E made afresh is used again.
+# Nothing else may keep E alive, so that its end can be seen: microsocks goes first.
+kill "$MICROSOCKS_PID" && wait "$MICROSOCKS_PID" 2>/dev/null
+log_mark
 ip netns del "$NS_E"
 t0=$(now_ms)
 nexec d curl -gsS --max-time 5 "http://$W4/" >/dev/null 2>"$T/gone.err"
@@ -118,6 +131,23 @@ err=$(status_field d last_error)
 [[ $err == *"No such file"* ]]
 tap_ok $? "status says why: $err"
 is "$(h_sent)" "$n1" "E gone: still nothing left H"
+wait_log "egress netns '$NS_E': No such file or directory: connections through it are refused" 3
+tap_ok $? "the log says once that E is gone"
+# netnsp lets go of a deleted namespace: E ends, and its veth with it (the peer leaves W).
+wait_until 10 sh -c "! ip -n $NS_W link show x5 >/dev/null 2>&1"
+tap_ok $? "E gone: netnsp does not keep it alive (its link to W is gone)"
+is "$(log_since | grep -c "egress netns '$NS_E'")" 1 "and only once"
+
+# E made afresh under the same name, with its link to W: used again, and the log says so.
+log_mark
+ns_add "$NS_E" &&
+	veth "$NS_E" e0 "$NS_W" x5 &&
+	addr "$NS_E" e0 "$E4/26" "$E6/64" &&
+	addr "$NS_W" x5 203.0.113.130/26 2001:db8:5::2/64 &&
+	nsx "$NS_E" ip route add "$W4/32" via 203.0.113.130 || bail "E made afresh"
+wait_log "egress netns '$NS_E': back" 5
+tap_ok $? "the log says E is back"
+expect_client d "http://$W4/" "$E4" "E made afresh: through E again"
 
 kill -0 "$DAEMON_PID"
 tap_ok $? "daemon still running"

@@ -20,21 +20,8 @@
 #include <unistd.h>
 
 #include "relay/egress.h"
+#include "netns_cookie.h"
 #include "tap.h"
-
-#ifndef SO_NETNS_COOKIE
-#define SO_NETNS_COOKIE 71
-#endif
-
-static uint64_t cookie_of(int fd)
-{
-	uint64_t c = 0;
-	socklen_t len = sizeof(c);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &c, &len) < 0)
-		return 0;
-	return c;
-}
 
 static int sockopt(int fd, int opt)
 {
