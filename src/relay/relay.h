@@ -68,6 +68,7 @@ struct relay_chain {
 	 */
 	char egress_ns[CONF_NAME_MAX + 1];
 	bool direct;		/* hop 0 is url = direct: connect to the destination itself */
+	bool fastopen;		/* hop 0 has fastopen = yes: TCP_FASTOPEN_CONNECT */
 	struct isolate_key key; /* the per-install secret (relay_chain_isolate()) */
 	uint32_t subject_id;	/* the subject's id in the Derivative */
 };
@@ -298,7 +299,11 @@ void relay_chain_describe(const struct relay_chain *chain, size_t i, char *buf, 
  * From the daemon's own namespace, so its traffic never crosses a subject's rules
  * (`netnsp run`: a socket from @ch->egress, made in the caller's namespace).
  *
- * Return: the socket (connect in progress) or a negative errno.
+ * With @ch->fastopen the connect may be deferred (TCP Fast Open with a cached
+ * cookie): the socket then polls writable at once, and the first send()
+ * carries the SYN and its data.
+ *
+ * Return: the socket (connect in progress or deferred) or a negative errno.
  */
 int relay_chain_connect(const struct relay_chain *ch, const struct proxy_target *dst);
 
@@ -307,7 +312,7 @@ int relay_chain_connect(const struct relay_chain *ch, const struct proxy_target 
  * @hs: handshake.
  * @fd: the upstream socket.
  *
- * Return: 0 (all sent, or EAGAIN: wait for EPOLLOUT) or a negative errno.
+ * Return: 0 (all sent, or EAGAIN / EINPROGRESS: wait for EPOLLOUT) or a negative errno.
  */
 int relay_hs_send(struct proxy_hs *hs, int fd);
 
