@@ -184,7 +184,8 @@ static const struct bad_case bad_cases[] = {
 	{"[proxy d]\nurl = direct\nnetns = vpn\nfastopen = on\n",
 	 "t.conf:4: fastopen: only for a proxy netnsp connects to over TCP"},
 	{P "[proxy q]\nurl = http://h:1\nvia = p\nfastopen = yes\n",
-	 "t.conf:6: fastopen: a proxy reached through 'via' is connected to by the proxy before it; "
+	 "t.conf:6: fastopen: a proxy reached through 'via' is connected to by the proxy before "
+	 "it; "
 	 "set 'fastopen' on the first hop"},
 	{P W "color = x\n", "t.conf:5: color: unknown key (want via, netns, dns,"},
 	{P "url = socks5://h\n", "t.conf:3: url: duplicate key (first at line 2)"},
@@ -557,7 +558,8 @@ static const struct unsup_case unsup_cases[] = {
 	{P "fastopen = yes\n" W, NULL},
 	{P "fastopen = no\n" W, NULL},
 	{"[proxy h]\nurl = http://h:1\nfastopen = yes\n[proxy q]\nurl = socks5://h\nvia = h\n"
-	 "fastopen = no\n[profile w]\nvia = q\n", NULL},
+	 "fastopen = no\n[profile w]\nvia = q\n",
+	 NULL},
 	{P W "dns = fake\n", NULL},
 	{P W "dns = proxy\ndns-server = 9.9.9.9\n", NULL},
 	{P W "dns = off\ndns-server = 9.9.9.9\n", NULL},
