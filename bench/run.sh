@@ -25,7 +25,8 @@
 # connections for the RSS test, 1000), BENCH_UPSTREAM (auto | splice | dante),
 # BENCH_VARIANTS ("direct proxychains redsocks netnsp"), NETNSP (binary, build/netnsp),
 # NETNSP_ALT ("LABEL=BINARY ...": more netnsp builds, each its own daemon and subject, measured
-# as variant netnsp-LABEL in the same rounds), BENCH_NO_RECORD=1 (don't append to bench/RESULTS.md), BENCH_LOGS=DIR (keep logs, configs
+# as variant netnsp-LABEL in the same rounds), BENCH_FASTOPEN (variants, e.g. "netnsp-tfo", whose
+# proxy gets `fastopen = yes`; U's kernel then does TCP Fast Open), BENCH_NO_RECORD=1 (don't append to bench/RESULTS.md), BENCH_LOGS=DIR (keep logs, configs
 # and raw iperf3 JSON there).
 set -euo pipefail
 
@@ -40,6 +41,7 @@ UPSTREAM=${BENCH_UPSTREAM:-auto}
 VARIANTS=${BENCH_VARIANTS:-direct proxychains redsocks netnsp}
 NETNSP=${NETNSP:-$REPO/build/netnsp}
 NETNSP_ALT=${NETNSP_ALT:-}
+FASTOPEN=${BENCH_FASTOPEN:-}
 
 SERVER=203.0.113.10
 UPADDR=198.51.100.2
@@ -141,6 +143,9 @@ setup_topology() {
 		ns_tune "$ns"
 	done
 	nsx "$NS_X" sysctl -qw net.ipv4.ip_forward=1
+	# TFO server on every listener in U (set before the proxies listen); clients elsewhere
+	# only use it when asked (netnsp's fastopen = yes): the other variants are unaffected.
+	[ -z "$FASTOPEN" ] || nsx "$NS_U" sysctl -qw net.ipv4.tcp_fastopen=1026
 	link_to_router "$NS_S" vs 203.0.113.1 "$SERVER" 24
 	link_to_router "$NS_U" vu 198.51.100.1 "$UPADDR" 28
 	link_to_router "$NS_A" va 198.51.100.17 198.51.100.18 28
@@ -311,7 +316,8 @@ nsp_cli() {
 # start_netnsp VARIANT: its daemon in H (each variant its own config, state, run dir and
 # subject); returns 1 with NETNSP_WHY set if it is not usable.
 start_netnsp() {
-	local v=$1 _
+	local v=$1 _ extra=""
+	[[ " $FASTOPEN " == *" $v "* ]] && extra="fastopen = yes"
 	if [ ! -x "${NSP_BIN[$v]}" ]; then
 		NETNSP_WHY="no binary at ${NSP_BIN[$v]} (ninja -C build)"
 		return 1
@@ -319,7 +325,7 @@ start_netnsp() {
 	cat >"$WORK/$v.conf" <<-EOF
 		[proxy u]
 		url = socks5://$UPADDR:$UPPORT
-		${BENCH_PROXY_EXTRA:-}
+		$extra
 
 		[profile bench]
 		via = u
@@ -512,7 +518,7 @@ main() {
 	hdr+=$'\n'"load average (1/5/15 min) at start $load0, at end $(cut -d' ' -f1-3 /proc/loadavg)"
 	hdr+=$'\n'"SOCKS5 upstream: $UPNAME${UPCHOICE:+ (picked from: $UPCHOICE)}"
 	[ -n "$skipped" ] && hdr+=$'\n'"Skipped: $skipped"
-	hdr+=$'\n'"netnsp relay path: splice${BENCH_PROXY_EXTRA:+; proxy options: $BENCH_PROXY_EXTRA}"
+	hdr+=$'\n'"netnsp relay path: splice${FASTOPEN:+; fastopen = yes for: $FASTOPEN}"
 	for v in "${active[@]}"; do
 		[[ $v == netnsp* ]] || continue
 		[ "$v" = netnsp ] || hdr+=$'\n'"$v: ${NSP_BIN[$v]}"
