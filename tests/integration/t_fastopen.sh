@@ -10,13 +10,14 @@
 #        ^ setns
 #   [H: netnsp daemon]  198.51.100.1   net.ipv4.tcp_fastopen = 1 (client)
 #        | veth h0 -- p0: tcpdump on p0 (SYNs to :1080, with and without data)
-#   [P1: microsocks :1080]  198.51.100.2   net.ipv4.tcp_fastopen = 0x402 (server on
-#        | veth            every listener: microsocks has no TFO code of its own)
+#   [P1: microsocks :1080, tinyproxy :8888]  198.51.100.2   net.ipv4.tcp_fastopen =
+#        | veth      0x402 (server on every listener: neither has TFO code of its own)
 #   [W: world.py 203.0.113.100:80 -> "client=ADDR"]
 #
-# Proxies fo (fastopen = yes) and plain (no option) are the same microsocks.
+# Proxies fo (fastopen = yes) and plain (no option) are the same microsocks; fh is
+# tinyproxy with fastopen = yes (the HTTP CONNECT request rides in the SYN).
 . "$(dirname "$0")/lib.sh"
-lib_init microsocks tcpdump nstat
+lib_init microsocks tinyproxy tcpdump nstat
 
 topo_setup || bail "topology setup failed"
 # Before microsocks listens: the kernel sizes a listener's TFO queue at listen().
@@ -29,7 +30,8 @@ if ! nsx "$NS_P1" sysctl -qw net.ipv4.tcp_fastopen=1026 2>"$T/sysctl.err" ||
 fi
 start_world || bail "world server did not start"
 start_microsocks "$NS_P1" 1080 || bail "microsocks"
-diag "microsocks has no TFO code: P1's kernel does it for every listener (tcp_fastopen = 0x402)"
+start_tinyproxy "$NS_P1" "$P1_H4" 8888 || bail "tinyproxy"
+diag "microsocks and tinyproxy have no TFO code: P1's kernel does it for every listener (tcp_fastopen = 0x402)"
 
 cat >"$CONF" <<EOF2
 # t_fastopen.sh
@@ -40,6 +42,10 @@ fastopen = yes
 [proxy plain]
 url = socks5://$P1_H4:1080
 
+[proxy fh]
+url = http://$P1_H4:8888
+fastopen = yes
+
 [profile fo]
 via = fo
 netns = $(subject_ns fo)
@@ -49,14 +55,19 @@ dns = off
 via = plain
 netns = $(subject_ns plain)
 dns = off
+
+[profile fh]
+via = fh
+netns = $(subject_ns fh)
+dns = off
 EOF2
 
 daemon_up
 
-# capture NAME: tcpdump on P1's end of the link, SYNs (no ACK) to the proxy's port only.
+# capture NAME [PORT]: tcpdump on P1's end of the link, SYNs (no ACK) to PORT (1080) only.
 capture() {
 	bg nsx "$NS_P1" tcpdump -i p0 -n -U --immediate-mode -w "$T/$1.pcap" \
-		'tcp dst port 1080 and tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn' \
+		"tcp dst port ${2:-1080} and tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn" \
 		2>"$T/$1.tcpdump.err"
 	CAP_PID=$LAST_PID
 	wait_until 5 grep -q listening "$T/$1.tcpdump.err"
@@ -109,7 +120,20 @@ read -r syns data < <(syn_counts plain)
 [ "${syns:-0}" -ge 1 ] && [ "${data:-1}" -eq 0 ]
 tap_ok $? "no fastopen: SYNs to the proxy carry no data ($data of $syns)"
 
-# 3. An upstream that stops doing TFO: with the old cookie the SYN's data is ignored
+# 3. An HTTP CONNECT proxy: the CONNECT request rides in the SYN.
+capture fh 8888
+ok=0
+for i in 1 2; do
+	body=$(curl_world fh "http://$W4/" 2>>"$T/curl.err")
+	[ "$body" = "client=$P1_W4" ] && ok=$((ok + 1))
+done
+stop_capture
+is "$ok" 2 "http proxy, fastopen = yes: 2 of 2 fetches through tinyproxy"
+read -r syns data < <(syn_counts fh)
+[ "${syns:-0}" -ge 2 ] && [ "${data:-0}" -ge 1 ]
+tap_ok $? "http proxy, fastopen = yes: the CONNECT request rode in a SYN ($data of $syns)"
+
+# 4. An upstream that stops doing TFO: with the old cookie the SYN's data is ignored
 # and sent again after the handshake; once the cookie is gone, plain SYNs.
 nsx "$NS_P1" sysctl -qw net.ipv4.tcp_fastopen=0
 body=$(curl_world fo "http://$W4/" 2>>"$T/curl.err")
