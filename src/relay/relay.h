@@ -150,6 +150,7 @@ struct relay {
 	uint64_t dns_clients;	    /* DNS-over-TCP clients across all subjects */
 	uint64_t max_slots;	    /* cap on live + udp_live + dns_clients (fd budget) */
 	int spare_fd;		    /* owned: released to accept-and-reset at EMFILE, or -1 */
+	uint32_t pipe_max;	    /* what a bulk pipe grows to (tcp.c), 0 until first needed */
 };
 
 /**
