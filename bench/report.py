@@ -23,6 +23,7 @@ METRICS = [
     ("conn*", "connections/s (connect, 1-byte echo, close), %s client thread(s)", "%.0f",
      ("proxychains", 0.9)),
     ("cpugb", "relay CPU seconds per GB moved (iperf3 rows)", "%.2f", ("max", 0.5, "s/GB")),
+    ("cpuconn", "relay CPU µs per connection (connections/s rows)", "%.0f", None),
     ("rss", "daemon RSS per idle connection, bytes", "%.0f", ("max", 1024, "B")),
     ("rss_base", "daemon RSS before, KiB", "%.0f", None),
     ("fds", "daemon fds per idle connection", "%.1f", None),

@@ -412,12 +412,22 @@ measure() {
 		echo "$v cpugb $r $(python3 -c "print(($t1 - $t0) / $(getconf CLK_TCK) / ($bytes / 1e9))")" \
 			>>"$WORK/results.txt"
 	fi
+	[ -n "$pid" ] && t0=$(cpu_ticks "$pid")
+	local conns=0
 	for k in $CTHREADS; do
 		f="$WORK/$v-conn$k-$r.txt"
 		client "$v" timeout $((CT + 20)) "$WORK/connrate" client "$SERVER" "$ECHO_PORT" \
 			"$CT" "$k" >"$f" 2>/dev/null || true
-		echo "$v conn$k $r $(connrate_value "$f")" >>"$WORK/results.txt"
+		val=$(connrate_value "$f")
+		echo "$v conn$k $r $val" >>"$WORK/results.txt"
+		[ "$val" = nan ] || conns=$((conns + ${val%.*} * CT))
 	done
+	# Relay CPU per connection over the connection-rate runs (rate x seconds connections).
+	if [ -n "$pid" ] && [ "$conns" -gt 0 ]; then
+		t1=$(cpu_ticks "$pid")
+		echo "$v cpuconn $r $(python3 -c "print(($t1 - $t0) / $(getconf CLK_TCK) / $conns * 1e6)")" \
+			>>"$WORK/results.txt"
+	fi
 	log "round $r $v: $(grep "^$v .* $r " "$WORK/results.txt" | awk '{print $2 "=" $4}' | xargs)"
 }
 
