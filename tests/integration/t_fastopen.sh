@@ -96,7 +96,7 @@ tfo_active() {
 active0=$(tfo_active)
 capture fo
 ok=0
-for i in 1 2 3 4; do
+for _ in 1 2 3 4; do
 	body=$(curl_world fo "http://$W4/" 2>>"$T/curl.err")
 	[ "$body" = "client=$P1_W4" ] && ok=$((ok + 1))
 done
@@ -123,7 +123,7 @@ tap_ok $? "no fastopen: SYNs to the proxy carry no data ($data of $syns)"
 # 3. An HTTP CONNECT proxy: the CONNECT request rides in the SYN.
 capture fh 8888
 ok=0
-for i in 1 2; do
+for _ in 1 2; do
 	body=$(curl_world fh "http://$W4/" 2>>"$T/curl.err")
 	[ "$body" = "client=$P1_W4" ] && ok=$((ok + 1))
 done
@@ -141,7 +141,7 @@ is "$body" "client=$P1_W4" "upstream stopped TFO, stale cookie: fetch still work
 nsx "$NS_H" ip tcp_metrics flush all 2>/dev/null
 capture off
 ok=0
-for i in 1 2; do
+for _ in 1 2; do
 	body=$(curl_world fo "http://$W4/" 2>>"$T/curl.err")
 	[ "$body" = "client=$P1_W4" ] && ok=$((ok + 1))
 done
