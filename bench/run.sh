@@ -24,7 +24,9 @@
 # BENCH_IDLE (idle
 # connections for the RSS test, 1000), BENCH_UPSTREAM (auto | splice | dante),
 # BENCH_VARIANTS ("direct proxychains redsocks netnsp"), NETNSP (binary, build/netnsp),
-# BENCH_NO_RECORD=1 (don't append to bench/RESULTS.md), BENCH_LOGS=DIR (keep logs, configs
+# NETNSP_ALT ("LABEL=BINARY ...": more netnsp builds, each its own daemon and subject, measured
+# as variant netnsp-LABEL in the same rounds), BENCH_FASTOPEN (variants, e.g. "netnsp-tfo", whose
+# proxy gets `fastopen = yes`; U's kernel then does TCP Fast Open), BENCH_NO_RECORD=1 (don't append to bench/RESULTS.md), BENCH_LOGS=DIR (keep logs, configs
 # and raw iperf3 JSON there).
 set -euo pipefail
 
@@ -38,6 +40,8 @@ NIDLE=${BENCH_IDLE:-1000}
 UPSTREAM=${BENCH_UPSTREAM:-auto}
 VARIANTS=${BENCH_VARIANTS:-direct proxychains redsocks netnsp}
 NETNSP=${NETNSP:-$REPO/build/netnsp}
+NETNSP_ALT=${NETNSP_ALT:-}
+FASTOPEN=${BENCH_FASTOPEN:-}
 
 SERVER=203.0.113.10
 UPADDR=198.51.100.2
@@ -50,27 +54,37 @@ ALL_NS=("$NS_A" "$NS_C" "$NS_R" "$NS_H" "$NS_U" "$NS_S" "$NS_X")
 PIDS=()
 WORK=$(mktemp -d /tmp/netnsp-bench.XXXXXX)
 NETNSP_WHY=""
+# Per netnsp variant (netnsp, netnsp-LABEL): binary, subject namespace, daemon pid.
+declare -A NSP_BIN=([netnsp]=$NETNSP) NSP_NS=([netnsp]=$NS_N) NSP_PID=()
+NSP_ALL=(netnsp)
+n_alt=0
+for alt in $NETNSP_ALT; do
+	n_alt=$((n_alt + 1))
+	NSP_BIN[netnsp-${alt%%=*}]=${alt#*=}
+	NSP_NS[netnsp-${alt%%=*}]=${NS_N}$n_alt
+	NSP_ALL+=("netnsp-${alt%%=*}")
+	VARIANTS+=" netnsp-${alt%%=*}"
+done
 
 die() { echo "bench: $*" >&2; exit 1; }
 log() { echo "bench: $*" >&2; }
 nsx() { local ns=$1; shift; nsenter --net="/run/netns/$ns" -- "$@"; }
 
 cleanup() {
-	local rc=$? ns pid
+	local rc=$? ns pid v
 	set +e
 	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
 	sleep 0.3
-	if [ -f "$WORK/netnsp.conf" ] && [ -x "$NETNSP" ]; then
-		nsx "$NS_H" "$NETNSP" --config "$WORK/netnsp.conf" --state-dir "$WORK/state" \
-			--run-dir "$WORK/run" down >/dev/null 2>&1
-	fi
+	for v in "${NSP_ALL[@]}"; do
+		[ -f "$WORK/$v.conf" ] && [ -x "${NSP_BIN[$v]}" ] && nsp_cli "$v" down >/dev/null 2>&1
+	done
 	# Every process left in a namespace of ours is one this run started.
-	for ns in "$NS_N" "${ALL_NS[@]}"; do
+	for ns in "${NSP_NS[@]}" "${ALL_NS[@]}"; do
 		[ -e "/run/netns/$ns" ] || continue
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null; done
 	done
 	sleep 0.3
-	for ns in "$NS_N" "${ALL_NS[@]}"; do
+	for ns in "${NSP_NS[@]}" "${ALL_NS[@]}"; do
 		[ -e "/run/netns/$ns" ] || continue
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
 		ip netns del "$ns" 2>/dev/null
@@ -129,6 +143,9 @@ setup_topology() {
 		ns_tune "$ns"
 	done
 	nsx "$NS_X" sysctl -qw net.ipv4.ip_forward=1
+	# TFO server on every listener in U (set before the proxies listen); clients elsewhere
+	# only use it when asked (netnsp's fastopen = yes): the other variants are unaffected.
+	[ -z "$FASTOPEN" ] || nsx "$NS_U" sysctl -qw net.ipv4.tcp_fastopen=1026
 	link_to_router "$NS_S" vs 203.0.113.1 "$SERVER" 24
 	link_to_router "$NS_U" vu 198.51.100.1 "$UPADDR" 28
 	link_to_router "$NS_A" va 198.51.100.17 198.51.100.18 28
@@ -239,6 +256,24 @@ iperf_gbps() { # iperf_gbps JSON: receiver-side Gbit/s, or nan
 	EOF
 }
 
+iperf_bytes() { # iperf_bytes JSON: receiver-side bytes, or 0
+	python3 - "$1" <<-'EOF' 2>/dev/null || echo 0
+		import json, sys
+		print(int(json.load(open(sys.argv[1]))["end"]["sum_received"]["bytes"]))
+	EOF
+}
+
+# relay_pid VARIANT: the process that relays the bytes (none for direct/proxychains).
+relay_pid() {
+	case $1 in
+	redsocks) echo "${REDSOCKS_PID:-}" ;;
+	netnsp*) echo "${NSP_PID[$1]:-}" ;;
+	esac
+}
+
+# cpu_ticks PID: user + system clock ticks used so far (proc(5) stat fields 14, 15).
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
 connrate_value() { # connrate_value FILE: conns/s, or nan
 	awk '/^conns_per_sec/ { print $2; found = 1 } END { if (!found) print "nan" }' "$1"
 }
@@ -270,47 +305,56 @@ start_redsocks() {
 	wait_port "$NS_R" 127.0.0.1 12345
 }
 
-# start_netnsp: the daemon in H; returns 1 with NETNSP_WHY set if it is not usable.
+# nsp_cli VARIANT ARGS...: the netnsp command line of VARIANT's daemon, run in H.
+nsp_cli() {
+	local v=$1
+	shift
+	nsx "$NS_H" "${NSP_BIN[$v]}" --config "$WORK/$v.conf" --state-dir "$WORK/$v-state" \
+		--run-dir "$WORK/$v-run" "$@"
+}
+
+# start_netnsp VARIANT: its daemon in H (each variant its own config, state, run dir and
+# subject); returns 1 with NETNSP_WHY set if it is not usable.
 start_netnsp() {
-	local _
-	if [ ! -x "$NETNSP" ]; then
-		NETNSP_WHY="no binary at $NETNSP (ninja -C build)"
+	local v=$1 _ extra=""
+	[[ " $FASTOPEN " == *" $v "* ]] && extra="fastopen = yes"
+	if [ ! -x "${NSP_BIN[$v]}" ]; then
+		NETNSP_WHY="no binary at ${NSP_BIN[$v]} (ninja -C build)"
 		return 1
 	fi
-	cat >"$WORK/netnsp.conf" <<-EOF
+	cat >"$WORK/$v.conf" <<-EOF
 		[proxy u]
 		url = socks5://$UPADDR:$UPPORT
+		$extra
 
 		[profile bench]
 		via = u
-		netns = $NS_N
+		netns = ${NSP_NS[$v]}
 		dns = off
 	EOF
-	mkdir -p "$WORK/state" "$WORK/run"
-	bg "$NS_H" netnsp "$NETNSP" --config "$WORK/netnsp.conf" --state-dir "$WORK/state" \
-		--run-dir "$WORK/run" daemon
+	mkdir -p "$WORK/$v-state" "$WORK/$v-run"
+	bg "$NS_H" "$v" "${NSP_BIN[$v]}" --config "$WORK/$v.conf" --state-dir "$WORK/$v-state" \
+		--run-dir "$WORK/$v-run" daemon
 	for _ in $(seq 50); do
-		if nsx "$NS_H" "$NETNSP" --config "$WORK/netnsp.conf" --state-dir "$WORK/state" \
-			--run-dir "$WORK/run" status --json >"$WORK/status.json" 2>/dev/null &&
+		if nsp_cli "$v" status --json >"$WORK/$v-status.json" 2>/dev/null &&
 			python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); \
 				sys.exit(0 if d["subjects"] and all(s["applied"] for s in d["subjects"]) else 1)' \
-				"$WORK/status.json" 2>/dev/null; then
-			NETNSP_PID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pid"])' \
-				"$WORK/status.json")
-			ns_tune "$NS_N"
+				"$WORK/$v-status.json" 2>/dev/null; then
+			NSP_PID[$v]=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pid"])' \
+				"$WORK/$v-status.json")
+			ns_tune "${NSP_NS[$v]}"
 			return 0
 		fi
 		kill -0 "${PIDS[-1]}" 2>/dev/null || break
 		sleep 0.2
 	done
-	NETNSP_WHY="daemon not ready in 10 s: $(tail -n 3 "$WORK/netnsp.log" | tr '\n' ' ')"
+	NETNSP_WHY="daemon not ready in 10 s: $(tail -n 3 "$WORK/$v.log" | tr '\n' ' ')"
 	return 1
 }
 
 # netnsp_counters: the daemon's own view after the run (are connections failing?).
 netnsp_counters() {
-	nsx "$NS_H" "$NETNSP" --config "$WORK/netnsp.conf" --state-dir "$WORK/state" \
-		--run-dir "$WORK/run" status --json 2>/dev/null | python3 -c '
+	nsp_cli "$1" status --json 2>/dev/null | python3 -c '
 import json, sys
 s = json.load(sys.stdin)["subjects"][0]
 print(", ".join("%s %s" % (k, s.get(k)) for k in
@@ -327,7 +371,7 @@ client_argv() {
 	proxychains) CLIENT_ARGV=(nsenter --net="/run/netns/$NS_C" -- proxychains4 -q -f
 		"$WORK/proxychains.conf") ;;
 	redsocks) CLIENT_ARGV=(nsenter --net="/run/netns/$NS_R" --) ;;
-	netnsp) CLIENT_ARGV=(nsenter --net="/run/netns/$NS_N" --) ;;
+	netnsp*) CLIENT_ARGV=(nsenter --net="/run/netns/${NSP_NS[$1]}" --) ;;
 	esac
 }
 
@@ -349,7 +393,9 @@ restart_iperf_server() {
 
 # measure VARIANT REPEAT: one round of every throughput and rate test for VARIANT.
 measure() {
-	local v=$1 r=$2 m args val f k
+	local v=$1 r=$2 m args val f k pid t0 t1 bytes=0
+	pid=$(relay_pid "$v")
+	[ -n "$pid" ] && t0=$(cpu_ticks "$pid")
 	for m in up down p4; do
 		case $m in up) args=() ;; down) args=(-R) ;; p4) args=(-P 4) ;; esac
 		f="$WORK/$v-$m-$r.json"
@@ -358,13 +404,30 @@ measure() {
 		val=$(iperf_gbps "$f")
 		[ "$val" = nan ] && restart_iperf_server
 		echo "$v $m $r $val" >>"$WORK/results.txt"
+		bytes=$((bytes + $(iperf_bytes "$f")))
 	done
+	# Relay CPU per GB moved over the three iperf3 runs: /proc/PID/stat deltas.
+	if [ -n "$pid" ] && [ "$bytes" -gt 0 ]; then
+		t1=$(cpu_ticks "$pid")
+		echo "$v cpugb $r $(python3 -c "print(($t1 - $t0) / $(getconf CLK_TCK) / ($bytes / 1e9))")" \
+			>>"$WORK/results.txt"
+	fi
+	[ -n "$pid" ] && t0=$(cpu_ticks "$pid")
+	local conns=0
 	for k in $CTHREADS; do
 		f="$WORK/$v-conn$k-$r.txt"
 		client "$v" timeout $((CT + 20)) "$WORK/connrate" client "$SERVER" "$ECHO_PORT" \
 			"$CT" "$k" >"$f" 2>/dev/null || true
-		echo "$v conn$k $r $(connrate_value "$f")" >>"$WORK/results.txt"
+		val=$(connrate_value "$f")
+		echo "$v conn$k $r $val" >>"$WORK/results.txt"
+		[ "$val" = nan ] || conns=$((conns + ${val%.*} * CT))
 	done
+	# Relay CPU per connection over the connection-rate runs (rate x seconds connections).
+	if [ -n "$pid" ] && [ "$conns" -gt 0 ]; then
+		t1=$(cpu_ticks "$pid")
+		echo "$v cpuconn $r $(python3 -c "print(($t1 - $t0) / $(getconf CLK_TCK) / $conns * 1e6)")" \
+			>>"$WORK/results.txt"
+	fi
 	log "round $r $v: $(grep "^$v .* $r " "$WORK/results.txt" | awk '{print $2 "=" $4}' | xargs)"
 }
 
@@ -437,9 +500,9 @@ main() {
 	write_proxychains_conf "$WORK/proxychains.conf" "$UPPORT"
 	start_redsocks
 	for v in $VARIANTS; do
-		if [ "$v" = netnsp ] && ! start_netnsp; then
-			skipped+="netnsp: $NETNSP_WHY. "
-			log "netnsp skipped: $NETNSP_WHY"
+		if [[ $v == netnsp* ]] && ! start_netnsp "$v"; then
+			skipped+="$v: $NETNSP_WHY. "
+			log "$v skipped: $NETNSP_WHY"
 			continue
 		fi
 		if ! smoke "$v"; then
@@ -453,7 +516,7 @@ main() {
 	for v in "${active[@]}"; do
 		case $v in
 		redsocks) rss_test redsocks "$REDSOCKS_PID" ;;
-		netnsp) rss_test netnsp "$NETNSP_PID" ;;
+		netnsp*) rss_test "$v" "${NSP_PID[$v]}" ;;
 		esac
 	done
 	for r in $(seq "$REPEATS"); do
@@ -465,7 +528,12 @@ main() {
 	hdr+=$'\n'"load average (1/5/15 min) at start $load0, at end $(cut -d' ' -f1-3 /proc/loadavg)"
 	hdr+=$'\n'"SOCKS5 upstream: $UPNAME${UPCHOICE:+ (picked from: $UPCHOICE)}"
 	[ -n "$skipped" ] && hdr+=$'\n'"Skipped: $skipped"
-	[[ " ${active[*]} " == *" netnsp "* ]] && hdr+=$'\n'"netnsp status at the end: $(netnsp_counters)"
+	hdr+=$'\n'"netnsp relay path: splice${FASTOPEN:+; fastopen = yes for: $FASTOPEN}"
+	for v in "${active[@]}"; do
+		[[ $v == netnsp* ]] || continue
+		[ "$v" = netnsp ] || hdr+=$'\n'"$v: ${NSP_BIN[$v]}"
+		hdr+=$'\n'"$v status at the end: $(netnsp_counters "$v")"
+	done
 	report "$hdr" "${BENCH_NO_RECORD:-0}" "$BENCH_DIR/RESULTS.md"
 }
 

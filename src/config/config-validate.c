@@ -70,6 +70,15 @@ static int check_proxy(struct settings *s, struct proxy_conf *p, char *err, size
 	if (p->tor_control && p->kind != PROXY_SOCKS5 && p->kind != PROXY_SOCKS5H)
 		return conf_error(err, errlen, s->path, p->tor_control_line, "tor-control",
 				  "only for a socks5 or socks5h url (a managed tor has its own)");
+	if (p->fastopen &&
+	    (p->kind == PROXY_DIRECT || p->kind == PROXY_TOR || p->kind == PROXY_I2P))
+		return conf_error(err, errlen, s->path, p->fastopen_line, "fastopen",
+				  "only for a proxy netnsp connects to over TCP (socks5, socks5h, "
+				  "socks4a, http)");
+	if (p->fastopen && p->via)
+		return conf_error(err, errlen, s->path, p->fastopen_line, "fastopen",
+				  "a proxy reached through 'via' is connected to by the proxy "
+				  "before it; set 'fastopen' on the first hop");
 	if (p->tor_cookie && !p->tor_control)
 		return conf_error(err, errlen, s->path, p->tor_cookie_line, "tor-control-cookie",
 				  "needs 'tor-control'");

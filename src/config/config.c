@@ -138,6 +138,13 @@ static int proxy_tor_cookie(struct parser *ps, void *obj, const char *v, char *w
 	return p->tor_cookie ? 0 : -ENOMEM;
 }
 
+static int proxy_fastopen(struct parser *ps, void *obj, const char *v, char *why, size_t n)
+{
+	if (conf_parse_bool(v, &((struct proxy_conf *)obj)->fastopen) < 0)
+		return conf_why(why, n, "bad value '%s' (want yes or no)", v);
+	return 0;
+}
+
 static int prof_via(struct parser *ps, void *obj, const char *v, char *why, size_t n)
 {
 	return set_name(&((struct profile_conf *)obj)->via, v, why, n);
@@ -249,6 +256,7 @@ static const struct key_def proxy_keys[] = {
 	{"tor-config", false, proxy_tor_config, PX_LINE(tor_config_line), 0},
 	{"tor-control", false, proxy_tor_control, PX_LINE(tor_control_line), 0},
 	{"tor-control-cookie", false, proxy_tor_cookie, PX_LINE(tor_cookie_line), 0},
+	{"fastopen", false, proxy_fastopen, PX_LINE(fastopen_line), 0},
 	{NULL, false, NULL, -1, 0},
 };
 

@@ -76,10 +76,12 @@ struct proxy_conf {
 	 */
 	char *tor_control;
 	char *tor_cookie; /* owned: tor-control-cookie = FILE (cookie authentication), or NULL */
-	int line;	  /* line of the [proxy NAME] header */
+	/* fastopen = yes: the relay connects to this (first) hop with TCP Fast Open */
+	bool fastopen;
+	int line; /* line of the [proxy NAME] header */
 	/* Lines of the keys (0 if unset), so later checks can name FILE:LINE: KEY. */
 	int url_line, via_line, isolate_line, netns_line, tor_config_line, tor_control_line,
-		tor_cookie_line;
+		tor_cookie_line, fastopen_line;
 };
 
 /*

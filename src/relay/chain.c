@@ -90,6 +90,7 @@ int relay_chain_build(const struct settings *s, int last, struct relay_chain *ch
 		snprintf(chain->egress_ns, sizeof(chain->egress_ns), "%s",
 			 s->proxies[hops[0]].netns);
 	chain->direct = chain->hops[0].kind == PROXY_DIRECT;
+	chain->fastopen = s->proxies[hops[0]].fastopen;
 	if (chain->hops[0].managed || chain->direct)
 		return 0;
 	r = chain_resolve_first(chain, &s->proxies[hops[0]], err, errlen);
@@ -281,6 +282,15 @@ int relay_chain_connect(const struct relay_chain *ch, const struct proxy_target 
 	if (fd < 0)
 		return fd;
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/*
+	 * TCP Fast Open (RFC 7413): with a cookie from an earlier connection the
+	 * kernel defers the SYN, connect() returns 0, the socket polls writable,
+	 * and the first request (SOCKS5 greeting, HTTP CONNECT) rides in the SYN.
+	 * Without a cookie this is an ordinary connect that asks for one.  A
+	 * kernel without it refuses the option: then also ordinary.
+	 */
+	if (ch->fastopen)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &one, sizeof(one));
 	if (connect(fd, (const struct sockaddr *)to, tolen) < 0 && errno != EINPROGRESS)
 		return neg_errno();
 	return TAKE_FD(fd);
@@ -295,8 +305,9 @@ int relay_hs_send(struct proxy_hs *hs, int fd)
 	out = proxy_hs_output(hs, &len);
 	while (len > 0) {
 		n = send(fd, out, len, MSG_NOSIGNAL);
+		/* EINPROGRESS: a Fast Open SYN left without the data; sent once connected. */
 		if (n < 0)
-			return errno == EAGAIN ? 0 : neg_errno();
+			return errno == EAGAIN || errno == EINPROGRESS ? 0 : neg_errno();
 		proxy_hs_sent(hs, (size_t)n);
 		out = proxy_hs_output(hs, &len);
 	}

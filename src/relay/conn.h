@@ -54,6 +54,7 @@ struct conn {
 	int pipe_up[2];		     /* owned: app -> upstream */
 	int pipe_down[2];	     /* owned: upstream -> app */
 	uint32_t pend_up, pend_down; /* bytes sitting in each pipe */
+	uint32_t cap_up, cap_down;   /* each pipe's size once grown (or refused), 0 before */
 	bool app_eof, up_eof;	     /* read side saw EOF */
 	bool app_shut, up_shut;	     /* we sent FIN with shutdown(SHUT_WR) */
 };

@@ -72,6 +72,7 @@ struct relay_chain {
 	char egress_ns[CONF_NAME_MAX + 1];
 	struct egress_ns *ens;	/* owned reference (egress_ns_get()), or NULL */
 	bool direct;		/* hop 0 is url = direct: connect to the destination itself */
+	bool fastopen;		/* hop 0 has fastopen = yes: TCP_FASTOPEN_CONNECT */
 	struct isolate_key key; /* the per-install secret (relay_chain_isolate()) */
 	uint32_t subject_id;	/* the subject's id in the Derivative */
 };
@@ -153,6 +154,7 @@ struct relay {
 	uint64_t dns_clients;	    /* DNS-over-TCP clients across all subjects */
 	uint64_t max_slots;	    /* cap on live + udp_live + dns_clients (fd budget) */
 	int spare_fd;		    /* owned: released to accept-and-reset at EMFILE, or -1 */
+	uint32_t pipe_max;	    /* what a bulk pipe grows to (tcp.c), 0 until first needed */
 };
 
 /**
@@ -302,7 +304,11 @@ void relay_chain_describe(const struct relay_chain *chain, size_t i, char *buf, 
  * From the daemon's own namespace, so its traffic never crosses a subject's rules
  * (`netnsp run`: a socket from @ch->egress, made in the caller's namespace).
  *
- * Return: the socket (connect in progress) or a negative errno.
+ * With @ch->fastopen the connect may be deferred (TCP Fast Open with a cached
+ * cookie): the socket then polls writable at once, and the first send()
+ * carries the SYN and its data.
+ *
+ * Return: the socket (connect in progress or deferred) or a negative errno.
  */
 int relay_chain_connect(const struct relay_chain *ch, const struct proxy_target *dst);
 
@@ -311,7 +317,7 @@ int relay_chain_connect(const struct relay_chain *ch, const struct proxy_target 
  * @hs: handshake.
  * @fd: the upstream socket.
  *
- * Return: 0 (all sent, or EAGAIN: wait for EPOLLOUT) or a negative errno.
+ * Return: 0 (all sent, or EAGAIN / EINPROGRESS: wait for EPOLLOUT) or a negative errno.
  */
 int relay_hs_send(struct proxy_hs *hs, int fd);
 

@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -34,7 +35,8 @@
 #include "conn.h"
 
 #define CONN_EVENTS (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
-#define SPLICE_CHUNK (1u << 16)
+#define SPLICE_CHUNK (1u << 16)	  /* the kernel's default pipe: 16 pages */
+#define RELAY_PIPE_BIG (1u << 18) /* what a pipe carrying a bulk transfer grows to */
 
 /* Make close() send RST instead of FIN: what a refused connection looks like. */
 static void sock_set_reset(int fd)
@@ -285,6 +287,12 @@ static int conn_handshake(struct relay *r, struct conn *c)
 			ret = conn_hs_send(c);
 		if (ret < 0)
 			return ret;
+		/*
+		 * A short read emptied the receive queue: what comes later is a new
+		 * edge (EPOLLET), so don't ask again just to hear EAGAIN.
+		 */
+		if (!done && (size_t)n < sizeof(buf))
+			return 0;
 	}
 	return conn_start_relay(r, c);
 }
@@ -355,13 +363,50 @@ static int conn_start_relay(struct relay *r, struct conn *c)
 	return 0;
 }
 
-/*
- * Move bytes src -> pipe -> dst until the kernel says EAGAIN.  Returns 0,
- * or a negative errno when a side failed (the caller resets both).
- */
-static int conn_pump(int src, int dst, int p[2], uint32_t *pend, bool *src_eof, bool *dst_shut,
-		     uint64_t *bytes)
+/* fs.pipe-max-size, capped at RELAY_PIPE_BIG; SPLICE_CHUNK (never grow) if unreadable. */
+static uint32_t pipe_max_size(void)
 {
+	_cleanup_fclose_ FILE *f = fopen("/proc/sys/fs/pipe-max-size", "re");
+	unsigned long v = 0;
+
+	if (!f || fscanf(f, "%lu", &v) != 1)
+		return SPLICE_CHUNK;
+	return v < RELAY_PIPE_BIG ? (uint32_t)v : RELAY_PIPE_BIG;
+}
+
+/*
+ * Each pipe starts at the kernel's default, 16 pages.  One that a single
+ * splice filled carries a bulk transfer and grows to RELAY_PIPE_BIG (or
+ * fs.pipe-max-size if lower), so each splice moves four times as much;
+ * idle and interactive connections keep the small slot array.  Refused
+ * (an unprivileged `netnsp run` over its pipe-user-pages quota), the pipe
+ * stays as it is.  Returns the pipe's size from now on.
+ */
+static uint32_t pipe_grow(struct relay *r, int fd, uint32_t *cap)
+{
+	int got = -1;
+
+	if (!r->pipe_max)
+		r->pipe_max = pipe_max_size();
+	if (r->pipe_max > SPLICE_CHUNK)
+		got = fcntl(fd, F_SETPIPE_SZ, (int)r->pipe_max);
+	*cap = got > 0 ? (uint32_t)got : SPLICE_CHUNK;
+	return *cap;
+}
+
+/*
+ * Move bytes one way (@up: app -> upstream, else back) through its pipe
+ * until the kernel says EAGAIN.  Returns 0, or a negative errno when a side
+ * failed (the caller resets both).
+ */
+static int conn_pump(struct relay *r, struct conn *c, bool up)
+{
+	int src = up ? c->app.fd : c->up.fd, dst = up ? c->up.fd : c->app.fd;
+	int *p = up ? c->pipe_up : c->pipe_down;
+	uint32_t *pend = up ? &c->pend_up : &c->pend_down, *cap = up ? &c->cap_up : &c->cap_down;
+	bool *src_eof = up ? &c->app_eof : &c->up_eof, *dst_shut = up ? &c->up_shut : &c->app_shut;
+	uint64_t *bytes = up ? &c->rs->stats.bytes_up : &c->rs->stats.bytes_down;
+	uint32_t chunk = *cap ? *cap : SPLICE_CHUNK;
 	ssize_t n;
 
 	for (;;) {
@@ -379,25 +424,22 @@ static int conn_pump(int src, int dst, int p[2], uint32_t *pend, bool *src_eof, 
 			*dst_shut = true;
 			return 0;
 		}
-		n = splice(src, NULL, p[1], NULL, SPLICE_CHUNK, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		n = splice(src, NULL, p[1], NULL, chunk, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 		if (n < 0)
 			return errno == EAGAIN ? 0 : neg_errno();
 		if (n == 0)
 			*src_eof = true;
 		*pend += (uint32_t)n;
+		if (n == SPLICE_CHUNK && !*cap)
+			chunk = pipe_grow(r, p[1], cap);
 	}
 }
 
 /* Returns true when the connection is finished and was freed. */
 static bool conn_relay(struct relay *r, struct conn *c)
 {
-	struct relay_stats *st = &c->rs->stats;
-	int a, b;
+	int a = conn_pump(r, c, true), b = conn_pump(r, c, false);
 
-	a = conn_pump(c->app.fd, c->up.fd, c->pipe_up, &c->pend_up, &c->app_eof, &c->up_shut,
-		      &st->bytes_up);
-	b = conn_pump(c->up.fd, c->app.fd, c->pipe_down, &c->pend_down, &c->up_eof, &c->app_shut,
-		      &st->bytes_down);
 	if (a < 0 || b < 0) {
 		/* An error on one side is a reset on the other (RFC 793 §3.4 spirit). */
 		conn_free(r, c, true, true);

@@ -176,7 +176,17 @@ static const struct bad_case bad_cases[] = {
 	{P "[profile w]\nnetns = x\n", "t.conf:3: [profile w]: missing required key 'via'"},
 	{P "colour = red\n",
 	 "t.conf:3: colour: unknown key (want url, via, isolate, netns, tor-config, "
-	 "tor-control, tor-control-cookie)"},
+	 "tor-control, tor-control-cookie, fastopen)"},
+	{P "fastopen = maybe\n", "t.conf:3: fastopen: bad value 'maybe' (want yes or no)"},
+	{"[proxy t]\nurl = tor\nfastopen = yes\n",
+	 "t.conf:3: fastopen: only for a proxy netnsp connects to over TCP (socks5, socks5h, "
+	 "socks4a, http)"},
+	{"[proxy d]\nurl = direct\nnetns = vpn\nfastopen = on\n",
+	 "t.conf:4: fastopen: only for a proxy netnsp connects to over TCP"},
+	{P "[proxy q]\nurl = http://h:1\nvia = p\nfastopen = yes\n",
+	 "t.conf:6: fastopen: a proxy reached through 'via' is connected to by the proxy before "
+	 "it; "
+	 "set 'fastopen' on the first hop"},
 	{P W "color = x\n", "t.conf:5: color: unknown key (want via, netns, dns,"},
 	{P "url = socks5://h\n", "t.conf:3: url: duplicate key (first at line 2)"},
 	{P W "# c\nvia = p\n", "t.conf:6: via: duplicate key (first at line 4)"},
@@ -554,6 +564,11 @@ static const struct unsup_case unsup_cases[] = {
 	{P W, NULL},
 	{P W "dns = off\nipv6 = off\nusers = alice\nsocks-port = 0\nudp = off\n", NULL},
 	{P "isolate = none\n" W, NULL},
+	{P "fastopen = yes\n" W, NULL},
+	{P "fastopen = no\n" W, NULL},
+	{"[proxy h]\nurl = http://h:1\nfastopen = yes\n[proxy q]\nurl = socks5://h\nvia = h\n"
+	 "fastopen = no\n[profile w]\nvia = q\n",
+	 NULL},
 	{P W "dns = fake\n", NULL},
 	{P W "dns = proxy\ndns-server = 9.9.9.9\n", NULL},
 	{P W "dns = off\ndns-server = 9.9.9.9\n", NULL},
