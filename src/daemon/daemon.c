@@ -435,6 +435,7 @@ int daemon_loop(struct daemon *d)
 		relay_reap(&d->relay);
 		daemon_reap(d);
 		tor_ctl_reap(d, false);
+		transport_reap_dead(d);
 	}
 	return 0;
 }

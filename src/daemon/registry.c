@@ -140,10 +140,8 @@ static int daemon_chain_finish(struct daemon *d, struct subject_rt *s, struct re
 			r = relay_chain_set_unix(ch, path);
 	}
 	if (r < 0)
-		snprintf(s->error, sizeof(s->error),
-			 "proxy '%.32s': managed %s %s (one added by reload starts with the "
-			 "next daemon start)",
-			 name, t ? t->ops->label : "transport",
+		snprintf(s->error, sizeof(s->error), "proxy '%.32s': managed %s %s", name,
+			 t ? t->ops->label : "transport",
 			 r == -ENOENT ? "not running" : strerror(-r));
 	return r;
 }

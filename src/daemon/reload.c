@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "transport.h"
 #include "netns/netns.h"
 #include "util/log.h"
 #include "util/macro.h"
@@ -100,7 +101,8 @@ int daemon_reload(struct daemon *d, bool dry_run, char **plan, char *err, size_t
 		goto out;
 	*plan = derive_plan_text(c, n);
 	r = *plan ? 0 : -ENOMEM;
-	if (r < 0 || dry_run || n == 0)
+	/* A transport's own keys (tor-config) are in no profile's snapshot. */
+	if (r < 0 || dry_run || (n == 0 && !transport_reload_needed(d, &next)))
 		goto out;
 	r = derive(&next, &d->deriv, &d->self, &nd);
 	if (r < 0)
@@ -115,6 +117,12 @@ int daemon_reload(struct daemon *d, bool dry_run, char **plan, char *err, size_t
 	derivative_free(&d->deriv);
 	d->deriv = nd;
 	memset(&nd, 0, sizeof(nd));
+	/* Before the subjects: their chains point at the transports' sockets. */
+	d->reloading = true;
+	r = transport_reload(d);
+	d->reloading = false;
+	if (r < 0)
+		log_err("managed transports: %s", strerror(-r));
 	for (size_t i = 0; i < n; i++) {
 		if (c[i].what == CHANGE_CHANGED)
 			reload_change(d, c[i].profile);

@@ -290,44 +290,54 @@ static int transport_kind_index(enum proxy_kind kind)
 	return -1;
 }
 
+/* A new transport for proxy @pc, appended to d->transports (not started). */
+static struct transport *transport_new(struct daemon *d, const struct transport_ops *ops,
+				       const struct proxy_conf *pc, uid_t uid, gid_t gid)
+{
+	struct transport **arr = reallocarray(d->transports, d->n_transports + 1, sizeof(*arr));
+	struct transport *t;
+
+	if (!arr)
+		return NULL;
+	d->transports = arr;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->ops = ops;
+	t->pidfd.fd = t->out.fd = -1;
+	t->bootstrap = -1;
+	t->uid = uid;
+	t->gid = gid;
+	snprintf(t->name, sizeof(t->name), "%s", pc->name);
+	snprintf(t->dir, sizeof(t->dir), "%s/%s-%s", d->ctx->state_dir, ops->dir_prefix, pc->name);
+	snprintf(t->extra, sizeof(t->extra), "%s", pc->tor_config ? pc->tor_config : "");
+	d->transports[d->n_transports++] = t;
+	return t;
+}
+
 int transport_start_all(struct daemon *d)
 {
 	const struct settings *s = &d->settings;
 	bool user_done[ARRAY_SIZE(transport_kinds)] = {false};
 	uid_t uids[ARRAY_SIZE(transport_kinds)];
 	gid_t gids[ARRAY_SIZE(transport_kinds)];
-	size_t n = 0;
 
-	for (size_t i = 0; i < s->n_proxies; i++)
-		n += transport_kind_index(s->proxies[i].kind) >= 0;
-	if (!n)
-		return 0;
-	d->transports = calloc(n, sizeof(*d->transports));
-	if (!d->transports)
-		return -ENOMEM;
 	for (size_t i = 0; i < s->n_proxies; i++) {
 		const struct proxy_conf *pc = &s->proxies[i];
 		int k = transport_kind_index(pc->kind);
-		const struct transport_ops *ops;
 		struct transport *t;
 
-		if (k < 0)
+		if (k < 0 || transport_find(d, pc->name))
 			continue;
-		ops = transport_kinds[k];
 		if (!user_done[k]) { /* look the user up once per kind, warn once */
-			transport_user(d, ops, &uids[k], &gids[k]);
+			transport_user(d, transport_kinds[k], &uids[k], &gids[k]);
 			user_done[k] = true;
 		}
-		t = &d->transports[d->n_transports++];
-		t->ops = ops;
-		t->pidfd.fd = t->out.fd = -1;
-		t->bootstrap = -1;
-		t->uid = uids[k];
-		t->gid = gids[k];
-		snprintf(t->name, sizeof(t->name), "%s", pc->name);
-		snprintf(t->dir, sizeof(t->dir), "%s/%s-%s", d->ctx->state_dir, ops->dir_prefix,
-			 pc->name);
-		snprintf(t->extra, sizeof(t->extra), "%s", pc->tor_config ? pc->tor_config : "");
+		t = transport_new(d, transport_kinds[k], pc, uids[k], gids[k]);
+		if (!t)
+			return -ENOMEM;
+		if (d->reloading)
+			log_info("%s '%s': added by reload", t->ops->label, t->name);
 		transport_start(d, t);
 	}
 	return 0;
@@ -347,36 +357,122 @@ static int transport_reap(struct daemon *d, struct transport *t, int options, in
 
 static void transport_drain(struct daemon *d, struct transport *t);
 
+/* SIGTERM, then SIGKILL after 3 s; its fds closed. */
+static void transport_stop(struct daemon *d, struct transport *t)
+{
+	int status;
+
+	if (t->pid > 0) {
+		kill(t->pid, SIGTERM);
+		for (int k = 0; k < 30 && !transport_reap(d, t, WNOHANG, &status); k++)
+			usleep(100 * 1000);
+		if (t->pid > 0) {
+			kill(t->pid, SIGKILL);
+			transport_reap(d, t, 0, &status);
+		}
+		transport_drain(d, t);
+		log_info("%s '%s': stopped", t->ops->label, t->name);
+	}
+	transport_close_ev(d, &t->out);
+	transport_close_ev(d, &t->pidfd);
+	t->state = TRANSPORT_STOPPED;
+}
+
 void transport_stop_all(struct daemon *d)
 {
 	for (size_t i = 0; i < d->n_transports; i++) {
-		struct transport *t = &d->transports[i];
-		int status;
-
-		if (t->pid > 0) {
-			kill(t->pid, SIGTERM);
-			for (int k = 0; k < 30 && !transport_reap(d, t, WNOHANG, &status); k++)
-				usleep(100 * 1000);
-			if (t->pid > 0) {
-				kill(t->pid, SIGKILL);
-				transport_reap(d, t, 0, &status);
-			}
-			transport_drain(d, t);
-			log_info("%s '%s': stopped", t->ops->label, t->name);
-		}
-		transport_close_ev(d, &t->out);
-		transport_close_ev(d, &t->pidfd);
+		transport_stop(d, d->transports[i]);
+		free(d->transports[i]);
 	}
 	free(d->transports);
 	d->transports = NULL;
 	d->n_transports = 0;
+	transport_reap_dead(d);
+}
+
+void transport_reap_dead(struct daemon *d)
+{
+	while (d->transports_dead) {
+		struct transport *t = d->transports_dead;
+
+		d->transports_dead = t->dead_next;
+		free(t);
+	}
+}
+
+/*
+ * The generated config files of a transport that left the config: what tor
+ * and i2pd leave behind in data/ (keys, caches) stays for a proxy of that
+ * name added again; `rm -r` the directory to forget it.
+ */
+static void transport_forget(struct transport *t)
+{
+	static const char *const leaves[] = {"torrc", "i2pd.conf", "tunnels.conf"};
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < ARRAY_SIZE(leaves); i++)
+		if (transport_path(t, leaves[i], path, sizeof(path)) == 0)
+			(void)unlink(path);
+}
+
+static const struct proxy_conf *transport_conf(const struct settings *s, const char *name)
+{
+	for (size_t i = 0; i < s->n_proxies; i++)
+		if (strcmp(s->proxies[i].name, name) == 0)
+			return &s->proxies[i];
+	return NULL;
+}
+
+/* Does the running @t still match proxy @pc (same kind, same tor-config)? */
+static bool transport_same(const struct transport *t, const struct proxy_conf *pc)
+{
+	return pc && t->ops->kind == pc->kind &&
+	       strcmp(t->extra, pc->tor_config ? pc->tor_config : "") == 0;
+}
+
+bool transport_reload_needed(struct daemon *d, const struct settings *next)
+{
+	for (size_t i = 0; i < d->n_transports; i++)
+		if (!transport_same(d->transports[i], transport_conf(next, d->transports[i]->name)))
+			return true;
+	for (size_t i = 0; i < next->n_proxies; i++)
+		if (transport_kind_index(next->proxies[i].kind) >= 0 &&
+		    !transport_find(d, next->proxies[i].name))
+			return true;
+	return false;
+}
+
+int transport_reload(struct daemon *d)
+{
+	for (size_t i = 0; i < d->n_transports;) {
+		struct transport *t = d->transports[i];
+		const struct proxy_conf *pc = transport_conf(&d->settings, t->name);
+
+		if (transport_same(t, pc)) {
+			i++;
+			continue;
+		}
+		log_info("%s '%s': %s by reload", t->ops->label, t->name,
+			 pc && transport_kind_index(pc->kind) >= 0 ? "changed, restarted"
+								   : "removed, stopped");
+		transport_stop(d, t);
+		if (!pc || pc->kind != t->ops->kind)
+			transport_forget(t);
+		memmove(&d->transports[i], &d->transports[i + 1],
+			(d->n_transports - i - 1) * sizeof(t));
+		d->n_transports--;
+		/* The current epoll batch may still name its pidfd or pipe. */
+		t->dead_next = d->transports_dead;
+		d->transports_dead = t;
+	}
+	return transport_start_all(d);
 }
 
 struct transport *transport_find(struct daemon *d, const char *name)
 {
 	for (size_t i = 0; i < d->n_transports; i++)
-		if (strcmp(d->transports[i].name, name) == 0)
-			return &d->transports[i];
+		if (strcmp(d->transports[i]->name, name) == 0)
+			return d->transports[i];
 	return NULL;
 }
 
@@ -479,7 +575,7 @@ void transport_on_event(struct daemon *d, struct ev *ev)
 void transport_tick(struct daemon *d, uint64_t now)
 {
 	for (size_t i = 0; i < d->n_transports; i++) {
-		struct transport *t = &d->transports[i];
+		struct transport *t = d->transports[i];
 
 		if (t->state == TRANSPORT_STARTING && t->ops->tick)
 			t->ops->tick(t);
@@ -495,7 +591,7 @@ json_object *transport_status_json(struct daemon *d)
 	json_object *arr = json_object_new_array();
 
 	for (size_t i = 0; i < d->n_transports; i++) {
-		const struct transport *t = &d->transports[i];
+		const struct transport *t = d->transports[i];
 		json_object *o = json_object_new_object();
 
 		json_object_object_add(o, "name", json_object_new_string(t->name));

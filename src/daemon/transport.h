@@ -89,6 +89,7 @@ struct transport {
 	unsigned restarts;
 	unsigned backoff; /* seconds before the next start */
 	uint64_t restart_at;
+	struct transport *dead_next; /* on daemon.transports_dead once removed by reload */
 };
 
 extern const struct transport_ops tor_ops;
@@ -107,6 +108,31 @@ int transport_start_all(struct daemon *d);
  * @d: daemon.
  */
 void transport_stop_all(struct daemon *d);
+
+/**
+ * transport_reload() - converge the transports to d->settings after a reload:
+ * stop (and remove the generated config of) those whose proxy is gone, restart
+ * those whose kind or tor-config changed, start the new ones; one log line each.
+ * @d: daemon, new Settings in place, before the subjects are re-applied.
+ *
+ * Return: 0 or a negative errno.
+ */
+int transport_reload(struct daemon *d);
+
+/**
+ * transport_reload_needed() - would transport_reload() to @next change anything?
+ * @d: daemon.
+ * @next: the new Settings.
+ *
+ * Return: true when a transport would be started, stopped or restarted.
+ */
+bool transport_reload_needed(struct daemon *d, const struct settings *next);
+
+/**
+ * transport_reap_dead() - free the transports removed during the last event batch.
+ * @d: daemon.
+ */
+void transport_reap_dead(struct daemon *d);
 
 /**
  * transport_find() - the managed transport of proxy @name.

@@ -109,6 +109,44 @@ log_mark
 nexec s curl -gsS --max-time 10 http://y.i2p/ >/dev/null 2>&1
 wait_log "i2pd 'i2p': .*y\.i2p" 10
 tap_ok $? "y.i2p reaches the restarted i2pd as a name"
+
+# ---------------------------------------------------------------- reload
+# Remove the i2p proxy (its route now blocks), then add it back: no daemon restart.
+cp "$CONF" "$T/conf.i2p"
+sed -e '/^\[proxy i2p\]/,/^url = i2p/d' -e 's/^route = \*\.i2p i2p/route = *.i2p block/' \
+	"$T/conf.i2p" >"$CONF"
+DPID=$DAEMON_PID
+log_mark
+nsp reload >"$T/reload1.txt" 2>&1
+tap_ok $? "reload without the i2p proxy" || diag_file "$T/reload1.txt"
+wait_log "i2pd 'i2p': removed, stopped by reload" 5
+tap_ok $? "the log says the reload stopped it (one line)"
+sleep 0.2
+! kill -0 "$NEW" 2>/dev/null && [ ! -e "$I2P_DIR/i2pd.conf" ] && [ -d "$I2P_DIR/data" ]
+tap_ok $? "i2pd (pid $NEW) is gone, its generated i2pd.conf removed, its data/ kept"
+is "$(status_json_q "len(d['transports'])")" 0 "status --json lists no transport"
+t0=$(now_ms)
+nexec s curl -gsS --max-time 5 http://x.i2p/ >/dev/null 2>&1
+rc=$? ms=$(($(now_ms) - t0))
+[ "$rc" -ne 0 ] && [ "$ms" -lt 1000 ]
+tap_ok $? "x.i2p is now refused at once (curl rc $rc, $ms ms)"
+cp "$T/conf.i2p" "$CONF"
+log_mark
+nsp reload >"$T/reload2.txt" 2>&1
+tap_ok $? "reload with the i2p proxy and its route again" || diag_file "$T/reload2.txt"
+wait_log "i2pd 'i2p': added by reload" 5 && wait_log "i2pd 'i2p': started .* as pid" 5
+tap_ok $? "the log says the reload added it and started i2pd"
+wait_until 20 i2pd_ready
+NEW2=$(tj "['pid']")
+[ -n "$NEW2" ] && [ "$NEW2" != 0 ] && [ "$NEW2" != "$NEW" ] && kill -0 "$NEW2" &&
+	[ "$(ps -o user= -p "$NEW2")" = i2pd ] && kill -0 "$DPID" && [ "$DAEMON_PID" = "$DPID" ]
+tap_ok $? "i2pd runs again (pid $NEW2, user i2pd) under the same daemon (pid $DPID)" ||
+	diag "status: $(nsp status --json 2>&1 | head -c 1500)"
+log_mark
+nexec s curl -gsS --max-time 10 http://z.i2p/ >/dev/null 2>&1
+wait_log "i2pd 'i2p': .*z\.i2p" 10
+tap_ok $? "z.i2p reaches the i2pd added by reload as a name" || diag_file "$T/daemon.log" 15
+NEW=$NEW2
 sanitizer_clean
 stop_daemon
 sleep 0.2
