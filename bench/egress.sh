@@ -16,18 +16,13 @@
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
-REPO=$(cd "$BENCH_DIR/.." && pwd)
-T=${BENCH_TIME:-5}
-REPEATS=${BENCH_REPEATS:-3}
-CT=${BENCH_CONN_TIME:-5}
-NETNSP=${NETNSP:-$REPO/build/netnsp}
+. "$BENCH_DIR/lib.sh"
 SERVER=203.0.113.10
 P=ne$(printf '%04x' $((RANDOM)))
 NS_S=${P}s NS_E=${P}e NS_H=${P}h NS_N=${P}n
 WORK=$(mktemp -d /tmp/netnsp-bench-egress.XXXXXX)
 PIDS=()
 
-nsx() { local ns=$1; shift; nsenter --net="/run/netns/$ns" -- "$@"; }
 nsp() { nsx "$NS_H" "$NETNSP" --config "$WORK/netnsp.conf" --state-dir "$WORK/state" \
 	--run-dir "$WORK/run" "$@"; }
 cleanup() {

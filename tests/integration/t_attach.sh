@@ -25,17 +25,12 @@ topo_p1_up
 conf_p1 at >"$CONF"
 daemon_up
 
-pid_subject() { # pid_subject PID KEY: one field of the Pid subject of PID in status
-	status_json_q "[s.get('$2') for s in d['subjects'] if s.get('pid') == $1][0]" 2>/dev/null
-}
-
 # attach_ok LABEL PID: attach, check status and traffic through it.
 attach_ok() {
 	local label=$1 pid=$2 out
 	out=$(nsp attach "$pid" at 2>"$T/attach.err")
 	is "$?" 0 "$label: attach exits 0" || diag_file "$T/attach.err"
 	is "$out" "attached $pid to at" "$label: prints 'attached $pid to at'"
-	pid_applied() { [ "$(pid_subject "$1" applied)" = true ]; }
 	wait_until 10 pid_applied "$pid"
 	tap_ok $? "$label: the Pid subject is applied" || diag "status: $(nsp status --json 2>&1)"
 	is "$(pid_subject "$pid" kind)" pid "$label: status kind is \"pid\""
@@ -65,7 +60,6 @@ collected() {
 # ------------------------------------------------------------ unshare -n
 bg unshare -n sleep 600
 A1=$LAST_PID
-own_netns() { [ "$(readlink "/proc/$1/ns/net")" != "$(readlink /proc/self/ns/net)" ]; }
 wait_until 5 own_netns "$A1" || bail "unshare -n did not start"
 attach_ok "unshare -n" "$A1"
 
@@ -77,7 +71,7 @@ grep -q '^netnsp: ' "$T/r.err" && one_line "$T/r.err"
 tap_ok $? "refused: one 'netnsp: ' line ($(head -c 200 "$T/r.err"))"
 bg nsenter -t "$A1" -n sleep 600
 A1b=$LAST_PID
-sleep 0.2
+wait_until 5 own_netns "$A1b" || bail "nsenter into $A1's namespace"
 nsp attach "$A1b" at >"$T/r.out" 2>"$T/r.err"
 is "$?" 1 "refused: another process in an attached namespace (exit 1)" || diag_file "$T/r.err"
 kill -KILL "$A1b"
@@ -88,7 +82,7 @@ SCR=${PFX}scr
 ns_add "$SCR" || bail "namespace $SCR"
 bg nsx "$SCR" sleep 600
 A2=$LAST_PID
-sleep 0.2
+wait_until 5 own_netns "$A2" || bail "sleep in $SCR"
 attach_ok "ip netns exec" "$A2"
 collected "ip netns exec" "$A2"
 
@@ -113,7 +107,7 @@ wait "$gone_pid" 2>/dev/null
 refusal 1 "refused: no such process" "$gone_pid" at
 bg unshare -n sleep 600
 A3=$LAST_PID
-sleep 0.2
+wait_until 5 own_netns "$A3" || bail "unshare -n"
 refusal 2 "unknown profile" "$A3" nosuchprofile
 refusal 2 "not a pid" abc at
 is "$(status_profiles)" "at:named" "after the refusals only the named subject exists"

@@ -25,25 +25,10 @@
 . "$(dirname "$0")/lib.sh"
 lib_init microsocks setpriv
 
-topo_setup || bail "topology setup failed"
-start_world || bail "world server did not start"
-start_microsocks "$NS_P1" 1080 || bail "microsocks"
+topo_p1_up
 S=$(subject_ns rc)
 
-cat >"$CONF" <<EOF2
-[proxy p1]
-url = socks5://$P1_H4:1080
-
-[profile rc]
-via = p1
-netns = $S
-dns = off
-
-[profile other]
-via = p1
-netns = $(subject_ns other)
-dns = off
-EOF2
+conf_p1 rc other >"$CONF"
 
 daemon_up
 expect_client rc "http://$W4/" "$P1_W4" "rc proxies through P1"

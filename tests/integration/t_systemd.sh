@@ -68,9 +68,7 @@ mntns=$(grep -E '^(ProtectSystem|ProtectHome|PrivateTmp|PrivateDevices|PrivateMo
 is "$mntns" "" "no option that puts the daemon in a private mount namespace"
 
 # ---------------------------------------------------------------- sd_notify
-topo_setup || bail "topology setup failed"
-start_world || bail "world server did not start"
-start_microsocks "$NS_P1" 1080 || bail "microsocks P1"
+topo_p1_up
 cat >"$CONF" <<-EOF
 	[proxy p1]
 	url = socks5://$P1_H4:1080
