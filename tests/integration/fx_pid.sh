@@ -89,3 +89,24 @@ fp_attach_ok() {
 	wait_until 10 pid_applied "$pid"
 	tap_ok $? "$label: a Pid subject, applied"
 }
+
+# pid_collected_ok LABEL PID: kill -9 PID; one test point: the daemon logs
+# that PID exited and collected its subject (the pidfd event, not a later
+# sweep, which says "is gone"), and neither status nor the state file lists
+# it any more, within 10 s (generous on a busy machine: the event itself is
+# at once; the time taken is reported).
+pid_collected_ok() {
+	local label=$1 pid=$2 t0 rc ms
+	log_mark
+	kill -KILL "$pid"
+	t0=$(now_ms)
+	_pid_gone() {
+		[ "$(status_json_q "len([s for s in d['subjects'] if s.get('pid') == $pid])")" = 0 ] &&
+			[ "$(state_q "len([s for s in p if s['pid'] == $pid])")" = 0 ]
+	}
+	wait_log "pid $pid exited; subject collected" 10 && wait_until 10 _pid_gone
+	rc=$?
+	ms=$(($(now_ms) - t0))
+	tap_ok "$rc" "$label: collected from status and state after the process exits ($ms ms)" ||
+		diag_file "$T/daemon.log" 5
+}

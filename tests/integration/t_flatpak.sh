@@ -84,14 +84,7 @@ is "$(pid_kind "$I5")" none "child pid not owned by the instance's UID: not atta
 is "$(pid_kind "$I6")" none "an app not listed in [flatpak]: not attached"
 
 # ------------------------------------------------------------ collection
-kill -KILL "$I1"
-gone1() { [ "$(pid_kind "$I1")" = none ] && [ "$(state_q "len([s for s in p if s['pid'] == $I1])")" = 0 ]; }
-t0=$(now_ms)
-wait_until 5 gone1
-rc=$?
-ms=$(($(now_ms) - t0))
-[ "$rc" -eq 0 ] && [ "$ms" -le 2500 ]
-tap_ok $? "the root instance exits: its subject is collected ($ms ms)"
+pid_collected_ok "the root instance exits" "$I1"
 is "$(pid_kind "$I3")" pid "the uid $U instance is still a subject"
 kill -0 "$DAEMON_PID"
 tap_ok $? "daemon still running"

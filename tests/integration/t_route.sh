@@ -122,7 +122,8 @@ expect_client r "http://late.corp.test/" "$P2_W4" \
 refused_now r "http://blocked.corp.test/" "blocked.corp.test: its block line comes first"
 expect_client r "http://[$W6]/" "$P2_W6" "IPv6 range 2001:db8:100::/48 -> b"
 refused_now r "http://$W4/" "an address in a block range is refused at once"
-wait_log "blocked \\(route '203.0.113.100', line 19\\)" 3
+line=$(grep -n '^route = 203.0.113.100 block$' "$CONF" | cut -d: -f1)
+wait_log "blocked \\(route '203.0.113.100', line $line\\)" 10
 tap_ok $? "the daemon says which route line blocked it"
 
 expect_client nd "http://$W4/" "$P2_W4" "no default: a matching range works (b)"
