@@ -240,7 +240,8 @@ down1=$(status_field ep bytes_down)
 tap_ok $? "status: ep's connections_total counts the 51 endpoint connections ($tot0 -> $tot1)"
 [ $((up1 - up0)) -ge 600000 ] 2>/dev/null && [ $((down1 - down0)) -ge 600000 ] 2>/dev/null
 tap_ok $? "status: bytes_up and bytes_down grew by the 3 x 200 kB echoed (up $up0 -> $up1, down $down0 -> $down1)"
-wait_until 3 test "$(status_field ep connections)" = 0
+no_live_conn() { [ "$(status_field ep connections)" = 0 ]; } # re-read on every try
+wait_until 10 no_live_conn
 tap_ok $? "status: no live connection is left on ep (got $(status_field ep connections))"
 
 # ------------------------------------------------------------ names stay names

@@ -65,7 +65,7 @@ cookie1=$(state_q "n['rc']['ns']['cookie']")
 ip netns del "$S" && ip netns add "$S" || bail "ip netns del/add $S"
 log_mark
 restart_ready "B: restart with a foreign namespace at /run/netns/$S: every subject applied"
-wait_log 'holds another namespace than the recorded one; deriving anew' 2
+wait_log 'holds another namespace than the recorded one; deriving anew' 10
 tap_ok $? "B: logged 'holds another namespace than the recorded one; deriving anew'" ||
 	diag_file "$T/daemon.log"
 id2=$(state_id rc)
@@ -135,7 +135,7 @@ fi
 diag "inode $ino3: state and /run/netns/$S agree, cookies differ"
 log_mark
 restart_ready "C: restart with a new namespace on the recorded inode: every subject applied"
-wait_log 'holds another namespace than the recorded one; deriving anew' 2
+wait_log 'holds another namespace than the recorded one; deriving anew' 10
 tap_ok $? "C: same inode, different cookie: taken as foreign (logged)" ||
 	diag_file "$T/daemon.log"
 id4=$(state_id rc)

@@ -75,7 +75,7 @@ is "$out" "$plan" "reload prints the plan it applied"
 wait_ready 10
 tap_ok $? "after reload every subject is applied"
 is "$(status_profiles)" "chg:named keep:named new:named" "status: chg, keep, new (rm gone)"
-wait_until 3 test ! -e "/run/netns/$(subject_ns rm)"
+wait_until 10 test ! -e "/run/netns/$(subject_ns rm)"
 tap_ok $? "rm's namespace is deleted"
 [ -e "/run/netns/$(subject_ns new)" ]
 tap_ok $? "new's namespace is created"
