@@ -14,9 +14,8 @@
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
-REPO=$(cd "$BENCH_DIR/.." && pwd)
-NETNSP=${NETNSP:-$REPO/build/netnsp}
-REPEATS=${BENCH_REPEATS:-3}
+BENCH_NAME=dns.sh
+. "$BENCH_DIR/lib.sh"
 SECS=${BENCH_DNS_TIME:-10}
 WINDOW=${BENCH_DNS_WINDOW:-64}
 NAMES=${BENCH_DNS_NAMES:-1000}

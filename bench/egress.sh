@@ -17,19 +17,14 @@
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
-REPO=$(cd "$BENCH_DIR/.." && pwd)
-T=${BENCH_TIME:-5}
-REPEATS=${BENCH_REPEATS:-3}
-CT=${BENCH_CONN_TIME:-5}
+. "$BENCH_DIR/lib.sh"
 SHAPE=${BENCH_SHAPE:-1gbit}
-NETNSP=${NETNSP:-$REPO/build/netnsp}
 SERVER=203.0.113.10
 P=ne$(printf '%04x' $((RANDOM)))
 NS_S=${P}s NS_E=${P}e NS_H=${P}h NS_N=${P}n
 WORK=$(mktemp -d /tmp/netnsp-bench-egress.XXXXXX)
 PIDS=()
 
-nsx() { local ns=$1; shift; nsenter --net="/run/netns/$ns" -- "$@"; }
 # In the background, remembering the command's own pid (nsenter execs it), so
 # that cleanup kills the command and not a subshell that would leave it running.
 bg_in() { local ns=$1; shift; nsenter --net="/run/netns/$ns" -- "$@" & PIDS+=($!); }

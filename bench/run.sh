@@ -31,15 +31,11 @@
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
-REPO=$(cd "$BENCH_DIR/.." && pwd)
-T=${BENCH_TIME:-5}
-REPEATS=${BENCH_REPEATS:-3}
-CT=${BENCH_CONN_TIME:-5}
+. "$BENCH_DIR/lib.sh"
 CTHREADS=${BENCH_CONN_THREADS:-1 4}
 NIDLE=${BENCH_IDLE:-1000}
 UPSTREAM=${BENCH_UPSTREAM:-auto}
 VARIANTS=${BENCH_VARIANTS:-direct proxychains redsocks netnsp}
-NETNSP=${NETNSP:-$REPO/build/netnsp}
 NETNSP_ALT=${NETNSP_ALT:-}
 FASTOPEN=${BENCH_FASTOPEN:-}
 
@@ -66,9 +62,6 @@ for alt in $NETNSP_ALT; do
 	VARIANTS+=" netnsp-${alt%%=*}"
 done
 
-die() { echo "bench: $*" >&2; exit 1; }
-log() { echo "bench: $*" >&2; }
-nsx() { local ns=$1; shift; nsenter --net="/run/netns/$ns" -- "$@"; }
 
 cleanup() {
 	local rc=$? ns pid v
@@ -168,15 +161,6 @@ bg() {
 	shift 2
 	nsenter --net="/run/netns/$ns" -- "$@" >"$WORK/$name.log" 2>&1 &
 	PIDS+=($!) # nsenter execs the command: this is its pid
-}
-
-wait_port() { # wait_port NS ADDR PORT
-	local _
-	for _ in $(seq 100); do
-		nsx "$1" bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	die "nothing listens on $2:$3 in $1"
 }
 
 start_servers() {

@@ -35,8 +35,8 @@
 #define PIPE_SIZE (1 << 20)
 
 struct pair {
-	int a; /* owned: the client socket */
-	int b; /* owned: the upstream socket */
+	int a;		 /* owned: the client socket */
+	int b;		 /* owned: the upstream socket */
 	atomic_int refs; /* threads still using the pair */
 };
 

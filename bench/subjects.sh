@@ -27,11 +27,11 @@
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
-REPO=$(cd "$BENCH_DIR/.." && pwd)
+BENCH_NAME=subjects
+. "$BENCH_DIR/lib.sh"
 REPEATS=${BENCH_REPEATS:-5}
 NSUBJ=${BENCH_SUBJECTS:-100}
 MEM_COUNTS=${BENCH_MEM_COUNTS:-0 1 10 $NSUBJ}
-NETNSP=${NETNSP:-$REPO/build/netnsp}
 
 SERVER=203.0.113.10
 UPADDR=198.51.100.2
@@ -40,9 +40,6 @@ P=${P:0:8}
 NS_H=${P}h NS_U=${P}u NS_S=${P}s
 WORK=$(mktemp -d /tmp/netnsp-subjects.XXXXXX)
 
-die() { echo "subjects: $*" >&2; exit 1; }
-log() { echo "subjects: $*" >&2; }
-nsx() { local ns=$1; shift; nsenter --net="/run/netns/$ns" -- "$@"; }
 our_ns() { ip netns list 2>/dev/null | awk '{ print $1 }' | grep "^$P" || true; }
 
 cleanup() {
@@ -109,15 +106,6 @@ setup_topology() {
 	if nsx "$NS_H" timeout 2 bash -c "exec 3<>/dev/tcp/$SERVER/8080" 2>/dev/null; then
 		die "H reaches the server directly; the proof request would prove nothing"
 	fi
-}
-
-wait_port() { # wait_port NS ADDR PORT
-	local _
-	for _ in $(seq 100); do
-		nsx "$1" bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	die "nothing listens on $2:$3 in $1"
 }
 
 main() {

@@ -28,9 +28,8 @@
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
-REPO=$(cd "$BENCH_DIR/.." && pwd)
-NETNSP=${NETNSP:-$REPO/build/netnsp}
-REPEATS=${BENCH_REPEATS:-3}
+BENCH_NAME=udp.sh
+. "$BENCH_DIR/lib.sh"
 N=${BENCH_UDP_N:-2000}
 WARM=${BENCH_UDP_WARM:-50}
 SIZE=${BENCH_UDP_SIZE:-64}
@@ -58,7 +57,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-die() { echo "udp.sh: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "must run as root"
 [ -x "$NETNSP" ] || die "no $NETNSP (ninja -C build)"
 for c in ip nsenter danted cc; do command -v "$c" >/dev/null || die "missing '$c'"; done

@@ -103,7 +103,7 @@ mkdir -p "$LOGS"
 
 # ------------------------------------------------------------- format
 say "clang-format --dry-run --Werror"
-mapfile -t CFILES < <(find src tests -name '*.[ch]' | sort)
+mapfile -t CFILES < <(find src tests bench -name '*.[ch]' | sort)
 if clang-format --dry-run --Werror "${CFILES[@]}" >"$LOGS/format.log" 2>&1; then
 	suite format 1 0 "${#CFILES[@]} files"
 else

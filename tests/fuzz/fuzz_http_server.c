@@ -12,12 +12,7 @@
 #include <strings.h>
 
 #include "proxy/server.h"
-
-#define FUZZ_CHECK(cond)                  \
-	do {                              \
-		if (!(cond))              \
-			__builtin_trap(); \
-	} while (0)
+#include "fuzz_check.h"
 
 static int run_one(struct http_srv *h, const uint8_t *data, size_t size, size_t chunk, size_t *used)
 {

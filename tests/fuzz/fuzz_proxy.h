@@ -16,12 +16,7 @@
 #include <string.h>
 
 #include "proxy/proxy.h"
-
-#define FUZZ_CHECK(cond)                  \
-	do {                              \
-		if (!(cond))              \
-			__builtin_trap(); \
-	} while (0)
+#include "fuzz_check.h"
 
 static void fuzz_proxy_target(struct proxy_target *t, uint8_t sel)
 {

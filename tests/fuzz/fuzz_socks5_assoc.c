@@ -14,12 +14,7 @@
 #include <sys/socket.h>
 
 #include "proxy/proxy.h"
-
-#define FUZZ_CHECK(cond)                  \
-	do {                              \
-		if (!(cond))              \
-			__builtin_trap(); \
-	} while (0)
+#include "fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

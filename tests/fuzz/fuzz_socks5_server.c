@@ -11,12 +11,7 @@
 #include <string.h>
 
 #include "proxy/server.h"
-
-#define FUZZ_CHECK(cond)                  \
-	do {                              \
-		if (!(cond))              \
-			__builtin_trap(); \
-	} while (0)
+#include "fuzz_check.h"
 
 struct run {
 	int r;

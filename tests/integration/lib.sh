@@ -242,11 +242,7 @@ topo_setup() { # the drawing at the top of this file
 	veth "$NS_P2" w2 "$NS_W" x2 &&
 		addr "$NS_P2" w2 203.0.113.65/26 2001:db8:4::1/64 &&
 		addr "$NS_W" x2 203.0.113.66/26 2001:db8:4::2/64 || return 1
-	addr "$NS_W" lo "$W4/32" "$W6/128" || return 1
-	nsx "$NS_P1" ip route add "$W4/32" via 203.0.113.2 &&
-		nsx "$NS_P1" ip -6 route add "$W6/128" via 2001:db8:3::2 &&
-		nsx "$NS_P2" ip route add "$W4/32" via 203.0.113.66 &&
-		nsx "$NS_P2" ip -6 route add "$W6/128" via 2001:db8:4::2
+	w_service "$W4" "$NS_P1" "$NS_P2" && w_service "$W6" "$NS_P1" "$NS_P2"
 }
 
 # ---------------------------------------------------------------- waiting
@@ -506,15 +502,29 @@ wait_until() { # wait_until SECONDS CMD...: until CMD succeeds
 	return 1
 }
 
-# refused_at_once DESC NSENTER-ARGS...: curl to the world from the namespace
-# given by nsenter's args fails within 1 s with "connection refused".
-refused_at_once() {
-	local desc=$1 t0 rc ms
+# curl_ms ERRFILE CMD...: CMD is a curl command line behind whatever runs it
+# (nexec PROFILE, nsenter ARGS, ...); prints the ms curl itself took for the
+# transfer (-w time_total), returns curl's status; body dropped, messages in
+# ERRFILE.  "At once" checks time this way: neither netnsp exec's start-up
+# nor curl's own counts, which on a busy machine can exceed such a budget by
+# themselves, while a refusal is still told from a timeout or a retransmitted
+# SYN (the first one comes after 1 s).
+curl_ms() {
+	local err=$1 out rc
 	shift
-	t0=$(now_ms)
-	nsenter "$@" curl -gsS --max-time 5 "http://$W4/" >/dev/null 2>"$T/refused.err"
+	out=$("$@" -o /dev/null -w '\n%{time_total}\n' 2>"$err")
 	rc=$?
-	ms=$(($(now_ms) - t0))
+	awk 'NF { t = $1 } END { printf "%d", t * 1000 }' <<<"$out"
+	return "$rc"
+}
+
+# refused_at_once DESC NSENTER-ARGS...: curl to the world from the namespace
+# given by nsenter's args fails within 1 s (curl_ms) with "connection refused".
+refused_at_once() {
+	local desc=$1 rc ms
+	shift
+	ms=$(curl_ms "$T/refused.err" nsenter "$@" curl -gsS --max-time 5 "http://$W4/")
+	rc=$?
 	[ "$rc" -ne 0 ] && [ "$ms" -lt 1000 ] && grep -q 'refused\|Couldn.t connect' "$T/refused.err"
 	tap_ok $? "$desc (rc $rc, $ms ms)" || diag_file "$T/refused.err"
 }
@@ -589,35 +599,6 @@ suid_run() {
 		"$SUIDDIR/netnsp" "$@"
 }
 
-topo_p1_up() { # topo_p1_up: topo_setup, world.py and microsocks :1080 in P1, or bail
-	topo_setup || bail "topology setup failed"
-	start_world || bail "world server did not start"
-	start_microsocks "$NS_P1" 1080 || bail "microsocks"
-}
-
-# conf_p1 PROFILE...: print a config with proxy p1 (P1's microsocks on :1080)
-# and each PROFILE through it, dns off: the setup many tests start from.
-conf_p1() {
-	local p
-	printf '[proxy p1]\nurl = socks5://%s:1080\n' "$P1_H4"
-	for p in "$@"; do
-		printf '\n[profile %s]\nvia = p1\nnetns = %s\ndns = off\n' "$p" "$(subject_ns "$p")"
-	done
-}
-
-# conf_exec FILE USERS PROFILE...: a config with proxy p1 (P1's microsocks on
-# :1080) and each PROFILE through it, dns off, `users = USERS`; mode 0644.
-conf_exec() {
-	local f=$1 users=$2 p
-	shift 2
-	printf '[proxy p1]\nurl = socks5://%s:1080\n' "$P1_H4" >"$f"
-	for p in "$@"; do
-		printf '\n[profile %s]\nvia = p1\nnetns = %s\ndns = off\nusers = %s\n' \
-			"$p" "$(subject_ns "$p")" "$users" >>"$f"
-	done
-	chmod 0644 "$f"
-}
-
 # user_add: a throwaway system user ${PFX}u (and its group), removed at
 # cleanup; sets TU (name), TU_UID and TU_GID.
 user_add() {
@@ -628,55 +609,6 @@ user_add() {
 	TU_UID=$(id -u "$TU") && TU_GID=$(id -g "$TU") || bail "id $TU"
 }
 
-# ---------------------------------------------------------------- Pid subjects
-
-# routed_ns NS PEER: root-managed namespaces as `ip netns add` makes them: NS
-# has a veth v0 to PEER (r0) and default routes over it (v4 and v6).
-#   [NS: v0 198.51.100.130/26 2001:db8:5::2/64, default via r0] -- [PEER: r0 .129, 2001:db8:5::1]
-ROUTED_GW4=198.51.100.129
-ROUTED_GW6=2001:db8:5::1
-routed_ns() {
-	ns_add "$1" && ns_add "$2" && veth "$1" v0 "$2" r0 &&
-		addr "$1" v0 198.51.100.130/26 2001:db8:5::2/64 &&
-		addr "$2" r0 "$ROUTED_GW4/26" "$ROUTED_GW6/64" &&
-		nsx "$1" ip route add default via "$ROUTED_GW4" dev v0 &&
-		nsx "$1" ip -6 route add default via "$ROUTED_GW6" dev v0
-}
-
-# ns_snapshot NS: links (names), rules, every route of every table, nft ruleset
-ns_snapshot() {
-	ip -n "$1" -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort
-	ip -n "$1" -4 rule show; ip -n "$1" -6 rule show
-	ip -n "$1" -4 route show table all; ip -n "$1" -6 route show table all | grep -v '^local\|^multicast\|fe80::/64'
-	nsx "$1" nft list ruleset
-}
-
-# fp_instance ROOT UID INSTANCE APP SHARED PID [OWNER]: a Flatpak instance dir
-# ROOT/UID/.flatpak/INSTANCE, info then bwrapinfo.json (the order flatpak
-# uses), owned by OWNER (default UID).
-fp_instance() {
-	local root=$1 uid=$2 inst=$3 app=$4 shared=$5 pid=$6 owner=${7:-$2}
-	local d="$root/$uid/.flatpak/$inst"
-	mkdir -p "$d"
-	cat >"$d/info" <<-EOF2
-		[Application]
-		name=$app
-		runtime=runtime/org.example.Platform/x86_64/1
-
-		[Instance]
-		instance-id=$inst
-		app-path=/nonexistent
-
-		[Context]
-		shared=$shared
-		sockets=wayland;
-	EOF2
-	chown -R "$owner:$owner" "$d"
-	printf '{\n  "child-pid": %d\n}\n' "$pid" >"$d/bwrapinfo.json.tmp"
-	chown "$owner:$owner" "$d/bwrapinfo.json.tmp"
-	mv "$d/bwrapinfo.json.tmp" "$d/bwrapinfo.json"
-}
-
 # pcap_subject_packets PCAP: how many packets in PCAP could be a subject's
 # traffic (link housekeeping: ARP, link-local ND/MLD, multicast, is not).
 pcap_subject_packets() {
@@ -684,15 +616,14 @@ pcap_subject_packets() {
 		2>/dev/null | grep -c ''
 }
 
-# start_dnsmasq_w ADDR [DNSMASQ ARGS...]: dnsmasq in W on ADDR:53 (added to W's lo,
-# routed from P1), every query logged to $T/dnsmasq.log; waits until it answers.
-start_dnsmasq_w() {
-	local a=$1
-	shift
-	addr "$NS_W" lo "$a/32" && nsx "$NS_P1" ip route add "$a/32" via 203.0.113.2 || return 1
-	: >"$T/dnsmasq.log"
-	bg nsx "$NS_W" dnsmasq --keep-in-foreground --no-resolv --no-hosts --pid-file= \
-		--user=root --group=root --log-queries --log-facility="$T/dnsmasq.log" \
-		--listen-address="$a" --bind-interfaces --port=53 "$@" 2>>"$T/dnsmasq.err"
-	wait_until 5 nsx "$NS_W" dig +tries=1 +time=1 +short @"$a" localhost.test A >/dev/null
-}
+# ---------------------------------------------------------------- fixtures
+# Shared set-ups live in fx_*.sh beside this file, one theme a file (never
+# named t_*.sh: the runner runs those): fx_topo.sh (topology + servers in one
+# call, config writers, service addresses in W), fx_pid.sh (Pid subjects,
+# Flatpak instances, routed root-made namespaces), fx_dns.sh (dnsmasq in W,
+# dig inside a subject).
+for _fx in "$LIB_DIR"/fx_*.sh; do
+	# shellcheck source=/dev/null
+	. "$_fx"
+done
+unset _fx

@@ -18,45 +18,20 @@
 . "$(dirname "$0")/lib.sh"
 lib_init microsocks tinyproxy
 
-topo_setup || bail "topology setup failed"
-start_world || bail "world server did not start"
-start_microsocks "$NS_P1" 1080 || bail "microsocks P1"
+topo_p1_up
 start_tinyproxy "$NS_P1" "$P1_H4" 8888 || bail "tinyproxy P1"
 start_microsocks "$NS_P2" 1080 || bail "microsocks P2"
 
-cat >"$CONF" <<EOF2
-[proxy first]
-url = socks5://$P1_H4:1080
-
-[proxy second]
-url = socks5://$P2_P4:1080
-via = first
-
-[proxy firsthttp]
-url = http://$P1_H4:8888
-
-[proxy secondafterhttp]
-url = socks5://$P2_P4:1080
-via = firsthttp
-
-[proxy unreachable]
-url = socks5://$P2_P4:1080
-
-[profile two]
-via = second
-netns = $(subject_ns two)
-dns = off
-
-[profile mixed]
-via = secondafterhttp
-netns = $(subject_ns mixed)
-dns = off
-
-[profile p2only]
-via = unreachable
-netns = $(subject_ns p2only)
-dns = off
-EOF2
+{
+	conf_proxy first "socks5://$P1_H4:1080"
+	conf_proxy second "socks5://$P2_P4:1080" "via = first"
+	conf_proxy firsthttp "http://$P1_H4:8888"
+	conf_proxy secondafterhttp "socks5://$P2_P4:1080" "via = firsthttp"
+	conf_proxy unreachable "socks5://$P2_P4:1080"
+	conf_profile two second
+	conf_profile mixed secondafterhttp
+	conf_profile p2only unreachable
+} >"$CONF"
 
 daemon_up
 expect_client two "http://$W4/" "$P2_W4" "socks5 -> socks5 chain: IPv4, W sees P2"

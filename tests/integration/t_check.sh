@@ -19,9 +19,7 @@
 . "$(dirname "$0")/lib.sh"
 lib_init microsocks tcpdump
 
-topo_setup || bail "topology setup failed"
-start_world || bail "world server did not start"
-start_microsocks "$NS_P1" 1080 || bail "microsocks"
+topo_p1_up
 S=$(subject_ns ck)
 
 cat >"$CONF" <<EOF2

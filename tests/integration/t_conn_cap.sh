@@ -24,28 +24,14 @@
 lib_init microsocks curl prlimit
 
 FLOOD=600
-topo_setup || bail "topology setup failed"
-start_world || bail "world server did not start"
-start_microsocks "$NS_P1" 1080 || bail "microsocks P1 :1080"
+topo_p1_up
 bg nsx "$NS_W" "$PYTHON" "$LIB_DIR/connflood.py" hold --port 7000 2>>"$T/hold.log"
 wait_port "$NS_W" "$W4" 7000 || bail "connflood.py hold :7000"
 
 conf() { # conf [EXTRA LINE FOR a]
-	cat <<-EOF2
-		[proxy p1]
-		url = socks5://$P1_H4:1080
-
-		[profile a]
-		via = p1
-		netns = $(subject_ns a)
-		dns = off
-		${1:-}
-
-		[profile b]
-		via = p1
-		netns = $(subject_ns b)
-		dns = off
-	EOF2
+	conf_proxy p1 "socks5://$P1_H4:1080"
+	conf_profile a p1 "$@"
+	conf_profile b p1
 }
 conf >"$CONF"
 DAEMON_NOFILE=1024 daemon_up

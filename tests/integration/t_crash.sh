@@ -18,9 +18,7 @@
 . "$(dirname "$0")/lib.sh"
 lib_init microsocks
 
-topo_setup || bail "topology setup failed"
-start_world || bail "world server did not start"
-start_microsocks "$NS_P1" 1080 || bail "microsocks"
+topo_p1_up
 
 N=20
 PROFS=$(seq -f 'k%02g' 1 $N)

@@ -19,22 +19,12 @@
 . "$(dirname "$0")/lib.sh"
 lib_init microsocks setpriv
 
-topo_setup || bail "topology setup failed"
-start_world || bail "world server did not start"
-start_microsocks "$NS_P1" 1080 || bail "microsocks"
+topo_p1_up
 # Traversable run dir (like the default /run/netns-proxy): only the socket's
 # own mode may keep others out.
 chmod 0755 "$T/run"
 
-cat >"$CONF" <<EOF2
-[proxy p1]
-url = socks5://$P1_H4:1080
-
-[profile c]
-via = p1
-netns = $(subject_ns c)
-dns = off
-EOF2
+conf_p1 c >"$CONF"
 daemon_up
 SOCK=$T/run/control.sock
 

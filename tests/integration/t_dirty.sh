@@ -22,20 +22,10 @@
 . "$(dirname "$0")/lib.sh"
 lib_init microsocks nft
 
-topo_setup || bail "topology setup failed"
-start_world || bail "world server did not start"
-start_microsocks "$NS_P1" 1080 || bail "microsocks"
+topo_p1_up
 S=$(subject_ns dirty)
 
-cat >"$CONF" <<EOF2
-[proxy p1]
-url = socks5://$P1_H4:1080
-
-[profile dirty]
-via = p1
-netns = $S
-dns = off
-EOF2
+conf_p1 dirty >"$CONF"
 
 # snap: the subject's datapath as text (nothing that changes on its own:
 # no ifindexes, no link-local addresses, no nft handles).
@@ -111,13 +101,11 @@ expect_client dirty "http://[$W6]/" "$P1_W6" "after the repairs: IPv6 proxies th
 
 # closed_after_kill LABEL: kill -9, every connect (v4, v6) refused at once.
 closed_after_kill() {
-	local t0 rc ms
+	local rc ms
 	kill9_daemon
 	refused_at_once "$1: kill -9: IPv4 connect refused at once" --net="/run/netns/$S"
-	t0=$(now_ms)
-	nsenter --net="/run/netns/$S" curl -gsS --max-time 5 "http://[$W6]/" >/dev/null 2>"$T/c6.err"
+	ms=$(curl_ms "$T/c6.err" nsenter --net="/run/netns/$S" curl -gsS --max-time 5 "http://[$W6]/")
 	rc=$?
-	ms=$(($(now_ms) - t0))
 	[ "$rc" -ne 0 ] && [ "$ms" -lt 1000 ]
 	tap_ok $? "$1: kill -9: IPv6 connect fails at once (rc $rc, $ms ms)" || diag_file "$T/c6.err"
 }

@@ -19,27 +19,17 @@
 . "$(dirname "$0")/lib.sh"
 lib_init microsocks dig dnsmasq
 
-DNS4=203.0.113.53
-
 topo_setup || bail "topology setup failed"
-addr "$NS_W" lo "$DNS4/32" || bail "dnsmasq address"
-nsx "$NS_P1" ip route add "$DNS4/32" via 203.0.113.2 &&
-	nsx "$NS_P2" ip route add "$DNS4/32" via 203.0.113.66 || bail "routes to dnsmasq"
 start_microsocks "$NS_P1" 1080 || bail "microsocks P1"
 start_microsocks "$NS_P2" 1080 || bail "microsocks P2"
 
-: >"$T/dnsmasq.log"
-bg nsx "$NS_W" dnsmasq --keep-in-foreground --no-resolv --no-hosts --pid-file= \
-	--user=root --group=root --log-queries --log-facility="$T/dnsmasq.log" \
-	--listen-address="$DNS4" --bind-interfaces --port=53 \
-	--address=/world.test/"$W4" --mx-host=world.test,mail.world.test,10 \
-	--txt-record=world.test,hello 2>>"$T/dnsmasq.err"
-wait_until 5 nsx "$NS_W" dig +tries=1 +time=1 +short @"$DNS4" world.test A >/dev/null ||
-	bail "dnsmasq did not start"
+start_dnsmasq_w "$DNS4" --address=/world.test/"$W4" \
+	--mx-host=world.test,mail.world.test,10 --txt-record=world.test,hello &&
+	w_route "$DNS4" "$NS_P2" || bail "dnsmasq did not start"
 # The records the subject must get, asked of dnsmasq directly (from W, before the count).
-is "$(nsx "$NS_W" dig +tcp +tries=1 +time=2 +short @"$DNS4" world.test MX)" "10 mail.world.test." \
+is "$(nsx "$NS_W" dig +tcp +tries=1 +time=4 +short @"$DNS4" world.test MX)" "10 mail.world.test." \
 	"dnsmasq itself answers MX world.test over TCP (sanity)"
-is "$(nsx "$NS_W" dig +tcp +tries=1 +time=2 +short @"$DNS4" world.test TXT)" '"hello"' \
+is "$(nsx "$NS_W" dig +tcp +tries=1 +time=4 +short @"$DNS4" world.test TXT)" '"hello"' \
 	"dnsmasq itself answers TXT world.test over TCP (sanity)"
 DLOG0=$(grep -c '' "$T/dnsmasq.log") # the start-up probe's lines are not counted below
 dnsmasq_new() { tail -n +$((DLOG0 + 1)) "$T/dnsmasq.log"; }
@@ -88,15 +78,6 @@ if ! wait_ready 10; then
 fi
 pass "daemon started and every subject applied"
 
-dig_in() { # dig_in PROFILE ARGS...: "STATUS TYPE=DATA ..." as in t_dns.sh
-	local prof=$1
-	shift
-	nexec "$prof" dig +tries=1 +time=4 +noall +comments +answer "$@" 2>&1 |
-		awk '/status:/ { sub(/,.*/, "", $6); st = $6 }
-		     !/^;/ && NF >= 5 { d = $5; for (i = 6; i <= NF; i++) d = d "_" $i
-		                        a = a " " $4 "=" d }
-		     END { print (st ? st : "NONE") a }'
-}
 UP_FW=$(id_uplink4 "$(state_id fw)")
 UP_PX=$(id_uplink4 "$(state_id px)")
 

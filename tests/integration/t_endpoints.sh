@@ -28,9 +28,7 @@ lib_init microsocks tinyproxy unshare ss sha256sum
 SP=1080 # socks-port inside every subject
 HP=8118 # http-port inside every subject
 
-topo_setup || bail "topology setup failed"
-start_world || bail "world server did not start"
-start_microsocks "$NS_P1" 1080 || bail "microsocks P1 :1080"
+topo_p1_up
 start_microsocks "$NS_P2" 1080 || bail "microsocks P2 :1080"
 
 # The names only the proxy can resolve: its own /etc/hosts, and an nsswitch.conf
@@ -57,28 +55,12 @@ bg "${IN_HOSTS_NS[@]}" tinyproxy -d -c "$T/tinyproxy-names.conf" >>"$T/tinyproxy
 wait_port "$NS_P1" "$P1_H4" 8890 || bail "tinyproxy P1 :8890 (hosts)"
 
 proxies() {
-	cat <<-EOF2
-		[proxy p1]
-		url = socks5://$P1_H4:1080
-
-		[proxy p1names]
-		url = socks5://$P1_H4:1090
-
-		[proxy p1hnames]
-		url = http://$P1_H4:8890
-
-		[proxy p2]
-		url = socks5://$P2_P4:1080
-		via = p1
-	EOF2
+	conf_proxy p1 "socks5://$P1_H4:1080"
+	conf_proxy p1names "socks5://$P1_H4:1090"
+	conf_proxy p1hnames "http://$P1_H4:8890"
+	conf_proxy p2 "socks5://$P2_P4:1080" "via = p1"
 }
-profile() { # profile NAME VIA [EXTRA LINE...]
-	local name=$1 via=$2
-	shift 2
-	printf '\n[profile %s]\nvia = %s\nnetns = %s\ndns = off\n' "$name" "$via" "$(subject_ns "$name")"
-	[ $# -gt 0 ] && printf '%s\n' "$@"
-	return 0
-}
+profile() { conf_profile "$@"; } # profile NAME VIA [EXTRA LINE...]
 ports() { printf 'socks-port = %s\nhttp-port = %s\n' "$SP" "$HP"; }
 conf_full() {
 	proxies
@@ -258,7 +240,8 @@ down1=$(status_field ep bytes_down)
 tap_ok $? "status: ep's connections_total counts the 51 endpoint connections ($tot0 -> $tot1)"
 [ $((up1 - up0)) -ge 600000 ] 2>/dev/null && [ $((down1 - down0)) -ge 600000 ] 2>/dev/null
 tap_ok $? "status: bytes_up and bytes_down grew by the 3 x 200 kB echoed (up $up0 -> $up1, down $down0 -> $down1)"
-wait_until 3 test "$(status_field ep connections)" = 0
+no_live_conn() { [ "$(status_field ep connections)" = 0 ]; } # re-read on every try
+wait_until 10 no_live_conn
 tap_ok $? "status: no live connection is left on ep (got $(status_field ep connections))"
 
 # ------------------------------------------------------------ names stay names

@@ -23,12 +23,7 @@
 # TU is a throwaway system user made for this run (lib.sh user_add).
 . "$(dirname "$0")/lib.sh"
 lib_init microsocks setpriv unshare useradd userdel
-suid_setup
-user_add
-
-topo_p1_up
-
-NOBODY=65534
+suid_bed_up
 write_conf() { conf_exec "$1" "$2" ex; } # write_conf FILE USERS
 write_conf "$CONF" "$NOBODY"
 daemon_up

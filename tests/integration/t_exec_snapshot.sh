@@ -20,12 +20,7 @@
 # TU is a throwaway system user made for this run (lib.sh user_add).
 . "$(dirname "$0")/lib.sh"
 lib_init microsocks setpriv unshare useradd userdel
-suid_setup
-user_add
-
-topo_p1_up
-
-NOBODY=65534
+suid_bed_up
 write_conf() { conf_exec "$CONF" "$1" ex; } # write_conf USERS
 write_conf "$NOBODY"
 daemon_up

@@ -17,20 +17,10 @@
 . "$(dirname "$0")/lib.sh"
 lib_init microsocks tcpdump
 
-topo_setup || bail "topology setup failed"
-start_world || bail "world server did not start"
-start_microsocks "$NS_P1" 1080 || bail "microsocks"
+topo_p1_up
 S=$(subject_ns fc)
 
-cat >"$CONF" <<EOF2
-[proxy p1]
-url = socks5://$P1_H4:1080
-
-[profile fc]
-via = p1
-netns = $S
-dns = off
-EOF2
+conf_p1 fc >"$CONF"
 
 daemon_up
 expect_client fc "http://$W4/" "$P1_W4" "works while the daemon runs"
@@ -39,7 +29,7 @@ in_subject() { nsenter --net="/run/netns/$S" "$@"; }
 
 # attempts LABEL: connects that must all fail at once; tcpdump in H, P1, W.
 attempts() {
-	local label=$1 n t0 rc ms url cnt caps=()
+	local label=$1 n rc ms url cnt caps=()
 	for n in h p1 w; do
 		local ns_var="NS_${n^^}"
 		bg nsx "${!ns_var}" tcpdump -i any -n -U -w "$T/$label-$n.pcap" 2>"$T/$label-$n.err"
@@ -49,10 +39,8 @@ attempts() {
 		for _ in $(seq 50); do grep -q listening "$T/$label-$n.err" && break; sleep 0.1; done
 	done
 	for url in "http://$W4/" "http://[$W6]/" "http://$P1_H4:1080/" "http://$H4:22/"; do
-		t0=$(now_ms)
-		in_subject curl -gsS --max-time 5 "$url" >/dev/null 2>"$T/curl.err"
+		ms=$(curl_ms "$T/curl.err" in_subject curl -gsS --max-time 5 "$url")
 		rc=$?
-		ms=$(($(now_ms) - t0))
 		[ "$rc" -ne 0 ] && [ "$ms" -lt 1000 ]
 		tap_ok $? "$label: connect to $url fails at once (rc $rc, $ms ms)" ||
 			diag_file "$T/curl.err"

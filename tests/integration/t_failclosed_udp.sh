@@ -28,11 +28,7 @@
 . "$(dirname "$0")/lib.sh"
 lib_init danted dig tcpdump ping
 
-DNS4=203.0.113.53
-DNS6=2001:db8:100::53
-
-topo_setup || bail "topology setup failed"
-start_world || bail "world server did not start"
+topo_world_up
 
 cat >"$T/echo.py" <<'PY'
 import socket, sys

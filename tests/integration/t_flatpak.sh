@@ -24,9 +24,7 @@
 . "$(dirname "$0")/lib.sh"
 lib_init microsocks unshare setpriv
 
-topo_setup || bail "topology setup failed"
-start_world || bail "world server did not start"
-start_microsocks "$NS_P1" 1080 || bail "microsocks"
+topo_p1_up
 
 FP=$T/fp
 U=65534
@@ -35,38 +33,16 @@ chmod 0700 "$FP/0"
 chown -R "$U:$U" "$FP/$U"
 export NETNSP_FLATPAK_ROOT=$FP
 
-cat >"$CONF" <<EOF2
-[proxy p1]
-url = socks5://$P1_H4:1080
-
-[profile fp]
-via = p1
-netns = $(subject_ns fp)
-dns = off
-
-[flatpak]
-org.example.App = fp
-org.example.Shared = fp
-org.example.User = fp
-EOF2
+fp_conf org.example.App org.example.Shared org.example.User >"$CONF"
 daemon_up
 
 instance() { fp_instance "$FP" "$@"; } # instance UID INSTANCE APP SHARED PID [OWNER]
-pid_kind() { status_json_q "[s.get('kind') for s in d['subjects'] if s.get('pid') == $1] or ['none']" | tr -d '[]" ' ; }
-pid_applied() { [ "$(status_json_q "[s['applied'] for s in d['subjects'] if s.get('pid') == $1]")" = "[true]" ]; }
-own_netns() { [ "$(readlink "/proc/$1/ns/net")" != "$(readlink /proc/self/ns/net)" ]; }
 
 # ------------------------------------------------------------ root's instance
 bg unshare -n sleep 600
 I1=$LAST_PID
 wait_until 5 own_netns "$I1" || bail "unshare -n"
-log_mark
-instance 0 1111 org.example.App "ipc;" "$I1"
-wait_log "flatpak: org.example.App instance 1111 \(pid $I1\) attached to fp" 10
-tap_ok $? "root instance: logged 'flatpak: org.example.App instance 1111 (pid $I1) attached to fp'" ||
-	diag_file "$T/daemon.log" 5
-wait_until 10 pid_applied "$I1"
-tap_ok $? "root instance: a Pid subject, applied"
+fp_attach_ok "root instance" "$FP" 0 1111 org.example.App "$I1"
 is "$(pid_kind "$I1")" pid "root instance: status kind pid"
 is "$(status_json_q "[s['profile'] for s in d['subjects'] if s.get('pid') == $I1]")" '["fp"]' \
 	"root instance: under profile fp"
@@ -87,12 +63,7 @@ is "$(pid_kind "$I2")" none "shared=network: no subject for its pid"
 bg setpriv --reuid=$U --regid=$U --clear-groups unshare -rn sleep 600
 I3=$LAST_PID
 wait_until 5 own_netns "$I3" || bail "unshare -rn as $U"
-log_mark
-instance $U 3333 org.example.User "ipc;" "$I3"
-wait_log "flatpak: org.example.User instance 3333 \(pid $I3\) attached to fp" 10
-tap_ok $? "uid $U instance: attached (logged)" || diag_file "$T/daemon.log" 5
-wait_until 10 pid_applied "$I3"
-tap_ok $? "uid $U instance: a Pid subject, applied"
+fp_attach_ok "uid $U instance" "$FP" "$U" 3333 org.example.User "$I3"
 is "$(via_ns_client -t "$I3" -n)" "client=$P1_W4" "uid $U instance: TCP goes through P1"
 
 # ------------------------------------------------------------ ownership mismatches, unlisted app
@@ -113,14 +84,7 @@ is "$(pid_kind "$I5")" none "child pid not owned by the instance's UID: not atta
 is "$(pid_kind "$I6")" none "an app not listed in [flatpak]: not attached"
 
 # ------------------------------------------------------------ collection
-kill -KILL "$I1"
-gone1() { [ "$(pid_kind "$I1")" = none ] && [ "$(state_q "len([s for s in p if s['pid'] == $I1])")" = 0 ]; }
-t0=$(now_ms)
-wait_until 5 gone1
-rc=$?
-ms=$(($(now_ms) - t0))
-[ "$rc" -eq 0 ] && [ "$ms" -le 2500 ]
-tap_ok $? "the root instance exits: its subject is collected ($ms ms)"
+pid_collected_ok "the root instance exits" "$I1"
 is "$(pid_kind "$I3")" pid "the uid $U instance is still a subject"
 kill -0 "$DAEMON_PID"
 tap_ok $? "daemon still running"

@@ -22,31 +22,17 @@
 . "$(dirname "$0")/lib.sh"
 lib_init microsocks setpriv
 
-topo_setup || bail "topology setup failed"
-start_world || bail "world server did not start"
-start_microsocks "$NS_P1" 1080 || bail "microsocks"
+topo_p1_up
 start_microsocks "$NS_P1" 1081 alice s3cret || bail "microsocks :1081"
 # The run dir must be traversable for `netnsp id` as a user (the default
 # /run/netns-proxy is 0755); the files in it keep their own modes.
 chmod 0755 "$T/run"
 
-cat >"$CONF" <<EOF2
-[proxy p1]
-url = socks5://$P1_H4:1080
-
-[proxy auth]
-url = socks5://alice:s3cret@$P1_H4:1081
-
-[profile a]
-via = p1
-netns = $(subject_ns a)
-dns = off
-
-[profile b]
-via = auth
-netns = $(subject_ns b)
-dns = off
-EOF2
+{
+	conf_p1 a
+	conf_proxy auth "socks5://alice:s3cret@$P1_H4:1081"
+	conf_profile b auth
+} >"$CONF"
 daemon_up
 
 # ------------------------------------------------------------ id

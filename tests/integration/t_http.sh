@@ -14,28 +14,16 @@
 . "$(dirname "$0")/lib.sh"
 lib_init tinyproxy
 
-topo_setup || bail "topology setup failed"
-start_world || bail "world server did not start"
+topo_world_up
 start_tinyproxy "$NS_P1" "$P1_H4" 8888 || bail "tinyproxy :8888"
 start_tinyproxy "$NS_P1" "$P1_H4" 8889 bob pa55 || bail "tinyproxy :8889"
 
-cat >"$CONF" <<EOF2
-[proxy tp]
-url = http://$P1_H4:8888
-
-[proxy tpauth]
-url = http://bob:pa55@$P1_H4:8889
-
-[profile hc]
-via = tp
-netns = $(subject_ns hc)
-dns = off
-
-[profile hca]
-via = tpauth
-netns = $(subject_ns hca)
-dns = off
-EOF2
+{
+	conf_proxy tp "http://$P1_H4:8888"
+	conf_proxy tpauth "http://bob:pa55@$P1_H4:8889"
+	conf_profile hc tp
+	conf_profile hca tpauth
+} >"$CONF"
 
 daemon_up
 expect_client hc "http://$W4/" "$P1_W4" "CONNECT: IPv4 destination via P1"

@@ -22,10 +22,8 @@
 . "$(dirname "$0")/lib.sh"
 lib_init tinyproxy i2pd dnsmasq dig unshare
 
-DNS4=203.0.113.53
-topo_setup || bail "topology setup failed"
+topo_world_up
 start_dnsmasq_w "$DNS4" --mx-host=world.test,mail.world.test,10 || bail "dnsmasq did not start"
-start_world || bail "world server did not start"
 mkdir -p "/etc/netns/$NS_P1" && at_cleanup "rm -rf /etc/netns/$NS_P1"
 printf '127.0.0.1 localhost\n%s world.test\n' "$W4" >"/etc/netns/$NS_P1/hosts"
 start_tinyproxy "$NS_P1" "$P1_H4" 8888 || bail "tinyproxy P1"

@@ -21,9 +21,7 @@
 lib_init microsocks tinyproxy danted
 
 "$PYTHON" -c 'import pexpect' 2>/dev/null || bail "python3-pexpect is missing"
-topo_setup || bail "topology setup failed"
-start_world || bail "world server did not start"
-start_microsocks "$NS_P1" 1080 || bail "microsocks :1080"
+topo_p1_up
 start_microsocks "$NS_P1" 1081 alice s3cret || bail "microsocks :1081"
 start_tinyproxy "$NS_P1" "$P1_H4" 8888 || bail "tinyproxy :8888"
 start_danted "$NS_P1" "$P1_H4" 1090 udp || bail "danted :1090"

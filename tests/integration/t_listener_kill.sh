@@ -23,9 +23,7 @@
 lib_init microsocks ss dig curl
 
 SP=1080
-topo_setup || bail "topology setup failed"
-start_world || bail "world server did not start"
-start_microsocks "$NS_P1" 1080 || bail "microsocks P1 :1080"
+topo_p1_up
 
 cat >"$CONF" <<EOF2
 [proxy p1]

@@ -117,9 +117,7 @@ is "$(stat -c %a "$SBIN") $(dpkg-statoverride --list "$SBIN")" "4755 root root 4
 	"debconf opt-in: setuid root through dpkg-statoverride"
 
 # ---------------------------------------------------------------- run it
-topo_setup || bail "topology setup failed"
-start_world || bail "world server did not start"
-start_microsocks "$NS_P1" 1080 || bail "microsocks P1"
+topo_p1_up
 cat >/etc/netns-proxy/netnsp.conf <<-EOF
 	[proxy p1]
 	url = socks5://$P1_H4:1080

@@ -26,9 +26,7 @@
 . "$(dirname "$0")/lib.sh"
 lib_init microsocks nft
 
-topo_setup || bail "topology setup failed"
-start_world || bail "world server did not start"
-start_microsocks "$NS_P1" 1080 || bail "microsocks"
+topo_p1_up
 
 write_conf() { # write_conf PROFILE...: one profile per name, all via p1
 	printf '[proxy p1]\nurl = socks5://%s:1080\n' "$P1_H4" >"$CONF"
@@ -44,9 +42,7 @@ routed_ns "$V" "${PFX}r" || bail "namespace $V"
 ns_snapshot "$V" >"$T/v.before"
 bg nsx "$V" sleep 600
 A=$LAST_PID
-sleep 0.2
-pid_subject() { status_json_q "[s.get('$2') for s in d['subjects'] if s.get('pid') == $1][0]" 2>/dev/null; }
-pid_applied() { [ "$(pid_subject "$1" applied)" = true ]; }
+wait_until 5 own_netns "$A" || bail "sleep in $V"
 default4() { ip -n "$V" -4 route show default | head -n 1; }
 default6() { ip -n "$V" -6 route show default | head -n 1 | sed 's/ pref medium//'; }
 DEF4=$(default4)

@@ -23,9 +23,7 @@
 . "$(dirname "$0")/lib.sh"
 lib_init microsocks unshare setpriv useradd userdel nft
 
-topo_setup || bail "topology setup failed"
-start_world || bail "world server did not start"
-start_microsocks "$NS_P1" 1080 || bail "microsocks"
+topo_p1_up
 
 user_add
 USR=$TU U=$TU_UID G=$TU_GID
@@ -41,24 +39,10 @@ chown -R "$U:$G" "$FP/$U"
 chmod 0700 "$FP/$U"
 export NETNSP_FLATPAK_ROOT=$FP
 
-cat >"$CONF" <<EOF2
-[proxy p1]
-url = socks5://$P1_H4:1080
-
-[profile fp]
-via = p1
-netns = $(subject_ns fp)
-dns = off
-
-[flatpak]
-org.example.App = fp
-EOF2
+fp_conf org.example.App >"$CONF"
 daemon_up
 
 instance() { fp_instance "$FP" "$U" "$@"; } # instance INSTANCE APP SHARED PID
-pid_kind() { status_json_q "[s.get('kind') for s in d['subjects'] if s.get('pid') == $1] or ['none']" | tr -d '[]" '; }
-pid_applied() { [ "$(status_json_q "[s['applied'] for s in d['subjects'] if s.get('pid') == $1]")" = "[true]" ]; }
-own_netns() { [ "$(readlink "/proc/$1/ns/net")" != "$(readlink /proc/self/ns/net)" ]; }
 
 # refused LABEL INSTANCE PID: the daemon logs a refusal for the instance, no subject.
 refused() {
@@ -77,12 +61,7 @@ refused() {
 ubg "${AS_U[@]}" unshare -rn sleep 600
 I1=$LAST_PID
 wait_until 5 own_netns "$I1" || bail "unshare -rn as $USR"
-log_mark
-instance 1111 org.example.App "ipc;" "$I1"
-wait_log "flatpak: org.example.App instance 1111 \(pid $I1\) attached to fp" 10
-tap_ok $? "U's own user+net namespace: attached (logged)" || diag_file "$T/daemon.log" 5
-wait_until 10 pid_applied "$I1"
-tap_ok $? "U's own namespace: a Pid subject, applied"
+fp_attach_ok "U's own user+net namespace" "$FP" "$U" 1111 org.example.App "$I1"
 is "$(via_ns_client -t "$I1" -n)" "client=$P1_W4" "U's own namespace: TCP goes through P1"
 
 # ------------------------------------------------------------ a root-managed namespace

@@ -25,25 +25,10 @@
 . "$(dirname "$0")/lib.sh"
 lib_init microsocks setpriv
 
-topo_setup || bail "topology setup failed"
-start_world || bail "world server did not start"
-start_microsocks "$NS_P1" 1080 || bail "microsocks"
+topo_p1_up
 S=$(subject_ns rc)
 
-cat >"$CONF" <<EOF2
-[proxy p1]
-url = socks5://$P1_H4:1080
-
-[profile rc]
-via = p1
-netns = $S
-dns = off
-
-[profile other]
-via = p1
-netns = $(subject_ns other)
-dns = off
-EOF2
+conf_p1 rc other >"$CONF"
 
 daemon_up
 expect_client rc "http://$W4/" "$P1_W4" "rc proxies through P1"
@@ -80,7 +65,7 @@ cookie1=$(state_q "n['rc']['ns']['cookie']")
 ip netns del "$S" && ip netns add "$S" || bail "ip netns del/add $S"
 log_mark
 restart_ready "B: restart with a foreign namespace at /run/netns/$S: every subject applied"
-wait_log 'holds another namespace than the recorded one; deriving anew' 2
+wait_log 'holds another namespace than the recorded one; deriving anew' 10
 tap_ok $? "B: logged 'holds another namespace than the recorded one; deriving anew'" ||
 	diag_file "$T/daemon.log"
 id2=$(state_id rc)
@@ -150,7 +135,7 @@ fi
 diag "inode $ino3: state and /run/netns/$S agree, cookies differ"
 log_mark
 restart_ready "C: restart with a new namespace on the recorded inode: every subject applied"
-wait_log 'holds another namespace than the recorded one; deriving anew' 2
+wait_log 'holds another namespace than the recorded one; deriving anew' 10
 tap_ok $? "C: same inode, different cookie: taken as foreign (logged)" ||
 	diag_file "$T/daemon.log"
 id4=$(state_id rc)

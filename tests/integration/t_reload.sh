@@ -21,28 +21,11 @@
 . "$(dirname "$0")/lib.sh"
 lib_init microsocks sha256sum
 
-topo_setup || bail "topology setup failed"
-start_world || bail "world server did not start"
-start_microsocks "$NS_P1" 1080 || bail "microsocks P1"
+topo_p1_up
 start_microsocks "$NS_P2" 1080 || bail "microsocks P2"
 
-proxies() {
-	cat <<-EOF2
-		[proxy p1]
-		url = socks5://$P1_H4:1080
-
-		[proxy p2]
-		url = socks5://$P2_P4:1080
-		via = p1
-	EOF2
-}
-profile() { # profile NAME VIA [EXTRA LINE...]
-	local name=$1 via=$2
-	shift 2
-	printf '\n[profile %s]\nvia = %s\nnetns = %s\ndns = off\n' "$name" "$via" "$(subject_ns "$name")"
-	[ $# -gt 0 ] && printf '%s\n' "$@"
-	return 0
-}
+proxies() { conf_proxy p1 "socks5://$P1_H4:1080"; conf_proxy p2 "socks5://$P2_P4:1080" "via = p1"; }
+profile() { conf_profile "$@"; } # profile NAME VIA [EXTRA LINE...]
 conf_v1() { proxies; profile chg p1; profile keep p1; profile rm p1; }
 conf_v2() { proxies; profile chg p2 "ipv6 = off"; profile keep p1; profile new p1; }
 conf_v3() { proxies; profile chg p1; profile keep p1; }
@@ -92,7 +75,7 @@ is "$out" "$plan" "reload prints the plan it applied"
 wait_ready 10
 tap_ok $? "after reload every subject is applied"
 is "$(status_profiles)" "chg:named keep:named new:named" "status: chg, keep, new (rm gone)"
-wait_until 3 test ! -e "/run/netns/$(subject_ns rm)"
+wait_until 10 test ! -e "/run/netns/$(subject_ns rm)"
 tap_ok $? "rm's namespace is deleted"
 [ -e "/run/netns/$(subject_ns new)" ]
 tap_ok $? "new's namespace is created"

@@ -31,9 +31,7 @@ RGID=$(id -g "$RUSER")
 
 mkdir -p "/etc/netns/$NS_P1" && at_cleanup "rm -rf '/etc/netns/$NS_P1'"
 printf '127.0.0.1 localhost\n%s world.example\n' "$W4" >"/etc/netns/$NS_P1/hosts"
-topo_setup || bail "topology setup failed"
-start_world || bail "world server did not start"
-start_microsocks "$NS_P1" 1080 || bail "microsocks"
+topo_p1_up
 start_microsocks "$NS_P2" 1080 || bail "microsocks in P2"
 
 VIA=socks5://$P1_H4:1080

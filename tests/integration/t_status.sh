@@ -40,7 +40,6 @@ tap_ok $? "curl to a closed port fails (the relay notes the failure)"
 
 bg unshare -n sleep 600
 A=$LAST_PID
-own_netns() { [ "$(readlink "/proc/$1/ns/net")" != "$(readlink /proc/self/ns/net)" ]; }
 wait_until 5 own_netns "$A" || bail "unshare -n did not start"
 nsp attach "$A" st >/dev/null 2>"$T/attach.err" || { diag_file "$T/attach.err"; bail "attach"; }
 wait_until 10 applied "x['kind'] == 'pid'" || bail "Pid subject not applied"

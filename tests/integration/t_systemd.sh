@@ -68,9 +68,7 @@ mntns=$(grep -E '^(ProtectSystem|ProtectHome|PrivateTmp|PrivateDevices|PrivateMo
 is "$mntns" "" "no option that puts the daemon in a private mount namespace"
 
 # ---------------------------------------------------------------- sd_notify
-topo_setup || bail "topology setup failed"
-start_world || bail "world server did not start"
-start_microsocks "$NS_P1" 1080 || bail "microsocks P1"
+topo_p1_up
 cat >"$CONF" <<-EOF
 	[proxy p1]
 	url = socks5://$P1_H4:1080
@@ -95,7 +93,8 @@ expect_client work "http://$W4/" "$P1_W4" "at READY=1 the subject already proxie
 log_mark
 sed -i 's/^dns = off$/dns = fake/' "$CONF"
 kill -HUP "$DAEMON_PID"
-wait_until 10 test "$(grep -c '^READY=1' "$T/notify.log")" -ge 2
+readys() { [ "$(grep -c '^READY=1' "$T/notify.log")" -ge "$1" ]; } # readys N: N READY=1 lines, re-read on every try
+wait_until 10 readys 2
 tail -n 2 "$T/notify.log" >"$T/reload1"
 grep -Eq '^RELOADING=1\|MONOTONIC_USEC=[0-9]+$' <(head -n 1 "$T/reload1") &&
 	grep -q '^READY=1|STATUS=1 of 1 subjects applied$' <(tail -n 1 "$T/reload1")
@@ -106,7 +105,7 @@ tap_ok $? "the reload applied the change (log: ~ profile work)"
 log_mark
 printf '\n[profile bad]\nvia = nowhere\n' >>"$CONF"
 kill -HUP "$DAEMON_PID"
-wait_until 10 test "$(grep -c '^READY=1' "$T/notify.log")" -ge 3
+wait_until 10 readys 3
 tail -n 2 "$T/notify.log" >"$T/reload2"
 grep -q '^RELOADING=1' <(head -n 1 "$T/reload2") &&
 	grep -q '^READY=1|STATUS=1 of 1 subjects applied$' <(tail -n 1 "$T/reload2")

@@ -40,9 +40,7 @@ if [ -z "$unit" ] || [[ $local_bin != "$T/dest/usr/local/sbin/netnsp" ]]; then
 	bail "expected a prefix=/usr/local install (got ${local_bin:-nothing})"
 fi
 
-topo_setup || bail "topology setup failed"
-start_world || bail "world server did not start"
-start_microsocks "$NS_P1" 1080 || bail "microsocks P1"
+topo_p1_up
 mkdir -m 0755 "$T/etc-nsp"
 conf_ok() {
 	cat <<-EOF

@@ -18,9 +18,7 @@ NO_NETNSP=1
 . "$(dirname "$0")/lib.sh"
 lib_init microsocks tinyproxy danted
 
-topo_setup || bail "topology setup failed"
-start_world || bail "world server did not start"
-start_microsocks "$NS_P1" 1080 || bail "microsocks :1080"
+topo_p1_up
 start_microsocks "$NS_P1" 1081 alice s3cret || bail "microsocks :1081"
 start_microsocks "$NS_P2" 1080 || bail "microsocks P2 :1080"
 start_tinyproxy "$NS_P1" "$P1_H4" 8888 || bail "tinyproxy :8888"

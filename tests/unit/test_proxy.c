@@ -11,25 +11,12 @@
 #include <sys/socket.h>
 
 #include "proxy/proxy.h"
+#include "bytes.h"
 #include "tap.h"
 
 #define MISMATCH (-100000)   /* a request differed from the expected bytes */
 #define SHORT_TAKE (-100001) /* feed returned 0 without taking everything */
 #define BYTEWISE ((size_t)-1)
-
-struct bytes {
-	const void *p;
-	size_t n;
-};
-
-#define B(s)                       \
-	{                          \
-		(s), sizeof(s) - 1 \
-	}
-#define RAW(...)                                                                       \
-	{                                                                              \
-		(const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__}) \
-	}
 
 struct step {
 	struct bytes req; /* what the handshake must send */

@@ -14,21 +14,9 @@
 #include <sys/socket.h>
 
 #include "proxy/server.h"
+#include "bytes.h"
 #include "tap.h"
 
-struct bytes {
-	const void *p;
-	size_t n;
-};
-
-#define B(s)                       \
-	{                          \
-		(s), sizeof(s) - 1 \
-	}
-#define RAW(...)                                                                       \
-	{                                                                              \
-		(const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__}) \
-	}
 #define NONE            \
 	{               \
 		NULL, 0 \

@@ -17,6 +17,7 @@
 
 #include "state/state-internal.h"
 #include "state/state.h"
+#include "state_fixture.h"
 #include "tap.h"
 #include "util/macro.h"
 
@@ -53,18 +54,7 @@ static struct profile_conf profile_make(char *name, char *netns, char *via, int 
 
 static struct settings settings_make(struct profile_conf *p, size_t n)
 {
-	return (struct settings){.path = "test.conf",
-				 .proxies = proxies,
-				 .n_proxies = ARRAY_SIZE(proxies),
-				 .profiles = p,
-				 .n_profiles = n};
-}
-
-static char *to_json(const struct derivative *d)
-{
-	char *s = NULL;
-
-	return derivative_to_json(d, STATE_JSON_PLAIN, &s) < 0 ? NULL : s;
+	return settings_of(proxies, ARRAY_SIZE(proxies), p, n);
 }
 
 static void test_snapshot(void)
