@@ -18,6 +18,7 @@
 #include "egress.h"
 #include "netns/netns.h"
 #include "util/macro.h"
+#include "util/parse.h"
 
 struct egress_req {
 	int32_t family;
@@ -304,7 +305,7 @@ int egress_ns_get(struct egress_set *set, const char *name, struct egress_ns **o
 			*out = e;
 			return 0;
 		}
-	if (strlen(name) >= sizeof(e->name) || !netns_name_valid(name))
+	if (strlen(name) >= sizeof(e->name) || !name_valid(name))
 		return -EINVAL;
 	e = calloc(1, sizeof(*e));
 	if (!e)

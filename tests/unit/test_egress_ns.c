@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "netlink/nl.h"
 #include "netns/netns.h"
 #include "relay/egress.h"
 #include "netns_cookie.h"
@@ -111,7 +112,7 @@ int main(void)
 	signal(SIGINT, on_signal);
 	signal(SIGHUP, on_signal);
 
-	nsfd = netns_create_named(ns_e);
+	nsfd = netns_create_named(ns_e, nl_lo_up);
 	if (!ok(nsfd >= 0, "namespace %s made", ns_e))
 		return tap_done();
 	a = ns_cookie(nsfd);
@@ -142,7 +143,7 @@ int main(void)
 	is_int(n_noted, 1, "tick: not told again");
 
 	/* Back: the tick opens it again and says so; sockets come from the new one. */
-	nsfd = netns_create_named(ns_e);
+	nsfd = netns_create_named(ns_e, nl_lo_up);
 	b = nsfd >= 0 ? ns_cookie(nsfd) : 0;
 	if (nsfd >= 0)
 		close(nsfd);
@@ -155,7 +156,7 @@ int main(void)
 
 	/* Replaced between two connections (no tick): the pool of the old one is dropped. */
 	ok(netns_delete_named(ns_e) == 0, "deleted again");
-	nsfd = netns_create_named(ns_e);
+	nsfd = netns_create_named(ns_e, nl_lo_up);
 	c = nsfd >= 0 ? ns_cookie(nsfd) : 0;
 	if (nsfd >= 0)
 		close(nsfd);
