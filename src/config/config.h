@@ -4,8 +4,8 @@
  *
  * The parser takes one line at a time (libinih, with a line-counting reader so
  * every error names FILE:LINE), builds typed values, then validates the whole:
- * references, chains (no loops), and features not supported yet.  A config
- * with any error yields no Settings at all.
+ * references and chains (no loops).  A config with any error yields no
+ * Settings at all.
  */
 #ifndef NETNSP_CONFIG_H
 #define NETNSP_CONFIG_H
@@ -239,9 +239,10 @@ int settings_route_match(const struct route_conf *routes, size_t n, int family, 
 bool settings_name_special(const char *name);
 
 /**
- * settings_check_supported() - refuse features that this build does not carry yet.
+ * settings_check_supported() - refuse features this build lacks (today none: every
+ * feature the parser accepts is carried; kept as the one place for the next).
  * @s: validated settings.
- * @err: "NAME:LINE: key: not supported yet (...)".
+ * @err: "NAME:LINE: key: ..." when a feature is refused.
  * @errlen: size of @err.
  *
  * Return: 0, or -EOPNOTSUPP with @err set.
