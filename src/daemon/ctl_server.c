@@ -53,7 +53,7 @@ int ctl_listen(struct daemon *d)
 	if (r < 0 || listen(fd, 64) < 0)
 		return neg_errno();
 	d->ctl = (struct ev){.tag = EV_CTL_LISTEN, .fd = fd};
-	r = loop_add(d->epfd, &d->ctl, EPOLLIN);
+	r = loop_add(&d->loop, &d->ctl, EPOLLIN);
 	if (r < 0)
 		return r;
 	TAKE_FD(fd);
@@ -70,10 +70,9 @@ static void ctl_client_free(struct daemon *d, struct ctl_client *c)
 			break;
 		}
 	}
-	loop_del(d->epfd, &c->ev);
-	close(c->ev.fd);
-	free(c->reply);
-	free(c);
+	loop_close(&d->loop, &c->ev);
+	free(TAKE_PTR(c->reply));
+	loop_defer_free(&d->loop, c, NULL); /* relay/loop.h rule 2 */
 }
 
 void ctl_close_all(struct daemon *d)
@@ -83,9 +82,7 @@ void ctl_close_all(struct daemon *d)
 	while (d->clients)
 		ctl_client_free(d, d->clients);
 	if (d->ctl.fd >= 0) {
-		loop_del(d->epfd, &d->ctl);
-		close(d->ctl.fd);
-		d->ctl.fd = -1;
+		loop_close(&d->loop, &d->ctl);
 		if (ctl_socket_path(d->ctx->run_dir, path, sizeof(path)) == 0)
 			(void)unlink(path);
 	}
@@ -433,7 +430,7 @@ static void ctl_accept(struct daemon *d)
 			return;
 		}
 		c->ev = (struct ev){.tag = EV_CTL_CLIENT, .fd = fd};
-		if (loop_add(d->epfd, &c->ev, EPOLLIN | EPOLLOUT | EPOLLET) < 0) {
+		if (loop_add(&d->loop, &c->ev, EPOLLIN | EPOLLOUT | EPOLLET) < 0) {
 			close(fd);
 			free(c);
 			continue;

@@ -266,15 +266,15 @@ int daemon_setup_loop(struct daemon *d)
 	sigaddset(&mask, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
 		return neg_errno();
-	d->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (d->epfd < 0)
-		return neg_errno();
-	d->relay.epfd = d->epfd;
+	r = loop_init(&d->loop);
+	if (r < 0)
+		return r;
+	d->relay.loop = &d->loop;
 	fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (fd < 0)
 		return neg_errno();
 	d->sig = (struct ev){.tag = EV_SIGNAL, .fd = fd};
-	r = loop_add(d->epfd, &d->sig, EPOLLIN);
+	r = loop_add(&d->loop, &d->sig, EPOLLIN);
 	if (r < 0)
 		return r;
 	fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -283,7 +283,7 @@ int daemon_setup_loop(struct daemon *d)
 	d->timer = (struct ev){.tag = EV_TIMER, .fd = fd};
 	if (timerfd_settime(fd, 0, &its, NULL) < 0)
 		return neg_errno();
-	return loop_add(d->epfd, &d->timer, EPOLLIN);
+	return loop_add(&d->loop, &d->timer, EPOLLIN);
 }
 
 static void daemon_on_sighup(struct daemon *d)
@@ -367,17 +367,17 @@ static void daemon_on_timer(struct daemon *d)
 	}
 }
 
+/* The one dispatch of the main loop: every tag of relay/loop.h. */
 static void daemon_dispatch(struct daemon *d, struct ev *ev, uint32_t events)
 {
+	if (!loop_live(ev)) /* ended earlier in this batch (relay/loop.h rule 3) */
+		return;
 	switch (ev->tag) {
 	case EV_LISTENER:
-		if (ev->fd < 0) /* closed earlier in this batch */
-			break;
 		relay_on_listener(&d->relay, ev->owner, ev);
 		break;
 	case EV_ENDPOINT:
-		if (ev->fd >= 0)
-			relay_on_endpoint(&d->relay, ev->owner, ev);
+		relay_on_endpoint(&d->relay, ev->owner, ev);
 		break;
 	case EV_APP:
 	case EV_UP:
@@ -400,8 +400,7 @@ static void daemon_dispatch(struct daemon *d, struct ev *ev, uint32_t events)
 		relay_udp_on_event(&d->relay, ev, events);
 		break;
 	case EV_PIDFD:
-		if (ev->fd >= 0)
-			daemon_collect(d, ev->owner);
+		daemon_collect(d, ev->owner);
 		break;
 	case EV_FLATPAK:
 		daemon_flatpak_event(d);
@@ -423,19 +422,13 @@ int daemon_loop(struct daemon *d)
 	struct epoll_event evs[256];
 
 	while (!d->quit) {
-		int n = epoll_wait(d->epfd, evs, ARRAY_SIZE(evs), -1);
+		int n = loop_wait(&d->loop, evs, ARRAY_SIZE(evs), -1);
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return neg_errno();
-		}
+		if (n < 0)
+			return n;
 		for (int i = 0; i < n; i++)
 			daemon_dispatch(d, evs[i].data.ptr, evs[i].events);
-		relay_reap(&d->relay);
-		daemon_reap(d);
-		tor_ctl_reap(d, false);
-		transport_reap_dead(d);
+		loop_reap(&d->loop);
 	}
 	return 0;
 }
@@ -444,13 +437,10 @@ void daemon_free(struct daemon *d)
 {
 	ctl_close_all(d);
 	daemon_flatpak_stop(d);
-	tor_ctl_reap(d, true);
+	tor_ctl_close_all(d);
 	transport_stop_all(d);
 	while (d->n_subj)
 		daemon_subject_free(d, d->subj[d->n_subj - 1]);
-	relay_reap(&d->relay);
-	daemon_reap(d);
-	free(d->relay.garbage);
 	if (d->relay.spare_fd >= 0)
 		close(d->relay.spare_fd);
 	free(d->subj);
@@ -458,8 +448,7 @@ void daemon_free(struct daemon *d)
 		close(d->sig.fd);
 	if (d->timer.fd >= 0)
 		close(d->timer.fd);
-	if (d->epfd >= 0)
-		close(d->epfd);
+	loop_fini(&d->loop); /* after everything that may defer a free */
 	for (int i = 0; i < 2; i++)
 		if (d->lock_fds[i] >= 0)
 			close(d->lock_fds[i]);
@@ -481,7 +470,7 @@ static int daemon_settings(struct daemon *d)
 
 int daemon_run(const struct cli_ctx *ctx)
 {
-	struct daemon d = {.ctx = ctx, .epfd = -1, .lock_fds = {-1, -1}, .relay.spare_fd = -1};
+	struct daemon d = {.ctx = ctx, .loop.epfd = -1, .lock_fds = {-1, -1}, .relay.spare_fd = -1};
 	int r, status = EXIT_RUNTIME;
 
 	d.sig.fd = d.timer.fd = d.ctl.fd = d.flatpak.fd = -1;

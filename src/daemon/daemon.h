@@ -25,7 +25,8 @@
 
 /*
  * One subject at run time.  Allocated one by one (never moved): epoll and
- * every connection hold pointers into it.  Its Derivative entry is found by
+ * every connection hold pointers into it; freed after the event batch
+ * (relay/loop.h rule 2).  Its Derivative entry is found by
  * key (profile name for Named, pid for Pid), never by index.
  */
 struct subject_rt {
@@ -39,10 +40,9 @@ struct subject_rt {
 	bool applied;
 	char error[SUBJECT_ERR_MAX]; /* why not applied */
 	struct nft_subject nft;
-	struct nft_live *live;	      /* owned: its socket keeps UDP flowing (nft.h) */
-	enum dns_mode dns_mode;	      /* as applied */
-	struct relay_subject rs;      /* listeners and connections (owned) */
-	struct subject_rt *dead_next; /* on daemon.dead after daemon_subject_free() */
+	struct nft_live *live;	 /* owned: its socket keeps UDP flowing (nft.h) */
+	enum dns_mode dns_mode;	 /* as applied */
+	struct relay_subject rs; /* listeners and connections (owned) */
 };
 
 struct ctl_client;
@@ -66,7 +66,7 @@ struct daemon {
 	char state_path[PATH_MAX];
 	struct subject_rt **subj; /* owned array of owned subjects */
 	size_t n_subj;
-	int epfd; /* owned */
+	struct loop loop; /* owned: the main loop (relay/loop.h) */
 	struct relay relay;
 	struct ev sig;		    /* owned fd: signalfd */
 	struct ev timer;	    /* owned fd: timerfd */
@@ -74,17 +74,15 @@ struct daemon {
 	struct ev flatpak;	    /* fd owned by @fw: inotify */
 	struct flatpak_watch *fw;   /* owned, NULL without [flatpak] entries */
 	struct ctl_client *clients; /* owned list */
-	struct subject_rt *dead;    /* owned: freed subjects, released after the event batch */
 	int lock_fds[2];	    /* owned: flocks on the state and run dirs */
 	struct pid_detached detached[DAEMON_DETACHED_MAX];
 	size_t n_detached;
 	struct transport **transports; /* owned array of owned: managed tor and i2pd */
 	size_t n_transports;
-	struct transport *transports_dead; /* owned: removed by reload, freed after the batch */
-	bool reloading;			   /* inside daemon_reload(), for the log */
-	struct tor_ctl *tor_ctls;	   /* owned list: control-port exchanges (tor_ctl.c) */
-	struct isolate_key iso_key;	   /* per-install secret for isolation credentials */
-	struct egress_set egress;	   /* the proxies' netns, held once each (relay/egress.h) */
+	bool reloading;		    /* inside daemon_reload(), for the log */
+	struct tor_ctl *tor_ctls;   /* owned list: control-port exchanges (tor_ctl.c) */
+	struct isolate_key iso_key; /* per-install secret for isolation credentials */
+	struct egress_set egress;   /* the proxies' netns, held once each (relay/egress.h) */
 	bool quit;
 	bool oneshot;		 /* `netnsp run`: no files, no control socket, ends with @child */
 	struct ev child;	 /* owned fd (oneshot): pidfd of the command */
@@ -214,12 +212,6 @@ void daemon_subject_free(struct daemon *d, struct subject_rt *s);
  * comes or goes moves the derived caps within a second.
  */
 void daemon_caps(struct daemon *d);
-
-/**
- * daemon_reap() - release subjects freed during the last batch of events.
- * @d: daemon.
- */
-void daemon_reap(struct daemon *d);
 
 /**
  * daemon_find() - the runtime subject of a Named profile.

@@ -87,7 +87,7 @@ int daemon_flatpak_start(struct daemon *d)
 		return 0;
 	}
 	d->flatpak = (struct ev){.tag = EV_FLATPAK, .fd = flatpak_watch_fd(d->fw)};
-	r = loop_add(d->epfd, &d->flatpak, EPOLLIN);
+	r = loop_add(&d->loop, &d->flatpak, EPOLLIN);
 	if (r < 0) {
 		daemon_flatpak_stop(d);
 		return r;
@@ -100,7 +100,7 @@ void daemon_flatpak_stop(struct daemon *d)
 {
 	if (!d->fw)
 		return;
-	loop_del(d->epfd, &d->flatpak);
+	loop_del(&d->loop, &d->flatpak);
 	flatpak_watch_free(d->fw);
 	d->fw = NULL;
 	d->flatpak.fd = -1;

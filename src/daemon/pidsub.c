@@ -199,7 +199,7 @@ static int pid_start(struct daemon *d, const struct subject_state *st, int nsfd,
 	}
 	s->nsfd = nsfd;
 	s->pidfd.fd = pidfd;
-	r = loop_add(d->epfd, &s->pidfd, EPOLLIN);
+	r = loop_add(&d->loop, &s->pidfd, EPOLLIN);
 	if (r == 0)
 		r = daemon_subject_start(d, s);
 	if (r < 0) {

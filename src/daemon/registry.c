@@ -71,11 +71,8 @@ void daemon_subject_free(struct daemon *d, struct subject_rt *s)
 	nft_live_close(TAKE_PTR(s->live));
 	if (s->nsfd >= 0)
 		close(s->nsfd);
-	if (s->pidfd.fd >= 0) {
-		loop_del(d->epfd, &s->pidfd);
-		close(s->pidfd.fd);
-	}
-	s->nsfd = s->pidfd.fd = -1;
+	loop_close(&d->loop, &s->pidfd);
+	s->nsfd = -1;
 	for (size_t i = 0; i < d->n_subj; i++) {
 		if (d->subj[i] == s) {
 			memmove(&d->subj[i], &d->subj[i + 1], (d->n_subj - i - 1) * sizeof(s));
@@ -84,8 +81,7 @@ void daemon_subject_free(struct daemon *d, struct subject_rt *s)
 		}
 	}
 	/* The current epoll batch may still name its listeners or pidfd. */
-	s->dead_next = d->dead;
-	d->dead = s;
+	loop_defer_free(&d->loop, s, NULL);
 }
 
 void daemon_caps(struct daemon *d)
@@ -101,16 +97,6 @@ void daemon_caps(struct daemon *d)
 			settings_find_profile(&d->settings, d->subj[i]->name);
 
 		d->subj[i]->rs.max_conns = p && p->max_conns ? p->max_conns : share;
-	}
-}
-
-void daemon_reap(struct daemon *d)
-{
-	while (d->dead) {
-		struct subject_rt *s = d->dead;
-
-		d->dead = s->dead_next;
-		free(s);
 	}
 }
 

@@ -250,7 +250,7 @@ static int run_spawn(struct daemon *d, const struct subject_state *st, struct ru
 		return EXIT_RUNTIME;
 	}
 	d->child = (struct ev){.tag = EV_CHILD, .fd = pidfd};
-	return loop_add(d->epfd, &d->child, EPOLLIN) < 0 ? EXIT_RUNTIME : 0;
+	return loop_add(&d->loop, &d->child, EPOLLIN) < 0 ? EXIT_RUNTIME : 0;
 }
 
 /* Step 2: our own namespaces, lo up, an fd on the network namespace. */
@@ -315,7 +315,7 @@ static int run_setup(struct daemon *d, struct subject_rt *s, char **cmd)
 int run_child(const struct cli_ctx *ctx, struct settings *settings, const char *profile, char **cmd,
 	      int egress)
 {
-	struct daemon d = {.ctx = ctx, .epfd = -1, .lock_fds = {-1, -1}, .oneshot = true};
+	struct daemon d = {.ctx = ctx, .loop.epfd = -1, .lock_fds = {-1, -1}, .oneshot = true};
 	struct relay_egress eg = {.fd = egress};
 	struct derivative none = {0};
 	const struct profile_conf *p;

@@ -35,10 +35,10 @@ int tor_socks_path(struct daemon *d, const char *name, char *buf, size_t len);
 /*
  * One exchange with a control port (tor_ctl.c): AUTHENTICATE, SIGNAL NEWNYM,
  * QUIT, written once the non-blocking connect completes; tor's replies are
- * logged as they come.  Freed after the event batch (tor_ctl_reap()).
+ * logged as they come.  Ended by ctl_close(): freed after the event batch (relay/loop.h).
  */
 struct tor_ctl {
-	struct ev ev;	/* owned fd (-1 once closed); tag EV_TOR_CTL, owner this */
+	struct ev ev;	/* owned fd; tag EV_TOR_CTL, owner this */
 	char label[96]; /* "tor 'NAME'" or "proxy 'NAME'", for the log */
 	char out[256];	/* the request */
 	size_t out_len, out_off;
@@ -62,11 +62,10 @@ void tor_ctl_on_event(struct daemon *d, struct ev *ev, uint32_t events);
 void tor_ctl_tick(struct daemon *d, uint64_t now);
 
 /**
- * tor_ctl_reap() - free the closed control exchanges; with @all, close and free every one.
+ * tor_ctl_close_all() - end every control exchange (at exit).
  * @d: daemon.
- * @all: at exit.
  */
-void tor_ctl_reap(struct daemon *d, bool all);
+void tor_ctl_close_all(struct daemon *d);
 
 /**
  * tor_newnym() - ask the Tor behind a profile's chain for new circuits.

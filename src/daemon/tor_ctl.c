@@ -99,7 +99,7 @@ static int ctl_start(struct daemon *d, const char *label, const struct sockaddr_
 				      hex[0] ? " " : "", hex);
 	c->deadline = mono_now() + TOR_CTL_TIMEOUT;
 	c->ev = (struct ev){.tag = EV_TOR_CTL, .fd = fd, .owner = c};
-	r = loop_add(d->epfd, &c->ev, EPOLLIN | EPOLLOUT);
+	r = loop_add(&d->loop, &c->ev, EPOLLIN | EPOLLOUT);
 	if (r < 0) {
 		free(c);
 		return ctl_fail(err, errlen, r, "epoll: %s", strerror(-r));
@@ -110,13 +110,17 @@ static int ctl_start(struct daemon *d, const char *label, const struct sockaddr_
 	return 0;
 }
 
+/* End the exchange: unlisted now, its memory freed after the batch (relay/loop.h). */
 static void ctl_close(struct daemon *d, struct tor_ctl *c)
 {
-	if (c->ev.fd < 0)
-		return;
-	loop_del(d->epfd, &c->ev);
-	close(c->ev.fd);
-	c->ev.fd = -1;
+	for (struct tor_ctl **pp = &d->tor_ctls; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	loop_close(&d->loop, &c->ev);
+	loop_defer_free(&d->loop, c, NULL);
 }
 
 /* Send what is left of the request; then only replies are awaited. */
@@ -130,7 +134,7 @@ static int ctl_send(struct daemon *d, struct tor_ctl *c)
 			return errno == EAGAIN ? 0 : neg_errno();
 		c->out_off += (size_t)n;
 	}
-	return loop_mod(d->epfd, &c->ev, EPOLLIN);
+	return loop_mod(&d->loop, &c->ev, EPOLLIN);
 }
 
 /* Log each reply line ("250 OK", "515 Authentication failed"); 1 at EOF. */
@@ -157,8 +161,6 @@ void tor_ctl_on_event(struct daemon *d, struct ev *ev, uint32_t events)
 	struct tor_ctl *c = ev->owner;
 	int r = 0;
 
-	if (ev->fd < 0)
-		return;
 	if (c->out_off < c->out_len && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
 		r = ctl_send(d, c);
 	if (r == 0 && (events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
@@ -171,8 +173,9 @@ void tor_ctl_on_event(struct daemon *d, struct ev *ev, uint32_t events)
 
 void tor_ctl_tick(struct daemon *d, uint64_t now)
 {
-	for (struct tor_ctl *c = d->tor_ctls; c; c = c->next) {
-		if (c->ev.fd >= 0 && now >= c->deadline) {
+	for (struct tor_ctl *c = d->tor_ctls, *next; c; c = next) {
+		next = c->next;
+		if (now >= c->deadline) {
 			log_warn("%s: control port: no answer within %d s", c->label,
 				 TOR_CTL_TIMEOUT);
 			ctl_close(d, c);
@@ -180,22 +183,10 @@ void tor_ctl_tick(struct daemon *d, uint64_t now)
 	}
 }
 
-void tor_ctl_reap(struct daemon *d, bool all)
+void tor_ctl_close_all(struct daemon *d)
 {
-	struct tor_ctl **pp = &d->tor_ctls;
-
-	while (*pp) {
-		struct tor_ctl *c = *pp;
-
-		if (all)
-			ctl_close(d, c);
-		if (c->ev.fd >= 0) {
-			pp = &c->next;
-			continue;
-		}
-		*pp = c->next;
-		free(c);
-	}
+	while (d->tor_ctls)
+		ctl_close(d, d->tor_ctls);
 }
 
 /* The proxy of @p's chain that is a Tor: a managed one, or one with tor-control. */

@@ -148,11 +148,7 @@ __attribute__((noreturn)) static void transport_exec(const struct transport *t, 
 
 static void transport_close_ev(struct daemon *d, struct ev *ev)
 {
-	if (ev->fd < 0)
-		return;
-	loop_del(d->epfd, ev);
-	close(ev->fd);
-	ev->fd = -1;
+	loop_close(&d->loop, ev);
 }
 
 static void transport_watch(struct daemon *d, struct transport *t, int out, pid_t pid)
@@ -163,8 +159,8 @@ static void transport_watch(struct daemon *d, struct transport *t, int out, pid_
 	t->out = (struct ev){.tag = EV_TOR, .fd = out, .owner = t};
 	pfd = syscall(SYS_pidfd_open, pid, 0);
 	t->pidfd = (struct ev){.tag = EV_TOR, .fd = (int)pfd, .owner = t};
-	if (loop_add(d->epfd, &t->out, EPOLLIN) < 0 || pfd < 0 ||
-	    loop_add(d->epfd, &t->pidfd, EPOLLIN) < 0)
+	if (loop_add(&d->loop, &t->out, EPOLLIN) < 0 || pfd < 0 ||
+	    loop_add(&d->loop, &t->pidfd, EPOLLIN) < 0)
 		log_warn("%s '%s': cannot watch pid %d: %s", t->ops->label, t->name, (int)pid,
 			 strerror(errno));
 }
@@ -387,17 +383,6 @@ void transport_stop_all(struct daemon *d)
 	free(d->transports);
 	d->transports = NULL;
 	d->n_transports = 0;
-	transport_reap_dead(d);
-}
-
-void transport_reap_dead(struct daemon *d)
-{
-	while (d->transports_dead) {
-		struct transport *t = d->transports_dead;
-
-		d->transports_dead = t->dead_next;
-		free(t);
-	}
 }
 
 /*
@@ -462,8 +447,7 @@ int transport_reload(struct daemon *d)
 			(d->n_transports - i - 1) * sizeof(t));
 		d->n_transports--;
 		/* The current epoll batch may still name its pidfd or pipe. */
-		t->dead_next = d->transports_dead;
-		d->transports_dead = t;
+		loop_defer_free(&d->loop, t, NULL);
 	}
 	return transport_start_all(d);
 }
@@ -564,8 +548,6 @@ void transport_on_event(struct daemon *d, struct ev *ev)
 {
 	struct transport *t = ev->owner;
 
-	if (ev->fd < 0)
-		return;
 	if (ev == &t->out)
 		transport_drain(d, t);
 	else if (ev == &t->pidfd)

@@ -89,7 +89,6 @@ struct transport {
 	unsigned restarts;
 	unsigned backoff; /* seconds before the next start */
 	uint64_t restart_at;
-	struct transport *dead_next; /* on daemon.transports_dead once removed by reload */
 };
 
 extern const struct transport_ops tor_ops;
@@ -127,12 +126,6 @@ int transport_reload(struct daemon *d);
  * Return: true when a transport would be started, stopped or restarted.
  */
 bool transport_reload_needed(struct daemon *d, const struct settings *next);
-
-/**
- * transport_reap_dead() - free the transports removed during the last event batch.
- * @d: daemon.
- */
-void transport_reap_dead(struct daemon *d);
 
 /**
  * transport_find() - the managed transport of proxy @name.

@@ -62,7 +62,7 @@ void relay_reset_close(int fd)
 /* Close @ev for good; the next tick recreates it in the subject. */
 static void listener_drop(struct relay *r, struct relay_subject *rs, struct ev *ev)
 {
-	loop_del(r->epfd, ev);
+	loop_del(r->loop, ev);
 	close(ev->fd);
 	ev->fd = -1;
 	rs->relisten = true;

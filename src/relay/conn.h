@@ -14,7 +14,7 @@
  * C_SERVER only for connections to an in-namespace endpoint (socks-port,
  * http-port): the app's own SOCKS5 / HTTP request is read first.
  */
-enum conn_state { C_SERVER, C_CONNECTING, C_HANDSHAKE, C_FLUSH, C_RELAY, C_DEAD };
+enum conn_state { C_SERVER, C_CONNECTING, C_HANDSHAKE, C_FLUSH, C_RELAY };
 
 enum conn_ep { EP_NONE = 0, EP_SOCKS, EP_HTTP };
 

@@ -321,13 +321,13 @@ static void dns_client_free(struct relay *r, struct relay_dns *dns, struct dns_c
 	for (struct dns_fwd *f = dns->fwds; f; f = f->next)
 		if (f->client == c)
 			f->client = NULL; /* its answer has nowhere to go now */
-	loop_del(r->epfd, &c->de.ev);
+	loop_del(r->loop, &c->de.ev);
 	close(c->de.ev.fd);
 	c->de.ev.fd = -1;
 	dns->n_clients--;
 	r->dns_clients--;
 	free(TAKE_PTR(c->out));
-	relay_defer_free(r, c); /* a pending event of this batch may name it */
+	loop_defer_free(r->loop, c, NULL); /* a pending event of this batch may name it */
 }
 
 /* Append one length-prefixed reply (RFC 1035 §4.2.2) to the client's output. */
@@ -381,13 +381,13 @@ static void dns_fwd_free(struct relay_dns *dns, struct dns_fwd *f)
 		}
 	}
 	if (f->de.ev.fd >= 0) {
-		loop_del(dns->r->epfd, &f->de.ev);
+		loop_del(dns->r->loop, &f->de.ev);
 		close(f->de.ev.fd);
 		f->de.ev.fd = -1;
 	}
 	dns->n_fwds--;
 	free(TAKE_PTR(f->in));
-	relay_defer_free(dns->r, f);
+	loop_defer_free(dns->r->loop, f, NULL);
 }
 
 /* Give the app its answer (@msg) or, without one, SERVFAIL; then forget @f. */
@@ -455,7 +455,7 @@ static void dns_fwd_start(struct relay_dns *dns, const struct dns_query *q, int 
 	if (fd < 0)
 		goto fail;
 	f->de.ev.fd = fd;
-	if (loop_add(dns->r->epfd, &f->de.ev, EPOLLIN | EPOLLRDHUP | EPOLLET) < 0 ||
+	if (loop_add(dns->r->loop, &f->de.ev, EPOLLIN | EPOLLRDHUP | EPOLLET) < 0 ||
 	    send(fd, buf, len + 2, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)(len + 2))
 		goto fail;
 	return;
@@ -576,7 +576,7 @@ static void dns_on_accept(struct relay *r, struct relay_dns *dns, struct ev *lev
 			.ev = {.tag = EV_DNS, .fd = fd}, .kind = DNS_EV_TCP_CLIENT, .dns = dns};
 		c->de.ev.owner = &c->de;
 		dns_tcp_reader_init(&c->rd, c->in, sizeof(c->in));
-		if (loop_add(r->epfd, &c->de.ev, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0) {
+		if (loop_add(r->loop, &c->de.ev, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0) {
 			close(fd);
 			free(c);
 			continue;
@@ -592,8 +592,6 @@ void relay_dns_on_event(struct relay *r, struct ev *ev, uint32_t events)
 {
 	struct dns_ev *de = ev->owner;
 
-	if (ev->fd < 0)
-		return;
 	switch (de->kind) {
 	case DNS_EV_UDP:
 		dns_on_udp(de->dns, ev->fd);
@@ -680,7 +678,7 @@ static int dns_open_socks(struct relay *r, struct relay_dns *dns, int nsfd)
 		if (ret < 0)
 			return ret;
 		de->ev.fd = a.fd;
-		ret = loop_add(r->epfd, &de->ev, EPOLLIN);
+		ret = loop_add(r->loop, &de->ev, EPOLLIN);
 		if (ret < 0)
 			return ret;
 	}
@@ -758,13 +756,13 @@ void relay_dns_close(struct relay *r, struct relay_subject *rs)
 	for (int k = 0; k < 4; k++) {
 		if (dns->socks[k].ev.fd < 0)
 			continue;
-		loop_del(r->epfd, &dns->socks[k].ev);
+		loop_del(r->loop, &dns->socks[k].ev);
 		close(dns->socks[k].ev.fd);
 		dns->socks[k].ev.fd = -1;
 	}
 	dns_fake_free(&dns->pool);
 	rs->dns = NULL;
-	relay_defer_free(r, dns);
+	loop_defer_free(r->loop, dns, NULL);
 }
 
 int relay_fake_target(struct relay_subject *rs, struct proxy_target *t)

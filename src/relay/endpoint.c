@@ -207,7 +207,7 @@ void relay_on_endpoint(struct relay *r, struct relay_subject *rs, struct ev *ev)
 		c->state = C_SERVER;
 		c->deadline -= RELAY_HANDSHAKE_TIMEOUT - EP_REQUEST_TIMEOUT;
 		c->hs->srv = ep_parser_new(ep);
-		if (!c->hs->srv || loop_add(r->epfd, &c->app, CONN_EVENTS) < 0) {
+		if (!c->hs->srv || loop_add(r->loop, &c->app, CONN_EVENTS) < 0) {
 			conn_fail(r, c, -ENOMEM);
 			continue;
 		}

@@ -143,12 +143,9 @@ struct relay_subject {
 };
 
 struct relay {
-	int epfd;		  /* not owned */
-	uint64_t live;		  /* connections across all subjects */
-	struct conn *handshaking; /* not owned: conns in handshake, for the timeout tick */
-	struct conn *dead;	  /* owned: closed conns, freed by relay_reap() */
-	void **garbage;		  /* owned: memory released by relay_reap() (relay_defer_free) */
-	size_t n_garbage, cap_garbage;
+	struct loop *loop;	    /* not owned: the loop every fd of this relay is in */
+	uint64_t live;		    /* connections across all subjects */
+	struct conn *handshaking;   /* not owned: conns in handshake, for the timeout tick */
 	struct udp_flow *udp_flows; /* not owned (udp.c frees): live UDP flows, all subjects */
 	uint64_t udp_live;	    /* UDP flows across all subjects */
 	uint64_t dns_clients;	    /* DNS-over-TCP clients across all subjects */
@@ -361,22 +358,6 @@ void relay_on_endpoint(struct relay *r, struct relay_subject *rs, struct ev *ev)
  * @events: epoll events.
  */
 void relay_on_conn(struct relay *r, struct ev *ev, uint32_t events);
-
-/**
- * relay_defer_free() - free @p at the next relay_reap(), after the event batch.
- * @r: relay.
- * @p: memory that a pending epoll event may still point into (its fds closed and set to -1).
- */
-void relay_defer_free(struct relay *r, void *p);
-
-/**
- * relay_reap() - free connections closed during the last batch of events.
- * @r: relay.
- *
- * A batch from epoll_wait() may still hold the other fd of a connection
- * closed earlier in the same batch, so memory is released only after it.
- */
-void relay_reap(struct relay *r);
 
 /**
  * relay_tunnel_open() - a stream to @dst through @rs's chain, for the daemon's own use.

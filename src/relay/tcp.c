@@ -78,15 +78,12 @@ static void conn_free(struct relay *r, struct conn *c, bool reset_app, bool rese
 		rs->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
-	loop_del(r->epfd, &c->app);
-	loop_del(r->epfd, &c->up);
 	if (reset_app)
 		sock_set_reset(c->app.fd);
 	if (reset_up && c->up.fd >= 0)
 		sock_set_reset(c->up.fd);
-	close(c->app.fd);
-	if (c->up.fd >= 0)
-		close(c->up.fd);
+	loop_close(r->loop, &c->app);
+	loop_close(r->loop, &c->up);
 	close_pair(c->pipe_up);
 	close_pair(c->pipe_down);
 	if (c->fake_family)
@@ -96,37 +93,7 @@ static void conn_free(struct relay *r, struct conn *c, bool reset_app, bool rese
 	free(TAKE_PTR(c->hs));
 	rs->stats.live--;
 	r->live--;
-	c->state = C_DEAD;
-	c->app.fd = c->up.fd = -1;
-	c->next = r->dead;
-	r->dead = c;
-}
-
-void relay_defer_free(struct relay *r, void *p)
-{
-	if (r->n_garbage == r->cap_garbage) {
-		size_t cap = r->cap_garbage ? r->cap_garbage * 2 : 16;
-		void **g = realloc(r->garbage, cap * sizeof(*g));
-
-		if (!g)
-			return; /* out of memory: leaking @p is the only safe choice */
-		r->garbage = g;
-		r->cap_garbage = cap;
-	}
-	r->garbage[r->n_garbage++] = p;
-}
-
-void relay_reap(struct relay *r)
-{
-	for (size_t i = 0; i < r->n_garbage; i++)
-		free(r->garbage[i]);
-	r->n_garbage = 0;
-	while (r->dead) {
-		struct conn *c = r->dead;
-
-		r->dead = c->next;
-		free(c);
-	}
+	loop_defer_free(r->loop, c, NULL); /* loop.h rule 2 */
 }
 
 static void conn_describe(const struct conn *c, char *buf, size_t len)
@@ -461,9 +428,6 @@ void relay_on_conn(struct relay *r, struct ev *ev, uint32_t events)
 		c = (struct conn *)((char *)ev - offsetof(struct conn, app));
 	else
 		c = (struct conn *)((char *)ev - offsetof(struct conn, up));
-	if (c->state == C_DEAD)
-		return;
-
 	if (c->state != C_RELAY && c->state != C_SERVER && ev->tag == EV_APP &&
 	    (events & EPOLLERR)) {
 		/* The app gave up (RST) while we were still building the tunnel. */
@@ -573,7 +537,7 @@ static void relay_accept_one(struct relay *r, struct relay_subject *rs, int fd)
 	else
 		ret = dst_from_sockaddr(&c->hs->dst, &ss);
 	if (ret == 0)
-		ret = loop_add(r->epfd, &c->app, CONN_EVENTS);
+		ret = loop_add(r->loop, &c->app, CONN_EVENTS);
 	if (ret == 0)
 		ret = conn_connect(r, c);
 	if (ret < 0)
@@ -596,7 +560,7 @@ int relay_tunnel_open(struct relay *r, struct relay_subject *rs, const struct pr
 		return -ENOMEM;
 	}
 	c->hs->dst = *dst;
-	ret = loop_add(r->epfd, &c->app, CONN_EVENTS);
+	ret = loop_add(r->loop, &c->app, CONN_EVENTS);
 	if (ret == 0)
 		ret = conn_connect(r, c);
 	if (ret < 0)
@@ -633,7 +597,7 @@ int conn_connect(struct relay *r, struct conn *c)
 	if (fd < 0)
 		return fd;
 	c->up.fd = fd;
-	return loop_add(r->epfd, &c->up, CONN_EVENTS);
+	return loop_add(r->loop, &c->up, CONN_EVENTS);
 }
 
 void relay_on_listener(struct relay *r, struct relay_subject *rs, struct ev *ev)
@@ -711,7 +675,7 @@ static int relay_listen_one(struct relay *r, int nsfd, struct ev *ev, enum ev_ta
 	if (ret < 0)
 		return ret;
 	*ev = (struct ev){.tag = tag, .fd = a.fd, .owner = owner};
-	ret = loop_add(r->epfd, ev, EPOLLIN);
+	ret = loop_add(r->loop, ev, EPOLLIN);
 	if (ret < 0) {
 		close(a.fd);
 		ev->fd = -1;
@@ -723,7 +687,7 @@ static void relay_close_ev(struct relay *r, struct ev *ev)
 {
 	if (ev->fd < 0)
 		return;
-	loop_del(r->epfd, ev);
+	loop_del(r->loop, ev);
 	close(ev->fd);
 	ev->fd = -1;
 }

@@ -190,7 +190,7 @@ static void ev_close(struct relay *r, struct ev *ev)
 {
 	if (ev->fd < 0)
 		return;
-	loop_del(r->epfd, ev);
+	loop_del(r->loop, ev);
 	close(ev->fd);
 	ev->fd = -1;
 }
@@ -239,7 +239,7 @@ static void probe_free(struct relay *r, struct udp_flow *p)
 	if (head && head->probe == p)
 		head->probe = NULL;
 	p->state = UF_DEAD;
-	relay_defer_free(r, p);
+	loop_defer_free(r->loop, p, NULL);
 }
 
 /* Close every fd and unlink; the memory goes once the epoll batch is over. */
@@ -264,7 +264,7 @@ static void flow_free(struct relay *r, struct udp_flow *f)
 	rs->stats.udp_live--;
 	r->udp_live--;
 	f->state = UF_DEAD;
-	relay_defer_free(r, f);
+	loop_defer_free(r->loop, f, NULL);
 }
 
 static void flow_describe(const struct udp_flow *f, char *buf, size_t len)
@@ -348,7 +348,7 @@ static int flow_connected(struct relay *r, struct udp_flow *f)
 	if (ret < 0)
 		return ret;
 	f->state = UF_HANDSHAKE;
-	ret = loop_mod(r->epfd, &f->ctl, EPOLLIN | EPOLLRDHUP);
+	ret = loop_mod(r->loop, &f->ctl, EPOLLIN | EPOLLRDHUP);
 	return ret < 0 ? ret : flow_hs_send(f);
 }
 
@@ -405,7 +405,7 @@ static int flow_associated(struct relay *r, struct udp_flow *f)
 	if (connect(fd, (const struct sockaddr *)&bnd, sa_len(&bnd)) < 0)
 		return neg_errno();
 	f->up = (struct ev){.tag = EV_UDP, .fd = TAKE_FD(fd), .owner = f};
-	ret = loop_add(r->epfd, &f->up, EPOLLIN);
+	ret = loop_add(r->loop, &f->up, EPOLLIN);
 	if (ret < 0) {
 		close(f->up.fd);
 		f->up.fd = -1;
@@ -672,7 +672,7 @@ static int flow_start(struct relay *r, struct udp_flow *f)
 	if (fd < 0)
 		return fd;
 	f->reply.fd = fd;
-	ret = loop_add(r->epfd, &f->reply, EPOLLIN);
+	ret = loop_add(r->loop, &f->reply, EPOLLIN);
 	if (ret < 0)
 		return ret;
 	fd = relay_chain_connect(&f->rs->chain, NULL);
@@ -680,7 +680,7 @@ static int flow_start(struct relay *r, struct udp_flow *f)
 		return fd;
 	f->ctl.fd = fd;
 	f->state = UF_CONNECTING;
-	return loop_add(r->epfd, &f->ctl, EPOLLOUT | EPOLLRDHUP);
+	return loop_add(r->loop, &f->ctl, EPOLLOUT | EPOLLRDHUP);
 }
 
 /*
@@ -883,7 +883,7 @@ int relay_udp_listen(struct relay *r, struct relay_subject *rs, int nsfd)
 		if (fd < 0)
 			return fd;
 		rs->udp_lis[i] = (struct ev){.tag = EV_UDP, .fd = fd, .owner = rs->flows};
-		ret = loop_add(r->epfd, &rs->udp_lis[i], EPOLLIN);
+		ret = loop_add(r->loop, &rs->udp_lis[i], EPOLLIN);
 		if (ret < 0) {
 			close(fd);
 			rs->udp_lis[i].fd = -1;
@@ -909,7 +909,7 @@ void relay_udp_close(struct relay *r, struct relay_subject *rs)
 			close(rs->flows->nsfd);
 		/* A listener event of this batch may still point at the head. */
 		rs->flows->nsfd = -1;
-		relay_defer_free(r, TAKE_PTR(rs->flows));
+		loop_defer_free(r->loop, TAKE_PTR(rs->flows), NULL);
 	}
 }
 
@@ -1003,7 +1003,7 @@ int relay_udp_probe_start(struct relay *r, struct relay_subject *rs, relay_udp_p
 	fd = relay_chain_connect(&rs->chain, NULL);
 	if (fd >= 0) {
 		p->ctl.fd = fd;
-		fd = loop_add(r->epfd, &p->ctl, EPOLLOUT | EPOLLRDHUP);
+		fd = loop_add(r->loop, &p->ctl, EPOLLOUT | EPOLLRDHUP);
 	}
 	/* A connect that fails at once is told at the next tick, never inside the apply. */
 	if (fd < 0)
