@@ -139,7 +139,10 @@ static void ctl_subject_entry(struct daemon *d, const struct subject_rt *s, json
 static json_object *ctl_subject_json(struct daemon *d, const struct subject_rt *s)
 {
 	json_object *o = json_object_new_object(), *chain = json_object_new_array();
-	const struct relay_stats *st = &s->rs.stats;
+	struct relay_stats stats;
+	const struct relay_stats *st = &stats;
+
+	relay_subject_stats(&s->rs, &stats);
 
 	for (size_t i = 0; i < s->rs.chain.n_hops; i++) {
 		char hop[PROXY_NAME_MAX + 32];

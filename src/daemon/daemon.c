@@ -17,7 +17,7 @@
 
 #include "ctl.h"
 #include "daemon.h"
-#include "relay/dns.h"
+#include "relay/resolver.h"
 #include "tor.h"
 #include "transport.h"
 #include "netns/netns.h"
@@ -342,7 +342,6 @@ static void daemon_on_timer(struct daemon *d)
 		return;
 	now = mono_now();
 	relay_tick(&d->relay, now);
-	relay_udp_tick(&d->relay, now);
 	transport_tick(d, now);
 	tor_ctl_tick(d, now);
 	egress_set_tick(&d->egress, daemon_egress_note);
@@ -352,11 +351,7 @@ static void daemon_on_timer(struct daemon *d)
 	for (size_t i = 0; i < d->n_subj; i++) {
 		struct subject_rt *s = d->subj[i];
 
-		relay_dns_tick(&d->relay, &s->rs, now);
-		dirty |= relay_dns_dirty(&s->rs);
-		/* A listener killed from inside: at most one recreation a second. */
-		if (s->rs.relisten && s->applied && s->nsfd >= 0)
-			(void)relay_subject_relisten(&d->relay, &s->rs, s->nsfd);
+		dirty |= relay_subject_tick(&d->relay, &s->rs, s->applied ? s->nsfd : -1, now);
 	}
 	/* New fake mappings reach the Derivative within a few seconds, not per query. */
 	d->fakes_dirty |= dirty && !d->oneshot;

@@ -12,7 +12,7 @@
 #include <json-c/json.h>
 
 #include "daemon.h"
-#include "relay/dns.h"
+#include "relay/resolver.h"
 #include "netns/netns.h"
 #include "util/log.h"
 #include "util/macro.h"
@@ -65,7 +65,6 @@ struct subject_rt *daemon_subject_new(struct daemon *d, const struct subject_sta
 void daemon_subject_free(struct daemon *d, struct subject_rt *s)
 {
 	relay_subject_close(&d->relay, &s->rs);
-	relay_dns_close(&d->relay, &s->rs);
 	relay_chain_free(&s->rs.chain);
 	relay_routes_free(&s->rs);
 	nft_live_close(TAKE_PTR(s->live));

@@ -46,7 +46,7 @@ static void reload_change(struct daemon *d, const char *name)
 
 		if (strcmp(s->name, name) != 0)
 			continue;
-		relay_subject_close(&d->relay, &s->rs);
+		relay_subject_stop(&d->relay, &s->rs);
 		st = daemon_entry(d, s);
 		if (s->kind == SUBJ_NAMED && st && strcmp(st->netns, s->netns) != 0) {
 			(void)subject_down(d, s);
@@ -172,7 +172,7 @@ int daemon_gc(struct daemon *d, const char *const *names, size_t n)
 			want = strcmp(names[k], s->name) == 0;
 		if (!want || s->kind != SUBJ_NAMED)
 			continue;
-		relay_subject_close(&d->relay, &s->rs);
+		relay_subject_stop(&d->relay, &s->rs);
 		(void)daemon_subject_start(d, s);
 	}
 	return daemon_save(d);

@@ -15,11 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <arpa/inet.h>
-#include <sys/random.h>
-
 #include "daemon.h"
-#include "relay/dns.h"
 #include "netlink/nl.h"
 #include "netns/etc_netns.h"
 #include "netns/netns.h"
@@ -106,82 +102,6 @@ int subject_ns_open(struct subject_rt *s)
 	return 0;
 }
 
-/* The fake-IP pools of a subject, as derived (198.18.0.0/15 and a ULA /64 by default). */
-static void subject_dns_conf(const struct subject_state *st, const struct profile_conf *p,
-			     struct relay_dns_conf *c)
-{
-	uint64_t usable4;
-
-	memset(c, 0, sizeof(*c));
-	c->mode = p->dns;
-	c->ipv6 = p->ipv6;
-	c->fake.v4_base = st->fake4_base;
-	c->fake.v4_prefix = st->fake4_prefix;
-	c->fake.v6_base = st->fake6_base;
-	c->fake.v6_prefix = st->fake6_prefix;
-	/* Slot i is host i + 1 of both ranges: the smaller one bounds the pool. */
-	usable4 = (1ull << (32 - st->fake4_prefix)) - 2;
-	c->fake.capacity = usable4 < RELAY_DNS_CAPACITY ? (uint32_t)usable4 : RELAY_DNS_CAPACITY;
-	c->fake.min_reuse_age = 6 * RELAY_DNS_TTL;
-	/* The hash seed only needs to be unpredictable to programs in the subject. */
-	if (getrandom(c->fake.seed, sizeof(c->fake.seed), GRND_NONBLOCK) != sizeof(c->fake.seed))
-		memcpy(c->fake.seed, &st->ns, sizeof(c->fake.seed));
-}
-
-/* dns-server: "IP", "IPv4:port" or "[IPv6]:port" (validated by the config parser). */
-static int subject_dns_server(const char *text, struct proxy_target *t)
-{
-	char host[INET6_ADDRSTRLEN + 8];
-	const char *colon;
-	unsigned long port = 53;
-
-	memset(t, 0, sizeof(*t));
-	if (!text)
-		return 0;
-	snprintf(host, sizeof(host), "%s", text[0] == '[' ? text + 1 : text);
-	colon = text[0] == '[' ? strstr(text, "]:") : strchr(text, ':');
-	if (text[0] == '[') {
-		char *end = strchr(host, ']');
-
-		if (end)
-			*end = '\0';
-		if (colon)
-			port = strtoul(colon + 2, NULL, 10);
-	} else if (colon && !strchr(colon + 1, ':')) {
-		host[colon - text] = '\0';
-		port = strtoul(colon + 1, NULL, 10);
-	}
-	if (port == 0 || port > 65535)
-		return -EINVAL;
-	return proxy_target_set_host(t, host, (uint16_t)port);
-}
-
-static int subject_dns_open(struct daemon *d, struct subject_rt *s, const struct subject_state *st,
-			    const struct profile_conf *p)
-{
-	struct relay_dns_conf conf;
-	bool fresh;
-	int r;
-
-	subject_dns_conf(st, p, &conf);
-	r = subject_dns_server(p->dns_server, &conf.server);
-	if (r < 0)
-		return r;
-	fresh = !s->rs.dns;
-	r = relay_dns_open(&d->relay, &s->rs, s->nsfd, &conf);
-	if (r < 0 || !fresh)
-		return r;
-	/* The same name keeps its address across restarts and reloads (docs/GUARANTEES.md 3). */
-	for (size_t i = 0; i < st->n_fakes; i++) {
-		const struct fake_map *m = &st->fakes[i];
-
-		if (relay_dns_import(&s->rs, m->name, &m->v4, &m->v6, m->last_used) < 0)
-			log_warn("profile '%s': fake mapping '%s' dropped (pool changed)", st->name,
-				 m->name);
-	}
-	return 0;
-}
-
 /*
  * The UDP probe's outcome (relay_udp_probe_start()).  On refusal udp.c has
  * closed the UDP relay: re-apply the refusal of udp = off, so UDP fails at
@@ -221,6 +141,8 @@ int subject_apply(struct daemon *d, struct subject_rt *s, struct subject_state *
 	char err[CONF_ERR_MAX] = "";
 	struct subject_net net = {
 		.v4 = st->uplink4, .v6 = st->uplink6, .save_routes = s->kind == SUBJ_PID};
+	const struct relay_subject_conf rconf = {
+		.p = p, .st = st, .udp_probed = subject_udp_probed, .arg = d};
 	const char *what;
 	int r;
 
@@ -254,21 +176,8 @@ int subject_apply(struct daemon *d, struct subject_rt *s, struct subject_state *
 	r = nl_subject_converge(s->nsfd, &net, err, sizeof(err));
 	if (r < 0)
 		goto fail;
-	what = "listeners";
-	s->rs.socks_port = p->socks_port;
-	s->rs.http_port = p->http_port;
-	r = relay_subject_listen(&d->relay, &s->rs, s->nsfd);
-	if (r < 0)
-		goto fail;
-	what = "UDP relay";
-	r = relay_udp_listen(&d->relay, &s->rs, s->nsfd);
-	if (r == 0)
-		r = relay_udp_probe_start(&d->relay, &s->rs, subject_udp_probed, d);
-	if (r < 0)
-		goto fail;
-	what = "resolver";
 	s->dns_mode = p->dns;
-	r = subject_dns_open(d, s, st, p);
+	r = relay_subject_open(&d->relay, &s->rs, s->nsfd, &rconf, &what);
 	if (r < 0)
 		goto fail;
 	/* /etc/netns/NAME/ for `ip netns exec`; not fatal (netnsp exec makes its own). */
@@ -338,7 +247,6 @@ int subject_down(struct daemon *d, struct subject_rt *s)
 	int r = 0;
 
 	relay_subject_close(&d->relay, &s->rs);
-	relay_dns_close(&d->relay, &s->rs);
 	nft_live_close(TAKE_PTR(s->live));
 	if (s->nsfd >= 0 && s->kind != SUBJ_NAMED) {
 		r = subject_hand_back(d, s);

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dns.h"
+#include "resolver.h"
 #include "relay.h"
 #include "util/macro.h"
 

@@ -18,6 +18,18 @@ enum conn_state { C_SERVER, C_CONNECTING, C_HANDSHAKE, C_FLUSH, C_RELAY };
 
 enum conn_ep { EP_NONE = 0, EP_SOCKS, EP_HTTP };
 
+/*
+ * An endpoint client's state (endpoint.c): its request parser, and what goes
+ * upstream before relaying.  Zero for a tproxied connection.
+ */
+struct ep_state {
+	void *srv;	   /* owned: struct socks5_srv / http_srv */
+	uint8_t *up_early; /* owned: to the upstream before relaying (HTTP GET head,
+			    * app bytes read past an endpoint request) */
+	size_t up_early_len;
+	size_t up_early_off;
+};
+
 /* Only while the tunnel is being built; freed before the relay starts. */
 struct conn_hs {
 	struct proxy_hs hs;
@@ -30,11 +42,7 @@ struct conn_hs {
 					      * that came with the last proxy reply */
 	size_t early_len;
 	size_t early_off;
-	void *srv;	   /* owned: struct socks5_srv / http_srv (endpoints) */
-	uint8_t *up_early; /* owned: to the upstream before relaying (HTTP GET head,
-			    * app bytes read past an endpoint request) */
-	size_t up_early_len;
-	size_t up_early_off;
+	struct ep_state eps; /* owned by endpoint.c */
 };
 
 struct conn {
@@ -101,6 +109,27 @@ int conn_connect(struct relay *r, struct conn *c);
 void conn_fail(struct relay *r, struct conn *c, int err);
 
 /**
+ * conn_close_all() - reset and free every connection of @rs (tcp.c).
+ * @r: relay.
+ * @rs: subject.
+ */
+void conn_close_all(struct relay *r, struct relay_subject *rs);
+
+/**
+ * conn_tick() - reset connections whose handshake took too long (tcp.c).
+ * @r: relay.
+ * @now: CLOCK_MONOTONIC seconds.
+ */
+void conn_tick(struct relay *r, uint64_t now);
+
+/**
+ * relay_listeners_close() - close @rs's listeners, endpoints and sock_diag socket (listen.c).
+ * @r: relay.
+ * @rs: subject.
+ */
+void relay_listeners_close(struct relay *r, struct relay_subject *rs);
+
+/**
  * ep_server_input() - read and answer an endpoint client's request (endpoint.c).
  * @r: relay.
  * @c: connection in C_SERVER.
@@ -127,9 +156,19 @@ int ep_tunnel_ready(struct conn *c);
 void ep_error_reply(struct conn *c, int err);
 
 /**
- * ep_free() - release the endpoint parser state in @h.
+ * ep_flush_up() - send the endpoint's early bytes upstream (endpoint.c).
+ * @c: connection.
+ *
+ * Return: 1 when all are out (or there are none), 0 to wait for EPOLLOUT,
+ * or a negative errno.
+ */
+int ep_flush_up(struct conn *c);
+
+/**
+ * ep_free() - release the endpoint state of @h.
+ * @r: relay (its count of pending endpoint parsers).
  * @h: handshake state.
  */
-void ep_free(struct conn_hs *h);
+void ep_free(struct relay *r, struct conn_hs *h);
 
 #endif

@@ -30,14 +30,28 @@
 /* Seconds a client may take to send its request: idle clients must not fill the slots. */
 #define EP_REQUEST_TIMEOUT 5
 
-static unsigned ep_pending;
-
-void ep_free(struct conn_hs *h)
+void ep_free(struct relay *r, struct conn_hs *h)
 {
-	if (h->srv)
-		ep_pending--;
-	free(TAKE_PTR(h->srv));
-	free(TAKE_PTR(h->up_early));
+	if (h->eps.srv)
+		r->ep_pending--;
+	free(TAKE_PTR(h->eps.srv));
+	free(TAKE_PTR(h->eps.up_early));
+}
+
+int ep_flush_up(struct conn *c)
+{
+	struct ep_state *e = &c->hs->eps;
+
+	while (e->up_early_off < e->up_early_len) {
+		ssize_t n = send(c->up.fd, e->up_early + e->up_early_off,
+				 e->up_early_len - e->up_early_off, MSG_NOSIGNAL);
+
+		if (n < 0)
+			return errno == EAGAIN ? 0 : neg_errno();
+		e->up_early_off += (size_t)n;
+		c->rs->stats.bytes_up += (uint64_t)n;
+	}
+	return 1;
 }
 
 static int ep_send_all(int fd, const uint8_t *buf, size_t len)
@@ -59,14 +73,14 @@ static int ep_keep_extra(struct conn_hs *h, const uint8_t *head, size_t head_len
 {
 	if (head_len + extra_len == 0)
 		return 0;
-	h->up_early = malloc(head_len + extra_len);
-	if (!h->up_early)
+	h->eps.up_early = malloc(head_len + extra_len);
+	if (!h->eps.up_early)
 		return -ENOMEM;
 	if (head_len)
-		memcpy(h->up_early, head, head_len);
+		memcpy(h->eps.up_early, head, head_len);
 	if (extra_len)
-		memcpy(h->up_early + head_len, extra, extra_len);
-	h->up_early_len = head_len + extra_len;
+		memcpy(h->eps.up_early + head_len, extra, extra_len);
+	h->eps.up_early_len = head_len + extra_len;
 	return 0;
 }
 
@@ -79,7 +93,7 @@ static int ep_feed(struct relay *r, struct conn *c, const uint8_t *buf, size_t n
 	int ret;
 
 	if (c->ep == EP_SOCKS) {
-		struct socks5_srv *s = h->srv;
+		struct socks5_srv *s = h->eps.srv;
 
 		ret = socks5_srv_feed(s, buf, n, &used);
 		out = socks5_srv_output(s, &len);
@@ -90,7 +104,7 @@ static int ep_feed(struct relay *r, struct conn *c, const uint8_t *buf, size_t n
 		if (ret == 1)
 			h->dst = s->target;
 	} else {
-		struct http_srv *hp = h->srv;
+		struct http_srv *hp = h->eps.srv;
 
 		ret = http_srv_feed(hp, buf, n, &used);
 		if (ret == 1) {
@@ -135,7 +149,7 @@ int ep_tunnel_ready(struct conn *c)
 
 	if (c->ep == EP_SOCKS)
 		n = socks5_srv_build_reply(h->early, sizeof(h->early), 0, NULL);
-	else if (((struct http_srv *)h->srv)->connect)
+	else if (((struct http_srv *)h->eps.srv)->connect)
 		n = http_srv_build_response(h->early, sizeof(h->early), 200);
 	if (n < 0)
 		return n;
@@ -148,10 +162,10 @@ void ep_error_reply(struct conn *c, int err)
 	uint8_t buf[256];
 	int n;
 
-	if (!c->hs || !c->hs->srv)
+	if (!c->hs || !c->hs->eps.srv)
 		return;
 	if (c->ep == EP_SOCKS) {
-		struct socks5_srv *s = c->hs->srv;
+		struct socks5_srv *s = c->hs->eps.srv;
 		size_t len;
 		const uint8_t *out = socks5_srv_output(s, &len);
 
@@ -170,11 +184,11 @@ void ep_error_reply(struct conn *c, int err)
 		(void)ep_send_all(c->app.fd, buf, (size_t)n);
 }
 
-static void *ep_parser_new(enum conn_ep ep)
+static void *ep_parser_new(struct relay *r, enum conn_ep ep)
 {
 	void *p;
 
-	if (ep_pending >= EP_MAX_PENDING)
+	if (r->ep_pending >= EP_MAX_PENDING)
 		return NULL;
 	p = malloc(ep == EP_SOCKS ? sizeof(struct socks5_srv) : sizeof(struct http_srv));
 	if (!p)
@@ -183,7 +197,7 @@ static void *ep_parser_new(enum conn_ep ep)
 		socks5_srv_init(p, 0);
 	else
 		http_srv_init(p);
-	ep_pending++;
+	r->ep_pending++;
 	return p;
 }
 
@@ -206,8 +220,8 @@ void relay_on_endpoint(struct relay *r, struct relay_subject *rs, struct ev *ev)
 		c->ep = ep;
 		c->state = C_SERVER;
 		c->deadline -= RELAY_HANDSHAKE_TIMEOUT - EP_REQUEST_TIMEOUT;
-		c->hs->srv = ep_parser_new(ep);
-		if (!c->hs->srv || loop_add(r->loop, &c->app, CONN_EVENTS) < 0) {
+		c->hs->eps.srv = ep_parser_new(r, ep);
+		if (!c->hs->eps.srv || loop_add(r->loop, &c->app, CONN_EVENTS) < 0) {
 			conn_fail(r, c, -ENOMEM);
 			continue;
 		}

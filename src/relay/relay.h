@@ -20,6 +20,7 @@
 #include "config/config.h"
 #include "loop.h"
 #include "proxy/isolate.h"
+#include "state/state.h"
 #include "util/macro.h"
 #include "proxy/proxy.h"
 #include "util/ratelog.h"
@@ -152,6 +153,7 @@ struct relay {
 	uint64_t max_slots;	    /* cap on live + udp_live + dns_clients (fd budget) */
 	int spare_fd;		    /* owned: released to accept-and-reset at EMFILE, or -1 */
 	uint32_t pipe_max;	    /* what a bulk pipe grows to (tcp.c), 0 until first needed */
+	unsigned ep_pending;	    /* endpoint request parsers allocated (endpoint.c) */
 };
 
 /**
@@ -327,13 +329,6 @@ int relay_hs_send(struct proxy_hs *hs, int fd);
  * Return: 0 or a negative errno.  Listeners already open are kept.
  */
 int relay_subject_listen(struct relay *r, struct relay_subject *rs, int nsfd);
-
-/**
- * relay_subject_close() - close listeners and reset every live connection.
- * @r: relay.
- * @rs: the subject.
- */
-void relay_subject_close(struct relay *r, struct relay_subject *rs);
 
 /**
  * relay_on_listener() - accept every pending connection on @ev.
@@ -529,8 +524,70 @@ void relay_reset_close(int fd);
  */
 int relay_subject_relisten(struct relay *r, struct relay_subject *rs, int nsfd);
 
+/*
+ * The relay's API for one subject.  The daemon hands the profile and the
+ * Derivative entry over; the relay makes its listeners, UDP relay and
+ * resolver from them.
+ */
+struct relay_subject_conf {
+	const struct profile_conf *p;	/* socks-port, http-port, dns, dns-server, ipv6 */
+	const struct subject_state *st; /* the fake ranges and the stored mappings */
+	relay_udp_probe_fn *udp_probed; /* told the UDP probe's outcome (relay_udp_probe_start()) */
+	void *arg;			/* passed to @udp_probed */
+};
+
 /**
- * relay_tick() - reset connections whose handshake took too long.
+ * relay_subject_open() - open (or, applied again, converge) what @rs serves in @nsfd (relay.c).
+ * @r: relay.
+ * @rs: subject whose chain, routes and udp_mode are set.
+ * @nsfd: its namespace.
+ * @conf: what it is opened from.
+ * @what: receives what failed ("listeners", "UDP relay", "resolver").
+ *
+ * Listeners already open are kept; so is the resolver's pool while its
+ * ranges stay the same.
+ *
+ * Return: 0 or a negative errno.
+ */
+int relay_subject_open(struct relay *r, struct relay_subject *rs, int nsfd,
+		       const struct relay_subject_conf *conf, const char **what);
+
+/**
+ * relay_subject_stop() - close listeners and the UDP relay, reset every live
+ * connection; the resolver and its fake-IP pool stay for the next open (relay.c).
+ * @r: relay.
+ * @rs: the subject.
+ */
+void relay_subject_stop(struct relay *r, struct relay_subject *rs);
+
+/**
+ * relay_subject_close() - relay_subject_stop(), and close the resolver and its pool (relay.c).
+ * @r: relay.
+ * @rs: the subject (its chain and routes stay: relay_chain_free(), relay_routes_free()).
+ */
+void relay_subject_close(struct relay *r, struct relay_subject *rs);
+
+/**
+ * relay_subject_tick() - once a second: time out forwarded DNS queries,
+ * recreate listeners the subject killed (relay.c).
+ * @r: relay.
+ * @rs: subject.
+ * @nsfd: its namespace, or -1 (not applied: nothing is recreated).
+ * @now: CLOCK_MONOTONIC seconds.
+ *
+ * Return: true when fake mappings were made since the last tick (to be saved).
+ */
+bool relay_subject_tick(struct relay *r, struct relay_subject *rs, int nsfd, uint64_t now);
+
+/**
+ * relay_subject_stats() - the counters of @rs, for status (relay.c).
+ * @rs: subject.
+ * @out: receives them.
+ */
+void relay_subject_stats(const struct relay_subject *rs, struct relay_stats *out);
+
+/**
+ * relay_tick() - reset connections whose handshake took too long, expire idle UDP flows.
  * @r: relay.
  * @now: CLOCK_MONOTONIC seconds.
  */

@@ -89,7 +89,7 @@ static void conn_free(struct relay *r, struct conn *c, bool reset_app, bool rese
 	if (c->fake_family)
 		relay_fake_put(rs, c->fake_family, c->fake_addr);
 	if (c->hs)
-		ep_free(c->hs);
+		ep_free(r, c->hs);
 	free(TAKE_PTR(c->hs));
 	rs->stats.live--;
 	r->live--;
@@ -294,14 +294,9 @@ static int conn_flush_early(struct conn *c)
 	struct conn_hs *h = c->hs;
 	ssize_t n;
 
-	while (h->up_early_off < h->up_early_len) {
-		n = send(c->up.fd, h->up_early + h->up_early_off, h->up_early_len - h->up_early_off,
-			 MSG_NOSIGNAL);
-		if (n < 0)
-			return errno == EAGAIN ? 0 : neg_errno();
-		h->up_early_off += (size_t)n;
-		c->rs->stats.bytes_up += (uint64_t)n;
-	}
+	n = ep_flush_up(c);
+	if (n <= 0)
+		return (int)n;
 	while (h->early_off < h->early_len) {
 		n = send(c->app.fd, h->early + h->early_off, h->early_len - h->early_off,
 			 MSG_NOSIGNAL);
@@ -325,6 +320,7 @@ static int conn_start_relay(struct relay *r, struct conn *c)
 	    pipe2(c->pipe_down, O_NONBLOCK | O_CLOEXEC) < 0)
 		return neg_errno();
 	hs_list_remove(r, c);
+	ep_free(r, c->hs); /* else each endpoint client would keep a parser slot for good */
 	free(TAKE_PTR(c->hs));
 	c->state = C_RELAY;
 	return 0;
@@ -614,133 +610,13 @@ void relay_on_listener(struct relay *r, struct relay_subject *rs, struct ev *ev)
 	}
 }
 
-struct listen_args {
-	int family;
-	uint16_t port;
-	bool transparent;
-	int fd; /* out */
-};
-
-/* Runs inside the subject's namespace (netns_run_in). */
-static int listen_in_ns(void *arg)
+void conn_close_all(struct relay *r, struct relay_subject *rs)
 {
-	struct listen_args *a = arg;
-	_cleanup_close_ int fd = -1;
-	struct sockaddr_storage ss = {0};
-	socklen_t len;
-	int one = 1;
-
-	fd = socket(a->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return neg_errno();
-	if (a->family == AF_INET) {
-		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-
-		in->sin_family = AF_INET;
-		in->sin_port = htons(a->port);
-		in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		len = sizeof(*in);
-		if (a->transparent && setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof(one)) < 0)
-			return neg_errno();
-	} else {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons(a->port);
-		in6->sin6_addr = in6addr_loopback;
-		len = sizeof(*in6);
-		if (setsockopt(fd, SOL_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0 ||
-		    (a->transparent &&
-		     setsockopt(fd, SOL_IPV6, IPV6_TRANSPARENT, &one, sizeof(one)) < 0))
-			return neg_errno();
-	}
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 4096) < 0)
-		return neg_errno();
-	a->fd = TAKE_FD(fd);
-	return 0;
-}
-
-/* Open @ev (if closed) as a listener on loopback:@port of @family inside @nsfd. */
-static int relay_listen_one(struct relay *r, int nsfd, struct ev *ev, enum ev_tag tag, void *owner,
-			    int family, uint16_t port, bool transparent)
-{
-	struct listen_args a = {
-		.family = family, .port = port, .transparent = transparent, .fd = -1};
-	int ret;
-
-	if (ev->fd >= 0)
-		return 0;
-	ret = netns_run_in(nsfd, listen_in_ns, &a);
-	if (ret < 0)
-		return ret;
-	*ev = (struct ev){.tag = tag, .fd = a.fd, .owner = owner};
-	ret = loop_add(r->loop, ev, EPOLLIN);
-	if (ret < 0) {
-		close(a.fd);
-		ev->fd = -1;
-	}
-	return ret;
-}
-
-static void relay_close_ev(struct relay *r, struct ev *ev)
-{
-	if (ev->fd < 0)
-		return;
-	loop_del(r->loop, ev);
-	close(ev->fd);
-	ev->fd = -1;
-}
-
-int relay_subject_listen(struct relay *r, struct relay_subject *rs, int nsfd)
-{
-	static const int fams[2] = {AF_INET, AF_INET6};
-	const uint16_t ports[2] = {rs->socks_port, rs->http_port};
-	int ret;
-
-	for (int i = 0; i < 2; i++) {
-		ret = relay_listen_one(r, nsfd, &rs->lis[i], EV_LISTENER, rs, fams[i],
-				       RELAY_TPROXY_PORT, true);
-		if (ret < 0)
-			return ret;
-	}
-	if (relay_subject_isolates_apps(rs) && rs->diag_fd < 0) {
-		ret = netns_socket(nsfd, AF_NETLINK, SOCK_RAW, NETLINK_SOCK_DIAG);
-		if (ret < 0)
-			return ret;
-		rs->diag_fd = ret;
-	}
-	/* Endpoints follow the profile: opened when set, closed when unset. */
-	for (int k = 0; k < 4; k++) {
-		uint16_t port = ports[k / 2];
-
-		if (!port) {
-			relay_close_ev(r, &rs->ep[k]);
-			continue;
-		}
-		ret = relay_listen_one(r, nsfd, &rs->ep[k], EV_ENDPOINT, rs, fams[k % 2], port,
-				       false);
-		if (ret < 0)
-			return ret;
-	}
-	return 0;
-}
-
-void relay_subject_close(struct relay *r, struct relay_subject *rs)
-{
-	if (rs->diag_fd >= 0)
-		close(rs->diag_fd);
-	rs->diag_fd = -1;
-	for (int i = 0; i < 2; i++)
-		relay_close_ev(r, &rs->lis[i]);
-	for (int k = 0; k < 4; k++)
-		relay_close_ev(r, &rs->ep[k]);
-	relay_udp_close(r, rs);
 	while (rs->conns)
 		conn_free(r, rs->conns, true, true);
 }
 
-void relay_tick(struct relay *r, uint64_t now)
+void conn_tick(struct relay *r, uint64_t now)
 {
 	struct conn *c = r->handshaking, *next;
 

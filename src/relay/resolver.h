@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * dns.h - the resolver inside each subject (docs/GUARANTEES.md 3).
+ * resolver.h - the resolver inside each subject (docs/GUARANTEES.md 3).
  *
  * Every DNS query a program in the subject sends, over UDP or TCP to any
  * address on port 53, is handed by the subject's nft table (tproxy) to the
@@ -22,30 +22,25 @@
 #include "config/config.h"
 #include "dns/dns.h"
 #include "relay.h"
+#include "state/state.h"
 
 #define RELAY_DNS_TTL 10	 /* seconds; short, so a restart never outlives a client's cache */
 #define RELAY_DNS_CAPACITY 65536 /* mappings per subject */
-
-struct relay_dns_conf {
-	enum dns_mode mode;	     /* DNS_FAKE, DNS_PROXY or DNS_OFF (REFUSED at once) */
-	struct proxy_target server;  /* dns-server, over DNS-over-TCP through the chain;
-				      * family 0 and no name: none (then REFUSED) */
-	bool ipv6;		     /* false: AAAA answered with no addresses */
-	struct dns_fake_config fake; /* the pool; its seed must be random */
-};
 
 /**
  * relay_dns_open() - start (or reconfigure) the resolver of @rs in @nsfd.
  * @r: relay.
  * @rs: subject.
  * @nsfd: its namespace.
- * @conf: configuration; the pool is created once and kept across re-applies
- *        unless its ranges change.
+ * @p: its profile: dns, dns-server, ipv6.
+ * @st: its Derivative entry: the fake ranges, and the mappings put back
+ *      into a new pool.  The pool is created once and kept across
+ *      re-applies unless its ranges change.
  *
  * Return: 0 or a negative errno.
  */
 int relay_dns_open(struct relay *r, struct relay_subject *rs, int nsfd,
-		   const struct relay_dns_conf *conf);
+		   const struct profile_conf *p, const struct subject_state *st);
 
 /**
  * relay_dns_reopen() - reopen the resolver's sockets that were closed (a dead listener).
@@ -87,19 +82,6 @@ void relay_dns_on_event(struct relay *r, struct ev *ev, uint32_t events);
  * @now: CLOCK_MONOTONIC seconds.
  */
 void relay_dns_tick(struct relay *r, struct relay_subject *rs, uint64_t now);
-
-/**
- * relay_dns_import() - put a stored mapping back into the pool (after a restart).
- * @rs: subject with an open resolver.
- * @name: host name.
- * @v4: its fake IPv4 address.
- * @v6: its fake IPv6 address.
- * @last_used: seconds (CLOCK_REALTIME) of its last use.
- *
- * Return: 0 or a negative errno (the mapping is skipped).
- */
-int relay_dns_import(struct relay_subject *rs, const char *name, const struct in_addr *v4,
-		     const struct in6_addr *v6, uint64_t last_used);
 
 /**
  * relay_dns_foreach() - every mapping of @rs's pool, for the Derivative.
