@@ -26,7 +26,7 @@
 #include "config/config-internal.h"
 #include "util/parse.h"
 
-enum sect_kind { SECT_NONE = 0, SECT_PROXY, SECT_PROFILE, SECT_FLATPAK };
+enum sect_kind { SECT_NONE = 0, SECT_PROXY, SECT_PROFILE, SECT_FLATPAK, SECT_DAEMON };
 
 #define KEYS_MAX 16
 
@@ -40,6 +40,7 @@ struct parser {
 	size_t cur;		 /* index of the current proxy or profile */
 	int seen_line[KEYS_MAX]; /* first line of each key in the current section */
 	int flatpak_line;	 /* line of the [flatpak] header, 0 if none yet */
+	int daemon_line;	 /* line of the [daemon] header, 0 if none yet */
 	char *err;
 	size_t errlen;
 	int rc; /* first error: -EINVAL / -ENOMEM; 0 while all is well */
@@ -277,6 +278,25 @@ static const struct key_def profile_keys[] = {
 	{NULL, false, NULL, -1, 0},
 };
 
+static int daemon_workers(struct parser *ps, void *obj, const char *v, char *why, size_t n)
+{
+	unsigned long c;
+
+	if (strcmp(v, "auto") == 0) {
+		((struct settings *)obj)->workers = 0;
+		return 0;
+	}
+	if (conf_parse_count(v, CONF_WORKERS_MAX, &c) < 0)
+		return conf_why(why, n, "bad count '%s' (want 1..%d or auto)", v, CONF_WORKERS_MAX);
+	((struct settings *)obj)->workers = (unsigned)c;
+	return 0;
+}
+
+static const struct key_def daemon_keys[] = {
+	{"workers", false, daemon_workers, -1, 0},
+	{NULL, false, NULL, -1, 0},
+};
+
 static int fail(struct parser *ps, int line, const char *key, int r, const char *why)
 {
 	if (r == -ENOMEM)
@@ -380,6 +400,8 @@ static int handle_key(void *user, const char *section, const char *name, const c
 
 		return set_key(ps, profile_keys, p, &p->set, name, value) == 0;
 	}
+	case SECT_DAEMON:
+		return set_key(ps, daemon_keys, ps->s, NULL, name, value) == 0;
 	default:
 		return set_flatpak(ps, name, value) == 0;
 	}
@@ -426,6 +448,8 @@ static int find_section(const struct parser *ps, enum sect_kind kind, const char
 
 	if (kind == SECT_FLATPAK)
 		return ps->flatpak_line;
+	if (kind == SECT_DAEMON)
+		return ps->daemon_line;
 	for (size_t i = 0; kind == SECT_PROXY && i < s->n_proxies; i++)
 		if (strcmp(s->proxies[i].name, name) == 0)
 			return s->proxies[i].line;
@@ -443,13 +467,14 @@ static int section_kind(struct parser *ps, const char *label, const char *kw, co
 
 	if (!kw)
 		return fail(ps, ps->line, label, -EINVAL, "empty section header");
-	if (strcmp(kw, "flatpak") == 0) {
-		*kind = SECT_FLATPAK;
-		return name ? fail(ps, ps->line, label, -EINVAL, "want '[flatpak]'") : 0;
+	if (strcmp(kw, "flatpak") == 0 || strcmp(kw, "daemon") == 0) {
+		*kind = kw[0] == 'f' ? SECT_FLATPAK : SECT_DAEMON;
+		snprintf(why, sizeof(why), "want '[%s]'", kw);
+		return name ? fail(ps, ps->line, label, -EINVAL, why) : 0;
 	}
 	if (strcmp(kw, "proxy") != 0 && strcmp(kw, "profile") != 0) {
-		snprintf(why, sizeof(why), "unknown section '%s' (want proxy, profile or flatpak)",
-			 kw);
+		snprintf(why, sizeof(why),
+			 "unknown section '%s' (want proxy, profile, flatpak or daemon)", kw);
 		return fail(ps, ps->line, label, -EINVAL, why);
 	}
 	*kind = strcmp(kw, "proxy") == 0 ? SECT_PROXY : SECT_PROFILE;
@@ -485,8 +510,8 @@ static int open_section(struct parser *ps, const char *label, char *inner)
 	}
 	memset(ps->seen_line, 0, sizeof(ps->seen_line));
 	ps->kind = kind;
-	if (kind == SECT_FLATPAK) {
-		ps->flatpak_line = ps->line;
+	if (kind == SECT_FLATPAK || kind == SECT_DAEMON) {
+		*(kind == SECT_FLATPAK ? &ps->flatpak_line : &ps->daemon_line) = ps->line;
 		return 0;
 	}
 	r = kind == SECT_PROXY ? add_proxy(ps, name) : add_profile(ps, name);

@@ -193,7 +193,7 @@ static const struct bad_case bad_cases[] = {
 	{"[proxy a]\nurl =\n", "t.conf:2: url: empty value"},
 	{"[proxy a]\nurl = # only a comment\n", "t.conf:2: url: empty value"},
 	{"url = socks5://h\n", "t.conf:1: url: key outside any section"},
-	{"[foo]\n", "t.conf:1: [foo]: unknown section 'foo' (want proxy, profile or flatpak)"},
+	{"[foo]\n", "t.conf:1: [foo]: unknown section 'foo' (want proxy, profile, flatpak or daemon)"},
 	{P "\n[proxy p]\n", "t.conf:4: [proxy p]: duplicate section (first at line 1)"},
 	{"[flatpak]\n[flatpak]\n", "t.conf:2: [flatpak]: duplicate section (first at line 1)"},
 	{"[proxy]\n", "t.conf:1: [proxy]: want '[proxy NAME]'"},
@@ -203,6 +203,11 @@ static const struct bad_case bad_cases[] = {
 	{"[proxy a/b]\n", "t.conf:1: [proxy a/b]: bad name 'a/b'"},
 	{"[proxy abcdefghijabcdefghijabcdefghijabc]\n", "t.conf:1: [proxy abcdefghij"},
 	{"[flatpak x]\n", "t.conf:1: [flatpak x]: want '[flatpak]'"},
+	{"[daemon x]\n", "t.conf:1: [daemon x]: want '[daemon]'"},
+	{"[daemon]\n[daemon]\n", "t.conf:2: [daemon]: duplicate section (first at line 1)"},
+	{"[daemon]\nworkers = 0\n", "t.conf:2: workers: bad count '0' (want 1..64 or auto)"},
+	{"[daemon]\nworkers = 65\n", "t.conf:2: workers: bad count '65' (want 1..64 or auto)"},
+	{"[daemon]\nthreads = 2\n", "t.conf:2: threads: unknown key (want workers)"},
 	{"[]\n", "t.conf:1: []: empty section header"},
 	{"\n\n[proxy a\n", "t.conf:3: missing ']' in section header"},
 	{"[proxy a] junk\n", "t.conf:1: [proxy a]: unexpected text after ']'"},
@@ -790,6 +795,21 @@ static void test_dns_server(void)
 	}
 }
 
+static void test_daemon_section(void)
+{
+	struct settings s;
+
+	is_int(parse(P W, &s), 0, "no [daemon]: parses");
+	is_int((int)s.workers, 0, "no [daemon]: workers = auto (0)");
+	settings_free(&s);
+	is_int(parse("[daemon]\nworkers = 3\n" P W, &s), 0, "[daemon] workers = 3 (%s)", err);
+	is_int((int)s.workers, 3, "workers = 3");
+	settings_free(&s);
+	is_int(parse(P W "[daemon]\nworkers = auto\n", &s), 0, "workers = auto (%s)", err);
+	is_int((int)s.workers, 0, "workers = auto is 0");
+	settings_free(&s);
+}
+
 static void test_file(void)
 {
 	char path[] = "/tmp/test_config_XXXXXX";
@@ -836,6 +856,7 @@ int main(void)
 	test_isolate_default();
 	test_fake_pools();
 	test_dns_server();
+	test_daemon_section();
 	test_file();
 	test_kind_names();
 	return tap_done();
