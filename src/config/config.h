@@ -43,7 +43,7 @@ enum dns_mode { DNS_FAKE = 0, DNS_PROXY, DNS_OFF };
 #define PROF_SET_FAKE4 (1u << 8)
 #define PROF_SET_FAKE6 (1u << 9)
 #define CONF_MAX_CONNS_MAX 1048576 /* max-connections: no fd limit goes higher */
-#define CONF_WORKERS_MAX 64	    /* [daemon] workers */
+#define CONF_WORKERS_MAX 64	   /* [daemon] workers */
 
 /*
  * Fake-IP pools (dns = fake).  IPv4 defaults to 198.18.0.0/15 (RFC 2544's

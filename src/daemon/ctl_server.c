@@ -18,6 +18,7 @@
 
 #include "ctl.h"
 #include "daemon.h"
+#include "relay/worker.h"
 #include "tor.h"
 #include "transport.h"
 #include "util/fileio.h"
@@ -141,6 +142,8 @@ static json_object *ctl_subject_json(struct daemon *d, const struct subject_rt *
 	json_object *o = json_object_new_object(), *chain = json_object_new_array();
 	struct relay_stats stats;
 	const struct relay_stats *st = &stats;
+	char last[sizeof(s->rs.last_error)];
+	int64_t when;
 
 	relay_subject_stats(&s->rs, &stats);
 
@@ -182,12 +185,9 @@ static json_object *ctl_subject_json(struct daemon *d, const struct subject_rt *
 	json_object_object_add(o, "udp_dgrams_up", json_object_new_uint64(st->udp_dgrams_up));
 	json_object_object_add(o, "udp_dgrams_down", json_object_new_uint64(st->udp_dgrams_down));
 	json_object_object_add(o, "comm", s->kind == SUBJ_PID ? ctl_pid_comm(s->pid) : NULL);
-	json_object_object_add(o, "last_error",
-			       s->rs.last_error_time ? json_object_new_string(s->rs.last_error)
-						     : NULL);
-	json_object_object_add(o, "last_error_time",
-			       s->rs.last_error_time ? json_object_new_int64(s->rs.last_error_time)
-						     : NULL);
+	when = relay_subject_last_error((struct relay_subject *)&s->rs, last, sizeof(last));
+	json_object_object_add(o, "last_error", when ? json_object_new_string(last) : NULL);
+	json_object_object_add(o, "last_error_time", when ? json_object_new_int64(when) : NULL);
 	ctl_subject_entry(d, s, o);
 	return o;
 }
@@ -202,6 +202,25 @@ static json_object *ctl_detached_json(const struct pid_detached *x)
 	return o;
 }
 
+/* One object per event loop serving connections: [0] is the main loop (relay/worker.h). */
+static json_object *ctl_workers_json(struct daemon *d)
+{
+	json_object *arr = json_object_new_array();
+
+	for (unsigned i = 0; i < relay_workers_count(&d->relay); i++) {
+		json_object *o = json_object_new_object();
+		struct relay_worker_stats ws;
+
+		relay_worker_stats(&d->relay, i, &ws);
+		json_object_object_add(o, "worker", json_object_new_int((int)i));
+		json_object_object_add(o, "connections", json_object_new_uint64(ws.live));
+		json_object_object_add(o, "connections_total", json_object_new_uint64(ws.total));
+		json_object_object_add(o, "events", json_object_new_uint64(ws.events));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
 static void ctl_status(struct daemon *d, json_object *reply)
 {
 	json_object *arr = json_object_new_array(), *det = json_object_new_array();
@@ -214,6 +233,7 @@ static void ctl_status(struct daemon *d, json_object *reply)
 	json_object_object_add(reply, "subjects", arr);
 	json_object_object_add(reply, "detached", det);
 	json_object_object_add(reply, "transports", transport_status_json(d));
+	json_object_object_add(reply, "workers", ctl_workers_json(d));
 }
 
 /* Which exit status the client should use for an error: 2 usage/config, 1 runtime. */

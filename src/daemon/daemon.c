@@ -18,6 +18,7 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "relay/resolver.h"
+#include "relay/worker.h"
 #include "tor.h"
 #include "transport.h"
 #include "netns/netns.h"
@@ -286,6 +287,18 @@ int daemon_setup_loop(struct daemon *d)
 	return loop_add(&d->loop, &d->timer, EPOLLIN);
 }
 
+/* After daemon_setup_loop(): the threads inherit its blocked signals (docs/DESIGN.md "Workers"). */
+static int daemon_workers_start(struct daemon *d)
+{
+	unsigned n = d->settings.workers ? d->settings.workers : relay_workers_default();
+	int r = relay_workers_start(&d->relay, n);
+
+	if (r == 0 && n > 1)
+		log_info("%u event loops serve TCP connections (workers = %s)", n,
+			 d->settings.workers ? "N" : "auto");
+	return r;
+}
+
 static void daemon_on_sighup(struct daemon *d)
 {
 	_cleanup_free_ char *plan = NULL;
@@ -409,6 +422,8 @@ static void daemon_dispatch(struct daemon *d, struct ev *ev, uint32_t events)
 	case EV_TOR_CTL:
 		tor_ctl_on_event(d, ev, events);
 		break;
+	case EV_WORKER: /* only ever in a worker's own loop (relay/worker.c) */
+		break;
 	}
 }
 
@@ -436,6 +451,7 @@ void daemon_free(struct daemon *d)
 	transport_stop_all(d);
 	while (d->n_subj)
 		daemon_subject_free(d, d->subj[d->n_subj - 1]);
+	relay_workers_stop(&d->relay); /* no subject left for them to hold */
 	if (d->relay.spare_fd >= 0)
 		close(d->relay.spare_fd);
 	free(d->subj);
@@ -479,6 +495,11 @@ int daemon_run(const struct cli_ctx *ctx)
 	r = daemon_setup_loop(&d);
 	if (r < 0) {
 		log_err("event loop setup: %s", strerror(-r));
+		goto out;
+	}
+	r = daemon_workers_start(&d);
+	if (r < 0) {
+		log_err("worker threads: %s", strerror(-r));
 		goto out;
 	}
 	/* Before the subjects: their chains point at the transports' sockets. */

@@ -52,6 +52,7 @@ struct subject_rt *daemon_subject_new(struct daemon *d, const struct subject_sta
 		s->rs.ep[k] = (struct ev){.tag = EV_ENDPOINT, .fd = -1};
 	s->rs.udp_lis[0] = s->rs.udp_lis[1] = (struct ev){.tag = EV_UDP, .fd = -1};
 	s->rs.diag_fd = -1;
+	pthread_mutex_init(&s->rs.err_mu, NULL);
 	s->kind = st->kind;
 	s->pid = st->pid;
 	s->pid_start = st->pid_start;

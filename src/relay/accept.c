@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conn.h"
 #include "resolver.h"
 #include "relay.h"
 #include "util/macro.h"
@@ -35,8 +36,9 @@ uint64_t relay_limits(uint64_t nofile, size_t n_subjects, uint64_t *per_subject)
 
 bool relay_admit(struct relay *r, struct relay_subject *rs, bool udp)
 {
-	uint64_t held = rs->stats.live + rs->stats.udp_live + relay_dns_clients(rs);
-	bool daemon_full = r->live + r->udp_live + r->dns_clients >= r->max_slots;
+	uint64_t held = relay_subject_live(rs) + rs->stats.udp_live + relay_dns_clients(rs);
+	bool daemon_full =
+		r->live + relay_workers_live(r) + r->udp_live + r->dns_clients >= r->max_slots;
 
 	if (held < rs->max_conns && !daemon_full)
 		return true;

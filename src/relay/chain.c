@@ -218,13 +218,18 @@ void relay_chain_describe(const struct relay_chain *chain, size_t i, char *buf, 
 
 const char *relay_note_error(struct relay_subject *rs, const char *fmt, ...)
 {
+	static _Thread_local char text[sizeof(rs->last_error)];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(rs->last_error, sizeof(rs->last_error), fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	/* Workers note failures too: the text is copied under the lock, returned per thread. */
+	pthread_mutex_lock(&rs->err_mu);
+	memcpy(rs->last_error, text, sizeof(text));
 	rs->last_error_time = (int64_t)time(NULL);
-	return rs->last_error;
+	pthread_mutex_unlock(&rs->err_mu);
+	return text;
 }
 
 /* The destination itself as a socket address (url = direct): addresses only. */

@@ -49,6 +49,7 @@ struct conn {
 	struct ev app;		  /* owned fd: the app's socket, inside the subject */
 	struct ev up;		  /* owned fd: towards hop 0, in the daemon's namespace */
 	struct relay_subject *rs; /* not owned */
+	struct relay_stats *st;	  /* not owned: the counters of rs this loop writes */
 	const struct relay_chain
 		*chain;		  /* not owned: the route's (relay_route()); NULL until chosen */
 	struct conn *prev, *next; /* rs->conns */
@@ -69,6 +70,17 @@ struct conn {
 
 #define CONN_EVENTS (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
 
+/* The counters and connection list of @rs that loop @r owns (relay.h struct relay_shard). */
+static inline struct relay_stats *conn_stats_of(struct relay *r, struct relay_subject *rs)
+{
+	return r->id ? &rs->wk[r->id].stats : &rs->stats;
+}
+
+static inline struct conn **conn_list_of(struct relay *r, struct relay_subject *rs)
+{
+	return r->id ? &rs->wk[r->id].conns : &rs->conns;
+}
+
 /**
  * conn_new() - a connection for the accepted app socket @app_fd, with its handshake state.
  * @r: relay.
@@ -78,6 +90,14 @@ struct conn {
  * Return: the connection (state C_CONNECTING, no upstream yet) or NULL.
  */
 struct conn *conn_new(struct relay *r, struct relay_subject *rs, int app_fd);
+
+/**
+ * conn_take() - start relaying an accepted transparent connection (tcp.c).
+ * @r: relay (of the loop that serves it: the main loop or a worker).
+ * @rs: subject.
+ * @fd: accepted socket, already admitted (owned from now on: reset on failure).
+ */
+void conn_take(struct relay *r, struct relay_subject *rs, int fd);
 
 /**
  * conn_accept() - conn_new() for a just-accepted socket, within the subject's cap.
@@ -128,6 +148,32 @@ void conn_tick(struct relay *r, uint64_t now);
  * @rs: subject.
  */
 void relay_listeners_close(struct relay *r, struct relay_subject *rs);
+
+/**
+ * relay_worker_hand() - give an admitted connection to the next loop in turn (worker.c).
+ * @r: the main loop's relay.
+ * @rs: its subject.
+ * @fd: the accepted socket.
+ *
+ * Return: true when @fd is dealt with (handed over, or reset because that
+ * worker's queue is full); false when the main loop is to serve it.
+ */
+bool relay_worker_hand(struct relay *r, struct relay_subject *rs, int fd);
+
+/**
+ * relay_workers_forget() - have every worker reset its connections of @rs, and wait (worker.c).
+ * @r: the main loop's relay.
+ * @rs: subject whose chain is about to change, or that is going away.
+ */
+void relay_workers_forget(struct relay *r, struct relay_subject *rs);
+
+/**
+ * relay_workers_live() - connections the workers hold, all subjects (worker.c).
+ * @r: the main loop's relay.
+ *
+ * Return: their number.
+ */
+uint64_t relay_workers_live(const struct relay *r);
 
 /**
  * ep_server_input() - read and answer an endpoint client's request (endpoint.c).

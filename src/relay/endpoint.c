@@ -49,7 +49,7 @@ int ep_flush_up(struct conn *c)
 		if (n < 0)
 			return errno == EAGAIN ? 0 : neg_errno();
 		e->up_early_off += (size_t)n;
-		c->rs->stats.bytes_up += (uint64_t)n;
+		relay_stat_add(&c->st->bytes_up, (uint64_t)n);
 	}
 	return 1;
 }

@@ -49,23 +49,46 @@ bool fake_map_same(const struct dns_fake_config *a, const struct dns_fake_config
 	       a->v6_prefix == b->v6_prefix && a->capacity == b->capacity;
 }
 
-int relay_fake_target(struct relay_subject *rs, struct proxy_target *t)
+/* Called from any loop: the pool is under rs->dns->mu. */
+static int fake_target_locked(struct relay_dns *dns, struct proxy_target *t)
 {
 	const char *name;
 
-	if (!rs->dns || !t->family || !dns_fake_contains(&rs->dns->pool, t->family, t->addr))
+	if (!dns_fake_contains(&dns->pool, t->family, t->addr))
 		return 0;
-	name = dns_fake_lookup_addr(&rs->dns->pool, t->family, t->addr);
-	if (!name || dns_fake_ref(&rs->dns->pool, t->family, t->addr) < 0)
+	name = dns_fake_lookup_addr(&dns->pool, t->family, t->addr);
+	if (!name || dns_fake_ref(&dns->pool, t->family, t->addr) < 0)
 		return -EHOSTUNREACH;
 	/* The name, not an address, travels to the proxy (socks5h / CONNECT host:port). */
-	return proxy_target_set_name(t, name, t->port) < 0 ? -EHOSTUNREACH : 1;
+	if (proxy_target_set_name(t, name, t->port) < 0) {
+		(void)dns_fake_unref(&dns->pool, t->family, t->addr);
+		return -EHOSTUNREACH;
+	}
+	return 1;
+}
+
+int relay_fake_target(struct relay_subject *rs, struct proxy_target *t)
+{
+	struct relay_dns *dns = rs->dns;
+	int r;
+
+	if (!dns || !t->family)
+		return 0;
+	pthread_mutex_lock(&dns->mu);
+	r = fake_target_locked(dns, t);
+	pthread_mutex_unlock(&dns->mu);
+	return r;
 }
 
 void relay_fake_put(struct relay_subject *rs, int family, const void *addr)
 {
-	if (rs->dns)
-		(void)dns_fake_unref(&rs->dns->pool, family, addr);
+	struct relay_dns *dns = rs->dns;
+
+	if (!dns)
+		return;
+	pthread_mutex_lock(&dns->mu);
+	(void)dns_fake_unref(&dns->pool, family, addr);
+	pthread_mutex_unlock(&dns->mu);
 }
 
 int relay_dns_foreach(const struct relay_subject *rs,
@@ -73,9 +96,14 @@ int relay_dns_foreach(const struct relay_subject *rs,
 				const struct in6_addr *v6, uint64_t last_used, void *userdata),
 		      void *userdata)
 {
+	int r;
+
 	if (!rs->dns)
 		return 0;
-	return dns_fake_foreach(&rs->dns->pool, fn, userdata);
+	pthread_mutex_lock(&rs->dns->mu);
+	r = dns_fake_foreach(&rs->dns->pool, fn, userdata);
+	pthread_mutex_unlock(&rs->dns->mu);
+	return r;
 }
 
 bool relay_dns_dirty(struct relay_subject *rs)

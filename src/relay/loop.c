@@ -76,9 +76,10 @@ int loop_wait(struct loop *l, struct epoll_event *evs, int n, int timeout_ms)
 
 	if (got < 0)
 		return errno == EINTR ? 0 : neg_errno();
-	if (got > 0) {
-		l->stats.batches++;
-		l->stats.events += (uint64_t)got;
+	if (got > 0) { /* read by the main thread for status: one writer, relaxed */
+		__atomic_store_n(&l->stats.batches, l->stats.batches + 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&l->stats.events, l->stats.events + (uint64_t)got,
+				 __ATOMIC_RELAXED);
 	}
 	return got;
 }

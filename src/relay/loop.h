@@ -50,6 +50,7 @@ enum ev_tag {
 	EV_CHILD,      /* pidfd of `netnsp run`'s command: readable when it exits */
 	EV_TOR,	       /* a managed tor's pidfd or log pipe: owner is its tor_rt */
 	EV_TOR_CTL,    /* a control-port exchange (newnym): owner is its struct tor_ctl */
+	EV_WORKER,     /* a worker thread's command pipe (worker.c): owner is the worker */
 };
 
 struct ev {
@@ -67,7 +68,7 @@ struct loop_deferred {
 	loop_free_fn *fn;
 };
 
-/* Counters of one loop (status sums them over the loops). */
+/* Counters of one loop, written by its thread only; read with relaxed atomics (status). */
 struct loop_stats {
 	uint64_t batches; /* epoll_wait() calls that returned events */
 	uint64_t events;  /* events dispatched */

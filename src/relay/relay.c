@@ -6,6 +6,7 @@
  * from them (listeners, the UDP relay, the resolver and its fake-IP pool,
  * dns-server) is its own business.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "conn.h"
@@ -17,6 +18,7 @@ int relay_subject_open(struct relay *r, struct relay_subject *rs, int nsfd,
 	int ret;
 
 	*what = "listeners";
+	rs->spread = r->workers && relay_subject_spreads(rs);
 	rs->socks_port = conf->p->socks_port;
 	rs->http_port = conf->p->http_port;
 	ret = relay_subject_listen(r, rs, nsfd);
@@ -34,9 +36,10 @@ int relay_subject_open(struct relay *r, struct relay_subject *rs, int nsfd,
 
 void relay_subject_stop(struct relay *r, struct relay_subject *rs)
 {
-	relay_listeners_close(r, rs);
+	relay_listeners_close(r, rs); /* first: nothing more is handed over */
 	relay_udp_close(r, rs);
 	conn_close_all(r, rs);
+	relay_workers_forget(r, rs);
 }
 
 void relay_subject_close(struct relay *r, struct relay_subject *rs)
@@ -56,7 +59,52 @@ bool relay_subject_tick(struct relay *r, struct relay_subject *rs, int nsfd, uin
 
 void relay_subject_stats(const struct relay_subject *rs, struct relay_stats *out)
 {
+	uint64_t *o = (uint64_t *)out;
+
 	*out = rs->stats;
+	for (size_t w = 1; w < CONF_WORKERS_MAX; w++) {
+		const uint64_t *in = (const uint64_t *)&rs->wk[w].stats;
+
+		for (size_t k = 0; k < sizeof(*out) / sizeof(uint64_t); k++)
+			o[k] += relay_stat_get(&in[k]);
+	}
+}
+
+uint64_t relay_subject_live(const struct relay_subject *rs)
+{
+	uint64_t n = rs->stats.live;
+
+	for (size_t w = 1; w < CONF_WORKERS_MAX; w++)
+		n += relay_stat_get(&rs->wk[w].stats.live);
+	return n;
+}
+
+/* A chain a worker can serve: nothing in it is shared with the main loop. */
+static bool chain_spreads(const struct relay_chain *ch)
+{
+	/* The egress broker and namespaces are the main loop's (egress.c). */
+	return !ch->egress && !ch->ens && !relay_chain_isolates_apps(ch);
+}
+
+bool relay_subject_spreads(const struct relay_subject *rs)
+{
+	if (!chain_spreads(&rs->chain))
+		return false;
+	for (size_t k = 0; k < rs->n_routes; k++)
+		if (!chain_spreads(&rs->route_chains[k]))
+			return false;
+	return true;
+}
+
+int64_t relay_subject_last_error(struct relay_subject *rs, char *buf, size_t len)
+{
+	int64_t when;
+
+	pthread_mutex_lock(&rs->err_mu);
+	when = rs->last_error_time;
+	snprintf(buf, len, "%s", rs->last_error);
+	pthread_mutex_unlock(&rs->err_mu);
+	return when;
 }
 
 void relay_tick(struct relay *r, uint64_t now)

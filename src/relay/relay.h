@@ -14,6 +14,7 @@
 #define NETNSP_RELAY_H
 
 #include <stdbool.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -94,9 +95,30 @@ struct relay_stats {
 	uint64_t udp_dgrams_down; /* proxy -> app */
 };
 
+/*
+ * Counters a worker thread writes and the main thread reads (status,
+ * admission): one writer each, so a relaxed load and store are enough and
+ * no lock is taken (docs/DESIGN.md "Workers").
+ */
+static inline void relay_stat_add(uint64_t *p, uint64_t n)
+{
+	__atomic_store_n(p, __atomic_load_n(p, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t relay_stat_get(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
 struct conn;
 struct relay_dns;
 struct udp_flow;
+
+/* What one worker thread holds of a subject (worker.c): only that thread writes it. */
+struct relay_shard {
+	struct relay_stats stats; /* its connections' counters (TCP fields only) */
+	struct conn *conns;	  /* owned by that worker: its live connections */
+};
 
 /* How a subject's UDP (other than DNS) is handled; relay_udp_mode() decides. */
 enum relay_udp_mode {
@@ -141,19 +163,33 @@ struct relay_subject {
 	bool relisten;	    /* a listener died and was closed: recreate it at the next tick */
 	struct ratelog rlog[RLOG_N];
 	int diag_fd; /* owned: NETLINK_SOCK_DIAG inside the subject (isolate = app), or -1 */
+	bool spread; /* new transparent TCP connections go to the workers (relay_subject_open()) */
+	pthread_mutex_t err_mu;			 /* guards last_error*: workers note failures too */
+	struct relay_shard wk[CONF_WORKERS_MAX]; /* per worker thread, by relay id; [0] unused
+						  * (the main loop's are stats and conns) */
 };
 
+struct relay_workers;
+
+/*
+ * One per event loop: the main loop's (id 0) also accepts, and serves
+ * endpoints, DNS and UDP; a worker thread's (id 1..) serves the transparent
+ * TCP connections the main loop hands it (worker.c).
+ */
 struct relay {
-	struct loop *loop;	    /* not owned: the loop every fd of this relay is in */
-	uint64_t live;		    /* connections across all subjects */
-	struct conn *handshaking;   /* not owned: conns in handshake, for the timeout tick */
-	struct udp_flow *udp_flows; /* not owned (udp.c frees): live UDP flows, all subjects */
-	uint64_t udp_live;	    /* UDP flows across all subjects */
-	uint64_t dns_clients;	    /* DNS-over-TCP clients across all subjects */
-	uint64_t max_slots;	    /* cap on live + udp_live + dns_clients (fd budget) */
-	int spare_fd;		    /* owned: released to accept-and-reset at EMFILE, or -1 */
-	uint32_t pipe_max;	    /* what a bulk pipe grows to (tcp.c), 0 until first needed */
-	unsigned ep_pending;	    /* endpoint request parsers allocated (endpoint.c) */
+	struct loop *loop;	       /* not owned: the loop every fd of this relay is in */
+	unsigned id;		       /* 0: the main loop; else the worker's index */
+	struct relay_workers *workers; /* main loop only: owned, NULL with workers = 1 */
+	uint64_t total;		       /* connections this loop has served (status) */
+	uint64_t live;		       /* connections across all subjects */
+	struct conn *handshaking;      /* not owned: conns in handshake, for the timeout tick */
+	struct udp_flow *udp_flows;    /* not owned (udp.c frees): live UDP flows, all subjects */
+	uint64_t udp_live;	       /* UDP flows across all subjects */
+	uint64_t dns_clients;	       /* DNS-over-TCP clients across all subjects */
+	uint64_t max_slots;	       /* cap on live + udp_live + dns_clients (fd budget) */
+	int spare_fd;		       /* owned: released to accept-and-reset at EMFILE, or -1 */
+	uint32_t pipe_max;	       /* what a bulk pipe grows to (tcp.c), 0 until first needed */
+	unsigned ep_pending;	       /* endpoint request parsers allocated (endpoint.c) */
 };
 
 /**
@@ -283,7 +319,7 @@ void relay_chain_free(struct relay_chain *chain);
  * @rs: subject: its last_error and last_error_time are set.
  * @fmt: printf format of one line, e.g. "DST: via HOP: WHY".
  *
- * Return: @rs->last_error, for the caller's log line.
+ * Return: the text (the calling thread's copy), for the caller's log line.
  */
 const char *relay_note_error(struct relay_subject *rs, const char *fmt, ...) _printf_(2, 3);
 
@@ -585,6 +621,36 @@ bool relay_subject_tick(struct relay *r, struct relay_subject *rs, int nsfd, uin
  * @out: receives them.
  */
 void relay_subject_stats(const struct relay_subject *rs, struct relay_stats *out);
+
+/**
+ * relay_subject_live() - connections of @rs on every loop (relay.c).
+ * @rs: subject.
+ *
+ * Return: their number.
+ */
+uint64_t relay_subject_live(const struct relay_subject *rs);
+
+/**
+ * relay_subject_spreads() - may @rs's connections be served by worker threads? (relay.c)
+ * @rs: subject with its chains built.
+ *
+ * Not when a chain goes through an egress namespace or the `netnsp run`
+ * broker, or asks the subject's sock_diag socket (isolate = app): those
+ * are the main loop's.
+ *
+ * Return: true if so.
+ */
+bool relay_subject_spreads(const struct relay_subject *rs);
+
+/**
+ * relay_subject_last_error() - copy the last failure of @rs (relay.c).
+ * @rs: subject.
+ * @buf: receives the text.
+ * @len: size of @buf.
+ *
+ * Return: when it happened (CLOCK_REALTIME seconds), 0 for never.
+ */
+int64_t relay_subject_last_error(struct relay_subject *rs, char *buf, size_t len);
 
 /**
  * relay_tick() - reset connections whose handshake took too long, expire idle UDP flows.

@@ -12,6 +12,7 @@
 #ifndef NETNSP_RESOLVER_INTERNAL_H
 #define NETNSP_RESOLVER_INTERNAL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -80,7 +81,8 @@ struct relay_dns {
 	bool ipv6;
 	bool dirty; /* mappings changed since relay_dns_dirty() */
 	struct dns_fake_config fake_conf;
-	struct dns_fake pool;	    /* owned */
+	struct dns_fake pool;	    /* owned; under @mu: workers look fake destinations up */
+	pthread_mutex_t mu;	    /* guards @pool (no other lock; never held across I/O) */
 	struct dns_ev socks[4];	    /* owned fds: UDP v4, UDP v6, TCP v4, TCP v6 */
 	struct dns_client *clients; /* owned */
 	unsigned n_clients;

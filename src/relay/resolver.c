@@ -194,7 +194,9 @@ static void dns_on_udp(struct relay_dns *dns, int fd)
 		if ((size_t)n > DNS_QUERY_MAX || (mh.msg_flags & MSG_TRUNC) ||
 		    !dns_orig_dst(&mh, &dst))
 			continue; /* oversized or unaddressable: dropped, never forwarded */
+		pthread_mutex_lock(&dns->mu);
 		olen = dns_answer(dns, pkt, (size_t)n, false, out, sizeof(out), &q);
+		pthread_mutex_unlock(&dns->mu);
 		if (olen == DNS_FORWARD)
 			resolver_fwd_start(dns, &q, fd, &from, mh.msg_namelen, &dst, NULL);
 		else if (olen > 0)
@@ -284,7 +286,9 @@ static int dns_client_io(struct relay_dns *dns, struct dns_client *c)
 			off += used;
 			if (r == 0)
 				continue;
+			pthread_mutex_lock(&dns->mu);
 			olen = dns_answer(dns, c->in, mlen, true, out, sizeof(out), &q);
+			pthread_mutex_unlock(&dns->mu);
 			if (olen == DNS_FORWARD)
 				resolver_fwd_start(dns, &q, -1, NULL, 0, NULL, c);
 			else if (olen > 0 && resolver_client_queue(c, out, (size_t)olen) < 0)
@@ -449,6 +453,7 @@ static struct relay_dns *dns_new(struct relay_subject *rs, const struct dns_fake
 	}
 	dns->rs = rs;
 	dns->fake_conf = *fake;
+	pthread_mutex_init(&dns->mu, NULL);
 	for (int k = 0; k < 4; k++) {
 		dns->socks[k] = (struct dns_ev){.ev = {.tag = EV_DNS, .fd = -1},
 						.kind = k < 2 ? DNS_EV_UDP : DNS_EV_TCP_LISTEN,

@@ -75,7 +75,7 @@ static void conn_free(struct relay *r, struct conn *c, bool reset_app, bool rese
 	if (c->prev)
 		c->prev->next = c->next;
 	else
-		rs->conns = c->next;
+		*conn_list_of(r, rs) = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
 	if (reset_app)
@@ -91,8 +91,8 @@ static void conn_free(struct relay *r, struct conn *c, bool reset_app, bool rese
 	if (c->hs)
 		ep_free(r, c->hs);
 	free(TAKE_PTR(c->hs));
-	rs->stats.live--;
-	r->live--;
+	relay_stat_add(&c->st->live, (uint64_t)-1);
+	relay_stat_add(&r->live, (uint64_t)-1);
 	loop_defer_free(r->loop, c, NULL); /* loop.h rule 2 */
 }
 
@@ -129,7 +129,7 @@ void conn_fail(struct relay *r, struct conn *c, int err)
 	else
 		log_info("profile '%s': %s", c->rs->name,
 			 relay_note_error(c->rs, "%s: via %s: %s", dst, hop, why));
-	c->rs->stats.failed++;
+	relay_stat_add(&c->st->failed, 1);
 	if (c->ep != EP_NONE) {
 		/* A proxy client is owed its protocol's answer, not a bare reset. */
 		ep_error_reply(c, err);
@@ -303,7 +303,7 @@ static int conn_flush_early(struct conn *c)
 		if (n < 0)
 			return errno == EAGAIN ? 0 : neg_errno();
 		h->early_off += (size_t)n;
-		c->rs->stats.bytes_down += (uint64_t)n;
+		relay_stat_add(&c->st->bytes_down, (uint64_t)n);
 	}
 	return 1;
 }
@@ -368,7 +368,7 @@ static int conn_pump(struct relay *r, struct conn *c, bool up)
 	int *p = up ? c->pipe_up : c->pipe_down;
 	uint32_t *pend = up ? &c->pend_up : &c->pend_down, *cap = up ? &c->cap_up : &c->cap_down;
 	bool *src_eof = up ? &c->app_eof : &c->up_eof, *dst_shut = up ? &c->up_shut : &c->app_shut;
-	uint64_t *bytes = up ? &c->rs->stats.bytes_up : &c->rs->stats.bytes_down;
+	uint64_t *bytes = up ? &c->st->bytes_up : &c->st->bytes_down;
 	uint32_t chunk = *cap ? *cap : SPLICE_CHUNK;
 	ssize_t n;
 
@@ -378,7 +378,7 @@ static int conn_pump(struct relay *r, struct conn *c, bool up)
 			if (n < 0)
 				return errno == EAGAIN ? 0 : neg_errno();
 			*pend -= (uint32_t)n;
-			*bytes += (uint64_t)n;
+			relay_stat_add(bytes, (uint64_t)n);
 			continue;
 		}
 		if (*src_eof) {
@@ -475,6 +475,7 @@ static int dst_from_sockaddr(struct proxy_target *t, const struct sockaddr_stora
 struct conn *conn_new(struct relay *r, struct relay_subject *rs, int app_fd)
 {
 	struct conn *c = calloc(1, sizeof(*c));
+	struct conn **head;
 
 	if (!c)
 		return NULL;
@@ -487,18 +488,21 @@ struct conn *conn_new(struct relay *r, struct relay_subject *rs, int app_fd)
 	c->up = (struct ev){.tag = EV_UP, .fd = -1};
 	c->pipe_up[0] = c->pipe_up[1] = c->pipe_down[0] = c->pipe_down[1] = -1;
 	c->rs = rs;
-	c->next = rs->conns;
-	if (rs->conns)
-		rs->conns->prev = c;
-	rs->conns = c;
+	head = conn_list_of(r, rs);
+	c->st = conn_stats_of(r, rs);
+	c->next = *head;
+	if (*head)
+		(*head)->prev = c;
+	*head = c;
 	c->hs_next = r->handshaking;
 	if (r->handshaking)
 		r->handshaking->hs_prev = c;
 	r->handshaking = c;
 	c->deadline = mono_now() + RELAY_HANDSHAKE_TIMEOUT;
-	rs->stats.live++;
-	rs->stats.total++;
-	r->live++;
+	relay_stat_add(&c->st->live, 1);
+	relay_stat_add(&c->st->total, 1);
+	relay_stat_add(&r->live, 1);
+	relay_stat_add(&r->total, 1);
 	return c;
 }
 
@@ -516,17 +520,18 @@ struct conn *conn_accept(struct relay *r, struct relay_subject *rs, int fd)
 	return c;
 }
 
-/* Take one accepted app socket into the relay; on any failure it is reset. */
-static void relay_accept_one(struct relay *r, struct relay_subject *rs, int fd)
+void conn_take(struct relay *r, struct relay_subject *rs, int fd)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
-	struct conn *c;
+	struct conn *c = conn_new(r, rs, fd);
 	int ret;
 
-	c = conn_accept(r, rs, fd);
-	if (!c)
+	if (!c) {
+		relay_stat_add(&conn_stats_of(r, rs)->failed, 1);
+		relay_reset_close(fd);
 		return;
+	}
 	/* TPROXY keeps the original destination as the local address. */
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
 		ret = neg_errno();
@@ -606,14 +611,19 @@ void relay_on_listener(struct relay *r, struct relay_subject *rs, struct ev *ev)
 			continue;
 		if (fd < 0)
 			return;
-		relay_accept_one(r, rs, fd);
+		if (!relay_admit(r, rs, false))
+			relay_reset_close(fd);
+		else if (!rs->spread || !relay_worker_hand(r, rs, fd))
+			conn_take(r, rs, fd); /* the main loop's turn, or no workers */
 	}
 }
 
 void conn_close_all(struct relay *r, struct relay_subject *rs)
 {
-	while (rs->conns)
-		conn_free(r, rs->conns, true, true);
+	struct conn **head = conn_list_of(r, rs);
+
+	while (*head)
+		conn_free(r, *head, true, true);
 }
 
 void conn_tick(struct relay *r, uint64_t now)
