@@ -1,0 +1,141 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# bench/workers.sh - `workers = 1` against `workers = 2` ([daemon], docs/DESIGN.md
+# "Workers"): the same client in a netnsp subject, the same SOCKS5 upstream, the daemon
+# restarted between the variants; runs interleaved (1, 2, 1, 2, ...).
+#
+#   [N subject of H: iperf3 -c -P 4, connrate client 4 threads]   (netnsp exec; no link)
+#        ^ relay: the daemon in [H] 198.51.100.1
+#        | veth
+#   [U] 198.51.100.2: bench/socks5-splice :1080 ; 203.0.113.1
+#        | veth
+#   [S] 203.0.113.10: iperf3 -s :5201, connrate server :9000
+#
+# Every namespace is created here with a per-run prefix and deleted on exit.
+# Knobs: BENCH_TIME (iperf3 s, 5), BENCH_REPEATS (3), BENCH_CONN_TIME (connrate s, 5),
+# NETNSP (build/netnsp), BENCH_NO_RECORD=1 (don't append to bench/RESULTS.md).
+set -euo pipefail
+
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+BENCH_NAME=bench-workers
+. "$BENCH_DIR/lib.sh"
+SERVER=203.0.113.10
+P=nw$(printf '%04x' $((RANDOM)))
+NS_S=${P}s NS_U=${P}u NS_H=${P}h NS_N=${P}n
+WORK=$(mktemp -d /tmp/netnsp-bench-workers.XXXXXX)
+PIDS=()
+DAEMON=
+
+bg_in() { local ns=$1; shift; nsenter --net="/run/netns/$ns" -- "$@" & PIDS+=($!); }
+nsp() { nsx "$NS_H" "$NETNSP" --config "$WORK/netnsp.conf" --state-dir "$WORK/state" \
+	--run-dir "$WORK/run" "$@"; }
+cleanup() {
+	set +e
+	[ -z "$DAEMON" ] || kill "$DAEMON" 2>/dev/null
+	nsp down >/dev/null 2>&1
+	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+	wait 2>/dev/null
+	for ns in "$NS_N" "$NS_H" "$NS_U" "$NS_S"; do ip netns del "$ns" 2>/dev/null; done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+[ "$(id -u)" = 0 ] || die "needs root"
+LOAD0=$(cut -d' ' -f1 /proc/loadavg)
+[ -x "$NETNSP" ] || die "no $NETNSP (build first)"
+for f in connrate socks5-splice; do
+	cc -O2 -Wall -Wextra -Werror -pthread -o "$WORK/$f" "$BENCH_DIR/$f.c"
+done
+
+for ns in "$NS_S" "$NS_U" "$NS_H"; do
+	ip netns add "$ns"
+	nsx "$ns" ip link set lo up
+	nsx "$ns" sysctl -qw net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1
+done
+ip link add name h0 netns "$NS_H" type veth peer name u0 netns "$NS_U"
+ip link add name u1 netns "$NS_U" type veth peer name s0 netns "$NS_S"
+nsx "$NS_H" ip addr add 198.51.100.1/24 dev h0 && nsx "$NS_H" ip link set h0 up
+nsx "$NS_U" ip addr add 198.51.100.2/24 dev u0 && nsx "$NS_U" ip link set u0 up
+nsx "$NS_U" ip addr add 203.0.113.1/24 dev u1 && nsx "$NS_U" ip link set u1 up
+nsx "$NS_S" ip addr add "$SERVER/24" dev s0 && nsx "$NS_S" ip link set s0 up
+bg_in "$NS_S" iperf3 -s -B "$SERVER" -p 5201 >/dev/null 2>&1
+bg_in "$NS_S" "$WORK/connrate" server "$SERVER" 9000 >/dev/null 2>&1
+bg_in "$NS_U" "$WORK/socks5-splice" 198.51.100.2 1080 >/dev/null 2>&1
+wait_port "$NS_U" 198.51.100.2 1080
+mkdir -m 0700 "$WORK/state" "$WORK/run"
+
+daemon_start() { # daemon_start WORKERS
+	cat >"$WORK/netnsp.conf" <<EOF2
+[daemon]
+workers = $1
+[proxy u]
+url = socks5://198.51.100.2:1080
+[profile n]
+via = u
+netns = $NS_N
+dns = off
+EOF2
+	nsenter --net="/run/netns/$NS_H" -- "$NETNSP" --config "$WORK/netnsp.conf" \
+		--state-dir "$WORK/state" --run-dir "$WORK/run" daemon >>"$WORK/daemon.log" 2>&1 &
+	DAEMON=$!
+	for _ in $(seq 50); do
+		nsp status >/dev/null 2>&1 && [ -e "/run/netns/$NS_N" ] && break
+		sleep 0.2
+	done
+	nsx "$NS_N" sysctl -qw net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1
+	sleep 1
+}
+daemon_stop() { kill "$DAEMON"; wait "$DAEMON" 2>/dev/null || true; DAEMON=; }
+
+gbps() { python3 -c 'import json,sys; print("%.3f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"] / 1e9))' "$1" 2>/dev/null || echo nan; }
+crate() { awk '/^conns_per_sec/ { print $2; f = 1 } END { if (!f) print "nan" }' "$1"; }
+: >"$WORK/results.txt"
+for r in $(seq "$REPEATS"); do
+	for w in 1 2; do
+		log "round $r: workers = $w"
+		daemon_start "$w"
+		nsp exec n -- timeout $((T + 20)) iperf3 -c "$SERVER" -p 5201 -t "$T" -P 4 -J \
+			>"$WORK/i.json" 2>/dev/null || true
+		echo "$w tput4 $(gbps "$WORK/i.json")" >>"$WORK/results.txt"
+		nsp exec n -- timeout $((CT + 20)) "$WORK/connrate" client "$SERVER" 9000 "$CT" 4 \
+			>"$WORK/c.txt" 2>/dev/null || true
+		echo "$w conn4 $(crate "$WORK/c.txt")" >>"$WORK/results.txt"
+		nsp status --json >"$WORK/status-$w.json" 2>/dev/null || true
+		daemon_stop
+	done
+done
+loops=$(python3 -c 'import json,sys; d = json.load(open(sys.argv[1])); print(" / ".join(str(w["connections_total"]) for w in d["workers"]))' "$WORK/status-2.json" 2>/dev/null || echo "n/a")
+summary=$(python3 - "$WORK/results.txt" <<'EOF2'
+import statistics, sys
+v = {}
+for line in open(sys.argv[1]):
+    var, m, x = line.split()
+    if x != "nan":
+        v.setdefault((var, m), []).append(float(x))
+def med(k): return statistics.median(v[k]) if v.get(k) else float("nan")
+def rng(k): return "%.4g–%.4g" % (min(v[k]), max(v[k])) if v.get(k) else "n/a"
+rows = [("iperf3 4 streams up, Gbit/s", "tput4"),
+        ("connections/s (connect, 1-byte echo, close), 4 threads", "conn4")]
+print("| metric | workers = 1 | workers = 2 | 2 / 1 |")
+print("|---|---|---|---|")
+for name, m in rows:
+    a, b = med(("1", m)), med(("2", m))
+    print("| %s | %.4g (%s) | %.4g (%s) | %.2f× |" % (name, a, rng(("1", m)), b, rng(("2", m)), b / a if a else float("nan")))
+EOF2
+)
+echo "$summary"
+echo "connections per loop in the last workers = 2 round (main / worker): $loops"
+if [ -z "${BENCH_NO_RECORD:-}" ]; then
+	{
+		echo
+		echo "## $(date -u '+%Y-%m-%d %H:%M') UTC, commit $(git -C "$REPO" rev-parse --short HEAD), kernel $(uname -r), $(nproc) CPUs"
+		echo
+		echo "bench/workers.sh: \`workers = 1\` against \`workers = 2\`, the same client in a"
+		echo "subject through bench/socks5-splice, medians of $REPEATS interleaved runs (min–max)."
+		echo "Connections per loop in the last \`workers = 2\` round (main / worker): $loops."
+		echo "Shared machine: load average $LOAD0 at the start, $(cut -d' ' -f1 /proc/loadavg) at"
+		echo "the end, so only the ratio means much."
+		echo
+		echo "$summary"
+	} >>"$BENCH_DIR/RESULTS.md"
+fi
