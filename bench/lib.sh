@@ -4,7 +4,8 @@
 # bench/lib.sh - what the bench scripts share (sourced, never run; the script
 # sets BENCH_DIR to its own folder and BENCH_NAME to its message prefix first):
 # the repository and binary paths, the knobs every throughput script reads,
-# one-line messages, running a command inside a namespace, waiting for a port.
+# one-line messages, running a command inside a namespace (also in the background),
+# waiting for a port, reading iperf3 and connrate results.
 
 REPO=$(cd "$BENCH_DIR/.." && pwd)
 NETNSP=${NETNSP:-$REPO/build/netnsp}
@@ -24,4 +25,31 @@ wait_port() { # wait_port NS ADDR PORT: until a TCP connect from NS succeeds (10
 		sleep 0.1
 	done
 	die "nothing listens on $2:$3 in $1"
+}
+
+# bg_in NS CMD...: CMD in the background inside NS, its own pid (nsenter execs it)
+# appended to PIDS, so that cleanup kills the command and not a subshell.
+bg_in() { local ns=$1; shift; nsenter --net="/run/netns/$ns" -- "$@" & PIDS+=($!); }
+# gbps FILE: receiver-side Gbit/s of an `iperf3 -J` report, or nan.
+gbps() { python3 -c 'import json,sys; print("%.3f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"] / 1e9))' "$1" 2>/dev/null || echo nan; }
+# crate FILE: connections/s from a connrate client's output, or nan.
+crate() { awk '/^conns_per_sec/ { print $2; f = 1 } END { if (!f) print "nan" }' "$1"; }
+# bench_ns_add NS...: namespaces with lo up, the full port range and TIME_WAIT reuse
+# (thousands of connections a second otherwise fill the default range).
+bench_ns_add() {
+	local ns
+	for ns in "$@"; do
+		ip netns add "$ns" &&
+			nsx "$ns" ip link set lo up &&
+			nsx "$ns" sysctl -qw net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1 ||
+			return 1
+	done
+}
+# bench_teardown NS...: an EXIT trap's work: kill PIDS, delete NS..., remove $WORK.
+bench_teardown() {
+	local pid ns
+	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+	wait 2>/dev/null
+	for ns in "$@"; do ip netns del "$ns" 2>/dev/null; done
+	rm -rf "$WORK"
 }

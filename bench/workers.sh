@@ -27,17 +27,13 @@ WORK=$(mktemp -d /tmp/netnsp-bench-workers.XXXXXX)
 PIDS=()
 DAEMON=
 
-bg_in() { local ns=$1; shift; nsenter --net="/run/netns/$ns" -- "$@" & PIDS+=($!); }
 nsp() { nsx "$NS_H" "$NETNSP" --config "$WORK/netnsp.conf" --state-dir "$WORK/state" \
 	--run-dir "$WORK/run" "$@"; }
 cleanup() {
 	set +e
 	[ -z "$DAEMON" ] || kill "$DAEMON" 2>/dev/null
 	nsp down >/dev/null 2>&1
-	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-	wait 2>/dev/null
-	for ns in "$NS_N" "$NS_H" "$NS_U" "$NS_S"; do ip netns del "$ns" 2>/dev/null; done
-	rm -rf "$WORK"
+	bench_teardown "$NS_N" "$NS_H" "$NS_U" "$NS_S"
 }
 trap cleanup EXIT
 [ "$(id -u)" = 0 ] || die "needs root"
@@ -47,11 +43,7 @@ for f in connrate socks5-splice; do
 	cc -O2 -Wall -Wextra -Werror -pthread -o "$WORK/$f" "$BENCH_DIR/$f.c"
 done
 
-for ns in "$NS_S" "$NS_U" "$NS_H"; do
-	ip netns add "$ns"
-	nsx "$ns" ip link set lo up
-	nsx "$ns" sysctl -qw net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1
-done
+bench_ns_add "$NS_S" "$NS_U" "$NS_H" || die "namespaces"
 ip link add name h0 netns "$NS_H" type veth peer name u0 netns "$NS_U"
 ip link add name u1 netns "$NS_U" type veth peer name s0 netns "$NS_S"
 nsx "$NS_H" ip addr add 198.51.100.1/24 dev h0 && nsx "$NS_H" ip link set h0 up
@@ -87,8 +79,6 @@ EOF2
 }
 daemon_stop() { kill "$DAEMON"; wait "$DAEMON" 2>/dev/null || true; DAEMON=; }
 
-gbps() { python3 -c 'import json,sys; print("%.3f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"] / 1e9))' "$1" 2>/dev/null || echo nan; }
-crate() { awk '/^conns_per_sec/ { print $2; f = 1 } END { if (!f) print "nan" }' "$1"; }
 : >"$WORK/results.txt"
 for r in $(seq "$REPEATS"); do
 	for w in 1 2; do
@@ -105,24 +95,9 @@ for r in $(seq "$REPEATS"); do
 	done
 done
 loops=$(python3 -c 'import json,sys; d = json.load(open(sys.argv[1])); print(" / ".join(str(w["connections_total"]) for w in d["workers"]))' "$WORK/status-2.json" 2>/dev/null || echo "n/a")
-summary=$(python3 - "$WORK/results.txt" <<'EOF2'
-import statistics, sys
-v = {}
-for line in open(sys.argv[1]):
-    var, m, x = line.split()
-    if x != "nan":
-        v.setdefault((var, m), []).append(float(x))
-def med(k): return statistics.median(v[k]) if v.get(k) else float("nan")
-def rng(k): return "%.4g–%.4g" % (min(v[k]), max(v[k])) if v.get(k) else "n/a"
-rows = [("iperf3 4 streams up, Gbit/s", "tput4"),
-        ("connections/s (connect, 1-byte echo, close), 4 threads", "conn4")]
-print("| metric | workers = 1 | workers = 2 | 2 / 1 |")
-print("|---|---|---|---|")
-for name, m in rows:
-    a, b = med(("1", m)), med(("2", m))
-    print("| %s | %.4g (%s) | %.4g (%s) | %.2f× |" % (name, a, rng(("1", m)), b, rng(("2", m)), b / a if a else float("nan")))
-EOF2
-)
+summary=$(python3 "$BENCH_DIR/pair_table.py" "$WORK/results.txt" 1 2 "workers = 1" "workers = 2" \
+	"tput4=iperf3 4 streams up, Gbit/s" \
+	"conn4=connections/s (connect, 1-byte echo, close), 4 threads")
 echo "$summary"
 echo "connections per loop in the last workers = 2 round (main / worker): $loops"
 if [ -z "${BENCH_NO_RECORD:-}" ]; then
