@@ -72,11 +72,13 @@ void relay_subject_stats(const struct relay_subject *rs, struct relay_stats *out
 
 uint64_t relay_subject_live(const struct relay_subject *rs)
 {
-	uint64_t n = rs->stats.live;
+	uint64_t n = rs->stats.live, taken = 0;
 
-	for (size_t w = 1; w < CONF_WORKERS_MAX; w++)
+	for (size_t w = 1; w < CONF_WORKERS_MAX; w++) {
+		taken += relay_stat_get_taken(&rs->wk[w].taken); /* first: see relay.h */
 		n += relay_stat_get(&rs->wk[w].stats.live);
-	return n;
+	}
+	return n + (rs->handed - taken); /* live, and handed over but not yet taken in */
 }
 
 /* A chain a worker can serve: nothing in it is shared with the main loop. */

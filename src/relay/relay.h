@@ -110,6 +110,21 @@ static inline uint64_t relay_stat_get(const uint64_t *p)
 	return __atomic_load_n(p, __ATOMIC_RELAXED);
 }
 
+/*
+ * A hand-over taken in: released after the connection counted itself live,
+ * so whoever sees it (acquire) sees that too, and admission never counts a
+ * connection neither live nor in flight.
+ */
+static inline void relay_stat_taken(uint64_t *p)
+{
+	__atomic_store_n(p, __atomic_load_n(p, __ATOMIC_RELAXED) + 1, __ATOMIC_RELEASE);
+}
+
+static inline uint64_t relay_stat_get_taken(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
 struct conn;
 struct relay_dns;
 struct udp_flow;
@@ -118,6 +133,7 @@ struct udp_flow;
 struct relay_shard {
 	struct relay_stats stats; /* its connections' counters (TCP fields only) */
 	struct conn *conns;	  /* owned by that worker: its live connections */
+	uint64_t taken;		  /* hand-overs it has taken in (counted after stats.live) */
 };
 
 /* How a subject's UDP (other than DNS) is handled; relay_udp_mode() decides. */
@@ -164,7 +180,9 @@ struct relay_subject {
 	struct ratelog rlog[RLOG_N];
 	int diag_fd; /* owned: NETLINK_SOCK_DIAG inside the subject (isolate = app), or -1 */
 	bool spread; /* new transparent TCP connections go to the workers (relay_subject_open()) */
-	pthread_mutex_t err_mu;			 /* guards last_error*: workers note failures too */
+	uint64_t handed;	/* main loop: connections handed to workers (admission counts those
+				 * not yet taken in: handed - the shards' taken) */
+	pthread_mutex_t err_mu; /* guards last_error*: workers note failures too */
 	struct relay_shard wk[CONF_WORKERS_MAX]; /* per worker thread, by relay id; [0] unused
 						  * (the main loop's are stats and conns) */
 };
@@ -181,6 +199,8 @@ struct relay {
 	unsigned id;		       /* 0: the main loop; else the worker's index */
 	struct relay_workers *workers; /* main loop only: owned, NULL with workers = 1 */
 	uint64_t total;		       /* connections this loop has served (status) */
+	uint64_t handed;	       /* main loop: connections it handed to workers */
+	uint64_t taken;		       /* a worker: hand-overs it has taken in */
 	uint64_t live;		       /* connections across all subjects */
 	struct conn *handshaking;      /* not owned: conns in handshake, for the timeout tick */
 	struct udp_flow *udp_flows;    /* not owned (udp.c frees): live UDP flows, all subjects */
@@ -623,10 +643,11 @@ bool relay_subject_tick(struct relay *r, struct relay_subject *rs, int nsfd, uin
 void relay_subject_stats(const struct relay_subject *rs, struct relay_stats *out);
 
 /**
- * relay_subject_live() - connections of @rs on every loop (relay.c).
+ * relay_subject_live() - connections of @rs on every loop, and those handed to a
+ * worker that has not taken them in yet (relay.c; main thread).
  * @rs: subject.
  *
- * Return: their number.
+ * Return: their number (for a moment one may count twice, never not at all).
  */
 uint64_t relay_subject_live(const struct relay_subject *rs);
 

@@ -80,6 +80,8 @@ static void worker_on_cmd(struct relay_worker *w)
 			switch (m[i].cmd) {
 			case WM_CONN:
 				conn_take(&w->r, m[i].rs, m[i].fd);
+				relay_stat_taken(&m[i].rs->wk[w->r.id].taken);
+				relay_stat_taken(&w->r.taken);
 				break;
 			case WM_STOP:
 				conn_close_all(&w->r, m[i].rs);
@@ -269,7 +271,10 @@ bool relay_worker_hand(struct relay *r, struct relay_subject *rs, int fd)
 		/* A worker this far behind: refuse rather than wait (counted as failed). */
 		rs->stats.failed++;
 		relay_reset_close(fd);
+		return true;
 	}
+	rs->handed++; /* main thread only; read by it alone */
+	r->handed++;
 	return true;
 }
 
@@ -295,11 +300,13 @@ unsigned relay_workers_count(const struct relay *r)
 
 uint64_t relay_workers_live(const struct relay *r)
 {
-	uint64_t n = 0;
+	uint64_t n = 0, taken = 0;
 
-	for (unsigned i = 1; r->workers && i < r->workers->n; i++)
+	for (unsigned i = 1; r->workers && i < r->workers->n; i++) {
+		taken += relay_stat_get_taken(&r->workers->w[i]->r.taken);
 		n += relay_stat_get(&r->workers->w[i]->r.live);
-	return n;
+	}
+	return n + (r->handed - taken); /* live, and handed over but not yet taken in */
 }
 
 void relay_worker_stats(const struct relay *r, unsigned id, struct relay_worker_stats *out)
