@@ -506,6 +506,7 @@ void transport_feed(struct transport *t, const char *buf, size_t n)
 		if (t->line_len == sizeof(t->line) - 1) { /* an overlong line: log it in parts */
 			transport_log_line(t, t->line);
 			t->line_len = 0;
+			t->line[0] = '\0';
 		}
 	}
 }
