@@ -270,6 +270,9 @@ int daemon_setup_loop(struct daemon *d)
 	if (d->epfd < 0)
 		return neg_errno();
 	d->relay.epfd = d->epfd;
+	r = egress_set_init(&d->egress, d->epfd);
+	if (r < 0)
+		return r;
 	fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (fd < 0)
 		return neg_errno();
@@ -415,6 +418,9 @@ static void daemon_dispatch(struct daemon *d, struct ev *ev, uint32_t events)
 	case EV_TOR_CTL:
 		tor_ctl_on_event(d, ev, events);
 		break;
+	case EV_EGRESS:
+		egress_set_on_event(&d->egress, relay_on_egress, &d->relay);
+		break;
 	}
 }
 
@@ -450,6 +456,7 @@ void daemon_free(struct daemon *d)
 		daemon_subject_free(d, d->subj[d->n_subj - 1]);
 	relay_reap(&d->relay);
 	daemon_reap(d);
+	egress_set_close(&d->egress, d->epfd);
 	free(d->relay.garbage);
 	if (d->relay.spare_fd >= 0)
 		close(d->relay.spare_fd);

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "egress.h"
 #include "relay.h"
 
 /*
@@ -57,6 +58,7 @@ struct conn {
 	uint32_t cap_up, cap_down;   /* each pipe's size once grown (or refused), 0 before */
 	bool app_eof, up_eof;	     /* read side saw EOF */
 	bool app_shut, up_shut;	     /* we sent FIN with shutdown(SHUT_WR) */
+	struct egress_waiter egw;    /* queued for a socket of the egress namespace (egress.h) */
 };
 
 #define CONN_EVENTS (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)

@@ -26,6 +26,7 @@ enum ev_tag {
 	EV_CHILD,      /* pidfd of `netnsp run`'s command: readable when it exits */
 	EV_TOR,	       /* a managed tor's pidfd or log pipe: owner is its tor_rt */
 	EV_TOR_CTL,    /* a control-port exchange (newnym): owner is its struct tor_ctl */
+	EV_EGRESS,     /* eventfd of the egress namespaces (egress.h): owner is the set */
 };
 
 struct ev {

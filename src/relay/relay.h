@@ -312,6 +312,30 @@ void relay_chain_describe(const struct relay_chain *chain, size_t i, char *buf, 
  */
 int relay_chain_connect(const struct relay_chain *ch, const struct proxy_target *dst);
 
+struct egress_waiter;
+
+/**
+ * relay_chain_connect_wait() - relay_chain_connect() that may wait for its socket.
+ * @ch: chain.
+ * @dst: the destination (url = direct: where to connect).
+ * @w: queued when @ch's egress namespace has no socket ready (egress.h).
+ *
+ * Return: as relay_chain_connect(), or -EINPROGRESS: @w is queued; its
+ * socket comes to relay_on_egress(), which connects it with relay_chain_connect_fd().
+ */
+int relay_chain_connect_wait(const struct relay_chain *ch, const struct proxy_target *dst,
+			     struct egress_waiter *w);
+
+/**
+ * relay_chain_connect_fd() - start the connect of relay_chain_connect() on socket @fd.
+ * @ch: chain.
+ * @dst: the destination.
+ * @fd: a socket from @ch's namespace (owned from now on: closed on failure).
+ *
+ * Return: @fd (connect in progress or deferred) or a negative errno.
+ */
+int relay_chain_connect_fd(const struct relay_chain *ch, const struct proxy_target *dst, int fd);
+
 /**
  * relay_hs_send() - send what the handshake @hs has queued, until the socket would block.
  * @hs: handshake.
@@ -361,6 +385,14 @@ void relay_on_endpoint(struct relay *r, struct relay_subject *rs, struct ev *ev)
  * @events: epoll events.
  */
 void relay_on_conn(struct relay *r, struct ev *ev, uint32_t events);
+
+/**
+ * relay_on_egress() - the socket a waiting connection queued for (egress_set_on_event()).
+ * @arg: the struct relay.
+ * @w: the connection's waiter.
+ * @fd: the socket (owned from now on) or a negative errno: the connection fails.
+ */
+void relay_on_egress(void *arg, struct egress_waiter *w, int fd);
 
 /**
  * relay_defer_free() - free @p at the next relay_reap(), after the event batch.
