@@ -353,6 +353,47 @@ static void status_print_transports(json_object *o, bool color)
 	}
 }
 
+/* Egress namespaces (a proxy's netns = NAME): one block each, after the transports. */
+static bool row_egress_netns(json_object *x, struct cell *c)
+{
+	json_object *p = NULL;
+
+	if (json_object_object_get_ex(x, "present", &p) && json_object_get_boolean(p)) {
+		cell_add(c, "%s (present, inode %s)", jstr(x, "netns"), jstr(x, "inode"));
+		return true;
+	}
+	cell_add(c, "%s (", jstr(x, "netns"));
+	cell_paint(c, C_RED, "gone");
+	cell_add(c, ": connections through it are refused)");
+	return true;
+}
+
+static bool row_egress_queue(json_object *x, struct cell *c)
+{
+	cell_add(c, "%llu waiting for a socket, %llu waited so far", jnum(x, "waiting"),
+		 jnum(x, "queued"));
+	return true;
+}
+
+static const struct row egress_rows[] = {
+	{"netns", row_egress_netns},
+	{"queue", row_egress_queue},
+};
+
+static void status_print_egress(json_object *o, bool color)
+{
+	json_object *arr = NULL;
+
+	json_object_object_get_ex(o, "egress", &arr);
+	for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
+		json_object *x = json_object_array_get_idx(arr, i);
+
+		putchar('\n');
+		status_print_head("egress", C_YELLOW, jstr(x, "proxy"), color);
+		status_print_rows(x, egress_rows, ARRAY_SIZE(egress_rows), color);
+	}
+}
+
 static void status_print_text(json_object *o, bool color)
 {
 	json_object *subs = NULL, *det = NULL;
@@ -379,6 +420,7 @@ static void status_print_text(json_object *o, bool color)
 		cli_print_detached(json_object_array_get_idx(det, i));
 	}
 	status_print_transports(o, color);
+	status_print_egress(o, color);
 }
 
 /* Colour as most tools decide it: a terminal, and no NO_COLOR (no-color.org). */

@@ -93,6 +93,19 @@ struct daemon {
 	uint64_t next_fake_save; /* CLOCK_MONOTONIC seconds */
 };
 
+struct json_object;
+
+/**
+ * egress_status_json() - the "egress" array of `status --json` (egress_status.c).
+ * @d: daemon.
+ *
+ * One entry per proxy with `netns = NAME`: proxy, netns, present, inode
+ * (null when gone), waiting and queued (connections that waited for a socket).
+ *
+ * Return: a new JSON array.
+ */
+struct json_object *egress_status_json(struct daemon *d);
+
 /**
  * daemon_run() - the `daemon` command.
  * @ctx: global options.

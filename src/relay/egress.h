@@ -222,9 +222,10 @@ void egress_set_tick(struct egress_set *set, egress_note_fn *note);
 /* What `status` tells of one egress namespace (egress_set_each()). */
 struct egress_info {
 	const char *name;
-	bool present;	    /* the name is held (its namespace exists) */
+	bool present;		     /* the name is held (its namespace exists) */
 	unsigned long long dev, ino; /* of the namespace held, 0 when gone */
-	unsigned int waiting;	     /* connections queued for a socket */
+	unsigned int waiting;	     /* connections queued for a socket now */
+	unsigned long long queued;   /* connections that ever had to queue */
 };
 
 /**

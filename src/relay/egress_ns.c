@@ -25,28 +25,29 @@
 #define EGRESS_KINDS 4
 
 struct egress_ns {
-	struct egress_ns *next;	  /* in set->head */
-	struct egress_set *set;	  /* not owned */
-	unsigned int refs;	  /* chains and queued waiters holding it */
-	char name[40];		  /* as in /run/netns */
-	char path[64];		  /* /run/netns/NAME */
-	int nsfd;		  /* owned: the namespace held, -1 while the name is gone */
-	dev_t dev;		  /* of @nsfd: the name still means it while stat(@path) */
-	ino_t ino;		  /* says the same (a held namespace's inode is never reused) */
-	bool reported_up;	  /* the state egress_set_tick() last reported */
-	bool running;		  /* @thread was started and is not joined yet */
-	pthread_t thread;	  /* the broker, inside @nsfd's namespace */
+	struct egress_ns *next; /* in set->head */
+	struct egress_set *set; /* not owned */
+	unsigned int refs;	/* chains and queued waiters holding it */
+	char name[40];		/* as in /run/netns */
+	char path[64];		/* /run/netns/NAME */
+	int nsfd;		/* owned: the namespace held, -1 while the name is gone */
+	dev_t dev;		/* of @nsfd: the name still means it while stat(@path) */
+	ino_t ino;		/* says the same (a held namespace's inode is never reused) */
+	bool reported_up;	/* the state egress_set_tick() last reported */
+	bool running;		/* @thread was started and is not joined yet */
+	pthread_t thread;	/* the broker, inside @nsfd's namespace */
 	struct egress_waiter *qhead, *qtail; /* main thread only: first come first served */
 	unsigned int waiting;		     /* main thread only: queued waiters */
-	int evfd;		  /* not owned: the set's eventfd, -1 without one */
-	unsigned int cap;	  /* sockets kept per pool */
-	pthread_mutex_t mu;	  /* guards what follows, shared with the broker */
-	pthread_cond_t wake;	  /* broker: a pool wants sockets, or stop */
-	bool stop;		  /* the broker is to end */
-	bool alive;		  /* the broker is in the namespace, making sockets */
-	bool notify;		  /* waiters are queued: wake the loop for each socket pooled */
-	int berr;		  /* the broker's last error (setns, socket), 0 = none */
-	unsigned int want;	  /* 1u << kind: pools kept stocked */
+	unsigned long long queued;	     /* main thread only: waiters ever queued */
+	int evfd;			     /* not owned: the set's eventfd, -1 without one */
+	unsigned int cap;		     /* sockets kept per pool */
+	pthread_mutex_t mu;		     /* guards what follows, shared with the broker */
+	pthread_cond_t wake;		     /* broker: a pool wants sockets, or stop */
+	bool stop;			     /* the broker is to end */
+	bool alive;			     /* the broker is in the namespace, making sockets */
+	bool notify;	   /* waiters are queued: wake the loop for each socket pooled */
+	int berr;	   /* the broker's last error (setns, socket), 0 = none */
+	unsigned int want; /* 1u << kind: pools kept stocked */
 	int pool[EGRESS_KINDS][EGRESS_POOL]; /* owned: ready sockets */
 	unsigned int n[EGRESS_KINDS];
 };
@@ -69,9 +70,8 @@ static int egress_kind(int family, int type)
 
 static int egress_kind_socket(int k)
 {
-	return socket(egress_fam[k / 2], ((k & 1) ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK |
-						 SOCK_CLOEXEC,
-		      0);
+	return socket(egress_fam[k / 2],
+		      ((k & 1) ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 }
 
 /* Tell the loop (EV_EGRESS) that waiters may be served. */
@@ -288,6 +288,7 @@ static void egress_enqueue(struct egress_ns *e, struct egress_waiter *w, int fam
 		e->qhead = w;
 	e->qtail = w;
 	e->waiting++;
+	e->queued++;
 	e->refs++;
 }
 
@@ -480,6 +481,7 @@ void egress_set_each(struct egress_set *set, void (*fn)(void *arg, const struct 
 			.dev = up ? (unsigned long long)e->dev : 0,
 			.ino = up ? (unsigned long long)e->ino : 0,
 			.waiting = e->waiting,
+			.queued = e->queued,
 		};
 
 		fn(arg, &info);
