@@ -80,11 +80,12 @@ struct daemon {
 	size_t n_detached;
 	struct transport **transports; /* owned array of owned: managed tor and i2pd */
 	size_t n_transports;
-	struct transport *transports_dead; /* owned: removed by reload, freed after the batch */
-	bool reloading;			   /* inside daemon_reload(), for the log */
-	struct tor_ctl *tor_ctls;	   /* owned list: control-port exchanges (tor_ctl.c) */
-	struct isolate_key iso_key;	   /* per-install secret for isolation credentials */
-	struct egress_set egress;	   /* the proxies' netns, held once each (relay/egress.h) */
+	struct transport *transports_dead;     /* owned: removed by reload, freed after the batch */
+	struct transport *transports_stopping; /* owned: removed by reload, child not ended yet */
+	bool reloading;			       /* inside daemon_reload(), for the log */
+	struct tor_ctl *tor_ctls;	       /* owned list: control-port exchanges (tor_ctl.c) */
+	struct isolate_key iso_key;	       /* per-install secret for isolation credentials */
+	struct egress_set egress; /* the proxies' netns, held once each (relay/egress.h) */
 	bool quit;
 	bool oneshot;		 /* `netnsp run`: no files, no control socket, ends with @child */
 	struct ev child;	 /* owned fd (oneshot): pidfd of the command */
