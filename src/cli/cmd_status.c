@@ -339,17 +339,19 @@ static const struct row transport_rows[] = {
 	{"socks", row_socks},
 };
 
-static void status_print_transports(json_object *o, bool color)
+/* One block per entry of the array @key: "TITLE: NAME" (NAME its @name_key), then @rows. */
+static void status_print_blocks(json_object *o, const char *key, const char *title,
+				const char *name_key, const struct row *rows, size_t n, bool color)
 {
 	json_object *arr = NULL;
 
-	json_object_object_get_ex(o, "transports", &arr);
+	json_object_object_get_ex(o, key, &arr);
 	for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
 		json_object *t = json_object_array_get_idx(arr, i);
 
 		putchar('\n');
-		status_print_head("transport", C_YELLOW, jstr(t, "name"), color);
-		status_print_rows(t, transport_rows, ARRAY_SIZE(transport_rows), color);
+		status_print_head(title, C_YELLOW, jstr(t, name_key), color);
+		status_print_rows(t, rows, n, color);
 	}
 }
 
@@ -380,20 +382,6 @@ static const struct row egress_rows[] = {
 	{"queue", row_egress_queue},
 };
 
-static void status_print_egress(json_object *o, bool color)
-{
-	json_object *arr = NULL;
-
-	json_object_object_get_ex(o, "egress", &arr);
-	for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
-		json_object *x = json_object_array_get_idx(arr, i);
-
-		putchar('\n');
-		status_print_head("egress", C_YELLOW, jstr(x, "proxy"), color);
-		status_print_rows(x, egress_rows, ARRAY_SIZE(egress_rows), color);
-	}
-}
-
 static void status_print_text(json_object *o, bool color)
 {
 	json_object *subs = NULL, *det = NULL;
@@ -419,8 +407,10 @@ static void status_print_text(json_object *o, bool color)
 			putchar('\n');
 		cli_print_detached(json_object_array_get_idx(det, i));
 	}
-	status_print_transports(o, color);
-	status_print_egress(o, color);
+	status_print_blocks(o, "transports", "transport", "name", transport_rows,
+			    ARRAY_SIZE(transport_rows), color);
+	status_print_blocks(o, "egress", "egress", "proxy", egress_rows, ARRAY_SIZE(egress_rows),
+			    color);
 }
 
 /* Colour as most tools decide it: a terminal, and no NO_COLOR (no-color.org). */

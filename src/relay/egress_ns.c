@@ -45,6 +45,7 @@ struct egress_ns {
 	pthread_cond_t wake;		     /* broker: a pool wants sockets, or stop */
 	bool stop;			     /* the broker is to end */
 	bool alive;			     /* the broker is in the namespace, making sockets */
+	bool ended;	   /* the broker has returned (setns failed): no socket will come from it */
 	bool notify;	   /* waiters are queued: wake the loop for each socket pooled */
 	int berr;	   /* the broker's last error (setns, socket), 0 = none */
 	unsigned int want; /* 1u << kind: pools kept stocked */
@@ -121,6 +122,7 @@ static void *egress_broker(void *arg)
 			egress_kick(e);
 	}
 	e->alive = false;
+	e->ended = true;
 	if (e->notify)
 		egress_kick(e); /* setns failed: the waiters are told */
 	pthread_mutex_unlock(&e->mu);
@@ -144,6 +146,7 @@ static void egress_ns_release(struct egress_ns *e)
 			close(e->pool[k][--e->n[k]]);
 	e->stop = false;
 	e->alive = false;
+	e->ended = false;
 	e->berr = 0;
 	if (e->nsfd >= 0)
 		close(e->nsfd);
@@ -333,6 +336,8 @@ static int egress_pool_take(struct egress_ns *e, int k, bool can_queue)
 {
 	int fd = -EINPROGRESS;
 
+	if (e->ended)
+		return -ECHILD; /* no broker: made by a helper thread, which tells the error */
 	e->want |= 1u << k;
 	if (!e->qhead && e->n[k] > 0) {
 		fd = e->pool[k][--e->n[k]];
@@ -367,7 +372,7 @@ int egress_ns_take(struct egress_ns *e, int family, int type, struct egress_wait
 			return fd;
 		}
 	}
-	if (fd == -EINPROGRESS)
+	if (fd == -EINPROGRESS || fd == -ECHILD)
 		fd = netns_socket(e->nsfd, family, type, 0);
 	return fd;
 }
@@ -395,10 +400,10 @@ static void egress_collect(struct egress_ns *e, int err, struct egress_waiter **
 			res = err;
 		else if (k >= 0 && e->n[k] > 0)
 			res = e->pool[k][--e->n[k]];
-		else if (!e->running)
+		else if (e->berr)
+			res = e->berr;
+		else if (!e->running || e->ended)
 			res = netns_socket(e->nsfd, w->family, w->type, 0);
-		else if (e->berr || !e->alive)
-			res = e->berr ? e->berr : -ECHILD;
 		else
 			break;
 		egress_dequeue(e, w);
@@ -422,7 +427,7 @@ static void egress_ns_serve(struct egress_ns *e, egress_ready_fn *fn, void *arg)
 	/* A broker just started (namespace made afresh) has not entered it yet: wait for it. */
 	if (r == 0 && e->running) {
 		pthread_mutex_lock(&e->mu);
-		if (e->alive || e->berr || !e->qhead)
+		if (e->alive || e->ended || e->berr || !e->qhead)
 			egress_collect(e, 0, &done);
 		else
 			e->notify = true;

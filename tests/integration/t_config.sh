@@ -73,19 +73,12 @@ bad "bad value for ipv6" 7 ipv6 "$GOOD_PROXY
 $(prof s1)
 ipv6 = maybe"
 printf 'bandwidth = L\n[limits]\ntransittunnels = 20\n[sam]\nenabled = true\n' >"$T/i2p-sam"
-bad "i2p-config that turns SAM on" 5 i2p-config "$GOOD_PROXY
-[proxy i]
-url = i2p
-i2p-config = $T/i2p-sam
-$(prof s1)"
+i2p_conf() { printf '%s\n[proxy i]\nurl = i2p\ni2p-config = %s\n%s\n' "$GOOD_PROXY" "$1" "$(prof s1)"; }
+bad "i2p-config that turns SAM on" 5 i2p-config "$(i2p_conf "$T/i2p-sam")"
 grep -q "i2p-config: $T/i2p-sam: line 4: \[sam\] opens a listener or an outproxy" "$T/bad.err"
 tap_ok $? "i2p-config: the error names the file and its line ($(head -n1 "$T/bad.err"))"
 printf 'httpproxy.enabled = true\n' >"$T/i2p-http"
-bad "i2p-config with a dotted httpproxy key" 5 i2p-config "$GOOD_PROXY
-[proxy i]
-url = i2p
-i2p-config = $T/i2p-http
-$(prof s1)"
+bad "i2p-config with a dotted httpproxy key" 5 i2p-config "$(i2p_conf "$T/i2p-http")"
 printf 'bandwidth = L\n' >"$T/i2p-good"
 bad "i2p-config on a socks5 proxy" 3 i2p-config "$GOOD_PROXY
 i2p-config = $T/i2p-good
