@@ -339,19 +339,48 @@ static const struct row transport_rows[] = {
 	{"socks", row_socks},
 };
 
-static void status_print_transports(json_object *o, bool color)
+/* One block per entry of the array @key: "TITLE: NAME" (NAME its @name_key), then @rows. */
+static void status_print_blocks(json_object *o, const char *key, const char *title,
+				const char *name_key, const struct row *rows, size_t n, bool color)
 {
 	json_object *arr = NULL;
 
-	json_object_object_get_ex(o, "transports", &arr);
+	json_object_object_get_ex(o, key, &arr);
 	for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
 		json_object *t = json_object_array_get_idx(arr, i);
 
 		putchar('\n');
-		status_print_head("transport", C_YELLOW, jstr(t, "name"), color);
-		status_print_rows(t, transport_rows, ARRAY_SIZE(transport_rows), color);
+		status_print_head(title, C_YELLOW, jstr(t, name_key), color);
+		status_print_rows(t, rows, n, color);
 	}
 }
+
+/* Egress namespaces (a proxy's netns = NAME): one block each, after the transports. */
+static bool row_egress_netns(json_object *x, struct cell *c)
+{
+	json_object *p = NULL;
+
+	if (json_object_object_get_ex(x, "present", &p) && json_object_get_boolean(p)) {
+		cell_add(c, "%s (present, inode %s)", jstr(x, "netns"), jstr(x, "inode"));
+		return true;
+	}
+	cell_add(c, "%s (", jstr(x, "netns"));
+	cell_paint(c, C_RED, "gone");
+	cell_add(c, ": connections through it are refused)");
+	return true;
+}
+
+static bool row_egress_queue(json_object *x, struct cell *c)
+{
+	cell_add(c, "%llu waiting for a socket, %llu waited so far", jnum(x, "waiting"),
+		 jnum(x, "queued"));
+	return true;
+}
+
+static const struct row egress_rows[] = {
+	{"netns", row_egress_netns},
+	{"queue", row_egress_queue},
+};
 
 static void status_print_text(json_object *o, bool color)
 {
@@ -378,7 +407,10 @@ static void status_print_text(json_object *o, bool color)
 			putchar('\n');
 		cli_print_detached(json_object_array_get_idx(det, i));
 	}
-	status_print_transports(o, color);
+	status_print_blocks(o, "transports", "transport", "name", transport_rows,
+			    ARRAY_SIZE(transport_rows), color);
+	status_print_blocks(o, "egress", "egress", "proxy", egress_rows, ARRAY_SIZE(egress_rows),
+			    color);
 }
 
 /* Colour as most tools decide it: a terminal, and no NO_COLOR (no-color.org). */

@@ -190,4 +190,20 @@ bool conf_app_id_valid(const char *s);
  */
 int conf_validate(struct settings *s, char *err, size_t errlen);
 
+/* config-transport.c: tor-config and i2p-config files. */
+struct parser;
+
+/* Read @path (at most 64 KiB) into a malloc'd NUL-terminated @text. 0 or -errno. */
+int conf_read_extra(const char *path, char **text, size_t *len);
+
+/* Check i2p-config text: 0, or -EINVAL with "line N: reason" in @why. */
+int conf_i2p_extra_check(const char *text, size_t len, char *why, size_t n);
+
+/* The i2p-config key's parser: an absolute path whose file passes the check now. */
+int conf_proxy_i2p_config(struct parser *ps, void *obj, const char *v, char *why, size_t n);
+
+/* Keys of managed transports on a proxy of another kind: a config error. */
+int conf_check_transport_keys(const struct settings *s, const struct proxy_conf *p, char *err,
+			      size_t errlen);
+
 #endif

@@ -67,6 +67,9 @@ static int check_proxy(struct settings *s, struct proxy_conf *p, char *err, size
 	if (p->tor_config && p->kind != PROXY_TOR)
 		return conf_error(err, errlen, s->path, p->tor_config_line, "tor-config",
 				  "only for url = tor");
+	r = conf_check_transport_keys(s, p, err, errlen);
+	if (r < 0)
+		return r;
 	if (p->tor_control && p->kind != PROXY_SOCKS5 && p->kind != PROXY_SOCKS5H)
 		return conf_error(err, errlen, s->path, p->tor_control_line, "tor-control",
 				  "only for a socks5 or socks5h url (a managed tor has its own)");

@@ -255,6 +255,7 @@ static const struct key_def proxy_keys[] = {
 	{"isolate", false, proxy_isolate, PX_LINE(isolate_line), 0},
 	{"netns", false, proxy_netns, PX_LINE(netns_line), 0},
 	{"tor-config", false, proxy_tor_config, PX_LINE(tor_config_line), 0},
+	{"i2p-config", false, conf_proxy_i2p_config, PX_LINE(i2p_config_line), 0},
 	{"tor-control", false, proxy_tor_control, PX_LINE(tor_control_line), 0},
 	{"tor-control-cookie", false, proxy_tor_cookie, PX_LINE(tor_cookie_line), 0},
 	{"fastopen", false, proxy_fastopen, PX_LINE(fastopen_line), 0},
@@ -745,6 +746,7 @@ static void proxy_free(struct proxy_conf *p)
 	free(p->via);
 	free(p->netns);
 	free(p->tor_config);
+	free(p->i2p_config);
 	free(p->tor_control);
 	free(p->tor_cookie);
 }

@@ -77,6 +77,9 @@ struct proxy_conf {
 	 */
 	char *tor_control;
 	char *tor_cookie; /* owned: tor-control-cookie = FILE (cookie authentication), or NULL */
+	/* owned: i2p-config = FILE, more i2pd.conf lines for a managed i2pd (checked), or NULL */
+	char *i2p_config;
+	int i2p_config_line;
 	/* fastopen = yes: the relay connects to this (first) hop with TCP Fast Open */
 	bool fastopen;
 	int line; /* line of the [proxy NAME] header */
@@ -299,5 +302,30 @@ int settings_parse_sockaddr(const char *s, uint16_t port, struct sockaddr_storag
  * Return: a static string.
  */
 const char *proxy_kind_name(enum proxy_kind k);
+
+/**
+ * conf_file_sig() - a fingerprint of the content of @path (tor-config, i2p-config).
+ * @path: the file, or NULL / "" for none.
+ *
+ * Return: 0 for no file, 1 when it cannot be read, else a hash of its bytes
+ * (config-transport.c): equal for equal content.
+ */
+uint64_t conf_file_sig(const char *path);
+
+/**
+ * conf_i2p_extra_load() - read an i2p-config file and check every line.
+ * @path: the file.
+ * @text: receives its malloc'd content (NUL-terminated) when it passes.
+ * @len: receives its length.
+ * @why: "PATH: line N: reason" (or "PATH: strerror") on failure.
+ * @n: size of @why.
+ *
+ * Refused: a section or dotted top-level key of a listener or outproxy
+ * (http, httpproxy, socksproxy, sam, bob, i2cp, i2pcontrol, upnp), a
+ * top-level key netnsp sets, a line that is not "key = value" or "[section]".
+ *
+ * Return: 0, -EINVAL (a line refused) or the negative errno of reading it.
+ */
+int conf_i2p_extra_load(const char *path, char **text, size_t *len, char *why, size_t n);
 
 #endif

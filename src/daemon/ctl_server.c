@@ -234,6 +234,7 @@ static void ctl_status(struct daemon *d, json_object *reply)
 	json_object_object_add(reply, "detached", det);
 	json_object_object_add(reply, "transports", transport_status_json(d));
 	json_object_object_add(reply, "workers", ctl_workers_json(d));
+	json_object_object_add(reply, "egress", egress_status_json(d));
 }
 
 /* Which exit status the client should use for an error: 2 usage/config, 1 runtime. */

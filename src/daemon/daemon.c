@@ -271,6 +271,9 @@ int daemon_setup_loop(struct daemon *d)
 	if (r < 0)
 		return r;
 	d->relay.loop = &d->loop;
+	r = egress_set_init(&d->egress, &d->loop);
+	if (r < 0)
+		return r;
 	fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (fd < 0)
 		return neg_errno();
@@ -422,6 +425,9 @@ static void daemon_dispatch(struct daemon *d, struct ev *ev, uint32_t events)
 	case EV_TOR_CTL:
 		tor_ctl_on_event(d, ev, events);
 		break;
+	case EV_EGRESS:
+		egress_set_on_event(&d->egress, relay_on_egress, &d->relay);
+		break;
 	case EV_WORKER: /* only ever in a worker's own loop (relay/worker.c) */
 		break;
 	}
@@ -452,6 +458,7 @@ void daemon_free(struct daemon *d)
 	while (d->n_subj)
 		daemon_subject_free(d, d->subj[d->n_subj - 1]);
 	relay_workers_stop(&d->relay); /* no subject left for them to hold */
+	egress_set_close(&d->egress, &d->loop);
 	if (d->relay.spare_fd >= 0)
 		close(d->relay.spare_fd);
 	free(d->subj);

@@ -79,10 +79,11 @@ struct daemon {
 	size_t n_detached;
 	struct transport **transports; /* owned array of owned: managed tor and i2pd */
 	size_t n_transports;
-	bool reloading;		    /* inside daemon_reload(), for the log */
-	struct tor_ctl *tor_ctls;   /* owned list: control-port exchanges (tor_ctl.c) */
-	struct isolate_key iso_key; /* per-install secret for isolation credentials */
-	struct egress_set egress;   /* the proxies' netns, held once each (relay/egress.h) */
+	struct transport *transports_stopping; /* owned: removed by reload, child not ended yet */
+	bool reloading;			       /* inside daemon_reload(), for the log */
+	struct tor_ctl *tor_ctls;	       /* owned list: control-port exchanges (tor_ctl.c) */
+	struct isolate_key iso_key;	       /* per-install secret for isolation credentials */
+	struct egress_set egress; /* the proxies' netns, held once each (relay/egress.h) */
 	bool quit;
 	bool oneshot;		 /* `netnsp run`: no files, no control socket, ends with @child */
 	struct ev child;	 /* owned fd (oneshot): pidfd of the command */
@@ -90,6 +91,19 @@ struct daemon {
 	bool fakes_dirty;	 /* fake mappings not yet in the Derivative */
 	uint64_t next_fake_save; /* CLOCK_MONOTONIC seconds */
 };
+
+struct json_object;
+
+/**
+ * egress_status_json() - the "egress" array of `status --json` (egress_status.c).
+ * @d: daemon.
+ *
+ * One entry per proxy with `netns = NAME`: proxy, netns, present, inode
+ * (null when gone), waiting and queued (connections that waited for a socket).
+ *
+ * Return: a new JSON array.
+ */
+struct json_object *egress_status_json(struct daemon *d);
 
 /**
  * daemon_run() - the `daemon` command.

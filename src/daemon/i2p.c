@@ -83,14 +83,45 @@ static int i2p_pick_port(struct transport *t)
 	return 0;
 }
 
+/*
+ * The i2p-config file, checked again (it may have changed since the config
+ * was loaded): its top-level lines (before its first section) and the rest.
+ */
+static int i2p_extra(struct transport *t, char **text, size_t *top)
+{
+	char why[256];
+	size_t len;
+
+	*text = NULL;
+	*top = 0;
+	if (!t->extra[0])
+		return 0;
+	if (conf_i2p_extra_load(t->extra, text, &len, why, sizeof(why)) < 0) {
+		log_err("i2pd '%s': i2p-config %s: not started", t->name, why);
+		return -EINVAL;
+	}
+	*top = len;
+	for (const char *l = *text; l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (l[strspn(l, " \t")] == '[') {
+			*top = (size_t)(l - *text);
+			break;
+		}
+	return 0;
+}
+
 /* The generated i2pd.conf (root's, 0644: i2pd reads it after switching users). */
 static int i2p_prepare(struct daemon *d, struct transport *t)
 {
+	_cleanup_free_ char *extra = NULL;
+	size_t top = 0;
 	FILE *f;
 	int r = 0;
 
 	(void)d;
 	if (!t->port && (r = i2p_pick_port(t)) < 0)
+		return r;
+	r = i2p_extra(t, &extra, &top);
+	if (r < 0)
 		return r;
 	f = transport_write_file(t, "tunnels.conf", 0644);
 	if (!f)
@@ -105,12 +136,16 @@ static int i2p_prepare(struct daemon *d, struct transport *t)
 	fprintf(f, "pidfile = %s/data/i2pd.pid\n", t->dir);
 	fprintf(f, "certsdir = /usr/share/i2pd/certificates\n");
 	fprintf(f, "log = stdout\nloglevel = warn\ndaemon = false\nservice = false\n");
+	if (extra) /* i2p-config: its top-level keys here, its sections after ours */
+		fprintf(f, "# from %s\n%.*s\n", t->extra, (int)top, extra);
 	fprintf(f, "[socksproxy]\nenabled = true\naddress = 127.0.0.1\nport = %u\n", t->port);
 	fprintf(f, "outproxy.enabled = false\n");
 	for (const char *const *s = (const char *const[]){"http", "httpproxy", "sam", "bob", "i2cp",
 							  "i2pcontrol", "upnp", NULL};
 	     *s; s++)
 		fprintf(f, "[%s]\nenabled = false\n", *s);
+	if (extra && extra[top])
+		fprintf(f, "# from %s\n%s\n", t->extra, extra + top);
 	return transport_close_file(f);
 }
 

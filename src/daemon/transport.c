@@ -146,7 +146,7 @@ __attribute__((noreturn)) static void transport_exec(const struct transport *t, 
 	_exit(127);
 }
 
-static void transport_close_ev(struct daemon *d, struct ev *ev)
+void transport_close_ev(struct daemon *d, struct ev *ev)
 {
 	loop_close(&d->loop, ev);
 }
@@ -172,6 +172,8 @@ static int transport_spawn(struct daemon *d, struct transport *t)
 	pid_t pid, self = getpid();
 	int pipefd[2], r;
 
+	/* What reload compares (transport_same()): the content as this start reads it. */
+	t->extra_sig = conf_file_sig(t->extra);
 	/* Prepared even without a binary: a chain to i2pd then has its (refusing) port. */
 	r = transport_mkdirs(t);
 	if (r == 0)
@@ -223,10 +225,19 @@ static void transport_schedule(struct transport *t, const char *why)
 	log_warn("%s '%s': %s; starting again in %u s", t->ops->label, t->name, why, t->backoff);
 }
 
-static void transport_start(struct daemon *d, struct transport *t)
+void transport_start(struct daemon *d, struct transport *t)
 {
 	char why[128];
-	int r = transport_spawn(d, t);
+	int r;
+
+	/* The one it replaces (reload) still holds its data dir and sockets: after it. */
+	if (transport_stopping_find(d, t->name)) {
+		t->state = TRANSPORT_BACKOFF;
+		t->restart_at = UINT64_MAX; /* transport_stopped() starts it */
+		snprintf(t->phase, sizeof(t->phase), "waiting for the old one to stop");
+		return;
+	}
+	r = transport_spawn(d, t);
 
 	if (r == -ENOENT) {
 		t->state = TRANSPORT_FAILED;
@@ -286,6 +297,12 @@ static int transport_kind_index(enum proxy_kind kind)
 	return -1;
 }
 
+/* The proxy's file of more config lines (tor-config, i2p-config), "" if none. */
+static const char *transport_extra(const struct proxy_conf *pc)
+{
+	return pc->tor_config ? pc->tor_config : pc->i2p_config ? pc->i2p_config : "";
+}
+
 /* A new transport for proxy @pc, appended to d->transports (not started). */
 static struct transport *transport_new(struct daemon *d, const struct transport_ops *ops,
 				       const struct proxy_conf *pc, uid_t uid, gid_t gid)
@@ -306,7 +323,7 @@ static struct transport *transport_new(struct daemon *d, const struct transport_
 	t->gid = gid;
 	snprintf(t->name, sizeof(t->name), "%s", pc->name);
 	snprintf(t->dir, sizeof(t->dir), "%s/%s-%s", d->ctx->state_dir, ops->dir_prefix, pc->name);
-	snprintf(t->extra, sizeof(t->extra), "%s", pc->tor_config ? pc->tor_config : "");
+	snprintf(t->extra, sizeof(t->extra), "%s", transport_extra(pc));
 	d->transports[d->n_transports++] = t;
 	return t;
 }
@@ -340,7 +357,7 @@ int transport_start_all(struct daemon *d)
 }
 
 /* Reap the child; 1 when it is gone. */
-static int transport_reap(struct daemon *d, struct transport *t, int options, int *status)
+int transport_reap(struct daemon *d, struct transport *t, int options, int *status)
 {
 	pid_t r = waitpid(t->pid, status, options);
 
@@ -349,40 +366,6 @@ static int transport_reap(struct daemon *d, struct transport *t, int options, in
 	t->pid = 0;
 	transport_close_ev(d, &t->pidfd);
 	return 1;
-}
-
-static void transport_drain(struct daemon *d, struct transport *t);
-
-/* SIGTERM, then SIGKILL after 3 s; its fds closed. */
-static void transport_stop(struct daemon *d, struct transport *t)
-{
-	int status;
-
-	if (t->pid > 0) {
-		kill(t->pid, SIGTERM);
-		for (int k = 0; k < 30 && !transport_reap(d, t, WNOHANG, &status); k++)
-			usleep(100 * 1000);
-		if (t->pid > 0) {
-			kill(t->pid, SIGKILL);
-			transport_reap(d, t, 0, &status);
-		}
-		transport_drain(d, t);
-		log_info("%s '%s': stopped", t->ops->label, t->name);
-	}
-	transport_close_ev(d, &t->out);
-	transport_close_ev(d, &t->pidfd);
-	t->state = TRANSPORT_STOPPED;
-}
-
-void transport_stop_all(struct daemon *d)
-{
-	for (size_t i = 0; i < d->n_transports; i++) {
-		transport_stop(d, d->transports[i]);
-		free(d->transports[i]);
-	}
-	free(d->transports);
-	d->transports = NULL;
-	d->n_transports = 0;
 }
 
 /*
@@ -408,11 +391,14 @@ static const struct proxy_conf *transport_conf(const struct settings *s, const c
 	return NULL;
 }
 
-/* Does the running @t still match proxy @pc (same kind, same tor-config)? */
+/*
+ * Does the running @t still match proxy @pc: same kind, same tor-config or
+ * i2p-config file, and that file's content as it was when @t started?
+ */
 static bool transport_same(const struct transport *t, const struct proxy_conf *pc)
 {
-	return pc && t->ops->kind == pc->kind &&
-	       strcmp(t->extra, pc->tor_config ? pc->tor_config : "") == 0;
+	return pc && t->ops->kind == pc->kind && strcmp(t->extra, transport_extra(pc)) == 0 &&
+	       conf_file_sig(t->extra) == t->extra_sig;
 }
 
 bool transport_reload_needed(struct daemon *d, const struct settings *next)
@@ -440,14 +426,12 @@ int transport_reload(struct daemon *d)
 		log_info("%s '%s': %s by reload", t->ops->label, t->name,
 			 pc && transport_kind_index(pc->kind) >= 0 ? "changed, restarted"
 								   : "removed, stopped");
-		transport_stop(d, t);
 		if (!pc || pc->kind != t->ops->kind)
 			transport_forget(t);
 		memmove(&d->transports[i], &d->transports[i + 1],
 			(d->n_transports - i - 1) * sizeof(t));
 		d->n_transports--;
-		/* The current epoll batch may still name its pidfd or pipe. */
-		loop_defer_free(&d->loop, t, NULL);
+		transport_stop_begin(d, t); /* to d->transports_stopping, or deferred at once */
 	}
 	return transport_start_all(d);
 }
@@ -511,7 +495,7 @@ void transport_feed(struct transport *t, const char *buf, size_t n)
 	}
 }
 
-static void transport_drain(struct daemon *d, struct transport *t)
+void transport_drain(struct daemon *d, struct transport *t)
 {
 	char buf[TRANSPORT_LINE_MAX];
 
@@ -551,12 +535,15 @@ void transport_on_event(struct daemon *d, struct ev *ev)
 
 	if (ev == &t->out)
 		transport_drain(d, t);
+	else if (ev == &t->pidfd && t->stopping)
+		transport_stopped(d, t);
 	else if (ev == &t->pidfd)
 		transport_exited(d, t);
 }
 
 void transport_tick(struct daemon *d, uint64_t now)
 {
+	transport_stop_tick(d, now);
 	for (size_t i = 0; i < d->n_transports; i++) {
 		struct transport *t = d->transports[i];
 

@@ -74,7 +74,8 @@ struct transport {
 	const struct transport_ops *ops; /* not owned: tor_ops or i2p_ops */
 	char name[64];			 /* the proxy's name */
 	char dir[PATH_MAX];		 /* STATE_DIR/PREFIX-NAME */
-	char extra[PATH_MAX];		 /* tor-config file, "" if none */
+	char extra[PATH_MAX];		 /* tor-config or i2p-config file, "" if none */
+	uint64_t extra_sig;		 /* conf_file_sig() of @extra at the last start */
 	pid_t pid;			 /* 0 when not running */
 	uid_t uid;			 /* the program's user after startup, 0 if there is none */
 	gid_t gid;
@@ -89,7 +90,15 @@ struct transport {
 	unsigned restarts;
 	unsigned backoff; /* seconds before the next start */
 	uint64_t restart_at;
+	/* Stopping (removed or replaced by reload): SIGTERM sent, the pidfd tells the end. */
+	bool stopping;
+	bool killed;		     /* SIGKILL sent: the grace period passed */
+	uint64_t kill_at;	     /* CLOCK_MONOTONIC seconds: SIGKILL then */
+	struct transport *stop_next; /* on daemon.transports_stopping */
 };
+
+/* Seconds a stopping child has between SIGTERM and SIGKILL. */
+#define TRANSPORT_STOP_GRACE 3
 
 extern const struct transport_ops tor_ops;
 extern const struct transport_ops i2p_ops;
@@ -103,15 +112,63 @@ extern const struct transport_ops i2p_ops;
 int transport_start_all(struct daemon *d);
 
 /**
- * transport_stop_all() - stop every managed transport (SIGTERM, then SIGKILL after 3 s).
+ * transport_stop_all() - stop every managed transport at daemon exit.
  * @d: daemon.
+ *
+ * SIGTERM to all at once (the stopping ones too), then waits for them on
+ * their pidfds for TRANSPORT_STOP_GRACE seconds at most, then SIGKILL and
+ * reap: no child is left behind.
  */
 void transport_stop_all(struct daemon *d);
 
 /**
+ * transport_stop_begin() - stop @t without waiting (transport_stop.c).
+ * @d: daemon.
+ * @t: a transport already taken out of d->transports.
+ *
+ * SIGTERM now; @t goes on d->transports_stopping until its pidfd says the
+ * child ended (transport_stopped()); transport_stop_tick() sends SIGKILL
+ * after TRANSPORT_STOP_GRACE seconds.  Without a child it is closed and
+ * handed to loop_defer_free() at once.
+ */
+void transport_stop_begin(struct daemon *d, struct transport *t);
+
+/**
+ * transport_stopped() - a stopping transport's pidfd is readable: reap, free
+ * after the batch, start the transport of that name waiting for it.
+ * @d: daemon.
+ * @t: on d->transports_stopping.
+ */
+void transport_stopped(struct daemon *d, struct transport *t);
+
+/**
+ * transport_stop_tick() - SIGKILL the stopping children whose grace period has passed.
+ * @d: daemon.
+ * @now: CLOCK_MONOTONIC seconds.
+ */
+void transport_stop_tick(struct daemon *d, uint64_t now);
+
+/**
+ * transport_stopping_find() - the stopping transport of proxy @name.
+ * @d: daemon.
+ * @name: proxy name.
+ *
+ * Return: it, or NULL.
+ */
+struct transport *transport_stopping_find(struct daemon *d, const char *name);
+
+/* Shared by transport.c and transport_stop.c. */
+void transport_start(struct daemon *d, struct transport *t);
+void transport_drain(struct daemon *d, struct transport *t);
+void transport_close_ev(struct daemon *d, struct ev *ev);
+int transport_reap(struct daemon *d, struct transport *t, int options, int *status);
+
+/**
  * transport_reload() - converge the transports to d->settings after a reload:
  * stop (and remove the generated config of) those whose proxy is gone, restart
- * those whose kind or tor-config changed, start the new ones; one log line each.
+ * those whose kind, tor-config / i2p-config file or that file's content
+ * changed, start the new ones; one log line each.  A restarted one starts
+ * once the old child has ended (transport_stop_begin()).
  * @d: daemon, new Settings in place, before the subjects are re-applied.
  *
  * Return: 0 or a negative errno.

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <sys/un.h>
 
+#include "conn.h"
 #include "egress.h"
 #include "netns/netns.h"
 #include "relay.h"
@@ -257,24 +258,33 @@ static int direct_addr(const struct proxy_target *dst, struct sockaddr_storage *
 	return -EDESTADDRREQ;
 }
 
-int relay_chain_connect(const struct relay_chain *ch, const struct proxy_target *dst)
+/* Where hop 0 is: the chain's first address, or the destination itself (url = direct). */
+static int chain_first(const struct relay_chain *ch, const struct proxy_target *dst,
+		       struct sockaddr_storage *direct, const struct sockaddr_storage **to,
+		       socklen_t *tolen)
 {
-	_cleanup_close_ int fd = -1;
+	*to = &ch->first;
+	*tolen = ch->first_len;
+	if (!ch->direct)
+		return 0;
+	*to = direct;
+	return direct_addr(dst, direct, tolen);
+}
+
+int relay_chain_connect_wait(const struct relay_chain *ch, const struct proxy_target *dst,
+			     struct egress_waiter *w)
+{
 	_cleanup_close_ int nsfd = -1;
 	struct sockaddr_storage direct;
-	const struct sockaddr_storage *to = &ch->first;
-	socklen_t tolen = ch->first_len;
-	int one = 1, r;
+	const struct sockaddr_storage *to;
+	socklen_t tolen;
+	int fd = chain_first(ch, dst, &direct, &to, &tolen);
 
-	if (ch->direct) {
-		r = direct_addr(dst, &direct, &tolen);
-		if (r < 0)
-			return r;
-		to = &direct;
-	}
+	if (fd < 0)
+		return fd;
 	if (ch->ens) {
-		/* The daemon's held namespace: a pooled socket (egress.h). */
-		fd = egress_ns_socket(ch->ens, to->ss_family, SOCK_STREAM | SOCK_NONBLOCK);
+		/* The daemon's held namespace: a pooled socket, or wait for one (egress.h). */
+		fd = egress_ns_take(ch->ens, to->ss_family, SOCK_STREAM | SOCK_NONBLOCK, w);
 	} else if (ch->egress_ns[0]) {
 		/* By name each time: a namespace made afresh is used, a missing one refuses. */
 		nsfd = netns_open_named(ch->egress_ns);
@@ -286,6 +296,24 @@ int relay_chain_connect(const struct relay_chain *ch, const struct proxy_target 
 	}
 	if (fd < 0)
 		return fd;
+	return relay_chain_connect_fd(ch, dst, fd);
+}
+
+int relay_chain_connect(const struct relay_chain *ch, const struct proxy_target *dst)
+{
+	return relay_chain_connect_wait(ch, dst, NULL);
+}
+
+int relay_chain_connect_fd(const struct relay_chain *ch, const struct proxy_target *dst, int sock)
+{
+	_cleanup_close_ int fd = sock;
+	struct sockaddr_storage direct;
+	const struct sockaddr_storage *to;
+	socklen_t tolen;
+	int one = 1, r = chain_first(ch, dst, &direct, &to, &tolen);
+
+	if (r < 0)
+		return r;
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	/*
 	 * TCP Fast Open (RFC 7413): with a cookie from an earlier connection the
@@ -299,6 +327,26 @@ int relay_chain_connect(const struct relay_chain *ch, const struct proxy_target 
 	if (connect(fd, (const struct sockaddr *)to, tolen) < 0 && errno != EINPROGRESS)
 		return neg_errno();
 	return TAKE_FD(fd);
+}
+
+void relay_on_egress(void *arg, struct egress_waiter *w, int fd)
+{
+	struct conn *c = (struct conn *)((char *)w - offsetof(struct conn, egw));
+	struct relay *r = arg;
+
+	if (c->state != C_CONNECTING) { /* ended in this batch */
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	if (fd >= 0)
+		fd = relay_chain_connect_fd(c->chain, &c->hs->dst, fd);
+	if (fd >= 0) {
+		c->up.fd = fd;
+		fd = loop_add(r->loop, &c->up, CONN_EVENTS);
+	}
+	if (fd < 0)
+		conn_fail(r, c, fd);
 }
 
 int relay_hs_send(struct proxy_hs *hs, int fd)

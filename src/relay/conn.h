@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "egress.h"
 #include "relay.h"
 
 /*
@@ -66,6 +67,7 @@ struct conn {
 	uint32_t cap_up, cap_down;   /* each pipe's size once grown (or refused), 0 before */
 	bool app_eof, up_eof;	     /* read side saw EOF */
 	bool app_shut, up_shut;	     /* we sent FIN with shutdown(SHUT_WR) */
+	struct egress_waiter egw;    /* queued for a socket of the egress namespace (egress.h) */
 };
 
 #define CONN_EVENTS (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
@@ -80,6 +82,30 @@ static inline struct conn **conn_list_of(struct relay *r, struct relay_subject *
 {
 	return r->id ? &rs->wk[r->id].conns : &rs->conns;
 }
+
+/**
+ * relay_chain_connect_wait() - relay_chain_connect() that may wait for its socket.
+ * @ch: chain.
+ * @dst: the destination (url = direct: where to connect).
+ * @w: queued when @ch's egress namespace has no socket ready (egress.h).
+ *
+ * Main loop only: the egress queue and its eventfd are the main loop's.
+ *
+ * Return: as relay_chain_connect(), or -EINPROGRESS: @w is queued; its
+ * socket comes to relay_on_egress(), which connects it with relay_chain_connect_fd().
+ */
+int relay_chain_connect_wait(const struct relay_chain *ch, const struct proxy_target *dst,
+			     struct egress_waiter *w);
+
+/**
+ * relay_chain_connect_fd() - start the connect of relay_chain_connect() on socket @fd.
+ * @ch: chain.
+ * @dst: the destination.
+ * @fd: a socket from @ch's namespace (owned from now on: closed on failure).
+ *
+ * Return: @fd (connect in progress or deferred) or a negative errno.
+ */
+int relay_chain_connect_fd(const struct relay_chain *ch, const struct proxy_target *dst, int fd);
 
 /**
  * conn_new() - a connection for the accepted app socket @app_fd, with its handshake state.

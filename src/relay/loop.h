@@ -51,6 +51,7 @@ enum ev_tag {
 	EV_TOR,	       /* a managed tor's pidfd or log pipe: owner is its tor_rt */
 	EV_TOR_CTL,    /* a control-port exchange (newnym): owner is its struct tor_ctl */
 	EV_WORKER,     /* a worker thread's command pipe (worker.c): owner is the worker */
+	EV_EGRESS,     /* eventfd of the egress namespaces (egress.h): owner is the set */
 };
 
 struct ev {

@@ -84,7 +84,7 @@ uint64_t relay_subject_live(const struct relay_subject *rs)
 /* A chain a worker can serve: nothing in it is shared with the main loop. */
 static bool chain_spreads(const struct relay_chain *ch)
 {
-	/* The egress broker and namespaces are the main loop's (egress.c). */
+	/* The egress broker (egress.c) and namespaces (egress_ns.c) are the main loop's. */
 	return !ch->egress && !ch->ens && !relay_chain_isolates_apps(ch);
 }
 

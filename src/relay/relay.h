@@ -363,6 +363,9 @@ void relay_chain_describe(const struct relay_chain *chain, size_t i, char *buf, 
  * cookie): the socket then polls writable at once, and the first send()
  * carries the SYN and its data.
  *
+ * Never waits on the event loop's behalf: a TCP connection that may queue for
+ * an egress namespace's socket uses relay_chain_connect_wait() (conn.h).
+ *
  * Return: the socket (connect in progress or deferred) or a negative errno.
  */
 int relay_chain_connect(const struct relay_chain *ch, const struct proxy_target *dst);
@@ -409,6 +412,16 @@ void relay_on_endpoint(struct relay *r, struct relay_subject *rs, struct ev *ev)
  * @events: epoll events.
  */
 void relay_on_conn(struct relay *r, struct ev *ev, uint32_t events);
+
+struct egress_waiter;
+
+/**
+ * relay_on_egress() - the socket a waiting connection queued for (egress_set_on_event()).
+ * @arg: the struct relay.
+ * @w: the connection's waiter.
+ * @fd: the socket (owned from now on) or a negative errno: the connection fails.
+ */
+void relay_on_egress(void *arg, struct egress_waiter *w, int fd);
 
 /**
  * relay_tunnel_open() - a stream to @dst through @rs's chain, for the daemon's own use.

@@ -72,6 +72,7 @@ static void conn_free(struct relay *r, struct conn *c, bool reset_app, bool rese
 	struct relay_subject *rs = c->rs;
 
 	hs_list_remove(r, c);
+	egress_wait_cancel(&c->egw);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -594,7 +595,12 @@ int conn_connect(struct relay *r, struct conn *c)
 	}
 	if (!c->chain)
 		return -EACCES;
-	fd = relay_chain_connect(c->chain, t);
+	/* Egress namespaces and their queue are the main loop's (egress.h). */
+	if (r->id && (c->chain->ens || c->chain->egress))
+		return -EXDEV; /* relay_subject_spreads() keeps such chains off the workers */
+	fd = relay_chain_connect_wait(c->chain, t, &c->egw);
+	if (fd == -EINPROGRESS)
+		return 0; /* queued: relay_on_egress() goes on */
 	if (fd < 0)
 		return fd;
 	c->up.fd = fd;

@@ -72,6 +72,19 @@ $(prof s1)"
 bad "bad value for ipv6" 7 ipv6 "$GOOD_PROXY
 $(prof s1)
 ipv6 = maybe"
+printf 'bandwidth = L\n[limits]\ntransittunnels = 20\n[sam]\nenabled = true\n' >"$T/i2p-sam"
+i2p_conf() { printf '%s\n[proxy i]\nurl = i2p\ni2p-config = %s\n%s\n' "$GOOD_PROXY" "$1" "$(prof s1)"; }
+bad "i2p-config that turns SAM on" 5 i2p-config "$(i2p_conf "$T/i2p-sam")"
+grep -q "i2p-config: $T/i2p-sam: line 4: \[sam\] opens a listener or an outproxy" "$T/bad.err"
+tap_ok $? "i2p-config: the error names the file and its line ($(head -n1 "$T/bad.err"))"
+printf 'httpproxy.enabled = true\n' >"$T/i2p-http"
+bad "i2p-config with a dotted httpproxy key" 5 i2p-config "$(i2p_conf "$T/i2p-http")"
+printf 'bandwidth = L\n' >"$T/i2p-good"
+bad "i2p-config on a socks5 proxy" 3 i2p-config "$GOOD_PROXY
+i2p-config = $T/i2p-good
+$(prof s1)"
+grep -q "i2p-config: only for url = i2p" "$T/bad.err"
+tap_ok $? "i2p-config on a socks5 proxy: the error says it is for url = i2p only"
 bad "a good profile does not save a config with one error" 11 bogus "$GOOD_PROXY
 $(prof s1)
 $(prof s2)

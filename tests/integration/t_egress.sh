@@ -49,7 +49,12 @@ table inet egresscount {
 EOF2
 h_sent() { nsx "$NS_H" nft list chain inet egresscount out | grep -o 'packets [0-9]*' | awk '{ print $2 }'; }
 
+# Two event loops: connections through E must all stay on the main loop,
+# which alone holds E's socket pools and queue (docs/DESIGN.md "Workers").
 cat >"$CONF" <<EOF2
+[daemon]
+workers = 2
+
 [proxy vpn]
 url = direct
 netns = $NS_E
@@ -71,7 +76,20 @@ dns = off
 via = vpn
 netns = $(subject_ns dn)
 EOF2
+# One socket kept ready in E (not 16): a burst finds the pool empty and queues.
+export NETNSP_EGRESS_POOL=1
 daemon_up
+
+egress_q() { # egress_q PROXY KEY: one value of the proxy's entry in status' "egress"
+	status_json_q "[x.get('$2') for x in d.get('egress', []) if x['proxy'] == '$1']"
+}
+ino_e=$(stat -L -c %i "/run/netns/$NS_E")
+is "$(egress_q vpn present)" "[true]" "status: vpn's netns is present"
+is "$(egress_q vpn inode)" "[\"$ino_e\"]" "status: with the inode of E ($ino_e)"
+is "$(egress_q evs netns)" "[\"$NS_E\"]" "status: evs's netns is listed too"
+nsp status >"$T/st.txt" 2>&1
+grep -q "^egress: vpn" "$T/st.txt" && grep -q "netns: $NS_E (present, inode $ino_e)" "$T/st.txt"
+tap_ok $? "status text: an egress block says E is present, with its inode" || diag_file "$T/st.txt"
 
 n0=$(h_sent)
 expect_client d "http://$W4/" "$E4" "direct + netns: W sees E's address (IPv4)"
@@ -106,14 +124,31 @@ nsx "$NS_E" ip link set e0 up
 nsx "$NS_E" ip route add "$W4/32" via 203.0.113.130 2>/dev/null
 expect_client d "http://$W4/" "$E4" "E's link up again: through E again"
 
-# Many connections at once through E: more than the daemon keeps ready there
-# (its pool of sockets made in E), all reach W from E.
+# Many connections at once through E, far more than the daemon keeps ready
+# there (a pool of one socket): they queue for sockets, all reach W from E,
+# and the daemon answers `status` all the while (its loop never waits for E).
+q0=$(egress_q vpn queued | tr -dc 0-9)
 urls=()
-for i in $(seq 40); do urls+=("http://$W4/?n=$i"); done
-nexec d curl -gsS --max-time 10 --parallel --parallel-immediate --parallel-max 40 \
-	"${urls[@]}" >"$T/burst.out" 2>"$T/burst.err"
-is "$(grep -c "^client=$E4\$" "$T/burst.out")" 40 "40 connections at once: all from E" ||
+for i in $(seq 100); do urls+=("http://$W4/?n=$i"); done
+nexec d curl -gsS --max-time 20 --parallel --parallel-immediate --parallel-max 100 \
+	"${urls[@]}" >"$T/burst.out" 2>"$T/burst.err" &
+burst=$!
+st_ok=0 st_bad=0
+while kill -0 "$burst" 2>/dev/null; do
+	if nsp status --json >/dev/null 2>&1; then st_ok=$((st_ok + 1)); else st_bad=$((st_bad + 1)); fi
+done
+wait "$burst"
+is "$(grep -c "^client=$E4\$" "$T/burst.out")" 100 "100 connections at once: all from E" ||
 	diag_file "$T/burst.err"
+[ "$st_ok" -ge 1 ] && [ "$st_bad" -eq 0 ]
+tap_ok $? "status answered during the burst ($st_ok answers, $st_bad failures)"
+q1=$(egress_q vpn queued | tr -dc 0-9)
+[ "$q1" -gt "$q0" ]
+tap_ok $? "connections queued for a socket made in E and were served ($q0 -> $q1)"
+is "$(egress_q vpn waiting)" "[0]" "none is left waiting"
+loops=$(status_json_q '" ".join(str(w["connections_total"]) for w in d["workers"])')
+[[ $loops =~ ^([0-9]+)\ 0$ ]] && [ "${BASH_REMATCH[1]}" -ge 100 ]
+tap_ok $? "workers = 2: all went through the main loop, none through the worker ($loops)"
 
 # E gone: refused at once, status says why; E made afresh is used again.
 # Nothing else may keep E alive, so that its end can be seen: microsocks goes first.
@@ -128,6 +163,10 @@ err=$(status_field d last_error)
 [[ $err == *"No such file"* ]]
 tap_ok $? "status says why: $err"
 is "$(h_sent)" "$n1" "E gone: still nothing left H"
+is "$(egress_q vpn present)/$(egress_q vpn inode)" "[false]/[null]" "status: E is gone, no inode"
+nsp status >"$T/st.txt" 2>&1
+grep -q "netns: $NS_E (gone" "$T/st.txt"
+tap_ok $? "status text says E is gone" || diag_file "$T/st.txt"
 wait_log "egress netns '$NS_E': No such file or directory: connections through it are refused" 3
 tap_ok $? "the log says once that E is gone"
 # netnsp lets go of a deleted namespace: E ends, and its veth with it (the peer leaves W).
@@ -145,6 +184,8 @@ ns_add "$NS_E" &&
 wait_log "egress netns '$NS_E': back" 5
 tap_ok $? "the log says E is back"
 expect_client d "http://$W4/" "$E4" "E made afresh: through E again"
+ino_e2=$(stat -L -c %i "/run/netns/$NS_E")
+is "$(egress_q vpn inode)" "[\"$ino_e2\"]" "status: present again, with the new inode ($ino_e2)"
 
 kill -0 "$DAEMON_PID"
 tap_ok $? "daemon still running"

@@ -29,11 +29,14 @@ printf '127.0.0.1 localhost\n%s world.test\n' "$W4" >"/etc/netns/$NS_P1/hosts"
 start_tinyproxy "$NS_P1" "$P1_H4" 8888 || bail "tinyproxy P1"
 getent passwd i2pd >/dev/null || bail "no i2pd user (Debian's i2pd package makes it)"
 
+# i2p-config: lines that tune i2pd, copied into the generated i2pd.conf.
+printf 'bandwidth = L\n[limits]\ntransittunnels = 20\n' >"$T/i2p-extra"
 cat >"$CONF" <<EOF2
 [proxy a]
 url = http://$P1_H4:8888
 [proxy i2p]
 url = i2p
+i2p-config = $T/i2p-extra
 
 [profile s]
 netns = $(subject_ns s)
@@ -66,6 +69,10 @@ nsenter --net="/run/netns/$NS_H" ss -Hltnp "sport = :$PORT" 2>/dev/null | grep -
 tap_ok $? "in H, only 127.0.0.1:$PORT listens for it, and it is i2pd's"
 ! nsenter --net="/run/netns/$NS_H" ss -Hltnp 2>/dev/null | grep -E ':(7070|4444|7656|2827|7654|7650) '
 tap_ok $? "no web console, HTTP proxy, SAM, BOB, I2CP or I2PControl listens"
+grep -q '^bandwidth = L$' "$I2P_DIR/i2pd.conf" && grep -q '^transittunnels = 20$' "$I2P_DIR/i2pd.conf" &&
+	[ "$(sed -n '/^bandwidth = L/=' "$I2P_DIR/i2pd.conf")" -lt "$(sed -n '/^\[socksproxy\]/=' "$I2P_DIR/i2pd.conf")" ]
+tap_ok $? "i2p-config: its lines are in i2pd.conf (top-level keys before the sections)" ||
+	diag_file "$I2P_DIR/i2pd.conf"
 nsp status >"$T/status.txt" 2>&1
 grep -q "socks: 127.0.0.1:$PORT (listening)" "$T/status.txt" &&
 	grep -q "state: running (i2p), pid $PID" "$T/status.txt"
@@ -109,17 +116,58 @@ wait_log "i2pd 'i2p': .*y\.i2p" 10
 tap_ok $? "y.i2p reaches the restarted i2pd as a name"
 
 # ---------------------------------------------------------------- reload
+# An i2p-config line that would open a listener: reload refuses it (exit 2,
+# file and line named) and the running i2pd is left alone.
+cp "$T/i2p-extra" "$T/i2p-extra.good"
+printf 'bandwidth = L\nhttpproxy.enabled = true\n' >"$T/i2p-extra"
+nsp reload >"$T/reload0.txt" 2>&1
+rc=$?
+[ "$rc" -eq 2 ] && grep -q "i2p-config: $T/i2p-extra: line 2: 'httpproxy.enabled' opens a listener" "$T/reload0.txt"
+tap_ok $? "reload refuses an i2p-config that opens the HTTP proxy (exit $rc, the line named)" ||
+	diag_file "$T/reload0.txt"
+is "$(tj "['pid']")" "$NEW" "and the running i2pd (pid $NEW) is left alone"
+! nsenter --net="/run/netns/$NS_H" ss -Hltn 2>/dev/null | grep -q ':4444 '
+tap_ok $? "no HTTP proxy listens"
+
+# The file's content changed (same path): reload restarts i2pd with it.
+printf 'bandwidth = O\n[limits]\ntransittunnels = 20\n' >"$T/i2p-extra"
+log_mark
+nsp reload >"$T/reload-c.txt" 2>&1
+tap_ok $? "reload after the i2p-config content changed" || diag_file "$T/reload-c.txt"
+wait_log "i2pd 'i2p': changed, restarted by reload" 5
+tap_ok $? "the log says it is restarted"
+restarted() { p=$(tj "['pid']"); [ -n "$p" ] && [ "$p" != 0 ] && [ "$p" != "$NEW" ]; }
+wait_until 20 restarted && wait_until 20 i2pd_ready && grep -q '^bandwidth = O$' "$I2P_DIR/i2pd.conf"
+tap_ok $? "a new i2pd (pid $NEW -> $(tj "['pid']")) runs with the new lines" ||
+	diag "status: $(nsp status --json 2>&1 | head -c 1500)"
+! kill -0 "$NEW" 2>/dev/null
+tap_ok $? "the old one (pid $NEW) is gone"
+NEW=$(tj "['pid']")
+
 # Remove the i2p proxy (its route now blocks), then add it back: no daemon restart.
+# i2pd is stopped (SIGSTOP) so that SIGTERM cannot end it: the daemon must not
+# wait for it (reload and status answer at once) and kills it after 3 s.
+cp "$T/i2p-extra.good" "$T/i2p-extra"
 cp "$CONF" "$T/conf.i2p"
-sed -e '/^\[proxy i2p\]/,/^url = i2p/d' -e 's/^route = \*\.i2p i2p/route = *.i2p block/' \
+sed -e '/^\[proxy i2p\]/,/^i2p-config = /d' -e 's/^route = \*\.i2p i2p/route = *.i2p block/' \
 	"$T/conf.i2p" >"$CONF"
 DPID=$DAEMON_PID
+kill -STOP "$NEW"
 log_mark
+t0=$(now_ms)
 nsp reload >"$T/reload1.txt" 2>&1
-tap_ok $? "reload without the i2p proxy" || diag_file "$T/reload1.txt"
+rc=$? ms=$(($(now_ms) - t0))
+tap_ok $rc "reload without the i2p proxy" || diag_file "$T/reload1.txt"
+t1=$(now_ms)
+nsp status --json >/dev/null 2>&1
+rc=$? ms2=$(($(now_ms) - t1))
+[ "$rc" -eq 0 ] && [ "$ms" -lt 2500 ] && [ "$ms2" -lt 1000 ] && kill -0 "$NEW" 2>/dev/null
+tap_ok $? "reload ($ms ms) and status ($ms2 ms) do not wait for the i2pd that ignores SIGTERM"
 wait_log "i2pd 'i2p': removed, stopped by reload" 5
 tap_ok $? "the log says the reload stopped it (one line)"
-sleep 0.2
+wait_log "i2pd 'i2p': still running 3 s after SIGTERM: SIGKILL" 8 &&
+	wait_log "i2pd 'i2p': stopped \(killed after the grace period\)" 3
+tap_ok $? "after the grace period the daemon kills it, and says so" || diag_file "$T/daemon.log" 10
 ! kill -0 "$NEW" 2>/dev/null && [ ! -e "$I2P_DIR/i2pd.conf" ] && [ -d "$I2P_DIR/data" ]
 tap_ok $? "i2pd (pid $NEW) is gone, its generated i2pd.conf removed, its data/ kept"
 is "$(status_json_q "len(d['transports'])")" 0 "status --json lists no transport"

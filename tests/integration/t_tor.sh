@@ -272,6 +272,22 @@ restarted() { p=$(status_json_q '[t["pid"] for t in d["transports"]][0]'); [ "$p
 tn_wait 15 restarted
 tap_ok $? "managed tor killed: restarted by the daemon (pid $tpid -> $(status_json_q '[t["pid"] for t in d["transports"]][0]'))"
 tpid=$(status_json_q '[t["pid"] for t in d["transports"]][0]')
+# tor-config's file unchanged: reload leaves tor alone; its content changed
+# (same path): reload restarts tor, the new one after the old has ended.
+nsp reload >"$T/reload-same.txt" 2>&1
+is "$(status_json_q '[t["pid"] for t in d["transports"]][0]')" "$tpid" \
+	"reload with tor-config unchanged: the same tor (pid $tpid)"
+echo "SafeLogging 1" >>"$T/tor-extra"
+log_mark
+nsp reload >"$T/reload-chg.txt" 2>&1
+tap_ok $? "reload after tor-config's content changed" || diag_file "$T/reload-chg.txt"
+wait_log "tor 'tor': changed, restarted by reload" 5 && tn_wait 15 restarted &&
+	wait_log "tor 'tor': stopped" 5
+tap_ok $? "tor-config content changed: tor restarted (pid $tpid -> $(status_json_q '[t["pid"] for t in d["transports"]][0]'))" ||
+	log_since | sed 's/^/#   /' | tail -8
+! kill -0 "$tpid" 2>/dev/null
+tap_ok $? "the old tor (pid $tpid) is gone"
+tpid=$(status_json_q '[t["pid"] for t in d["transports"]][0]')
 stop_daemon
 sleep 0.5
 ! kill -0 "$tpid" 2>/dev/null

@@ -175,7 +175,7 @@ static const struct bad_case bad_cases[] = {
 	{"[proxy a]\n", "t.conf:1: [proxy a]: missing required key 'url'"},
 	{P "[profile w]\nnetns = x\n", "t.conf:3: [profile w]: missing required key 'via'"},
 	{P "colour = red\n",
-	 "t.conf:3: colour: unknown key (want url, via, isolate, netns, tor-config, "
+	 "t.conf:3: colour: unknown key (want url, via, isolate, netns, tor-config, i2p-config, "
 	 "tor-control, tor-control-cookie, fastopen)"},
 	{P "fastopen = maybe\n", "t.conf:3: fastopen: bad value 'maybe' (want yes or no)"},
 	{"[proxy t]\nurl = tor\nfastopen = yes\n",

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -92,6 +93,94 @@ static void check_from(struct egress_ns *e, int family, int type, int n, uint64_
 	}
 	if (!ok(good == n, "%s: %d sockets made in the namespace, close-on-exec", what, n))
 		printf("#   %d good; last error: %s\n", good, strerror(-err));
+}
+
+/* Waiters served by egress_set_on_event(): the order they came in, and what they got. */
+static struct egress_waiter *served[8];
+static int served_fd[8], n_served;
+
+static void on_ready(void *arg, struct egress_waiter *w, int fd)
+{
+	(void)arg;
+	if (n_served < 8) {
+		served[n_served] = w;
+		served_fd[n_served++] = fd;
+	} else if (fd >= 0) {
+		close(fd);
+	}
+}
+
+/* Run the loop until @n waiters were served (or 5 s passed). */
+static void serve_until(struct egress_set *set, struct loop *l, int n)
+{
+	struct epoll_event ev;
+
+	for (int i = 0; i < 50 && n_served < n; i++)
+		if (loop_wait(l, &ev, 1, 100) == 1 && ev.data.ptr == &set->ready)
+			egress_set_on_event(set, on_ready, NULL);
+}
+
+static void served_close(void)
+{
+	for (int i = 0; i < n_served; i++)
+		if (served_fd[i] >= 0)
+			close(served_fd[i]);
+	n_served = 0;
+}
+
+/*
+ * A pool of one socket: a burst queues instead of waiting, in order, each
+ * waiter served from the loop's eventfd; a waiter can leave; a namespace
+ * that goes fails the queued with -ENOENT.
+ */
+static void test_queue(uint64_t want)
+{
+	struct egress_set set = {0};
+	struct egress_waiter w[4] = {{0}};
+	struct egress_ns *e = NULL;
+	struct loop l;
+	int fd, r[4];
+
+	setenv("NETNSP_EGRESS_POOL", "1", 1);
+	is_int(loop_init(&l), 0, "queue: loop_init");
+	is_int(egress_set_init(&set, &l), 0, "queue: egress_set_init with a pool of 1");
+	is_int(egress_ns_get(&set, ns_e, &e), 0, "queue: egress_ns_get");
+	for (int i = 0; i < 4; i++)
+		r[i] = egress_ns_take(e, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, &w[i]);
+	ok(r[1] == -EINPROGRESS && r[2] == -EINPROGRESS && r[3] == -EINPROGRESS,
+	   "queue: beyond the pool, takes queue at once (%d %d %d)", r[1], r[2], r[3]);
+	if (r[0] >= 0)
+		close(r[0]);
+	egress_wait_cancel(&w[2]);
+	ok(w[2].ns == NULL, "queue: a waiter can leave the queue");
+	serve_until(&set, &l, r[0] == -EINPROGRESS ? 3 : 2);
+	ok(n_served >= 2 && served[n_served - 2] == &w[1] && served[n_served - 1] == &w[3],
+	   "queue: served from the eventfd, in order, the one that left skipped (%d)", n_served);
+	ok(n_served >= 2 && served_fd[n_served - 1] >= 0 &&
+		   cookie_of(served_fd[n_served - 1]) == want,
+	   "queue: with sockets made in the namespace");
+	served_close();
+
+	/* Queued while the namespace goes: refused with its error from the loop. */
+	r[0] = egress_ns_take(e, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, &w[0]);
+	r[1] = egress_ns_take(e, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, &w[1]);
+	fd = (r[0] == -EINPROGRESS) + (r[1] == -EINPROGRESS); /* queued */
+	for (int i = 0; i < 2; i++)
+		if (r[i] >= 0)
+			close(r[i]);
+	ok(fd >= 1, "queue: %d of 2 queued behind a pool of one", fd);
+	ok(netns_delete_named(ns_e) == 0, "queue: namespace deleted with a waiter queued");
+	egress_set_tick(&set, note);
+	serve_until(&set, &l, fd);
+	ok(n_served == fd && served_fd[0] == -ENOENT && served_fd[n_served - 1] == -ENOENT,
+	   "queue: every waiter is refused with -ENOENT (%d served)", n_served);
+	served_close();
+	egress_ns_put(e);
+	ok(set.head == NULL, "queue: nothing left in the set");
+	egress_set_close(&set, &l);
+	ok(set.ready.fd == -1, "queue: egress_set_close closes the eventfd");
+	loop_fini(&l);
+	unsetenv("NETNSP_EGRESS_POOL");
 }
 
 int main(void)
@@ -179,5 +268,6 @@ int main(void)
 	egress_ns_put(e);
 	ok(set.head == NULL, "the last references dropped: the set is empty");
 	is_int(threads(), 1, "and no broker is left");
+	test_queue(c);
 	return tap_done();
 }
