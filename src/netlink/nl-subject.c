@@ -149,7 +149,13 @@ static int routes_save(struct converge *c, int uplink)
 	return 0;
 }
 
-static int routes_converge(struct converge *c, int uplink, int lo)
+/*
+ * The routes a subject holds: the first SUBJECT_ROUTES_MAIN in the main table
+ * (removed with the uplink), the rest in netnsp's own tables (removed at
+ * teardown).  Returns how many were written to @rt.
+ */
+#define SUBJECT_ROUTES_MAIN 2
+static size_t subject_routes(int uplink, int lo, struct nl_route rt[6])
 {
 	const struct nl_route want[] = {
 		/* `default dev UPLINK_DEV`: no gateway, so scope link for IPv4. */
@@ -166,10 +172,18 @@ static int routes_converge(struct converge *c, int uplink, int lo)
 		{AF_INET, NETNSP_RT_TABLE_REFUSE, RTN_UNREACHABLE, RT_SCOPE_UNIVERSE, 0},
 		{AF_INET6, NETNSP_RT_TABLE_REFUSE, RTN_UNREACHABLE, RT_SCOPE_UNIVERSE, 0},
 	};
-	size_t i;
+
+	memcpy(rt, want, sizeof(want));
+	return ARRAY_SIZE(want);
+}
+
+static int routes_converge(struct converge *c, int uplink, int lo)
+{
+	struct nl_route want[6];
+	size_t i, n = subject_routes(uplink, lo, want);
 	int r;
 
-	for (i = 0; i < ARRAY_SIZE(want); i++) {
+	for (i = 0; i < n; i++) {
 		r = nl_route_add(&c->s, &want[i]);
 		if (r < 0)
 			return fail(c, r,
@@ -346,16 +360,11 @@ int nl_subject_converge(int nsfd, const struct subject_net *net, char *err, size
 
 static int routes_teardown(struct converge *c, int lo)
 {
-	const struct nl_route rt[] = {
-		{AF_INET, NETNSP_RT_TABLE, RTN_LOCAL, RT_SCOPE_HOST, lo},
-		{AF_INET6, NETNSP_RT_TABLE, RTN_LOCAL, RT_SCOPE_HOST, lo},
-		{AF_INET, NETNSP_RT_TABLE_REFUSE, RTN_UNREACHABLE, RT_SCOPE_UNIVERSE, 0},
-		{AF_INET6, NETNSP_RT_TABLE_REFUSE, RTN_UNREACHABLE, RT_SCOPE_UNIVERSE, 0},
-	};
-	size_t i;
+	struct nl_route rt[6];
+	size_t i, n = subject_routes(0, lo, rt);
 	int r;
 
-	for (i = 0; i < ARRAY_SIZE(rt); i++) {
+	for (i = SUBJECT_ROUTES_MAIN; i < n; i++) {
 		if (rt[i].type == RTN_LOCAL && lo <= 0)
 			continue;
 		r = nl_route_del(&c->s, &rt[i]);

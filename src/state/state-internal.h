@@ -72,6 +72,17 @@ int state_json_add_cidr(struct json_object *o, const char *key, int af, const vo
 			unsigned prefix);
 
 /**
+ * state_next_id() - the first id not handed out yet in @d.
+ * @d: derivative.
+ *
+ * Never below @d's counter or any live id, so an id is not reused while a
+ * namespace might still carry its addresses.
+ *
+ * Return: 1..STATE_ID_MAX, or STATE_ID_MAX + 1 when none is left.
+ */
+uint32_t state_next_id(const struct derivative *d);
+
+/**
  * state_subject_cmp() - qsort/bsearch order of subjects.
  * @a: struct subject_state.
  * @b: struct subject_state.
