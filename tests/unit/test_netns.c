@@ -395,15 +395,14 @@ static int delete_veth_in(void *arg)
 /* Replace the uplink by a veth whose peer has another name. */
 static int foreign_veth_in(void *arg)
 {
+	const char *uplink = UPLINK_DEV;
 	struct nl_sock s;
-	int r, idx;
+	int r = delete_veth_in(&uplink);
 
-	if ((r = nl_sock_open(&s)) < 0)
+	(void)arg;
+	if (r < 0 || (r = nl_sock_open(&s)) < 0)
 		return r;
-	idx = nl_link_index(&s, UPLINK_DEV);
-	r = idx < 0 ? idx : nl_link_del(&s, idx);
-	if (r == 0)
-		r = nl_link_add_veth(&s, UPLINK_DEV, "nsptest-x");
+	r = nl_link_add_veth(&s, UPLINK_DEV, "nsptest-x");
 	nl_sock_close(&s);
 	return r;
 }
