@@ -150,12 +150,13 @@ static int routes_save(struct converge *c, int uplink)
 }
 
 /*
- * The routes a subject holds: the first SUBJECT_ROUTES_MAIN in the main table
- * (removed with the uplink), the rest in netnsp's own tables (removed at
- * teardown).  Returns how many were written to @rt.
+ * The SUBJECT_ROUTES routes a subject holds, written to @rt: the first
+ * SUBJECT_ROUTES_MAIN in the main table (they go with the uplink), the rest
+ * in netnsp's own tables (removed at teardown).
  */
+#define SUBJECT_ROUTES 6
 #define SUBJECT_ROUTES_MAIN 2
-static size_t subject_routes(int uplink, int lo, struct nl_route rt[6])
+static void subject_routes(int uplink, int lo, struct nl_route rt[SUBJECT_ROUTES])
 {
 	const struct nl_route want[] = {
 		/* `default dev UPLINK_DEV`: no gateway, so scope link for IPv4. */
@@ -173,17 +174,17 @@ static size_t subject_routes(int uplink, int lo, struct nl_route rt[6])
 		{AF_INET6, NETNSP_RT_TABLE_REFUSE, RTN_UNREACHABLE, RT_SCOPE_UNIVERSE, 0},
 	};
 
+	_Static_assert(ARRAY_SIZE(want) == SUBJECT_ROUTES, "SUBJECT_ROUTES");
 	memcpy(rt, want, sizeof(want));
-	return ARRAY_SIZE(want);
 }
 
 static int routes_converge(struct converge *c, int uplink, int lo)
 {
-	struct nl_route want[6];
-	size_t i, n = subject_routes(uplink, lo, want);
+	struct nl_route want[SUBJECT_ROUTES];
 	int r;
 
-	for (i = 0; i < n; i++) {
+	subject_routes(uplink, lo, want);
+	for (size_t i = 0; i < SUBJECT_ROUTES; i++) {
 		r = nl_route_add(&c->s, &want[i]);
 		if (r < 0)
 			return fail(c, r,
@@ -360,11 +361,11 @@ int nl_subject_converge(int nsfd, const struct subject_net *net, char *err, size
 
 static int routes_teardown(struct converge *c, int lo)
 {
-	struct nl_route rt[6];
-	size_t i, n = subject_routes(0, lo, rt);
+	struct nl_route rt[SUBJECT_ROUTES];
 	int r;
 
-	for (i = SUBJECT_ROUTES_MAIN; i < n; i++) {
+	subject_routes(0, lo, rt);
+	for (size_t i = SUBJECT_ROUTES_MAIN; i < SUBJECT_ROUTES; i++) {
 		if (rt[i].type == RTN_LOCAL && lo <= 0)
 			continue;
 		r = nl_route_del(&c->s, &rt[i]);
