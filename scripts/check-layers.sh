@@ -11,8 +11,9 @@
 # (default: the first of build, build-asan that holds them) with nm: no
 # module may use a function or variable that a module on its level or above
 # defines, which catches a call through a prototype written by hand, where
-# no include shows it (skipped, with a reason, when there is no build).
-# Exit status 0 only if every point passed.
+# no include shows it (skipped, with a reason, when there is no build).  A
+# last point plants one inversion of each kind in a copy of src/ and fails if
+# any of them goes unnoticed.  Exit status 0 only if every point passed.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
@@ -73,19 +74,9 @@ symbol_check() {
 		sort -u
 }
 
-mapfile -t MODULES < <(find src -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort)
-echo "1..$((${#MODULES[@]} + 2))"
-
-unknown=()
-for m in "${MODULES[@]}"; do
-	[ -n "${LEVEL[$m]+x}" ] || unknown+=("src/$m has no level in scripts/check-layers.sh")
-done
-point "$([ ${#unknown[@]} -eq 0 ] && echo 1 || echo 0)" "every module under src/ has a level" \
-	"${unknown[@]}"
-
-for m in "${MODULES[@]}"; do
-	bad=()
-	lm=${LEVEL[$m]:-}
+# include_check SRC M: one line per include in SRC/M that breaks the order.
+include_check() {
+	local m=$2 lm=${LEVEL[$2]:-} file inc t
 	while IFS=: read -r file inc; do
 		[ -n "$inc" ] || continue
 		case $inc in
@@ -97,13 +88,51 @@ for m in "${MODULES[@]}"; do
 		[ "$t" = "$m" ] && continue
 		[ -n "${LEVEL[$t]+x}" ] || continue # not a module: build-config.h, ...
 		if [ -z "$lm" ] || [ "${LEVEL[$t]}" -ge "$lm" ]; then
-			bad+=("$file: $inc (level ${LEVEL[$t]} from level ${lm:-?})")
+			echo "$file: $inc (level ${LEVEL[$t]} from level ${lm:-?})"
 		elif [[ $inc == *-internal.h ]]; then
-			bad+=("$file: $inc (another module's internal header)")
+			echo "$file: $inc (another module's internal header)"
 		fi
-	done < <(includes "src/$m")
+	done < <(includes "$1/$m")
+}
+
+# self_test: plant one inversion of each kind in a copy of src/ (and, with a C
+# compiler, in two objects) and say which of them the checks above missed.
+self_test() {
+	local tmp missed=()
+	tmp=$(mktemp -d) || return 1
+	cp -r src "$tmp/src"
+	echo '#include "../netlink/nl.h"' >>"$tmp/src/netns/netns.c"  # a level above
+	echo '  #  include <daemon/daemon.h>' >>"$tmp/src/config/config.c" # spacing, <>
+	echo '#include "relay/relay.h"' >>"$tmp/src/exec/exec.c"        # the same level
+	echo '#include "state/state-internal.h"' >>"$tmp/src/cli/main.c"  # internal header
+	for m in netns config exec cli; do
+		[ -n "$(include_check "$tmp/src" "$m")" ] || missed+=("an include planted in src/$m")
+	done
+	if command -v cc >/dev/null; then
+		mkdir "$tmp/obj"
+		echo 'int nl_planted(void) { return 0; }' | cc -x c -c - -o "$tmp/obj/src_netlink_a.c.o"
+		printf 'int nl_planted(void);\nint f(void) { return nl_planted(); }\n' |
+			cc -x c -c - -o "$tmp/obj/src_netns_b.c.o"
+		[ -n "$(symbol_check "$tmp/obj")" ] || missed+=("a call from src/netns into src/netlink")
+	fi
+	rm -rf "$tmp"
+	[ ${#missed[@]} -eq 0 ] || printf 'missed %s\n' "${missed[@]}"
+}
+
+mapfile -t MODULES < <(find src -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort)
+echo "1..$((${#MODULES[@]} + 3))"
+
+unknown=()
+for m in "${MODULES[@]}"; do
+	[ -n "${LEVEL[$m]+x}" ] || unknown+=("src/$m has no level in scripts/check-layers.sh")
+done
+point "$([ ${#unknown[@]} -eq 0 ] && echo 1 || echo 0)" "every module under src/ has a level" \
+	"${unknown[@]}"
+
+for m in "${MODULES[@]}"; do
+	mapfile -t bad < <(include_check src "$m")
 	point "$([ ${#bad[@]} -eq 0 ] && echo 1 || echo 0)" \
-		"src/$m (level ${lm:-?}) includes only lower modules' public headers" "${bad[@]}"
+		"src/$m (level ${LEVEL[$m]:-?}) includes only lower modules' public headers" "${bad[@]}"
 done
 BUILD=${1:-}
 if [ -z "$BUILD" ]; then
@@ -119,4 +148,7 @@ else
 	point "$([ ${#bad[@]} -eq 0 ] && echo 1 || echo 0)" \
 		"objects in $BUILD use only lower modules' symbols" "${bad[@]}"
 fi
+mapfile -t missed < <(self_test)
+point "$([ ${#missed[@]} -eq 0 ] && echo 1 || echo 0)" \
+	"the checks catch inversions planted in a copy of src/" "${missed[@]}"
 [ "$failed" -eq 0 ]
