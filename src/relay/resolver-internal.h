@@ -179,13 +179,14 @@ void resolver_fwd_input(struct relay_dns *dns, struct dns_fwd *f);
 void resolver_fwd_free(struct relay_dns *dns, struct dns_fwd *f);
 
 /**
- * resolver_server_parse() - dns-server as validated by the config parser (resolver_fwd.c).
- * @text: "IP", "IPv4:port" or "[IPv6]:port"; NULL for none.
- * @t: output; zeroed for none.
+ * resolver_server_parse() - a profile's dns-server as a target (resolver_fwd.c).
+ * @p: the profile; its dns-server was validated by the config parser, whose
+ *     settings_dns_server_addr() reads it.
+ * @t: output; zeroed when the profile has none.
  *
  * Return: 0 or -EINVAL.
  */
-int resolver_server_parse(const char *text, struct proxy_target *t);
+int resolver_server_parse(const struct profile_conf *p, struct proxy_target *t);
 
 /**
  * fake_map_conf() - the subject's fake-IP pool as derived, with a fresh seed (fake_map.c).

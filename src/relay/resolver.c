@@ -471,7 +471,7 @@ int relay_dns_open(struct relay *r, struct relay_subject *rs, int nsfd,
 	struct relay_dns *dns;
 	int ret;
 
-	ret = resolver_server_parse(p->dns_server, &server);
+	ret = resolver_server_parse(p, &server);
 	if (ret < 0)
 		return ret;
 	fake_map_conf(st, &fake);

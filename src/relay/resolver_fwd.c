@@ -18,31 +18,16 @@
 #include "util/macro.h"
 #include "util/monotime.h"
 
-int resolver_server_parse(const char *text, struct proxy_target *t)
+int resolver_server_parse(const struct profile_conf *p, struct proxy_target *t)
 {
-	char host[INET6_ADDRSTRLEN + 8];
-	const char *colon;
-	unsigned long port = 53;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int r = settings_dns_server_addr(p, &ss, &len);
 
 	memset(t, 0, sizeof(*t));
-	if (!text)
+	if (r == -ENOENT)
 		return 0;
-	snprintf(host, sizeof(host), "%s", text[0] == '[' ? text + 1 : text);
-	colon = text[0] == '[' ? strstr(text, "]:") : strchr(text, ':');
-	if (text[0] == '[') {
-		char *end = strchr(host, ']');
-
-		if (end)
-			*end = '\0';
-		if (colon)
-			port = strtoul(colon + 2, NULL, 10);
-	} else if (colon && !strchr(colon + 1, ':')) {
-		host[colon - text] = '\0';
-		port = strtoul(colon + 1, NULL, 10);
-	}
-	if (port == 0 || port > 65535)
-		return -EINVAL;
-	return proxy_target_set_host(t, host, (uint16_t)port);
+	return r < 0 ? r : proxy_target_set_sa(t, &ss);
 }
 
 /* dns = proxy: a recent answer to the same question, with the app's ID and case. */

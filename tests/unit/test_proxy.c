@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "proxy/proxy.h"
@@ -314,6 +316,31 @@ static void test_init_errors(void)
 	       "init: unterminated name");
 }
 
+static void test_target_from_sa(void)
+{
+	static const uint8_t v6[16] = {V6};
+	static const uint8_t v4[4] = {V4};
+	struct sockaddr_storage ss = {0};
+	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	struct proxy_target t;
+
+	in->sin_family = AF_INET;
+	in->sin_port = htons(5353);
+	memcpy(&in->sin_addr, v4, 4);
+	is_int(proxy_target_set_sa(&t, &ss), 0, "set_sa v4");
+	ok(t.family == AF_INET && memcmp(t.addr, v4, 4) == 0 && t.port == 5353, "set_sa v4 value");
+	memset(&ss, 0, sizeof(ss));
+	in6->sin6_family = AF_INET6;
+	in6->sin6_port = htons(53);
+	memcpy(&in6->sin6_addr, v6, 16);
+	is_int(proxy_target_set_sa(&t, &ss), 0, "set_sa v6");
+	ok(t.family == AF_INET6 && memcmp(t.addr, v6, 16) == 0 && t.port == 53, "set_sa v6 value");
+	ss.ss_family = AF_UNIX;
+	is_int(proxy_target_set_sa(&t, &ss), -EAFNOSUPPORT, "set_sa AF_UNIX refused");
+	ok(t.family == 0 && t.port == 0 && t.name[0] == '\0', "set_sa refused: target cleared");
+}
+
 static void test_targets(void)
 {
 	static const uint8_t v6[16] = {V6};
@@ -338,6 +365,7 @@ static void test_targets(void)
 	longs[255] = '\0';
 	is_int(proxy_target_set_name(&t, longs, 3), 0, "set_name 255-byte name");
 	is_int((int)strlen(t.name), 255, "set_name keeps 255 bytes");
+	test_target_from_sa();
 }
 
 static void test_output_and_order(void)
