@@ -54,6 +54,7 @@ struct dns_fwd {
 	uint16_t id;		   /* the upstream query's fresh ID */
 	struct dns_client *client; /* TCP: where the answer goes; NULL if it left */
 	int udp_fd;		   /* UDP: the socket the query came on (not owned), else -1 */
+	struct conn *conn;	   /* a lookup: the connection waiting for the address, or NULL */
 	struct sockaddr_storage from, dst;
 	socklen_t fromlen;
 	struct dns_tcp_reader rd;
@@ -87,6 +88,12 @@ struct relay_dns {
 	struct dns_client *clients; /* owned */
 	unsigned n_clients;
 };
+
+/* Whether the profile has a dns-server to forward to. */
+static inline bool resolver_has_server(const struct relay_dns *dns)
+{
+	return dns->server.family || dns->server.name[0];
+}
 
 /**
  * resolver_udp_reply() - send @len bytes to @to from @from, as a transparent socket may

@@ -496,6 +496,47 @@ static void test_response(void)
 	   "cut to header + question with TC");
 }
 
+/* Our own lookups (url = direct): the query built for a name, the address read back. */
+static void test_response_addr(void)
+{
+	static const uint8_t want4[4] = {203, 0, 113, 7};
+	uint8_t buf[512], addr[16];
+	struct dns_query q, q6;
+	struct pkt p, r;
+	size_t len = 0;
+
+	is_int(dns_query_for(&q, "www.Example.com", DNS_TYPE_A), 0, "query for a name");
+	ok(q.has_question && strcmp(q.name, "www.example.com") == 0 && q.wire_len == 17 &&
+		   q.qclass == DNS_CLASS_IN && q.max_reply == DNS_MSG_MAX,
+	   "its question, any reply size");
+	is_int(dns_build_query(&q, 0xabcd, buf, sizeof(buf), &len), 0, "built");
+	p.n = 0;
+	hex(&p, "ab cd 01 00 00 01 00 00 00 00 00 00");
+	RAW(&p, "\003www\007Example\003com\000");
+	hex(&p, "00 01 00 01");
+	same_bytes(buf, len, &p, "query for www.Example.com A, RD");
+	is_int(dns_query_for(&q6, "a..b", DNS_TYPE_A), -EINVAL, "query for a bad name refused");
+
+	make_response(&r, "\003www\007Example\003com\000", 17);
+	is_int(dns_check_response(&q, 0xabcd, r.b, r.n, &len), 0, "the answer is accepted");
+	is_int(dns_response_addr(r.b, r.n, &q, addr), AF_INET, "an IPv4 address, after the CNAME");
+	ok(memcmp(addr, want4, 4) == 0, "the A record's address (203.0.113.7)");
+	dns_query_for(&q6, "www.Example.com", DNS_TYPE_AAAA);
+	is_int(dns_response_addr(r.b, r.n, &q6, addr), -ENOENT, "no AAAA record: -ENOENT");
+	r.b[3] = 0x83; /* NXDOMAIN */
+	is_int(dns_response_addr(r.b, r.n, &q, addr), -ENOENT, "NXDOMAIN: -ENOENT");
+	r.b[3] = 0x80;
+	is_int(dns_response_addr(r.b, r.n - 2, &q, addr), -EBADMSG, "cut short: -EBADMSG");
+	r.b[7] = 0;
+	is_int(dns_response_addr(r.b, r.n, &q, addr), -ENOENT, "no answers: -ENOENT");
+	r.b[7] = 2;
+	r.b[r.n - 13] = 0x10; /* the A record a TXT: no address */
+	is_int(dns_response_addr(r.b, r.n, &q, addr), -ENOENT, "no record of the type: -ENOENT");
+	r.b[7] = 3;
+	is_int(dns_response_addr(r.b, r.n, &q, addr), -EBADMSG, "ANCOUNT too high: -EBADMSG");
+	is_int(dns_response_addr(r.b, 20, &q, addr), -EBADMSG, "shorter than the question");
+}
+
 /* Two framed messages; feed them in three pieces split at @i and @j. */
 static int feed_split(const uint8_t *s, size_t n, size_t i, size_t j, uint8_t *msgs, size_t *got)
 {
@@ -575,6 +616,7 @@ int main(void)
 	test_malformed();
 	test_names();
 	test_response();
+	test_response_addr();
 	test_tcp_reader();
 	return tap_done();
 }
