@@ -96,11 +96,15 @@ struct relay_stats {
 struct conn;
 struct relay_dns;
 struct udp_flow;
+struct udp_probe;
+struct udp_subject;
 
 /* How a subject's UDP (other than DNS) is handled; relay_udp_mode() decides. */
 enum relay_udp_mode {
 	RELAY_UDP_REFUSED = 0, /* refused at once (udp = off, or the chain cannot carry it) */
-	RELAY_UDP_ASSOCIATE,   /* relayed with SOCKS5 UDP ASSOCIATE (RFC 1928 §7) */
+	RELAY_UDP_ASSOCIATE,   /* relayed with SOCKS5 UDP ASSOCIATE (RFC 1928 §7) with the
+				* chain's last hop, the chain carrying its control connection */
+	RELAY_UDP_DIRECT,      /* url = direct: sent from a socket in the egress namespace */
 };
 
 /* The resolver's port inside every subject (wildcard, transparent, UDP and TCP). */
@@ -132,7 +136,7 @@ struct relay_subject {
 	enum relay_udp_mode udp_mode; /* set by the daemon from relay_udp_mode() */
 	char udp_why[128];	      /* why UDP is refused, for status */
 	struct ev udp_lis[2];	      /* UDP relay listeners v4, v6 (udp.c); fd -1 if closed */
-	struct udp_flow *flows;	      /* owned by udp.c: live UDP flows */
+	struct udp_subject *udp;      /* owned by udp.c: the UDP relay's state, or NULL */
 	struct conn *conns;	      /* owned: doubly linked list of live connections */
 	char last_error[192];	      /* the last failed connection or flow, for status */
 	int64_t last_error_time;      /* when (CLOCK_REALTIME seconds); 0 = none yet */
@@ -149,12 +153,13 @@ struct relay {
 	struct conn *dead;	  /* owned: closed conns, freed by relay_reap() */
 	void **garbage;		  /* owned: memory released by relay_reap() (relay_defer_free) */
 	size_t n_garbage, cap_garbage;
-	struct udp_flow *udp_flows; /* not owned (udp.c frees): live UDP flows, all subjects */
-	uint64_t udp_live;	    /* UDP flows across all subjects */
-	uint64_t dns_clients;	    /* DNS-over-TCP clients across all subjects */
-	uint64_t max_slots;	    /* cap on live + udp_live + dns_clients (fd budget) */
-	int spare_fd;		    /* owned: released to accept-and-reset at EMFILE, or -1 */
-	uint32_t pipe_max;	    /* what a bulk pipe grows to (tcp.c), 0 until first needed */
+	struct udp_flow *udp_flows;   /* not owned (udp.c frees): live UDP flows, all subjects */
+	struct udp_probe *udp_probes; /* not owned (udp_probe.c frees): running probes */
+	uint64_t udp_live;	      /* UDP flows across all subjects */
+	uint64_t dns_clients;	      /* DNS-over-TCP clients across all subjects */
+	uint64_t max_slots;	      /* cap on live + udp_live + dns_clients (fd budget) */
+	int spare_fd;		      /* owned: released to accept-and-reset at EMFILE, or -1 */
+	uint32_t pipe_max;	      /* what a bulk pipe grows to (tcp.c), 0 until first needed */
 };
 
 /**
@@ -313,6 +318,21 @@ void relay_chain_describe(const struct relay_chain *chain, size_t i, char *buf, 
 int relay_chain_connect(const struct relay_chain *ch, const struct proxy_target *dst);
 
 /**
+ * relay_chain_socket() - a socket where the chain's hop 0 is dialled from.
+ * @ch: chain.
+ * @family: AF_INET or AF_INET6 (or AF_UNIX for a managed tor's hop 0).
+ * @type: SOCK_STREAM or SOCK_DGRAM, | SOCK_NONBLOCK.
+ *
+ * Hop 0's egress namespace (`netns = NAME`: the daemon's held one, or opened
+ * by name), else `netnsp run`'s broker, else the daemon's own namespace.  A
+ * UDP flow's socket to its proxy's relay, or to the destination itself
+ * (url = direct), is made here too: it leaves where the chain leaves.
+ *
+ * Return: the fd (close-on-exec) or a negative errno.
+ */
+int relay_chain_socket(const struct relay_chain *ch, int family, int type);
+
+/**
  * relay_hs_send() - send what the handshake @hs has queued, until the socket would block.
  * @hs: handshake.
  * @fd: the upstream socket.
@@ -426,7 +446,7 @@ enum relay_udp_mode relay_udp_mode(const struct relay_chain *chain, bool udp_on,
 				   size_t len);
 
 /**
- * relay_udp_listen() - open (RELAY_UDP_ASSOCIATE) or close (otherwise) the
+ * relay_udp_listen() - open (RELAY_UDP_ASSOCIATE, _DIRECT) or close (otherwise) the
  * subject's transparent UDP listeners on RELAY_TPROXY_PORT (udp.c).
  * @r: relay.
  * @rs: subject.
@@ -449,16 +469,21 @@ typedef void relay_udp_probe_fn(struct relay_subject *rs, int err, void *arg);
 /**
  * relay_udp_probe_start() - ask the upstream for one UDP ASSOCIATE, on the loop (udp.c).
  * @r: relay.
- * @rs: subject, after relay_udp_listen(); nothing happens unless RELAY_UDP_ASSOCIATE.
+ * @rs: subject, after relay_udp_listen(); nothing happens unless RELAY_UDP_ASSOCIATE
+ *      (url = direct asks no upstream: its flows fail on their own).
  * @done: told the outcome once, from the loop or relay_udp_tick() (never from
  *        inside this call); not told if the probe is cancelled by
  *        relay_udp_close() or by another relay_udp_probe_start() on @rs.
  * @arg: passed to @done.
  *
- * An upstream that refuses (a SOCKS5 REP other than 0, no acceptable
- * method, connection refused, no answer within 5 s) would otherwise make
- * every flow wait for its own refusal; UDP flows work as before meanwhile.
- * A granted association is closed at once (its control connection ends it).
+ * The probe takes the flows' path: the control connection through every hop
+ * of the chain, UDP ASSOCIATE with the last, then a UDP socket where hop 0 is
+ * dialled from, connect()ed to the relay address (udp_relay_addr(): a route
+ * must exist).  A failure anywhere (a hop's refusal, a SOCKS5 REP other
+ * than 0, no acceptable method, connection refused, no route to the relay
+ * address, no answer within 5 s) would otherwise make every flow wait for
+ * its own; UDP flows work as before meanwhile.  A granted association is
+ * closed at once (its control connection ends it).
  *
  * Return: 0 or a negative errno (-ENOMEM).
  */
