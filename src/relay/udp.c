@@ -284,11 +284,6 @@ void relay_udp_tick(struct relay *r, uint64_t now)
 	udp_probe_tick(r, now);
 	for (f = r->udp_flows; f; f = next) {
 		next = f->next;
-		if (now < f->deadline)
-			continue;
-		if (f->state == UF_UP)
-			udp_flow_free(r, f); /* idle: the normal end of a UDP flow */
-		else
-			udp_flow_fail(r, f, -ETIMEDOUT);
+		udp_flow_tick(r, f, now);
 	}
 }

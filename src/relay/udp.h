@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "relay.h"
 
@@ -83,6 +84,8 @@ struct udp_flow {
 	uint32_t q_n;
 	size_t q_bytes;
 	uint64_t deadline; /* CLOCK_MONOTONIC seconds: handshake, then idle */
+	dev_t ns_dev;	   /* the egress namespace @up lives in (udp_flow_tick()), */
+	ino_t ns_ino;	   /* ino 0: none */
 };
 
 /* The apply-time probe of a subject's UDP (udp_probe.c). */
@@ -227,6 +230,14 @@ void udp_flow_on_event(struct relay *r, struct udp_flow *f, struct ev *ev, uint3
 void udp_flow_datagram(struct relay *r, struct relay_subject *rs,
 		       const struct sockaddr_storage *app, const struct sockaddr_storage *orig,
 		       const uint8_t *data, size_t len);
+
+/**
+ * udp_flow_tick() - end @f when idle, not up in time, or its egress namespace is gone.
+ * @r: relay.
+ * @f: flow.
+ * @now: CLOCK_MONOTONIC seconds.
+ */
+void udp_flow_tick(struct relay *r, struct udp_flow *f, uint64_t now);
 
 /**
  * udp_flow_free() - close every fd and unlink; the memory goes after the batch.

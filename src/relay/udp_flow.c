@@ -25,7 +25,10 @@
 #include <string.h>
 #include <strings.h>
 #include <arpa/inet.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 
 #include "netns/netns.h"
 #include "proxy/server.h"
@@ -215,10 +218,62 @@ static void flow_from_app(struct udp_flow *f, const uint8_t *data, size_t len)
 	(void)flow_send_up(f, data, len);
 }
 
+/*
+ * Which namespace @fd lives in (SIOCGSKNS, sock_ioctl()), when the chain
+ * leaves through an egress namespace: that namespace's end must end the
+ * flow, as a socket keeps its namespace alive (egress.h: netnsp lets go).
+ */
+static void flow_note_netns(struct udp_flow *f, int fd)
+{
+	struct stat st;
+	int ns;
+
+	if (!f->rs->chain.egress_ns[0])
+		return;
+	ns = ioctl(fd, SIOCGSKNS);
+	if (ns < 0)
+		return;
+	if (fstat(ns, &st) == 0) {
+		f->ns_dev = st.st_dev;
+		f->ns_ino = st.st_ino;
+	}
+	close(ns);
+}
+
+/* 0 while the flow's egress namespace is still the one its name means, else why not. */
+static int flow_netns_check(const struct udp_flow *f)
+{
+	char path[sizeof(NETNS_RUN_DIR) + CONF_NAME_MAX + 1];
+	struct stat st;
+
+	if (!f->ns_ino)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s", NETNS_RUN_DIR, f->rs->chain.egress_ns);
+	if (stat(path, &st) < 0)
+		return neg_errno();
+	return st.st_dev == f->ns_dev && st.st_ino == f->ns_ino ? 0 : -ESTALE;
+}
+
+void udp_flow_tick(struct relay *r, struct udp_flow *f, uint64_t now)
+{
+	int err = flow_netns_check(f);
+
+	if (err < 0)
+		udp_flow_fail(r, f, err);
+	else if (now < f->deadline)
+		return;
+	else if (f->state == UF_UP)
+		udp_flow_free(r, f); /* idle: the normal end of a UDP flow */
+	else
+		udp_flow_fail(r, f, -ETIMEDOUT);
+}
+
 /* @f->up is open: the flow is up, what waited goes out. */
 static int flow_up(struct relay *r, struct udp_flow *f, int fd)
 {
 	int ret;
+
+	flow_note_netns(f, fd);
 
 	f->up = (struct ev){.tag = EV_UDP, .fd = fd, .owner = f};
 	ret = loop_add(r->epfd, &f->up, EPOLLIN);
