@@ -216,6 +216,16 @@ void relay_chain_describe(const struct relay_chain *chain, size_t i, char *buf, 
 		 i == 0 && chain->egress_ns[0] ? ")" : "");
 }
 
+void relay_target_describe(const struct proxy_target *t, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (t->family)
+		inet_ntop(t->family, t->addr, a, sizeof(a));
+	snprintf(buf, len, "%s%s%s:%u", t->family == AF_INET6 ? "[" : "", t->family ? a : t->name,
+		 t->family == AF_INET6 ? "]" : "", t->port);
+}
+
 const char *relay_note_error(struct relay_subject *rs, const char *fmt, ...)
 {
 	va_list ap;

@@ -303,6 +303,14 @@ const char *relay_note_error(struct relay_subject *rs, const char *fmt, ...) _pr
 void relay_chain_describe(const struct relay_chain *chain, size_t i, char *buf, size_t len);
 
 /**
+ * relay_target_describe() - "198.51.100.9:443", "[2001:db8::9]:443" or "name:443", for messages.
+ * @t: destination.
+ * @buf: output.
+ * @len: size of @buf.
+ */
+void relay_target_describe(const struct proxy_target *t, char *buf, size_t len);
+
+/**
  * relay_chain_connect() - start a non-blocking TCP connect to the chain's first hop.
  * @ch: chain.
  *

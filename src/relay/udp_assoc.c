@@ -129,6 +129,16 @@ static int assoc_input(struct udp_assoc *as, const uint8_t *buf, size_t n)
 	return 0;
 }
 
+/* recv() on the control connection: bytes, 0 when none are waiting, or a negative errno. */
+static ssize_t ctl_recv(const struct udp_assoc *as, uint8_t *buf, size_t len)
+{
+	ssize_t n = recv(as->ctl.fd, buf, len, 0);
+
+	if (n < 0)
+		return errno == EAGAIN ? 0 : neg_errno();
+	return n == 0 ? -ECONNRESET : n; /* its end ends the association */
+}
+
 static int assoc_recv(struct udp_assoc *as)
 {
 	uint8_t buf[512];
@@ -136,11 +146,9 @@ static int assoc_recv(struct udp_assoc *as)
 	int ret;
 
 	for (;;) {
-		n = recv(as->ctl.fd, buf, sizeof(buf), 0);
-		if (n < 0)
-			return errno == EAGAIN ? 0 : neg_errno();
-		if (n == 0)
-			return -ECONNRESET;
+		n = ctl_recv(as, buf, sizeof(buf));
+		if (n <= 0)
+			return (int)n;
 		ret = assoc_input(as, buf, (size_t)n);
 		if (ret == 1)
 			as->state = UA_UP;
@@ -169,13 +177,10 @@ int udp_assoc_watch(struct udp_assoc *as)
 	uint8_t buf[256];
 	ssize_t n;
 
-	for (;;) {
-		n = recv(as->ctl.fd, buf, sizeof(buf), 0);
-		if (n < 0)
-			return errno == EAGAIN ? 0 : neg_errno();
-		if (n == 0)
-			return -ECONNRESET;
-	}
+	do
+		n = ctl_recv(as, buf, sizeof(buf));
+	while (n > 0);
+	return (int)n;
 }
 
 const char *udp_assoc_strerror(const struct udp_assoc *as, int err)

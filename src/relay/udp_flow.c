@@ -138,22 +138,11 @@ void udp_flow_free(struct relay *r, struct udp_flow *f)
 	relay_defer_free(r, f);
 }
 
-static void flow_describe(const struct udp_flow *f, char *buf, size_t len)
-{
-	const struct proxy_target *t = &f->dst;
-	char a[INET6_ADDRSTRLEN];
-
-	if (t->family)
-		inet_ntop(t->family, t->addr, a, sizeof(a));
-	snprintf(buf, len, "%s%s%s:%u", t->family == AF_INET6 ? "[" : "", t->family ? a : t->name,
-		 t->family == AF_INET6 ? "]" : "", t->port);
-}
-
 void udp_flow_fail(struct relay *r, struct udp_flow *f, int err)
 {
 	char dst[PROXY_NAME_MAX + 16], hop[PROXY_NAME_MAX + 32];
 
-	flow_describe(f, dst, sizeof(dst));
+	relay_target_describe(&f->dst, dst, sizeof(dst));
 	relay_chain_describe(&f->rs->chain, f->as.hop, hop, sizeof(hop));
 	log_info("profile '%s': %s", f->rs->name,
 		 relay_note_error(f->rs, "udp %s: via %s: %s", dst, hop,
