@@ -86,8 +86,11 @@ static void probe_finish(struct relay *r, struct udp_probe *p, int err)
 
 void udp_probe_on_event(struct relay *r, struct udp_probe *p)
 {
-	int ret = udp_assoc_progress(r, &p->as);
+	int ret;
 
+	if (p->as.ctl.fd < 0)
+		return; /* cancelled earlier in this batch of events */
+	ret = udp_assoc_progress(r, &p->as);
 	if (ret == 0)
 		return; /* more to come */
 	/* A grant is only good if a flow's socket can be connect()ed to its relay address. */
