@@ -9,20 +9,20 @@
 # (nor reaches W, for UDP); netnsp
 # lets go of a deleted E (it ends), and uses E again once it is made afresh.
 #
-#   [S d / du / s / dn: curl, udp_client.py via `netnsp exec`]     no link
+#   [S d / du / s / su / dn: curl, udp_client.py via `netnsp exec`]  no link
 #        ^ setns
 #   [H: netnsp daemon] 198.51.100.1  (no route to W; nft counts what H sends)
 #        | veth
 #   [P1] 198.51.100.2 ...  (topo_setup; unused here but for the counter sanity)
 #
-#   [E: "VPN" namespace: microsocks 127.0.0.1:1080]
+#   [E: "VPN" namespace: microsocks 127.0.0.1:1080, danted 127.0.0.1:1090 (UDP ASSOCIATE)]
 #        | veth e0 203.0.113.129  2001:db8:5::1 (routes to W only)
 #   [W: world.py 203.0.113.100:80 [2001:db8:100::1]:80 -> "client=ADDR",
 #       UDP echo :7000 -> "from=ADDR|DATA"; nft counts the UDP that reaches it]
 #
 # W must report E's address for d and s.
 . "$(dirname "$0")/lib.sh"
-lib_init microsocks nft
+lib_init microsocks danted nft
 
 NS_E=${PFX}e
 E4=203.0.113.129
@@ -45,6 +45,7 @@ table inet wcount {
 EOF2
 w_udp() { nsx "$NS_W" nft list chain inet wcount in | grep -o 'packets [0-9]*' | awk '{ print $2 }'; }
 start_microsocks "$NS_E" 1080 || bail "microsocks in E"
+DANTED_EXT=e0 start_danted "$NS_E" 127.0.0.1 1090 udp || bail "danted in E"
 
 # What H itself sends out of any link but lo, less the kernel's own IPv6
 # neighbour discovery and MLD on H's fresh links (router solicitations and
@@ -65,6 +66,9 @@ cat >"$CONF" <<EOF2
 [proxy vpn]
 url = direct
 netns = $NS_E
+[proxy evd]
+url = socks5://127.0.0.1:1090
+netns = $NS_E
 [proxy evs]
 url = socks5://127.0.0.1:1080
 netns = $NS_E
@@ -73,6 +77,12 @@ netns = $NS_E
 via = vpn
 netns = $(subject_ns d)
 dns = off
+
+[profile su]
+via = evd
+netns = $(subject_ns su)
+dns = off
+udp = on
 
 [profile s]
 via = evs
@@ -96,6 +106,11 @@ n0=$(h_sent)
 expect_client d "http://$W4/" "$E4" "direct + netns: W sees E's address (IPv4)"
 expect_client d "http://[$W6]/" "$E6" "direct + netns: W sees E's address (IPv6)"
 expect_client s "http://$W4/" "$E4" "SOCKS5 proxy reachable only inside E: W sees E"
+# danted's relay address is 127.0.0.1 in E: only a socket made in E reaches it.
+wait_until 10 udp_is su associate && sleep 1.5 # a refused probe would show within a tick
+is "$(status_field su udp)" '"associate"' "status: UDP ASSOCIATE from E was granted"
+is "$(uc su echo "$W4" 7000 assoc-e)" "from=$E4|assoc-e" \
+	"UDP via a SOCKS5 proxy reachable only inside E: associated and sent from E, W sees E"
 is "$(status_field d chain)" "[\"direct (netns $NS_E)\"]" "status: the chain is direct from E"
 is "$(status_field du udp)" '"direct"' "status: du's UDP is direct"
 is "$(uc du echo "$W4" 7000 via-e)" "from=$E4|via-e" "UDP, direct + netns: W sees E's address (IPv4)"
@@ -159,6 +174,10 @@ is "$(grep -c "^client=$E4\$" "$T/burst.out")" 40 "40 connections at once: all f
 # E gone: refused at once, status says why; E made afresh is used again.
 # Nothing else may keep E alive, so that its end can be seen: microsocks goes first.
 kill "$MICROSOCKS_PID" && wait "$MICROSOCKS_PID" 2>/dev/null
+for p in $(ip netns pids "$NS_E"); do # danted and its children
+	[ "$(cat "/proc/$p/comm" 2>/dev/null)" = danted ] && kill -TERM "$p" 2>/dev/null
+done
+wait_until 5 sh -c "[ -z \"\$(ip netns pids $NS_E)\" ]"
 n=$(status_field du udp_flows)
 [ "${n:-0}" -ge 1 ] 2>/dev/null
 tap_ok $? "du holds live UDP flows through E before E goes (${n:-none})"
