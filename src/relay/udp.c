@@ -62,6 +62,9 @@ static enum relay_udp_mode kind_refused(enum proxy_kind kind, char *why, size_t 
  * from there.  Otherwise the last hop must speak SOCKS5: it is asked for UDP
  * ASSOCIATE through the hops before it, and the probe finds whether it
  * grants it and whether its relay address can be reached (udp_assoc.c).
+ * The datagrams go to the last hop beside the hops before it, so it sees
+ * where they come from: not behind a managed tor or i2pd, whose point is
+ * that no hop after it does.
  */
 enum relay_udp_mode relay_udp_mode(const struct relay_chain *chain, bool udp_on, char *why,
 				   size_t len)
@@ -87,6 +90,11 @@ enum relay_udp_mode relay_udp_mode(const struct relay_chain *chain, bool udp_on,
 			return kind_refused(last->kind, why, len);
 		kind_refused(last->kind, hop, sizeof(hop));
 		snprintf(why, len, "the chain's last hop: %s", hop);
+		return RELAY_UDP_REFUSED;
+	}
+	if (chain->n_hops > 1 && chain->hops[0].managed) {
+		snprintf(why, len, "UDP would go to the last hop beside managed '%s'",
+			 chain->hops[0].target.name);
 		return RELAY_UDP_REFUSED;
 	}
 	relay_chain_describe(chain, chain->n_hops - 1, hop, sizeof(hop));

@@ -129,6 +129,11 @@ static void test_udp_mode(void)
 	is_int(relay_udp_mode(&ch, false, why, sizeof(why)), RELAY_UDP_REFUSED,
 	       "udp = off refuses");
 	is_str(why, "udp = off", "... and says so");
+	ch.hops[0].managed = true;
+	snprintf(ch.hops[0].target.name, sizeof(ch.hops[0].target.name), "tor");
+	is_int(relay_udp_mode(&ch, true, why, sizeof(why)), RELAY_UDP_REFUSED,
+	       "a managed tor before the last hop: refused");
+	is_str(why, "UDP would go to the last hop beside managed 'tor'", "... says why");
 	chain_make(&ch, 2, s5http, hosts);
 	is_int(relay_udp_mode(&ch, true, why, sizeof(why)), RELAY_UDP_REFUSED,
 	       "socks5 -> http: refused");
