@@ -153,7 +153,7 @@ struct relay {
 	struct conn *dead;	  /* owned: closed conns, freed by relay_reap() */
 	void **garbage;		  /* owned: memory released by relay_reap() (relay_defer_free) */
 	size_t n_garbage, cap_garbage;
-	struct udp_flow *udp_flows;   /* not owned (udp.c frees): live UDP flows, all subjects */
+	struct udp_flow *udp_flows; /* not owned (udp_flow.c frees): live UDP flows, all subjects */
 	struct udp_probe *udp_probes; /* not owned (udp_probe.c frees): running probes */
 	uint64_t udp_live;	      /* UDP flows across all subjects */
 	uint64_t dns_clients;	      /* DNS-over-TCP clients across all subjects */
