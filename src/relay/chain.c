@@ -216,6 +216,16 @@ void relay_chain_describe(const struct relay_chain *chain, size_t i, char *buf, 
 		 i == 0 && chain->egress_ns[0] ? ")" : "");
 }
 
+void relay_target_describe(const struct proxy_target *t, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (t->family)
+		inet_ntop(t->family, t->addr, a, sizeof(a));
+	snprintf(buf, len, "%s%s%s:%u", t->family == AF_INET6 ? "[" : "", t->family ? a : t->name,
+		 t->family == AF_INET6 ? "]" : "", t->port);
+}
+
 const char *relay_note_error(struct relay_subject *rs, const char *fmt, ...)
 {
 	static _Thread_local char text[sizeof(rs->last_error)];
@@ -257,10 +267,25 @@ static int direct_addr(const struct proxy_target *dst, struct sockaddr_storage *
 	return -EDESTADDRREQ;
 }
 
+int relay_chain_socket(const struct relay_chain *ch, int family, int type)
+{
+	_cleanup_close_ int nsfd = -1;
+
+	/* The daemon's held namespace: a pooled socket for TCP (egress.h). */
+	if (ch->ens)
+		return egress_ns_socket(ch->ens, family, type);
+	if (!ch->egress_ns[0])
+		return egress_socket(ch->egress, family, type);
+	/* By name each time: a namespace made afresh is used, a missing one refuses. */
+	nsfd = netns_open_named(ch->egress_ns);
+	if (nsfd < 0)
+		return nsfd;
+	return netns_socket(nsfd, family, type, 0);
+}
+
 int relay_chain_connect(const struct relay_chain *ch, const struct proxy_target *dst)
 {
 	_cleanup_close_ int fd = -1;
-	_cleanup_close_ int nsfd = -1;
 	struct sockaddr_storage direct;
 	const struct sockaddr_storage *to = &ch->first;
 	socklen_t tolen = ch->first_len;
@@ -272,18 +297,7 @@ int relay_chain_connect(const struct relay_chain *ch, const struct proxy_target 
 			return r;
 		to = &direct;
 	}
-	if (ch->ens) {
-		/* The daemon's held namespace: a pooled socket (egress.h). */
-		fd = egress_ns_socket(ch->ens, to->ss_family, SOCK_STREAM | SOCK_NONBLOCK);
-	} else if (ch->egress_ns[0]) {
-		/* By name each time: a namespace made afresh is used, a missing one refuses. */
-		nsfd = netns_open_named(ch->egress_ns);
-		if (nsfd < 0)
-			return nsfd;
-		fd = netns_socket(nsfd, to->ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	} else {
-		fd = egress_socket(ch->egress, to->ss_family, SOCK_STREAM | SOCK_NONBLOCK);
-	}
+	fd = relay_chain_socket(ch, to->ss_family, SOCK_STREAM | SOCK_NONBLOCK);
 	if (fd < 0)
 		return fd;
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
