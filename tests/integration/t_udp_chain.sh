@@ -7,7 +7,8 @@
 # straight to the relay address P2 gave, which H can reach (P1 routes
 # 198.51.100.64/26 for it).  A chain whose last hop refuses UDP ASSOCIATE,
 # is an HTTP proxy, or whose relay address H cannot reach: UDP refused at
-# once, while TCP goes through the same chain.
+# once, while TCP goes through the same chain.  The daemon runs workers = 3:
+# TCP is spread over worker threads, UDP stays on the main loop.
 #
 #   [S c2 / cmicro / chttp / chid: udp_client.py, dig, curl via `netnsp exec`]
 #        ^ setns
@@ -49,7 +50,10 @@ bg nsx "$NS_W" dnsmasq --keep-in-foreground --no-resolv --no-hosts --pid-file= \
 wait_until 10 nsx "$NS_W" dig +tries=1 +time=1 +short -p 5353 @"$W4" localhost.test A \
 	>/dev/null || bail "dnsmasq in W"
 
+# Worker threads serve the transparent TCP; UDP (flows, associations, the
+# probe) stays on the main loop (docs/DESIGN.md "Workers").
 {
+	printf '[daemon]\nworkers = 3\n'
 	conf_proxy first "socks5://$P1_H4:1080"
 	conf_proxy dante2 "socks5://$P2_P4:1090" "via = first"
 	conf_proxy micro2 "socks5://$P2_P4:1080" "via = first"
@@ -62,6 +66,7 @@ wait_until 10 nsx "$NS_W" dig +tries=1 +time=1 +short -p 5353 @"$W4" localhost.t
 
 
 daemon_up
+is "$(status_json_q 'len(d["workers"])')" 3 "workers = 3: status lists 3 event loops"
 
 # ------------------------------------------------------------ a chain that carries UDP
 
