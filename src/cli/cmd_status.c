@@ -353,6 +353,38 @@ static void status_print_transports(json_object *o, bool color)
 	}
 }
 
+/*
+ * The event loops serving connections ([daemon] workers): one block when there
+ * are several, each loop's live and total connections, the main loop first.
+ */
+static void status_print_workers(json_object *o, bool color)
+{
+	struct cell now = {.color = color}, all = {.color = color};
+	json_object *arr = NULL;
+	size_t n;
+	char title[48];
+
+	json_object_object_get_ex(o, "workers", &arr);
+	n = arr ? json_object_array_length(arr) : 0;
+	if (n < 2)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		json_object *w = json_object_array_get_idx(arr, i);
+
+		cell_add(&now, "%s%llu", i ? " / " : "", jnum(w, "connections"));
+		cell_add(&all, "%s%llu", i ? " / " : "", jnum(w, "connections_total"));
+	}
+	snprintf(title, sizeof(title), "%zu event loops", n);
+	putchar('\n');
+	status_print_head("relay", C_YELLOW, title, color);
+	printf(color ? "  \033[" C_BOLD "mconnections\033[0m: %s (main loop first)\n"
+		     : "  connections: %s (main loop first)\n",
+	       now.buf);
+	printf(color ? "  \033[" C_BOLD "mconnections in all\033[0m: %s\n"
+		     : "  connections in all: %s\n",
+	       all.buf);
+}
+
 static void status_print_text(json_object *o, bool color)
 {
 	json_object *subs = NULL, *det = NULL;
@@ -379,6 +411,7 @@ static void status_print_text(json_object *o, bool color)
 		cli_print_detached(json_object_array_get_idx(det, i));
 	}
 	status_print_transports(o, color);
+	status_print_workers(o, color);
 }
 
 /* Colour as most tools decide it: a terminal, and no NO_COLOR (no-color.org). */

@@ -10,6 +10,7 @@
 #define NETNSP_CONFIG_INTERNAL_H
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -189,5 +190,43 @@ bool conf_app_id_valid(const char *s);
  * Return: 0 or -EINVAL.
  */
 int conf_validate(struct settings *s, char *err, size_t errlen);
+
+/* ---- the parser (config.c) and its key tables (config-keys.c) ---- */
+
+/* The section a line belongs to. */
+enum sect_kind { SECT_NONE = 0, SECT_PROXY, SECT_PROFILE, SECT_FLATPAK, SECT_DAEMON };
+
+#define KEYS_MAX 16 /* keys in the longest table, conf_profile_keys */
+
+/* The state of one parse (config.c); a key setter reads @line. */
+struct parser {
+	const char *buf; /* the whole text, not NUL-terminated */
+	size_t len, pos;
+	const char *file;
+	int line; /* line last served to inih */
+	struct settings *s;
+	enum sect_kind kind;
+	size_t cur;		 /* index of the current proxy or profile */
+	int seen_line[KEYS_MAX]; /* first line of each key in the current section */
+	int flatpak_line;	 /* line of the [flatpak] header, 0 if none yet */
+	int daemon_line;	 /* line of the [daemon] header, 0 if none yet */
+	char *err;
+	size_t errlen;
+	int rc; /* first error: -EINVAL / -ENOMEM; 0 while all is well */
+};
+
+/* One key of a section: what sets it and what is recorded (config-keys.c). */
+struct key_def {
+	const char *name;
+	bool repeatable;
+	int (*set)(struct parser *ps, void *obj, const char *value, char *why, size_t n);
+	ptrdiff_t line_off; /* offset of the int that records the key's line, or -1 */
+	unsigned set_bit;   /* PROF_SET_* (profiles only) */
+};
+
+/* The keys of [proxy NAME], [profile NAME] and [daemon], each table ended by a NULL name. */
+extern const struct key_def conf_proxy_keys[];
+extern const struct key_def conf_profile_keys[];
+extern const struct key_def conf_daemon_keys[];
 
 #endif

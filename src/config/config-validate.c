@@ -3,8 +3,7 @@
  * config-validate.c - checks that need the whole file: required keys,
  * references between sections, proxy chains (no loops, at most
  * CONF_CHAIN_MAX hops, 'direct' only as the last hop), unique namespaces,
- * dns = proxy only with a dns-server;
- * and settings_check_supported() for features this build lacks.
+ * dns = proxy only with a dns-server.
  *
  * A reference error names the line of the key that refers, not the line of
  * the section it fails to find.
@@ -229,14 +228,5 @@ int conf_validate(struct settings *s, char *err, size_t errlen)
 			return conf_error(err, errlen, s->path, f->line, f->app_id,
 					  "unknown profile '%s'", f->profile);
 	}
-	return 0;
-}
-
-/* Every feature the parser accepts is carried by this build; the hook stays for the next. */
-int settings_check_supported(const struct settings *s, char *err, size_t errlen)
-{
-	(void)s;
-	(void)err;
-	(void)errlen;
 	return 0;
 }

@@ -104,28 +104,18 @@ int conf_parse_bool(const char *s, bool *out)
 	return -EINVAL;
 }
 
-static bool ipv6_valid(const char *s, size_t len)
+/* The @len bytes at @s are one address of family @af (inet_pton() syntax). */
+static bool addr_valid(int af, const char *s, size_t len)
 {
 	char buf[INET6_ADDRSTRLEN + 1];
 	unsigned char addr[16];
+	size_t max = af == AF_INET ? INET_ADDRSTRLEN : INET6_ADDRSTRLEN;
 
-	if (len == 0 || len >= sizeof(buf))
+	if (len == 0 || len > max)
 		return false;
 	memcpy(buf, s, len);
 	buf[len] = '\0';
-	return inet_pton(AF_INET6, buf, addr) == 1;
-}
-
-static bool ipv4_valid(const char *s, size_t len)
-{
-	char buf[INET_ADDRSTRLEN + 1];
-	unsigned char addr[4];
-
-	if (len == 0 || len >= sizeof(buf))
-		return false;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	return inet_pton(AF_INET, buf, addr) == 1;
+	return inet_pton(af, buf, addr) == 1;
 }
 
 int conf_check_dns_server(const char *s, char *why, size_t n)
@@ -136,7 +126,7 @@ int conf_check_dns_server(const char *s, char *why, size_t n)
 	if (s[0] == '[') {
 		const char *close = strchr(s, ']');
 
-		if (!close || !ipv6_valid(s + 1, (size_t)(close - s - 1)))
+		if (!close || !addr_valid(AF_INET6, s + 1, (size_t)(close - s - 1)))
 			return conf_why(why, n, "bad IPv6 address in '%s'", s);
 		if (close[1] == '\0')
 			return 0;
@@ -145,11 +135,11 @@ int conf_check_dns_server(const char *s, char *why, size_t n)
 		return 0;
 	}
 	if (colon && strchr(colon + 1, ':')) {
-		if (!ipv6_valid(s, strlen(s)))
+		if (!addr_valid(AF_INET6, s, strlen(s)))
 			return conf_why(why, n, "bad IPv6 address '%s'", s);
 		return 0;
 	}
-	if (!ipv4_valid(s, colon ? (size_t)(colon - s) : strlen(s)))
+	if (!addr_valid(AF_INET, s, colon ? (size_t)(colon - s) : strlen(s)))
 		return conf_why(why, n, "bad address '%s' (want IP, IPv4:PORT or [IPv6]:PORT)", s);
 	if (colon && conf_parse_port(colon + 1, false, &port) < 0)
 		return conf_why(why, n, "bad port in '%s' (want 1..65535)", s);

@@ -13,6 +13,9 @@
  * inih's options are process-wide globals: they are set for the parse and
  * restored after, so parsing is not thread-safe (the daemon parses on its
  * main thread only).
+ *
+ * Each key's setter, and the tables a section's keys are looked up in, are in
+ * config-keys.c; cross-checks after the parse in config-validate.c.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,278 +27,8 @@
 #include <sys/stat.h>
 
 #include "config/config-internal.h"
+#include "util/fileio.h"
 #include "util/parse.h"
-
-enum sect_kind { SECT_NONE = 0, SECT_PROXY, SECT_PROFILE, SECT_FLATPAK, SECT_DAEMON };
-
-#define KEYS_MAX 16
-
-struct parser {
-	const char *buf; /* the whole text, not NUL-terminated */
-	size_t len, pos;
-	const char *file;
-	int line; /* line last served to inih */
-	struct settings *s;
-	enum sect_kind kind;
-	size_t cur;		 /* index of the current proxy or profile */
-	int seen_line[KEYS_MAX]; /* first line of each key in the current section */
-	int flatpak_line;	 /* line of the [flatpak] header, 0 if none yet */
-	int daemon_line;	 /* line of the [daemon] header, 0 if none yet */
-	char *err;
-	size_t errlen;
-	int rc; /* first error: -EINVAL / -ENOMEM; 0 while all is well */
-};
-
-struct key_def {
-	const char *name;
-	bool repeatable;
-	int (*set)(struct parser *ps, void *obj, const char *value, char *why, size_t n);
-	ptrdiff_t line_off; /* offset of the int that records the key's line, or -1 */
-	unsigned set_bit;   /* PROF_SET_* (profiles only) */
-};
-
-static int set_name(char **dst, const char *value, char *why, size_t n)
-{
-	char *copy;
-
-	if (!name_valid(value))
-		return conf_why(
-			why, n,
-			"bad name '%s' (1..%d of A-Z a-z 0-9 _ . -, not starting with - or .)",
-			value, CONF_NAME_MAX);
-	copy = strdup(value);
-	if (!copy)
-		return -ENOMEM;
-	free(*dst);
-	*dst = copy;
-	return 0;
-}
-
-static int set_enum(int *dst, const char *value, const char *const *names, size_t count,
-		    const char *want, char *why, size_t n)
-{
-	for (size_t i = 0; i < count; i++) {
-		if (strcmp(value, names[i]) == 0) {
-			*dst = (int)i;
-			return 0;
-		}
-	}
-	return conf_why(why, n, "bad value '%s' (want %s)", value, want);
-}
-
-static int proxy_url(struct parser *ps, void *obj, const char *v, char *why, size_t n)
-{
-	return conf_parse_url(v, obj, why, n);
-}
-
-static int proxy_via(struct parser *ps, void *obj, const char *v, char *why, size_t n)
-{
-	return set_name(&((struct proxy_conf *)obj)->via, v, why, n);
-}
-
-static int proxy_netns(struct parser *ps, void *obj, const char *v, char *why, size_t n)
-{
-	return set_name(&((struct proxy_conf *)obj)->netns, v, why, n);
-}
-
-static int proxy_isolate(struct parser *ps, void *obj, const char *v, char *why, size_t n)
-{
-	static const char *const names[] = {"none", "profile", "app", "destination"};
-	int mode = 0, r = set_enum(&mode, v, names, ARRAY_SIZE(names),
-				   "none, profile, app or destination", why, n);
-
-	if (r == 0)
-		((struct proxy_conf *)obj)->isolate = (enum isolate_mode)mode;
-	return r;
-}
-
-static int proxy_tor_config(struct parser *ps, void *obj, const char *v, char *why, size_t n)
-{
-	struct proxy_conf *p = obj;
-
-	if (v[0] != '/')
-		return conf_why(why, n, "want an absolute path to a file of torrc lines");
-	p->tor_config = strdup(v);
-	return p->tor_config ? 0 : -ENOMEM;
-}
-
-static int proxy_tor_control(struct parser *ps, void *obj, const char *v, char *why, size_t n)
-{
-	struct proxy_conf *p = obj;
-
-	if (v[0] != '/' && conf_check_dns_server(v, why, n) < 0)
-		return conf_why(why, n, "want /PATH of a unix socket, IP, IP:PORT or [IPv6]:PORT");
-	p->tor_control = strdup(v);
-	return p->tor_control ? 0 : -ENOMEM;
-}
-
-static int proxy_tor_cookie(struct parser *ps, void *obj, const char *v, char *why, size_t n)
-{
-	struct proxy_conf *p = obj;
-
-	if (v[0] != '/')
-		return conf_why(why, n, "want an absolute path to tor's control_auth_cookie");
-	p->tor_cookie = strdup(v);
-	return p->tor_cookie ? 0 : -ENOMEM;
-}
-
-static int proxy_fastopen(struct parser *ps, void *obj, const char *v, char *why, size_t n)
-{
-	if (conf_parse_bool(v, &((struct proxy_conf *)obj)->fastopen) < 0)
-		return conf_why(why, n, "bad value '%s' (want yes or no)", v);
-	return 0;
-}
-
-static int prof_via(struct parser *ps, void *obj, const char *v, char *why, size_t n)
-{
-	return set_name(&((struct profile_conf *)obj)->via, v, why, n);
-}
-
-static int prof_netns(struct parser *ps, void *obj, const char *v, char *why, size_t n)
-{
-	return set_name(&((struct profile_conf *)obj)->netns, v, why, n);
-}
-
-static int prof_dns(struct parser *ps, void *obj, const char *v, char *why, size_t n)
-{
-	static const char *const names[] = {"fake", "proxy", "off"};
-	int mode = 0,
-	    r = set_enum(&mode, v, names, ARRAY_SIZE(names), "fake, proxy or off", why, n);
-
-	if (r == 0)
-		((struct profile_conf *)obj)->dns = (enum dns_mode)mode;
-	return r;
-}
-
-static int prof_dns_server(struct parser *ps, void *obj, const char *v, char *why, size_t n)
-{
-	struct profile_conf *p = obj;
-	int r = conf_check_dns_server(v, why, n);
-
-	if (r < 0)
-		return r;
-	p->dns_server = strdup(v);
-	return p->dns_server ? 0 : -ENOMEM;
-}
-
-static int prof_bool(bool *dst, const char *v, char *why, size_t n)
-{
-	if (conf_parse_bool(v, dst) < 0)
-		return conf_why(why, n, "bad value '%s' (want on or off)", v);
-	return 0;
-}
-
-static int prof_ipv6(struct parser *ps, void *obj, const char *v, char *why, size_t n)
-{
-	return prof_bool(&((struct profile_conf *)obj)->ipv6, v, why, n);
-}
-
-static int prof_udp(struct parser *ps, void *obj, const char *v, char *why, size_t n)
-{
-	return prof_bool(&((struct profile_conf *)obj)->udp, v, why, n);
-}
-
-static int prof_port(uint16_t *dst, const char *v, char *why, size_t n)
-{
-	if (conf_parse_port(v, true, dst) < 0)
-		return conf_why(why, n, "bad port '%s' (want 0..65535, 0 = none)", v);
-	return 0;
-}
-
-static int prof_socks_port(struct parser *ps, void *obj, const char *v, char *why, size_t n)
-{
-	return prof_port(&((struct profile_conf *)obj)->socks_port, v, why, n);
-}
-
-static int prof_http_port(struct parser *ps, void *obj, const char *v, char *why, size_t n)
-{
-	return prof_port(&((struct profile_conf *)obj)->http_port, v, why, n);
-}
-
-static int prof_max_conns(struct parser *ps, void *obj, const char *v, char *why, size_t n)
-{
-	unsigned long c;
-
-	if (conf_parse_count(v, CONF_MAX_CONNS_MAX, &c) < 0)
-		return conf_why(why, n, "bad count '%s' (want 1..%d)", v, CONF_MAX_CONNS_MAX);
-	((struct profile_conf *)obj)->max_conns = (uint32_t)c;
-	return 0;
-}
-
-static int prof_fake4(struct parser *ps, void *obj, const char *v, char *why, size_t n)
-{
-	struct profile_conf *p = obj;
-
-	return conf_parse_fake_pool(AF_INET, v, &p->fake4_base, &p->fake4_prefix, why, n);
-}
-
-static int prof_fake6(struct parser *ps, void *obj, const char *v, char *why, size_t n)
-{
-	struct profile_conf *p = obj;
-
-	return conf_parse_fake_pool(AF_INET6, v, &p->fake6_base, &p->fake6_prefix, why, n);
-}
-
-static int prof_users(struct parser *ps, void *obj, const char *v, char *why, size_t n)
-{
-	return conf_add_users(v, obj, why, n);
-}
-
-static int prof_route(struct parser *ps, void *obj, const char *v, char *why, size_t n)
-{
-	return conf_add_route(v, ps->line, obj, why, n);
-}
-
-#define PX_LINE(f) offsetof(struct proxy_conf, f)
-#define PF_LINE(f) offsetof(struct profile_conf, f)
-
-static const struct key_def proxy_keys[] = {
-	{"url", false, proxy_url, PX_LINE(url_line), 0},
-	{"via", false, proxy_via, PX_LINE(via_line), 0},
-	{"isolate", false, proxy_isolate, PX_LINE(isolate_line), 0},
-	{"netns", false, proxy_netns, PX_LINE(netns_line), 0},
-	{"tor-config", false, proxy_tor_config, PX_LINE(tor_config_line), 0},
-	{"tor-control", false, proxy_tor_control, PX_LINE(tor_control_line), 0},
-	{"tor-control-cookie", false, proxy_tor_cookie, PX_LINE(tor_cookie_line), 0},
-	{"fastopen", false, proxy_fastopen, PX_LINE(fastopen_line), 0},
-	{NULL, false, NULL, -1, 0},
-};
-
-static const struct key_def profile_keys[] = {
-	{"via", false, prof_via, PF_LINE(via_line), 0},
-	{"netns", false, prof_netns, PF_LINE(netns_line), PROF_SET_NETNS},
-	{"dns", false, prof_dns, PF_LINE(dns_line), PROF_SET_DNS},
-	{"dns-server", false, prof_dns_server, PF_LINE(dns_server_line), PROF_SET_DNS_SERVER},
-	{"ipv6", false, prof_ipv6, -1, PROF_SET_IPV6},
-	{"udp", false, prof_udp, PF_LINE(udp_line), PROF_SET_UDP},
-	{"socks-port", false, prof_socks_port, PF_LINE(socks_port_line), PROF_SET_SOCKS_PORT},
-	{"http-port", false, prof_http_port, PF_LINE(http_port_line), PROF_SET_HTTP_PORT},
-	{"fake-ipv4", false, prof_fake4, PF_LINE(fake4_line), PROF_SET_FAKE4},
-	{"fake-ipv6", false, prof_fake6, PF_LINE(fake6_line), PROF_SET_FAKE6},
-	{"users", true, prof_users, -1, PROF_SET_USERS},
-	{"route", true, prof_route, -1, 0},
-	{"max-connections", false, prof_max_conns, -1, 0},
-	{NULL, false, NULL, -1, 0},
-};
-
-static int daemon_workers(struct parser *ps, void *obj, const char *v, char *why, size_t n)
-{
-	unsigned long c;
-
-	if (strcmp(v, "auto") == 0) {
-		((struct settings *)obj)->workers = 0;
-		return 0;
-	}
-	if (conf_parse_count(v, CONF_WORKERS_MAX, &c) < 0)
-		return conf_why(why, n, "bad count '%s' (want 1..%d or auto)", v, CONF_WORKERS_MAX);
-	((struct settings *)obj)->workers = (unsigned)c;
-	return 0;
-}
-
-static const struct key_def daemon_keys[] = {
-	{"workers", false, daemon_workers, -1, 0},
-	{NULL, false, NULL, -1, 0},
-};
 
 static int fail(struct parser *ps, int line, const char *key, int r, const char *why)
 {
@@ -394,14 +127,15 @@ static int handle_key(void *user, const char *section, const char *name, const c
 		return fail(ps, ps->line, name, -EINVAL, "empty value"), 0;
 	switch (ps->kind) {
 	case SECT_PROXY:
-		return set_key(ps, proxy_keys, &ps->s->proxies[ps->cur], NULL, name, value) == 0;
+		return set_key(ps, conf_proxy_keys, &ps->s->proxies[ps->cur], NULL, name, value) ==
+		       0;
 	case SECT_PROFILE: {
 		struct profile_conf *p = &ps->s->profiles[ps->cur];
 
-		return set_key(ps, profile_keys, p, &p->set, name, value) == 0;
+		return set_key(ps, conf_profile_keys, p, &p->set, name, value) == 0;
 	}
 	case SECT_DAEMON:
-		return set_key(ps, daemon_keys, ps->s, NULL, name, value) == 0;
+		return set_key(ps, conf_daemon_keys, ps->s, NULL, name, value) == 0;
 	default:
 		return set_flatpak(ps, name, value) == 0;
 	}
@@ -711,118 +445,21 @@ int settings_parse_file(const char *path, struct settings *out, char *err, size_
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	size_t len = 0;
 	struct stat st;
+	int r;
 
 	if (fd < 0 || fstat(fd, &st) < 0)
 		return fail_errno(path, err, errlen);
 	if (!S_ISREG(st.st_mode))
 		return conf_error(err, errlen, path, 0, NULL, "not a regular file"), -EINVAL;
-	buf = malloc(CONF_FILE_MAX + 1);
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t n = read(fd, buf + len, CONF_FILE_MAX + 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return fail_errno(path, err, errlen);
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > CONF_FILE_MAX)
-			return conf_error(err, errlen, path, 0, NULL, "larger than %u bytes",
-					  CONF_FILE_MAX);
+	r = fd_read_all(fd, CONF_FILE_MAX, &buf, &len);
+	if (r == -EFBIG)
+		return conf_error(err, errlen, path, 0, NULL, "larger than %u bytes",
+				  CONF_FILE_MAX);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		conf_error(err, errlen, path, 0, NULL, "%s", strerror(-r));
+		return r;
 	}
 	return settings_parse_buffer(buf, len, path, out, err, errlen);
-}
-
-static void proxy_free(struct proxy_conf *p)
-{
-	free(p->name);
-	free(p->host);
-	free(p->user);
-	free(p->pass);
-	free(p->via);
-	free(p->netns);
-	free(p->tor_config);
-	free(p->tor_control);
-	free(p->tor_cookie);
-}
-
-static void profile_free(struct profile_conf *p)
-{
-	free(p->name);
-	free(p->via);
-	free(p->netns);
-	free(p->dns_server);
-	for (size_t i = 0; i < p->n_users; i++)
-		free(p->users[i]);
-	free(p->users);
-	for (size_t i = 0; i < p->n_routes; i++) {
-		free(p->routes[i].pattern);
-		free(p->routes[i].proxy);
-	}
-	free(p->routes);
-	free(p->route_default);
-}
-
-void settings_free(struct settings *s)
-{
-	if (!s)
-		return;
-	for (size_t i = 0; i < s->n_proxies; i++)
-		proxy_free(&s->proxies[i]);
-	for (size_t i = 0; i < s->n_profiles; i++)
-		profile_free(&s->profiles[i]);
-	for (size_t i = 0; i < s->n_flatpaks; i++) {
-		free(s->flatpaks[i].app_id);
-		free(s->flatpaks[i].profile);
-	}
-	free(s->proxies);
-	free(s->profiles);
-	free(s->flatpaks);
-	free(s->path);
-	*s = (struct settings){0};
-}
-
-const struct profile_conf *settings_find_profile(const struct settings *s, const char *name)
-{
-	for (size_t i = 0; s && name && i < s->n_profiles; i++)
-		if (strcmp(s->profiles[i].name, name) == 0)
-			return &s->profiles[i];
-	return NULL;
-}
-
-int settings_chain(const struct settings *s, int last, int *hops, size_t max)
-{
-	size_t n = 0;
-	int cur;
-
-	if (last < 0 || (size_t)last >= s->n_proxies)
-		return -EINVAL;
-	for (cur = last; cur >= 0; cur = s->proxies[cur].via_idx) {
-		if ((size_t)cur >= s->n_proxies)
-			return -EINVAL;
-		if (n++ >= s->n_proxies)
-			return -ELOOP; /* more hops than proxies: some proxy repeats */
-	}
-	if (n > max)
-		return -E2BIG;
-	cur = last;
-	for (size_t i = n; i-- > 0; cur = s->proxies[cur].via_idx)
-		hops[i] = cur;
-	return (int)n;
-}
-
-const char *proxy_kind_name(enum proxy_kind k)
-{
-	static const char *const names[] = {
-		[PROXY_SOCKS5] = "socks5", [PROXY_SOCKS5H] = "socks5h", [PROXY_SOCKS4A] = "socks4a",
-		[PROXY_HTTP] = "http",	   [PROXY_DIRECT] = "direct",	[PROXY_TOR] = "tor",
-		[PROXY_I2P] = "i2p",
-	};
-
-	if ((unsigned)k >= ARRAY_SIZE(names))
-		return "unknown";
-	return names[k];
 }

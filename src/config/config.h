@@ -241,17 +241,6 @@ int settings_route_match(const struct route_conf *routes, size_t n, int family, 
 bool settings_name_special(const char *name);
 
 /**
- * settings_check_supported() - refuse features this build lacks (today none: every
- * feature the parser accepts is carried; kept as the one place for the next).
- * @s: validated settings.
- * @err: "NAME:LINE: key: ..." when a feature is refused.
- * @errlen: size of @err.
- *
- * Return: 0, or -EOPNOTSUPP with @err set.
- */
-int settings_check_supported(const struct settings *s, char *err, size_t errlen);
-
-/**
  * settings_check_fake_pool() - whether a range may serve as a fake-IP pool.
  * @family: AF_INET or AF_INET6.
  * @base: struct in_addr or struct in6_addr, network order.

@@ -18,8 +18,6 @@ int daemon_settings_load(const char *path, struct settings *out, char *err, size
 {
 	int r = settings_parse_file(path, out, err, errlen);
 
-	if (r == 0)
-		r = settings_check_supported(out, err, errlen);
 	for (size_t i = 0; r == 0 && i < out->n_profiles; i++) {
 		if (!name_valid(out->profiles[i].netns)) {
 			snprintf(err, errlen, "%s:%d: netns: '%s' is not a valid namespace name",

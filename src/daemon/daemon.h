@@ -214,15 +214,6 @@ void daemon_subject_free(struct daemon *d, struct subject_rt *s);
 void daemon_caps(struct daemon *d);
 
 /**
- * daemon_find() - the runtime subject of a Named profile.
- * @d: daemon.
- * @name: profile name.
- *
- * Return: the subject or NULL.
- */
-struct subject_rt *daemon_find(struct daemon *d, const char *name);
-
-/**
  * daemon_save() - store the Derivative and RUN_DIR/subjects.json; log failures.
  * @d: daemon.
  *

@@ -26,14 +26,6 @@ struct subject_state *daemon_entry(struct daemon *d, const struct subject_rt *s)
 	return derivative_find(&d->deriv, s->name);
 }
 
-struct subject_rt *daemon_find(struct daemon *d, const char *name)
-{
-	for (size_t i = 0; i < d->n_subj; i++)
-		if (d->subj[i]->kind == SUBJ_NAMED && strcmp(d->subj[i]->name, name) == 0)
-			return d->subj[i];
-	return NULL;
-}
-
 struct subject_rt *daemon_subject_new(struct daemon *d, const struct subject_state *st)
 {
 	struct subject_rt **arr, *s;

@@ -13,11 +13,13 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "daemon.h"
 #include "transport.h"
 #include "netns/netns.h"
+#include "relay/worker.h"
 #include "util/log.h"
 #include "util/macro.h"
 #include "util/notify.h"
@@ -76,6 +78,33 @@ static void reload_add(struct daemon *d, const char *name)
 	(void)daemon_subject_start(d, s);
 }
 
+/*
+ * [daemon] workers is read at start only (the loops and their threads live as
+ * long as the daemon): a changed value is said in the plan and the log, and
+ * nothing else happens to it until the next start.
+ */
+static int reload_workers_note(struct daemon *d, const struct settings *next, bool dry_run,
+			       char **plan)
+{
+	unsigned want = next->workers ? next->workers : relay_workers_default();
+	unsigned have = relay_workers_count(&d->relay);
+	char *text;
+
+	if (want == have)
+		return 0;
+	if (asprintf(&text, "%s! [daemon] workers: %u event loops at the next start (%u now)\n",
+		     *plan, want, have) < 0)
+		return -ENOMEM;
+	free(*plan);
+	*plan = text;
+	if (!dry_run)
+		log_warn("reload: [daemon] workers = %u takes effect at the next start; %u event "
+			 "loops "
+			 "keep serving",
+			 want, have);
+	return 0;
+}
+
 int daemon_reload(struct daemon *d, bool dry_run, char **plan, char *err, size_t errlen)
 {
 	_cleanup_(settings_free) struct settings next = {0};
@@ -100,7 +129,7 @@ int daemon_reload(struct daemon *d, bool dry_run, char **plan, char *err, size_t
 	if (r < 0)
 		goto out;
 	*plan = derive_plan_text(c, n);
-	r = *plan ? 0 : -ENOMEM;
+	r = *plan ? reload_workers_note(d, &next, dry_run, plan) : -ENOMEM;
 	/* A transport's own keys (tor-config) are in no profile's snapshot. */
 	if (r < 0 || dry_run || (n == 0 && !transport_reload_needed(d, &next)))
 		goto out;

@@ -219,6 +219,33 @@ int dns_check_response(const struct dns_query *q, uint16_t sent_id, uint8_t *res
 		       size_t *out_len);
 
 /**
+ * dns_query_for() - a query of our own for @name, to send with dns_build_query().
+ * @q: receives the query: QCLASS IN, RD set, no EDNS, any reply size.
+ * @name: the name in presentation form (escapes as dns_name_to_wire()).
+ * @qtype: DNS_TYPE_A or DNS_TYPE_AAAA.
+ *
+ * Return: 0 or -EINVAL (a name dns_name_to_wire() refuses).
+ */
+int dns_query_for(struct dns_query *q, const char *name, uint16_t qtype);
+
+/**
+ * dns_response_addr() - the first address of @q's type in a response's answers.
+ * @resp: a response; dns_check_response() should have accepted it for @q, but
+ *        every bound is checked again here.
+ * @len: its length.
+ * @q: the query (DNS_TYPE_A or DNS_TYPE_AAAA).
+ * @addr: receives 4 or 16 octets, network order.
+ *
+ * Only records of the answer section count, of class IN, @q's type and that
+ * type's RDATA length; the names of the records are not compared (a CNAME's
+ * target owns the address), as a stub resolver reads its resolver's answer.
+ *
+ * Return: AF_INET or AF_INET6; -ENOENT when there is none (NXDOMAIN, no
+ * data, an RCODE other than NOERROR); -EBADMSG when malformed.
+ */
+int dns_response_addr(const uint8_t *resp, size_t len, const struct dns_query *q, uint8_t *addr);
+
+/**
  * dns_name_to_text() - convert an uncompressed wire name to presentation form.
  * @wire: the name, a sequence of labels ending with the root label.
  * @wire_len: octets available at @wire.

@@ -398,6 +398,52 @@ int dns_check_response(const struct dns_query *q, uint16_t sent_id, uint8_t *res
 	return 0;
 }
 
+int dns_query_for(struct dns_query *q, const char *name, uint16_t qtype)
+{
+	size_t wlen;
+
+	memset(q, 0, sizeof(*q));
+	if (dns_name_to_wire(name, q->wire, sizeof(q->wire), &wlen) < 0 ||
+	    dns_name_to_text(q->wire, wlen, q->name, sizeof(q->name), NULL) < 0)
+		return -EINVAL;
+	q->wire_len = (uint8_t)wlen;
+	q->has_question = true;
+	q->flags = DNS_FLAG_RD;
+	q->qtype = qtype;
+	q->qclass = DNS_CLASS_IN;
+	q->max_reply = DNS_MSG_MAX;
+	return 0;
+}
+
+int dns_response_addr(const uint8_t *resp, size_t len, const struct dns_query *q, uint8_t *addr)
+{
+	size_t off = DNS_HDR_LEN + q->wire_len + 4u, want = q->qtype == DNS_TYPE_A ? 4 : 16;
+	unsigned int count;
+
+	if (len < DNS_HDR_LEN || len < off)
+		return -EBADMSG;
+	if ((get16(resp + 2) & 0xf) != DNS_RCODE_NOERROR)
+		return -ENOENT;
+	count = get16(resp + 6);
+	for (unsigned int i = 0; i < count; i++) {
+		if (skip_name(resp, len, &off) < 0 || len - off < 10)
+			return -EBADMSG;
+		size_t rdlen = get16(resp + off + 8);
+		bool match = get16(resp + off) == q->qtype &&
+			     get16(resp + off + 2) == DNS_CLASS_IN && rdlen == want;
+
+		off += 10;
+		if (rdlen > len - off)
+			return -EBADMSG;
+		if (match) {
+			memcpy(addr, resp + off, want);
+			return want == 4 ? AF_INET : AF_INET6;
+		}
+		off += rdlen;
+	}
+	return -ENOENT;
+}
+
 void dns_tcp_reader_init(struct dns_tcp_reader *r, uint8_t *buf, size_t cap)
 {
 	memset(r, 0, sizeof(*r));

@@ -34,6 +34,7 @@
 #include <sys/stat.h>
 
 #include "flatpak/flatpak.h"
+#include "util/fileio.h"
 #include "util/macro.h"
 #include "util/parse.h"
 
@@ -235,13 +236,12 @@ static int open_dir_checked(int dirfd, const char *name, uint32_t uid, bool gw_o
 	return 0;
 }
 
-/* Read a whole regular file of @uid, at most FLATPAK_FILE_MAX bytes, into @buf. */
-static int read_file_checked(int dirfd, const char *name, uint32_t uid, bool gw_ok, char *buf,
+/* Read a whole regular file of @uid, at most FLATPAK_FILE_MAX bytes, into a new @buf. */
+static int read_file_checked(int dirfd, const char *name, uint32_t uid, bool gw_ok, char **buf,
 			     size_t *len)
 {
 	_cleanup_close_ int fd = -1;
 	struct stat st;
-	size_t got = 0;
 	int r;
 
 	/* O_NONBLOCK: a FIFO planted under the name must not block the loop. */
@@ -257,21 +257,7 @@ static int read_file_checked(int dirfd, const char *name, uint32_t uid, bool gw_
 		return r;
 	if (st.st_size > FLATPAK_FILE_MAX)
 		return -EFBIG;
-	for (;;) {
-		ssize_t k = read(fd, buf + got, FLATPAK_FILE_MAX + 1 - got);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return neg_errno();
-		if (k == 0)
-			break;
-		got += (size_t)k;
-		if (got > FLATPAK_FILE_MAX) /* grew after fstat */
-			return -EFBIG;
-	}
-	*len = got;
-	return 0;
+	return fd_read_all(fd, FLATPAK_FILE_MAX, buf, len); /* -EFBIG if it grew after fstat */
 }
 
 /* Open ROOT/UID/.flatpak/ID checking each component; @gw_ok for what is below UID. */
@@ -301,7 +287,7 @@ static int instance_open(const struct flatpak_watch *w, uint32_t uid, const char
 static int instance_load(const struct flatpak_watch *w, uint32_t uid, const char *id,
 			 struct flatpak_instance *in)
 {
-	_cleanup_free_ char *buf = NULL;
+	_cleanup_free_ char *bwrapinfo = NULL, *info = NULL;
 	_cleanup_close_ int fd = -1;
 	bool gw_ok;
 	size_t len;
@@ -310,17 +296,14 @@ static int instance_load(const struct flatpak_watch *w, uint32_t uid, const char
 	r = instance_open(w, uid, id, &fd, &gw_ok);
 	if (r < 0)
 		return r;
-	buf = malloc(FLATPAK_FILE_MAX + 1);
-	if (!buf)
-		return -ENOMEM;
 	*in = (struct flatpak_instance){.uid = uid};
-	r = read_file_checked(fd, "bwrapinfo.json", uid, gw_ok, buf, &len);
+	r = read_file_checked(fd, "bwrapinfo.json", uid, gw_ok, &bwrapinfo, &len);
 	if (r == 0)
-		r = flatpak_parse_bwrapinfo(buf, len, in);
+		r = flatpak_parse_bwrapinfo(bwrapinfo, len, in);
 	if (r == 0)
-		r = read_file_checked(fd, "info", uid, gw_ok, buf, &len);
+		r = read_file_checked(fd, "info", uid, gw_ok, &info, &len);
 	if (r == 0)
-		r = flatpak_parse_info(buf, len, in);
+		r = flatpak_parse_info(info, len, in);
 	if (r == 0 && strcmp(in->instance_id, id) != 0)
 		r = -EINVAL; /* info copied from another instance */
 	return r;

@@ -149,7 +149,14 @@ static int routes_save(struct converge *c, int uplink)
 	return 0;
 }
 
-static int routes_converge(struct converge *c, int uplink, int lo)
+/*
+ * The SUBJECT_ROUTES routes a subject holds, written to @rt: the first
+ * SUBJECT_ROUTES_MAIN in the main table (they go with the uplink), the rest
+ * in netnsp's own tables (removed at teardown).
+ */
+#define SUBJECT_ROUTES 6
+#define SUBJECT_ROUTES_MAIN 2
+static void subject_routes(int uplink, int lo, struct nl_route rt[SUBJECT_ROUTES])
 {
 	const struct nl_route want[] = {
 		/* `default dev UPLINK_DEV`: no gateway, so scope link for IPv4. */
@@ -166,10 +173,18 @@ static int routes_converge(struct converge *c, int uplink, int lo)
 		{AF_INET, NETNSP_RT_TABLE_REFUSE, RTN_UNREACHABLE, RT_SCOPE_UNIVERSE, 0},
 		{AF_INET6, NETNSP_RT_TABLE_REFUSE, RTN_UNREACHABLE, RT_SCOPE_UNIVERSE, 0},
 	};
-	size_t i;
+
+	_Static_assert(ARRAY_SIZE(want) == SUBJECT_ROUTES, "SUBJECT_ROUTES");
+	memcpy(rt, want, sizeof(want));
+}
+
+static int routes_converge(struct converge *c, int uplink, int lo)
+{
+	struct nl_route want[SUBJECT_ROUTES];
 	int r;
 
-	for (i = 0; i < ARRAY_SIZE(want); i++) {
+	subject_routes(uplink, lo, want);
+	for (size_t i = 0; i < SUBJECT_ROUTES; i++) {
 		r = nl_route_add(&c->s, &want[i]);
 		if (r < 0)
 			return fail(c, r,
@@ -346,16 +361,11 @@ int nl_subject_converge(int nsfd, const struct subject_net *net, char *err, size
 
 static int routes_teardown(struct converge *c, int lo)
 {
-	const struct nl_route rt[] = {
-		{AF_INET, NETNSP_RT_TABLE, RTN_LOCAL, RT_SCOPE_HOST, lo},
-		{AF_INET6, NETNSP_RT_TABLE, RTN_LOCAL, RT_SCOPE_HOST, lo},
-		{AF_INET, NETNSP_RT_TABLE_REFUSE, RTN_UNREACHABLE, RT_SCOPE_UNIVERSE, 0},
-		{AF_INET6, NETNSP_RT_TABLE_REFUSE, RTN_UNREACHABLE, RT_SCOPE_UNIVERSE, 0},
-	};
-	size_t i;
+	struct nl_route rt[SUBJECT_ROUTES];
 	int r;
 
-	for (i = 0; i < ARRAY_SIZE(rt); i++) {
+	subject_routes(0, lo, rt);
+	for (size_t i = SUBJECT_ROUTES_MAIN; i < SUBJECT_ROUTES; i++) {
 		if (rt[i].type == RTN_LOCAL && lo <= 0)
 			continue;
 		r = nl_route_del(&c->s, &rt[i]);

@@ -67,13 +67,19 @@ void nl_sock_close(struct nl_sock *s)
 	s->buf = NULL;
 }
 
+/* Copy attribute @attr into @buf if it is a NUL-terminated string; else leave @buf. */
+static void attr_str(const struct nlattr *attr, char *buf, size_t size)
+{
+	if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
+		snprintf(buf, size, "%s", mnl_attr_get_str(attr));
+}
+
 static int ext_attr_cb(const struct nlattr *attr, void *data)
 {
 	struct nl_sock *s = data;
 
-	if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
-	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
-		snprintf(s->ext, sizeof(s->ext), "%s", mnl_attr_get_str(attr));
+	if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG)
+		attr_str(attr, s->ext, sizeof(s->ext));
 	return MNL_CB_OK;
 }
 
@@ -217,9 +223,8 @@ static int link_info_cb(const struct nlattr *attr, void *data)
 {
 	struct nl_link *l = data;
 
-	if (mnl_attr_get_type(attr) == IFLA_INFO_KIND &&
-	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
-		snprintf(l->kind, sizeof(l->kind), "%s", mnl_attr_get_str(attr));
+	if (mnl_attr_get_type(attr) == IFLA_INFO_KIND)
+		attr_str(attr, l->kind, sizeof(l->kind));
 	return MNL_CB_OK;
 }
 
@@ -236,8 +241,7 @@ static int link_attr_cb(const struct nlattr *attr, void *data)
 		l->link_netns = true;
 		break;
 	case IFLA_IFNAME:
-		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
-			snprintf(l->name, sizeof(l->name), "%s", mnl_attr_get_str(attr));
+		attr_str(attr, l->name, sizeof(l->name));
 		break;
 	case IFLA_LINKINFO:
 		if (mnl_attr_validate(attr, MNL_TYPE_NESTED) >= 0)

@@ -258,6 +258,26 @@ int proxy_target_set_host(struct proxy_target *t, const char *host, uint16_t por
 	return proxy_target_set_name(t, host, port);
 }
 
+int proxy_target_set_sa(struct proxy_target *t, const struct sockaddr_storage *sa)
+{
+	memset(t, 0, sizeof(*t));
+	if (sa->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+		memcpy(t->addr, &in->sin_addr, 4);
+		t->port = ntohs(in->sin_port);
+	} else if (sa->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+
+		memcpy(t->addr, &in6->sin6_addr, 16);
+		t->port = ntohs(in6->sin6_port);
+	} else {
+		return -EAFNOSUPPORT;
+	}
+	t->family = sa->ss_family;
+	return 0;
+}
+
 /* RFC 1928 §6 reply field. */
 static const char *const socks5_rep_text[] = {
 	[0] = "SOCKS5 reply 0 (succeeded)",

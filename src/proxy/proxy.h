@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 /* The upstream kinds a proxy url names (its scheme). */
 enum proxy_kind {
@@ -178,5 +179,14 @@ int proxy_target_set_name(struct proxy_target *t, const char *name, uint16_t por
  * Return: 0 or -EINVAL.
  */
 int proxy_target_set_host(struct proxy_target *t, const char *host, uint16_t port);
+
+/**
+ * proxy_target_set_sa() - make @t the address and port of a socket address.
+ * @t: target.
+ * @sa: an AF_INET or AF_INET6 address.
+ *
+ * Return: 0 or -EAFNOSUPPORT for another family (@t is then cleared).
+ */
+int proxy_target_set_sa(struct proxy_target *t, const struct sockaddr_storage *sa);
 
 #endif

@@ -220,9 +220,12 @@ void relay_target_describe(const struct proxy_target *t, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];
 
-	if (t->family)
-		inet_ntop(t->family, t->addr, a, sizeof(a));
-	snprintf(buf, len, "%s%s%s:%u", t->family == AF_INET6 ? "[" : "", t->family ? a : t->name,
+	if (t->name[0] || !t->family) { /* a name, also once url = direct resolved it */
+		snprintf(buf, len, "%s:%u", t->name, t->port);
+		return;
+	}
+	inet_ntop(t->family, t->addr, a, sizeof(a));
+	snprintf(buf, len, "%s%s%s:%u", t->family == AF_INET6 ? "[" : "", a,
 		 t->family == AF_INET6 ? "]" : "", t->port);
 }
 

@@ -37,9 +37,10 @@ struct conn_hs {
 	size_t hop;			     /* hop whose handshake runs */
 	char iso_user[ISOLATE_USER_LEN + 1]; /* hs.user for isolate = destination or app */
 	char app[32];			     /* "UID:CGROUP" of the app (isolate = app), "" */
-	char why[96];			     /* why relay_route() refused it */
-	uint8_t early[PROXY_IN_MAX + 64];    /* to the app: endpoint reply + tunnel bytes
-					      * that came with the last proxy reply */
+	char why[96];			  /* why relay_route() refused it, or the lookup failed */
+	struct dns_fwd *lookup;		  /* url = direct: the name's lookup in flight, or NULL */
+	uint8_t early[PROXY_IN_MAX + 64]; /* to the app: endpoint reply + tunnel bytes
+					   * that came with the last proxy reply */
 	size_t early_len;
 	size_t early_off;
 	struct ep_state eps; /* owned by endpoint.c */
@@ -117,6 +118,18 @@ struct conn *conn_accept(struct relay *r, struct relay_subject *rs, int fd);
  * Return: 0 or a negative errno (the caller fails the connection).
  */
 int conn_connect(struct relay *r, struct conn *c);
+
+/**
+ * conn_resolved() - the outcome of @c's lookup (relay_dns_lookup()), called once.
+ * @r: the main loop's relay.
+ * @c: the connection.
+ * @family: AF_INET or AF_INET6 with @addr; or a negative errno: -ENOENT (no
+ *          address of @qtype), -EHOSTUNREACH (no answer), -ECANCELED (the resolver closed).
+ * @addr: 4 or 16 octets.
+ * @qtype: what was asked; without an A record, AAAA is asked next.
+ */
+void conn_resolved(struct relay *r, struct conn *c, int family, const uint8_t *addr,
+		   uint16_t qtype);
 
 /**
  * conn_fail() - the tunnel could not be built: log once, tell the app, free.

@@ -358,7 +358,8 @@ const char *relay_note_error(struct relay_subject *rs, const char *fmt, ...) _pr
 void relay_chain_describe(const struct relay_chain *chain, size_t i, char *buf, size_t len);
 
 /**
- * relay_target_describe() - "198.51.100.9:443", "[2001:db8::9]:443" or "name:443", for messages.
+ * relay_target_describe() - "198.51.100.9:443", "[2001:db8::9]:443" or "name:443" (a name
+ * also once url = direct resolved it), for messages.
  * @t: destination.
  * @buf: output.
  * @len: size of @buf.

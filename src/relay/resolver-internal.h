@@ -54,6 +54,7 @@ struct dns_fwd {
 	uint16_t id;		   /* the upstream query's fresh ID */
 	struct dns_client *client; /* TCP: where the answer goes; NULL if it left */
 	int udp_fd;		   /* UDP: the socket the query came on (not owned), else -1 */
+	struct conn *conn;	   /* a lookup: the connection waiting for the address, or NULL */
 	struct sockaddr_storage from, dst;
 	socklen_t fromlen;
 	struct dns_tcp_reader rd;
@@ -87,6 +88,12 @@ struct relay_dns {
 	struct dns_client *clients; /* owned */
 	unsigned n_clients;
 };
+
+/* Whether the profile has a dns-server to forward to. */
+static inline bool resolver_has_server(const struct relay_dns *dns)
+{
+	return dns->server.family || dns->server.name[0];
+}
 
 /**
  * resolver_udp_reply() - send @len bytes to @to from @from, as a transparent socket may
@@ -179,13 +186,14 @@ void resolver_fwd_input(struct relay_dns *dns, struct dns_fwd *f);
 void resolver_fwd_free(struct relay_dns *dns, struct dns_fwd *f);
 
 /**
- * resolver_server_parse() - dns-server as validated by the config parser (resolver_fwd.c).
- * @text: "IP", "IPv4:port" or "[IPv6]:port"; NULL for none.
- * @t: output; zeroed for none.
+ * resolver_server_parse() - a profile's dns-server as a target (resolver_fwd.c).
+ * @p: the profile; its dns-server was validated by the config parser, whose
+ *     settings_dns_server_addr() reads it.
+ * @t: output; zeroed when the profile has none.
  *
  * Return: 0 or -EINVAL.
  */
-int resolver_server_parse(const char *text, struct proxy_target *t);
+int resolver_server_parse(const struct profile_conf *p, struct proxy_target *t);
 
 /**
  * fake_map_conf() - the subject's fake-IP pool as derived, with a fresh seed (fake_map.c).

@@ -32,11 +32,6 @@ static uint64_t wall_now(void)
 	return (uint64_t)time(NULL);
 }
 
-static bool dns_has_server(const struct relay_dns *dns)
-{
-	return dns->server.family || dns->server.name[0];
-}
-
 /*
  * Answer one query in @pkt into @out: the length, -1 to drop it, or
  * DNS_FORWARD with *@qp filled when it must go to dns-server.
@@ -108,7 +103,7 @@ static ssize_t dns_answer(struct relay_dns *dns, const uint8_t *pkt, size_t len,
 	}
 forward:
 	/* Other types go to dns-server through the chain; without one, refused. */
-	if (dns_has_server(dns) && !local)
+	if (resolver_has_server(dns) && !local)
 		return DNS_FORWARD;
 error:
 	if (dns_build_error(&q, rcode, out, cap, &olen) < 0)
@@ -471,7 +466,7 @@ int relay_dns_open(struct relay *r, struct relay_subject *rs, int nsfd,
 	struct relay_dns *dns;
 	int ret;
 
-	ret = resolver_server_parse(p->dns_server, &server);
+	ret = resolver_server_parse(p, &server);
 	if (ret < 0)
 		return ret;
 	fake_map_conf(st, &fake);

@@ -42,6 +42,32 @@
 int relay_dns_open(struct relay *r, struct relay_subject *rs, int nsfd,
 		   const struct profile_conf *p, const struct subject_state *st);
 
+struct conn;
+struct dns_fwd;
+
+/**
+ * relay_dns_lookup() - resolve @name for connection @c through the chain to dns-server.
+ * @rs: subject; its resolver's dns-server is asked, over DNS-over-TCP through the
+ *      subject's chain, as a forwarded query is (so through an egress namespace
+ *      for url = direct).
+ * @c: the connection waiting; conn_resolved() is called once with the outcome,
+ *     unless relay_dns_lookup_cancel() came first.
+ * @name: the name.
+ * @qtype: DNS_TYPE_A or DNS_TYPE_AAAA.
+ * @out: receives the lookup, for relay_dns_lookup_cancel().
+ *
+ * Return: 0 (sent), -ENOENT (no resolver or no dns-server), -ENOBUFS (too many
+ * queries in flight) or another negative errno; conn_resolved() is not called then.
+ */
+int relay_dns_lookup(struct relay_subject *rs, struct conn *c, const char *name, uint16_t qtype,
+		     struct dns_fwd **out);
+
+/**
+ * relay_dns_lookup_cancel() - the connection of a lookup is gone: forget it.
+ * @f: the lookup.
+ */
+void relay_dns_lookup_cancel(struct dns_fwd *f);
+
 /**
  * relay_dns_reopen() - reopen the resolver's sockets that were closed (a dead listener).
  * @r: relay.

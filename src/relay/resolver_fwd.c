@@ -14,35 +14,21 @@
 #include <arpa/inet.h>
 #include <sys/random.h>
 
+#include "conn.h"
 #include "resolver-internal.h"
 #include "util/macro.h"
 #include "util/monotime.h"
 
-int resolver_server_parse(const char *text, struct proxy_target *t)
+int resolver_server_parse(const struct profile_conf *p, struct proxy_target *t)
 {
-	char host[INET6_ADDRSTRLEN + 8];
-	const char *colon;
-	unsigned long port = 53;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int r = settings_dns_server_addr(p, &ss, &len);
 
 	memset(t, 0, sizeof(*t));
-	if (!text)
+	if (r == -ENOENT)
 		return 0;
-	snprintf(host, sizeof(host), "%s", text[0] == '[' ? text + 1 : text);
-	colon = text[0] == '[' ? strstr(text, "]:") : strchr(text, ':');
-	if (text[0] == '[') {
-		char *end = strchr(host, ']');
-
-		if (end)
-			*end = '\0';
-		if (colon)
-			port = strtoul(colon + 2, NULL, 10);
-	} else if (colon && !strchr(colon + 1, ':')) {
-		host[colon - text] = '\0';
-		port = strtoul(colon + 1, NULL, 10);
-	}
-	if (port == 0 || port > 65535)
-		return -EINVAL;
-	return proxy_target_set_host(t, host, (uint16_t)port);
+	return r < 0 ? r : proxy_target_set_sa(t, &ss);
 }
 
 /* dns = proxy: a recent answer to the same question, with the app's ID and case. */
@@ -102,6 +88,8 @@ void resolver_fwd_free(struct relay_dns *dns, struct dns_fwd *f)
 	loop_close(dns->r->loop, &f->de.ev);
 	dns->n_fwds--;
 	free(TAKE_PTR(f->in));
+	if (f->conn) /* a lookup that ends unanswered: its connection fails */
+		conn_resolved(dns->r, TAKE_PTR(f->conn), -ECANCELED, NULL, 0);
 	loop_defer_free(dns->r->loop, f, NULL);
 }
 
@@ -109,9 +97,14 @@ void resolver_fwd_free(struct relay_dns *dns, struct dns_fwd *f)
 static void resolver_fwd_done(struct relay_dns *dns, struct dns_fwd *f, const uint8_t *msg,
 			      size_t len)
 {
-	uint8_t err[512];
+	uint8_t err[512], addr[16];
 	size_t elen = 0;
 
+	if (f->conn) {
+		int fam = msg ? dns_response_addr(msg, len, &f->q, addr) : -EHOSTUNREACH;
+
+		conn_resolved(dns->r, TAKE_PTR(f->conn), fam, addr, f->q.qtype);
+	}
 	if (!msg) {
 		if (dns_build_error(&f->q, DNS_RCODE_SERVFAIL, err, sizeof(err), &elen) < 0)
 			elen = 0;
@@ -131,28 +124,17 @@ static void resolver_fwd_done(struct relay_dns *dns, struct dns_fwd *f, const ui
 	resolver_fwd_free(dns, f);
 }
 
-/* Send @q to dns-server through the chain; the answer comes back on the tunnel. */
-void resolver_fwd_start(struct relay_dns *dns, const struct dns_query *q, int udp_fd,
-			const struct sockaddr_storage *from, socklen_t fromlen,
-			const struct sockaddr_storage *dst, struct dns_client *client)
+/* A forwarded query for @q, in @dns's list; nowhere to answer yet. */
+static struct dns_fwd *fwd_new(struct relay_dns *dns, const struct dns_query *q)
 {
 	struct dns_fwd *f = dns->n_fwds < DNS_FWD_MAX ? calloc(1, sizeof(*f)) : NULL;
-	uint8_t buf[2 + 512 + DNS_NAME_WIRE_MAX];
-	size_t len = 0;
-	int fd;
 
 	if (!f || !(f->in = malloc(DNS_MSG_MAX))) {
 		free(f);
-		return; /* no room: the app retries, as after a lost datagram */
+		return NULL;
 	}
 	f->q = *q;
-	f->udp_fd = udp_fd;
-	f->client = client;
-	if (from) {
-		f->from = *from;
-		f->fromlen = fromlen;
-		f->dst = *dst;
-	}
+	f->udp_fd = -1;
 	dns_tcp_reader_init(&f->rd, f->in, DNS_MSG_MAX);
 	f->deadline = mono_now() + DNS_FWD_TIMEOUT;
 	f->de = (struct dns_ev){.ev = {.tag = EV_DNS, .fd = -1}, .kind = DNS_EV_FWD, .dns = dns};
@@ -162,21 +144,80 @@ void resolver_fwd_start(struct relay_dns *dns, const struct dns_query *q, int ud
 	dns->n_fwds++;
 	if (getrandom(&f->id, sizeof(f->id), GRND_NONBLOCK) != sizeof(f->id))
 		f->id = (uint16_t)(q->id ^ 0x5a5a ^ dns->n_fwds);
+	return f;
+}
+
+/* Send @f's question to dns-server through the chain; the answer comes back on the tunnel. */
+static int fwd_send(struct relay_dns *dns, struct dns_fwd *f)
+{
+	uint8_t buf[2 + 512 + DNS_NAME_WIRE_MAX];
+	size_t len = 0;
+	int fd, r;
+
 	/* A fresh message from the parsed question (never the app's bytes), RFC 7766 framing. */
-	if (dns_build_query(q, f->id, buf + 2, sizeof(buf) - 2, &len) < 0)
-		goto fail;
+	r = dns_build_query(&f->q, f->id, buf + 2, sizeof(buf) - 2, &len);
+	if (r < 0)
+		return r;
 	buf[0] = (uint8_t)(len >> 8);
 	buf[1] = (uint8_t)len;
 	fd = relay_tunnel_open(dns->r, dns->rs, &dns->server);
 	if (fd < 0)
-		goto fail;
+		return fd;
 	f->de.ev.fd = fd;
-	if (loop_add(dns->r->loop, &f->de.ev, EPOLLIN | EPOLLRDHUP | EPOLLET) < 0 ||
-	    send(fd, buf, len + 2, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)(len + 2))
-		goto fail;
-	return;
-fail:
-	resolver_fwd_done(dns, f, NULL, 0);
+	r = loop_add(dns->r->loop, &f->de.ev, EPOLLIN | EPOLLRDHUP | EPOLLET);
+	if (r == 0 && send(fd, buf, len + 2, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)(len + 2))
+		r = -EIO;
+	return r;
+}
+
+void resolver_fwd_start(struct relay_dns *dns, const struct dns_query *q, int udp_fd,
+			const struct sockaddr_storage *from, socklen_t fromlen,
+			const struct sockaddr_storage *dst, struct dns_client *client)
+{
+	struct dns_fwd *f = fwd_new(dns, q);
+
+	if (!f)
+		return; /* no room: the app retries, as after a lost datagram */
+	f->udp_fd = udp_fd;
+	f->client = client;
+	if (from) {
+		f->from = *from;
+		f->fromlen = fromlen;
+		f->dst = *dst;
+	}
+	if (fwd_send(dns, f) < 0)
+		resolver_fwd_done(dns, f, NULL, 0);
+}
+
+int relay_dns_lookup(struct relay_subject *rs, struct conn *c, const char *name, uint16_t qtype,
+		     struct dns_fwd **out)
+{
+	struct relay_dns *dns = rs->dns;
+	struct dns_query q;
+	struct dns_fwd *f;
+	int r;
+
+	if (!dns || !resolver_has_server(dns))
+		return -ENOENT;
+	r = dns_query_for(&q, name, qtype);
+	if (r < 0)
+		return r;
+	f = fwd_new(dns, &q);
+	if (!f)
+		return -ENOBUFS;
+	r = fwd_send(dns, f);
+	if (r < 0) {
+		resolver_fwd_free(dns, f); /* no connection to tell yet */
+		return r;
+	}
+	f->conn = c;
+	*out = f;
+	return 0;
+}
+
+void relay_dns_lookup_cancel(struct dns_fwd *f)
+{
+	f->conn = NULL; /* the answer, when it comes, goes nowhere */
 }
 
 void resolver_fwd_input(struct relay_dns *dns, struct dns_fwd *f)
@@ -208,7 +249,7 @@ void resolver_fwd_input(struct relay_dns *dns, struct dns_fwd *f)
 			if (dns_check_response(&f->q, f->id, f->in, mlen, &olen) < 0)
 				continue; /* not our answer: wait for the right one or the timeout
 					   */
-			if (dns->mode == DNS_PROXY)
+			if (dns->mode == DNS_PROXY && !f->conn)
 				resolver_cache_put(dns, &f->q, f->in, olen);
 			resolver_fwd_done(dns, f, f->in, olen);
 			return;

@@ -28,6 +28,7 @@
 #include "netlink/nl-diag.h"
 #include "netns/netns.h"
 #include "relay.h"
+#include "resolver.h"
 #include "util/log.h"
 #include "util/macro.h"
 #include "util/monotime.h"
@@ -88,6 +89,8 @@ static void conn_free(struct relay *r, struct conn *c, bool reset_app, bool rese
 	close_pair(c->pipe_down);
 	if (c->fake_family)
 		relay_fake_put(rs, c->fake_family, c->fake_addr);
+	if (c->hs && c->hs->lookup)
+		relay_dns_lookup_cancel(c->hs->lookup);
 	if (c->hs)
 		ep_free(r, c->hs);
 	free(TAKE_PTR(c->hs));
@@ -106,7 +109,7 @@ void conn_fail(struct relay *r, struct conn *c, int err)
 		relay_chain_describe(c->chain, c->hs->hop, hop, sizeof(hop));
 	else
 		snprintf(hop, sizeof(hop), "(no chain)");
-	if (!c->chain && c->hs->why[0])
+	if (c->hs->why[0])
 		why = c->hs->why;
 	else if (c->state == C_HANDSHAKE)
 		why = proxy_strerror(&c->hs->hs, err);
@@ -558,6 +561,33 @@ int relay_tunnel_open(struct relay *r, struct relay_subject *rs, const struct pr
 	return sp[1];
 }
 
+/* Open the upstream socket of @c towards hop 0 (or, for url = direct, the destination). */
+static int conn_dial(struct relay *r, struct conn *c)
+{
+	int fd = relay_chain_connect(c->chain, &c->hs->dst);
+
+	if (fd < 0)
+		return fd;
+	c->up.fd = fd;
+	return loop_add(r->loop, &c->up, CONN_EVENTS);
+}
+
+/*
+ * url = direct connects to addresses: a name (a fake address's, or an endpoint
+ * client's) is first resolved by the profile's dns-server, asked through the
+ * same egress namespace (docs/DESIGN.md "Egress namespaces").
+ */
+static int conn_lookup(struct conn *c, uint16_t qtype)
+{
+	int ret = relay_dns_lookup(c->rs, c, c->hs->dst.name, qtype, &c->hs->lookup);
+
+	if (ret != -ENOENT)
+		return ret;
+	snprintf(c->hs->why, sizeof(c->hs->why),
+		 "'direct' resolves names with the profile's dns-server, and it has none");
+	return -EACCES;
+}
+
 int conn_connect(struct relay *r, struct conn *c)
 {
 	struct proxy_target *t = &c->hs->dst;
@@ -576,18 +606,33 @@ int conn_connect(struct relay *r, struct conn *c)
 		memcpy(c->fake_addr, addr, sizeof(addr));
 	}
 	c->chain = relay_route(c->rs, t, c->hs->why, sizeof(c->hs->why));
-	if (c->chain && c->chain->direct && !t->family) {
-		snprintf(c->hs->why, sizeof(c->hs->why),
-			 "'direct' takes addresses only (set dns = proxy with a dns-server)");
-		c->chain = NULL;
-	}
 	if (!c->chain)
 		return -EACCES;
-	fd = relay_chain_connect(c->chain, t);
-	if (fd < 0)
-		return fd;
-	c->up.fd = fd;
-	return loop_add(r->loop, &c->up, CONN_EVENTS);
+	if (c->chain->direct && !t->family) /* never on a worker: relay_subject_spreads() */
+		return r->id ? -EACCES : conn_lookup(c, DNS_TYPE_A);
+	return conn_dial(r, c);
+}
+
+void conn_resolved(struct relay *r, struct conn *c, int family, const uint8_t *addr, uint16_t qtype)
+{
+	struct proxy_target *t = &c->hs->dst;
+	int ret;
+
+	c->hs->lookup = NULL;
+	if (family == -ENOENT && qtype == DNS_TYPE_A) {
+		ret = conn_lookup(c, DNS_TYPE_AAAA); /* no IPv4 address: an IPv6 one? */
+	} else if (family < 0) {
+		snprintf(c->hs->why, sizeof(c->hs->why), "'direct': %s",
+			 family == -ENOENT ? "dns-server knows no address for the name"
+					   : "no answer from dns-server through the egress netns");
+		ret = family == -ENOENT ? -EHOSTUNREACH : family;
+	} else {
+		t->family = family;
+		memcpy(t->addr, addr, family == AF_INET ? 4 : 16);
+		ret = conn_dial(r, c);
+	}
+	if (ret < 0)
+		conn_fail(r, c, ret);
 }
 
 void relay_on_listener(struct relay *r, struct relay_subject *rs, struct ev *ev)

@@ -60,23 +60,6 @@ static bool sa_equal(const struct sockaddr_storage *a, const struct sockaddr_sto
 	return x->sin6_port == y->sin6_port && IN6_ARE_ADDR_EQUAL(&x->sin6_addr, &y->sin6_addr);
 }
 
-static void target_from_sa(struct proxy_target *t, const struct sockaddr_storage *ss)
-{
-	memset(t, 0, sizeof(*t));
-	t->family = ss->ss_family;
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *in = (const void *)ss;
-
-		memcpy(t->addr, &in->sin_addr, 4);
-		t->port = ntohs(in->sin_port);
-	} else {
-		const struct sockaddr_in6 *in6 = (const void *)ss;
-
-		memcpy(t->addr, &in6->sin6_addr, 16);
-		t->port = ntohs(in6->sin6_port);
-	}
-}
-
 static const void *sa_addr(const struct sockaddr_storage *ss)
 {
 	if (ss->ss_family == AF_INET)
@@ -476,8 +459,9 @@ static struct udp_flow *flow_alloc(struct relay *r, struct relay_subject *rs)
 /*
  * UDP follows the routes too, but is carried only by the default chain (the
  * one relay_udp_mode() judged): a destination routed elsewhere, blocked, or
- * unrouted is refused, and status says why.  So is a name through direct,
- * as for TCP.
+ * unrouted is refused, and status says why.  So is a name through direct:
+ * TCP waits for its lookup through dns-server (relay_dns_lookup()), a flow
+ * does not (its datagrams would have to wait in the queue meanwhile).
  */
 static bool flow_routed(struct relay_subject *rs, const struct proxy_target *t)
 {
@@ -511,7 +495,7 @@ static struct udp_flow *flow_new(struct relay *r, struct relay_subject *rs,
 	}
 	if (!relay_admit(r, rs, true))
 		return NULL;
-	target_from_sa(&t, orig);
+	(void)proxy_target_set_sa(&t, orig); /* AF_INET or AF_INET6: the listener's */
 	ret = relay_fake_target(rs, &t);
 	if (ret >= 0 && !flow_routed(rs, &t)) {
 		if (ret == 1)

@@ -412,14 +412,13 @@ static void subject_assign(struct subject_state *e, uint32_t id)
 	e->uplink6 = state_uplink6(id);
 }
 
-/* The first id not handed out yet: never below prev's counter or any live id. */
-static uint32_t derive_next_id(const struct derivative *prev)
+uint32_t state_next_id(const struct derivative *d)
 {
-	uint64_t next = prev->next_id > 0 ? prev->next_id : 1;
+	uint64_t next = d->next_id > 0 ? d->next_id : 1;
 
-	for (size_t i = 0; i < prev->n_subjects; i++)
-		if ((uint64_t)prev->subjects[i].id + 1 > next)
-			next = (uint64_t)prev->subjects[i].id + 1;
+	for (size_t i = 0; i < d->n_subjects; i++)
+		if ((uint64_t)d->subjects[i].id + 1 > next)
+			next = (uint64_t)d->subjects[i].id + 1;
 	return next > STATE_ID_MAX + 1 ? STATE_ID_MAX + 1 : (uint32_t)next;
 }
 
@@ -543,7 +542,7 @@ int derive(const struct settings *s, const struct derivative *prev, const struct
 		d.have_root = true;
 		d.root = *root_now;
 	}
-	d.next_id = derive_next_id(prev);
+	d.next_id = state_next_id(prev);
 	if (n) {
 		d.subjects = calloc(n, sizeof(*d.subjects));
 		if (!d.subjects)

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "state/state.h"
+#include "util/macro.h"
 
 /*
  * Ids live in 100.64.0.0/10 (RFC 6598 shared address space) as id*4 + 1, so
@@ -69,6 +70,17 @@ int state_json_add(struct json_object *obj, const char *key, struct json_object 
  */
 int state_json_add_cidr(struct json_object *o, const char *key, int af, const void *addr,
 			unsigned prefix);
+
+/**
+ * state_next_id() - the first id not handed out yet in @d.
+ * @d: derivative.
+ *
+ * Never below @d's counter or any live id, so an id is not reused while a
+ * namespace might still carry its addresses.
+ *
+ * Return: 1..STATE_ID_MAX, or STATE_ID_MAX + 1 when none is left.
+ */
+uint32_t state_next_id(const struct derivative *d);
 
 /**
  * state_subject_cmp() - qsort/bsearch order of subjects.
@@ -185,5 +197,111 @@ void state_fakes_free(struct fake_map *maps, size_t n);
  * Return: 0 or -ENOMEM (what was copied stays owned by @e).
  */
 int state_fakes_carry(struct subject_state *e, const struct subject_state *old);
+
+/* ---- reading a state file (state_json_read.c, state_json_subject.c) ---- */
+
+/* Where a reader writes its one-line error. */
+struct state_lctx {
+	char *err;
+	size_t errlen;
+};
+
+/**
+ * state_json_bad() - write "PATH: reason" into @c's buffer.
+ * @c: reader context.
+ * @path: JSON path at fault ("subjects[2].ns").
+ * @fmt: printf format of the reason.
+ *
+ * Return: -EBADMSG, so callers can `return state_json_bad(...)`.
+ */
+int state_json_bad(struct state_lctx *c, const char *path, const char *fmt, ...) _printf_(3, 4);
+
+/**
+ * state_json_keys() - refuse keys of @o other than @allowed.
+ * @c: reader context.
+ * @path: @o's path.
+ * @o: JSON object.
+ * @allowed: NULL-terminated key list.
+ *
+ * Return: 0 or -EBADMSG.
+ */
+int state_json_keys(struct state_lctx *c, const char *path, struct json_object *o,
+		    const char *const *allowed);
+
+/**
+ * state_json_member() - member @key of @o, which must have type @t.
+ * @c: reader context.
+ * @path: @o's path.
+ * @o: JSON object.
+ * @key: member name.
+ * @t: wanted type.
+ * @out: receives the member (borrowed).
+ *
+ * Return: 0 or -EBADMSG (missing, wrong type).
+ */
+int state_json_member(struct state_lctx *c, const char *path, struct json_object *o,
+		      const char *key, enum json_type t, struct json_object **out);
+
+/**
+ * state_json_int() - integer member @key of @o within [@min, @max].
+ * @c: reader context.
+ * @path: @o's path.
+ * @o: JSON object.
+ * @key: member name.
+ * @min: smallest value allowed.
+ * @max: largest value allowed.
+ * @v: receives the value.
+ *
+ * Return: 0 or -EBADMSG.
+ */
+int state_json_int(struct state_lctx *c, const char *path, struct json_object *o, const char *key,
+		   int64_t min, int64_t max, int64_t *v);
+
+/**
+ * state_json_string() - string member @key of @o, without NUL characters.
+ * @c: reader context.
+ * @path: @o's path.
+ * @o: JSON object.
+ * @key: member name.
+ * @s: receives the string (borrowed from @o).
+ *
+ * Return: 0 or -EBADMSG.
+ */
+int state_json_string(struct state_lctx *c, const char *path, struct json_object *o,
+		      const char *key, const char **s);
+
+/**
+ * state_parse_u64() - a canonical decimal: no sign, no leading zeros, no overflow.
+ * @s: text.
+ * @v: receives the value.
+ *
+ * Return: true if @s is one.
+ */
+bool state_parse_u64(const char *s, uint64_t *v);
+
+/**
+ * state_json_ident() - a namespace identity {"dev","ino","cookie"} of decimal strings.
+ * @c: reader context.
+ * @path: @o's path.
+ * @o: JSON object.
+ * @id: receives the identity.
+ *
+ * Return: 0 or -EBADMSG.
+ */
+int state_json_ident(struct state_lctx *c, const char *path, struct json_object *o,
+		     struct ns_ident *id);
+
+/**
+ * state_json_subject() - read and check one entry of "subjects".
+ * @c: reader context.
+ * @path: its path ("subjects[3]").
+ * @o: the entry.
+ * @next_id: the file's next_id (ids must be below it).
+ * @e: zeroed entry to fill; on error the caller still releases what it owns.
+ *
+ * Return: 0, -EBADMSG or -ENOMEM.
+ */
+int state_json_subject(struct state_lctx *c, const char *path, struct json_object *o,
+		       uint32_t next_id, struct subject_state *e);
 
 #endif

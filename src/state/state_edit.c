@@ -36,17 +36,6 @@ struct subject_state *derivative_find_pid(const struct derivative *d, int32_t pi
 	return NULL;
 }
 
-/* The first id free in @d: never below its counter or any live id (as derive()). */
-static uint32_t edit_next_id(const struct derivative *d)
-{
-	uint64_t next = d->next_id > 0 ? d->next_id : 1;
-
-	for (size_t i = 0; i < d->n_subjects; i++)
-		if ((uint64_t)d->subjects[i].id + 1 > next)
-			next = (uint64_t)d->subjects[i].id + 1;
-	return next > STATE_ID_MAX + 1 ? STATE_ID_MAX + 1 : (uint32_t)next;
-}
-
 /* Build the Pid entry @e (id 0 yet) of @pid under @p. */
 static int edit_pid_entry(const struct settings *s, const struct profile_conf *p, int32_t pid,
 			  uint64_t pid_start, struct subject_state *e)
@@ -102,7 +91,7 @@ int derivative_add_pid(struct derivative *d, const struct settings *s, const str
 		       int32_t pid, uint64_t pid_start, struct subject_state **out)
 {
 	struct subject_state e = {0}, *slot;
-	uint32_t id = edit_next_id(d);
+	uint32_t id = state_next_id(d);
 	int r;
 
 	if (pid <= 0 || pid > STATE_PID_MAX || pid_start == 0)

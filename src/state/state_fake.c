@@ -12,7 +12,7 @@
  * is the same host number of the IPv6 pool, not the pool's last address.
  * Addresses are then unique exactly when their slots are.
  *
- * Pure code: no I/O, no clock.  The loader (state_json.c) and
+ * Pure code: no I/O, no clock.  The loader (state_json_subject.c) and
  * derivative_set_fakes() apply the same rules, so what is stored loads.
  */
 #include <arpa/inet.h>

@@ -11,7 +11,8 @@
  *      ones read in one go.
  *   2: persisted fake-pool records, then operations on the pool: exports
  *      must be consistent and import again.
- *   3: an upstream response to a fixed query.
+ *   3: an upstream response to a fixed query, and the address our own
+ *      lookup would read from it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -225,13 +226,20 @@ static void fuzz_response(const uint8_t *data, size_t size)
 {
 	static const uint8_t query[] = {0x12, 0x34, 1,	 0,   0, 1,   0, 0, 0, 0, 0, 0,
 					3,    'w',  'w', 'w', 1, 'x', 0, 0, 1, 0, 1};
-	uint8_t resp[DNS_MSG_MAX];
-	struct dns_query q;
+	uint8_t resp[DNS_MSG_MAX], addr[16];
+	struct dns_query q, own;
 	size_t out_len;
+	int r;
 
 	if (size > sizeof(resp) || dns_parse_query(query, sizeof(query), &q) != 0)
 		abort();
 	memcpy(resp, data, size);
+	/* Read as our own lookup's answer: any bytes, checked or not, stay in bounds. */
+	if (dns_query_for(&own, "www.x", DNS_TYPE_A) != 0)
+		abort();
+	r = dns_response_addr(resp, size, &own, addr);
+	if (r != AF_INET && r != -ENOENT && r != -EBADMSG)
+		abort();
 	if (dns_check_response(&q, 0xabcd, resp, size, &out_len) == 0 &&
 	    (out_len > q.max_reply || resp[0] != 0x12 || resp[1] != 0x34))
 		abort();

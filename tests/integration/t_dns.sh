@@ -99,21 +99,22 @@ sys.exit(0 if ipaddress.ip_address(sys.argv[1]) in ipaddress.ip_network(sys.argv
 }
 
 # 1. fake-mode A/AAAA, UDP and TCP, to several server addresses.
+# fake_answer SRV TRANSPORT TYPE NET: world.test TYPE from fk is one address in NET,
+# the same as the first answer of that TYPE (kept in A_REF / AAAA_REF).
+fake_answer() {
+	local srv=$1 tr=$2 type=$3 net=$4 got a ref=${3}_REF
+	got=$(dig_in fk "$tr" @"$srv" world.test "$type")
+	a=${got#NOERROR "$type"=}
+	[ "$got" != "$a" ] && [ "$a" = "${a% *}" ] && in_net "$a" "$net"
+	tap_ok $? "$type world.test @$srv ($tr): one address in $net (got '$got')"
+	[ -z "${!ref}" ] && printf -v "$ref" %s "$a"
+	is "$a" "${!ref}" "$type world.test @$srv ($tr): the same address as the first answer"
+}
 A_REF='' AAAA_REF=''
 for srv in "$UP4" "$W4" 9.9.9.9 2001:db8::53 ${UP6:+"$UP6"}; do
 	for tr in +notcp +tcp; do
-		got=$(dig_in fk "$tr" @"$srv" world.test A)
-		a=${got#NOERROR A=}
-		[ "$got" != "$a" ] && [ "$a" = "${a% *}" ] && in_net "$a" "$FAKE4_NET"
-		tap_ok $? "A world.test @$srv ($tr): one address in $FAKE4_NET (got '$got')"
-		[ -z "$A_REF" ] && A_REF=$a
-		is "$a" "$A_REF" "A world.test @$srv ($tr): the same address as the first answer"
-		got=$(dig_in fk "$tr" @"$srv" world.test AAAA)
-		a=${got#NOERROR AAAA=}
-		[ "$got" != "$a" ] && [ "$a" = "${a% *}" ] && in_net "$a" "$FAKE6_NET"
-		tap_ok $? "AAAA world.test @$srv ($tr): one address in $FAKE6_NET (got '$got')"
-		[ -z "$AAAA_REF" ] && AAAA_REF=$a
-		is "$a" "$AAAA_REF" "AAAA world.test @$srv ($tr): the same address as the first answer"
+		fake_answer "$srv" "$tr" A "$FAKE4_NET"
+		fake_answer "$srv" "$tr" AAAA "$FAKE6_NET"
 	done
 done
 other=$(dig_in fk @"$UP4" other.test A)

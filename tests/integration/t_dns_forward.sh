@@ -38,26 +38,13 @@ dnsmasq_from() { # dnsmasq_from REGEX: the sorted source addresses of matching q
 	dnsmasq_new | grep -E -- "$1 from" | awk '{ print $NF }' | sort -u | tr '\n' ' '
 }
 
-cat >"$CONF" <<EOF2
-# t_dns_forward.sh
-[proxy p1]
-url = socks5://$P1_H4:1080
-
-[proxy p2]
-url = socks5://$P2_P4:1080
-via = p1
-
-[profile fw]
-via = p1
-netns = $(subject_ns fw)
-dns-server = $DNS4
-
-[profile px]
-via = p2
-netns = $(subject_ns px)
-dns = proxy
-dns-server = $DNS4
-EOF2
+{
+	echo "# t_dns_forward.sh"
+	conf_proxy p1 "socks5://$P1_H4:1080"
+	conf_proxy p2 "socks5://$P2_P4:1080" "via = p1"
+	conf_profile fw p1 "dns = fake" "dns-server = $DNS4"
+	conf_profile px p2 "dns = proxy" "dns-server = $DNS4"
+} >"$CONF"
 
 # The daemon refuses settings it cannot serve yet: then every point below is
 # skipped with the daemon's own words, and the test says so.

@@ -20,9 +20,10 @@
 #   [W: world.py 203.0.113.100:80 [2001:db8:100::1]:80 -> "client=ADDR",
 #       UDP echo :7000 -> "from=ADDR|DATA"; nft counts the UDP that reaches it]
 #
-# W must report E's address for d and s.
+# W must report E's address for d, s and dr (dr's names are resolved by dnsmasq in W,
+# asked through E).
 . "$(dirname "$0")/lib.sh"
-lib_init microsocks danted nft
+lib_init microsocks danted nft dnsmasq dig
 
 NS_E=${PFX}e
 E4=203.0.113.129
@@ -46,6 +47,10 @@ EOF2
 w_udp() { nsx "$NS_W" nft list chain inet wcount in | grep -o 'packets [0-9]*' | awk '{ print $2 }'; }
 start_microsocks "$NS_E" 1080 || bail "microsocks in E"
 DANTED_EXT=e0 start_danted "$NS_E" 127.0.0.1 1090 udp || bail "danted in E"
+# The resolver E's users would ask (a VPN's DNS): dnsmasq in W, reached from E only.
+start_dnsmasq_w "$DNS4" --address=/world.test/"$W4" --address=/six.test/"$W6" \
+	--address=/gone.test/ || bail "dnsmasq did not start"
+nsx "$NS_E" ip route add "$DNS4/32" via 203.0.113.130 || bail "E's route to the resolver"
 
 # What H itself sends out of any link but lo, less the kernel's own IPv6
 # neighbour discovery and MLD on H's fresh links (router solicitations and
@@ -99,6 +104,11 @@ udp = on
 via = vpn
 netns = $(subject_ns dn)
 udp = on
+
+[profile dr]
+via = vpn
+netns = $(subject_ns dr)
+dns-server = $DNS4
 EOF2
 daemon_up
 
@@ -121,13 +131,28 @@ nsx "$NS_H" ping -c1 -W1 "$P1_H4" >/dev/null 2>&1
 [ "$(h_sent)" -gt "$n0" ]
 tap_ok $? "the counter in H counts what H sends (sanity: one ping to P1)"
 
-# A name cannot go direct (no resolver in E is asked): refused with the reason.
+# A name through direct is resolved by the profile's dns-server, asked through E
+# (DNS over TCP from E's address); then W is reached from E, and nothing left H.
+n0=$(h_sent)
+expect_client dr "http://world.test/" "$E4" "a name through direct: resolved, then W sees E"
+grep -q "query\[A\] world.test from $E4" "$T/dnsmasq.log"
+tap_ok $? "dnsmasq was asked for the name from E's address" || diag_file "$T/dnsmasq.log"
+expect_client dr "http://six.test/" "$E6" "a name with only an IPv6 address: AAAA next, W sees E"
+is "$(h_sent)" "$n0" "names through direct: nothing left H"
+log_mark
+ms=$(curl_ms "$T/dr.err" nexec dr curl -gsS --max-time 5 http://gone.test/)
+rc=$?
+[ "$rc" -ne 0 ] && [ "$ms" -lt 2000 ]
+tap_ok $? "a name dns-server knows no address for: refused (rc $rc, $ms ms)"
+wait_log "dns-server knows no address for the name" 10
+tap_ok $? "the log says why"
+# Without a dns-server no resolver is asked: refused at once, with the reason.
 log_mark
 ms=$(curl_ms "$T/dn.err" nexec dn curl -gsS --max-time 5 http://world.test/)
 rc=$?
 [ "$rc" -ne 0 ] && [ "$ms" -lt 1000 ]
-tap_ok $? "a name through direct is refused at once (rc $rc, $ms ms)"
-wait_log "direct' takes addresses only" 10
+tap_ok $? "a name through direct without dns-server is refused at once (rc $rc, $ms ms)"
+wait_log "resolves names with the profile's dns-server, and it has none" 10
 tap_ok $? "the log says why"
 # The same for UDP: the name's datagram goes nowhere, and status says why.
 w0=$(w_udp)

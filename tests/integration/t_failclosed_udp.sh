@@ -88,20 +88,11 @@ except OSError as e:
 PY
 chmod 0644 "$T/uclient.py"
 
-cat >"$CONF" <<EOF2
-[proxy dante]
-url = socks5://$P1_H4:1090
-
-[profile fu]
-via = dante
-netns = $(subject_ns fu)
-udp = on
-
-[profile fn]
-via = dante
-netns = $(subject_ns fn)
-udp = off
-EOF2
+{
+	conf_proxy dante "socks5://$P1_H4:1090"
+	conf_profile fu dante "dns = fake" "udp = on"
+	conf_profile fn dante "dns = fake" "udp = off"
+} >"$CONF"
 
 in_subject() { # in_subject PROFILE CMD...: CMD in the subject's namespace (nsenter)
 	local prof=$1

@@ -33,34 +33,13 @@ start_microsocks "$NS_P1" 1080 || bail "microsocks"
 start_tinyproxy "$NS_P1" "$P1_H4" 8888 || bail "tinyproxy"
 diag "microsocks and tinyproxy have no TFO code: P1's kernel does it for every listener (tcp_fastopen = 0x402)"
 
-cat >"$CONF" <<EOF2
-# t_fastopen.sh
-[proxy fo]
-url = socks5://$P1_H4:1080
-fastopen = yes
-
-[proxy plain]
-url = socks5://$P1_H4:1080
-
-[proxy fh]
-url = http://$P1_H4:8888
-fastopen = yes
-
-[profile fo]
-via = fo
-netns = $(subject_ns fo)
-dns = off
-
-[profile plain]
-via = plain
-netns = $(subject_ns plain)
-dns = off
-
-[profile fh]
-via = fh
-netns = $(subject_ns fh)
-dns = off
-EOF2
+{
+	echo "# t_fastopen.sh"
+	conf_proxy fo "socks5://$P1_H4:1080" "fastopen = yes"
+	conf_proxy plain "socks5://$P1_H4:1080"
+	conf_proxy fh "http://$P1_H4:8888" "fastopen = yes"
+	for p in fo plain fh; do conf_profile "$p" "$p"; done
+} >"$CONF"
 
 daemon_up
 
@@ -86,6 +65,15 @@ syn_counts() {
 		grep -c '')
 	echo "$all $data"
 }
+# fetches_via_p1 N PROFILE: how many of N fetches from PROFILE reached the world through P1.
+fetches_via_p1() {
+	local i ok=0 body
+	for ((i = 0; i < $1; i++)); do
+		body=$(curl_world "$2" "http://$W4/" 2>>"$T/curl.err")
+		[ "$body" = "client=$P1_W4" ] && ok=$((ok + 1))
+	done
+	echo "$ok"
+}
 # tfo_active: H's count of SYNs whose data the server acknowledged (TcpExtTCPFastOpenActive).
 tfo_active() {
 	nsx "$NS_H" nstat -asz TcpExtTCPFastOpenActive 2>/dev/null |
@@ -95,11 +83,7 @@ tfo_active() {
 # 1. fastopen = yes: the first connect fetches a cookie, the next ones carry data.
 active0=$(tfo_active)
 capture fo
-ok=0
-for _ in 1 2 3 4; do
-	body=$(curl_world fo "http://$W4/" 2>>"$T/curl.err")
-	[ "$body" = "client=$P1_W4" ] && ok=$((ok + 1))
-done
+ok=$(fetches_via_p1 4 fo)
 stop_capture
 is "$ok" 4 "fastopen = yes: 4 of 4 fetches through the proxy (world saw P1)" ||
 	diag_file "$T/curl.err"
@@ -122,11 +106,7 @@ tap_ok $? "no fastopen: SYNs to the proxy carry no data ($data of $syns)"
 
 # 3. An HTTP CONNECT proxy: the CONNECT request rides in the SYN.
 capture fh 8888
-ok=0
-for _ in 1 2; do
-	body=$(curl_world fh "http://$W4/" 2>>"$T/curl.err")
-	[ "$body" = "client=$P1_W4" ] && ok=$((ok + 1))
-done
+ok=$(fetches_via_p1 2 fh)
 stop_capture
 is "$ok" 2 "http proxy, fastopen = yes: 2 of 2 fetches through tinyproxy"
 read -r syns data < <(syn_counts fh)
@@ -140,11 +120,7 @@ body=$(curl_world fo "http://$W4/" 2>>"$T/curl.err")
 is "$body" "client=$P1_W4" "upstream stopped TFO, stale cookie: fetch still works"
 nsx "$NS_H" ip tcp_metrics flush all 2>/dev/null
 capture off
-ok=0
-for _ in 1 2; do
-	body=$(curl_world fo "http://$W4/" 2>>"$T/curl.err")
-	[ "$body" = "client=$P1_W4" ] && ok=$((ok + 1))
-done
+ok=$(fetches_via_p1 2 fo)
 stop_capture
 is "$ok" 2 "upstream without TFO: fastopen = yes still fetches through the proxy"
 read -r syns data < <(syn_counts off)

@@ -25,21 +25,11 @@ lib_init microsocks ss dig curl
 SP=1080
 topo_p1_up
 
-cat >"$CONF" <<EOF2
-[proxy p1]
-url = socks5://$P1_H4:1080
-
-[profile a]
-via = p1
-netns = $(subject_ns a)
-dns = fake
-socks-port = $SP
-
-[profile b]
-via = p1
-netns = $(subject_ns b)
-dns = fake
-EOF2
+{
+	conf_p1
+	conf_profile a p1 "dns = fake" "socks-port = $SP"
+	conf_profile b p1 "dns = fake"
+} >"$CONF"
 
 daemon_up
 

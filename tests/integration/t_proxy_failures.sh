@@ -23,33 +23,16 @@ KILLME=$MICROSOCKS_PID
 start_microsocks "$NS_P1" 1081 alice s3cret || bail "microsocks :1081"
 start_tinyproxy "$NS_P1" "$P1_H4" 8889 bob pa55 || bail "tinyproxy :8889"
 
-cat >"$CONF" <<EOF2
-[proxy victim]
-url = socks5://$P1_H4:1083
-[proxy wrongpw]
-url = socks5://alice:WRONG@$P1_H4:1081
-[proxy wronghttp]
-url = http://bob:WRONG@$P1_H4:8889
-[proxy nothing]
-url = socks5://$P1_H4:1099
-
-[profile kill]
-via = victim
-netns = $(subject_ns kill)
-dns = off
-[profile badpw]
-via = wrongpw
-netns = $(subject_ns badpw)
-dns = off
-[profile badhttp]
-via = wronghttp
-netns = $(subject_ns badhttp)
-dns = off
-[profile closed]
-via = nothing
-netns = $(subject_ns closed)
-dns = off
-EOF2
+{
+	conf_proxy victim "socks5://$P1_H4:1083"
+	conf_proxy wrongpw "socks5://alice:WRONG@$P1_H4:1081"
+	conf_proxy wronghttp "http://bob:WRONG@$P1_H4:8889"
+	conf_proxy nothing "socks5://$P1_H4:1099"
+	conf_profile kill victim
+	conf_profile badpw wrongpw
+	conf_profile badhttp wronghttp
+	conf_profile closed nothing
+} >"$CONF"
 
 daemon_up
 expect_client kill "http://$W4/" "$P1_W4" "victim proxy works before it is killed"

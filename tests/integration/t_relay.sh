@@ -40,16 +40,11 @@ table inet ${PFX}rst {
 }
 EOF2
 
-cat >"$CONF" <<EOF2
-# t_relay.sh
-[proxy plain]
-url = socks5://$P1_H4:1080
-
-[profile rm]
-via = plain
-netns = $(subject_ns rm)
-dns = off
-EOF2
+{
+	echo "# t_relay.sh"
+	conf_proxy plain "socks5://$P1_H4:1080"
+	conf_profile rm plain
+} >"$CONF"
 
 peer() { nexec rm "$PYTHON" "$PEER" "$1" "$W4" "$PORT" "$2" 2>>"$T/client.err"; }
 peer_log_wait() { # peer_log_wait REGEX: the server logged a matching line

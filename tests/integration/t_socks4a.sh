@@ -18,15 +18,10 @@ lib_init danted
 topo_world_up
 start_danted "$NS_P1" "$P1_H4" 1082 || bail "danted :1082"
 
-cat >"$CONF" <<EOF2
-[proxy d4]
-url = socks4a://$P1_H4:1082
-
-[profile s4]
-via = d4
-netns = $(subject_ns s4)
-dns = off
-EOF2
+{
+	conf_proxy d4 "socks4a://$P1_H4:1082"
+	conf_profile s4 d4
+} >"$CONF"
 
 daemon_up
 expect_client s4 "http://$W4/" "$P1_W4" "socks4a: IPv4 destination via P1"

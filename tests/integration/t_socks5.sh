@@ -21,32 +21,15 @@ lib_init microsocks
 topo_p1_up
 start_microsocks "$NS_P1" 1081 alice s3cret || bail "microsocks :1081"
 
-cat >"$CONF" <<EOF2
-# t_socks5.sh
-[proxy plain]
-url = socks5://$P1_H4:1080
-
-[proxy auth]
-url = socks5://alice:s3cret@$P1_H4:1081
-
-[proxy hostnames]
-url = socks5h://$P1_H4:1080
-
-[profile s5]
-via = plain
-netns = $(subject_ns s5)
-dns = off
-
-[profile s5u]
-via = auth
-netns = $(subject_ns s5u)
-dns = off
-
-[profile s5h]
-via = hostnames
-netns = $(subject_ns s5h)
-dns = off
-EOF2
+{
+	echo "# t_socks5.sh"
+	conf_proxy plain "socks5://$P1_H4:1080"
+	conf_proxy auth "socks5://alice:s3cret@$P1_H4:1081"
+	conf_proxy hostnames "socks5h://$P1_H4:1080"
+	conf_profile s5 plain
+	conf_profile s5u auth
+	conf_profile s5h hostnames
+} >"$CONF"
 
 daemon_up
 for p in s5 s5u s5h; do

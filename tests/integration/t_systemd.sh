@@ -69,15 +69,7 @@ is "$mntns" "" "no option that puts the daemon in a private mount namespace"
 
 # ---------------------------------------------------------------- sd_notify
 topo_p1_up
-cat >"$CONF" <<-EOF
-	[proxy p1]
-	url = socks5://$P1_H4:1080
-
-	[profile work]
-	via = p1
-	netns = $(subject_ns work)
-	dns = off
-EOF
+conf_p1 work >"$CONF"
 bg "$PYTHON" "$LIB_DIR/notify_sink.py" "$T/notify" "$T/notify.log"
 wait_until 5 grep -qs listening "$T/notify.log" || bail "notify sink did not start"
 : >"$T/daemon.log"

@@ -75,6 +75,9 @@ tap_ok $? "both loops served connections (main $t0, worker $t1)"
 n1=$(status_field wk connections_total)
 is "$((t0 + t1))" "$((n1 - n0))" "the loops' totals add up to the subject's ($((n1 - n0)))"
 is "$(status_field wk connections_failed)" 0 "none failed"
+txt=$(nsp status 2>&1)
+grep -qx 'relay: 2 event loops' <<<"$txt" && grep -qx "  connections in all: $t0 / $t1" <<<"$txt"
+tap_ok $? "status text: a relay block with each loop's total ($t0 / $t1)" || diag "$txt"
 
 # --- reload with live connections on both loops: reset, then served again
 slow_downloads 4
@@ -89,6 +92,18 @@ tap_ok $? "reload: every live download was reset, none completed"
 wait_until 5 live_is 0
 tap_ok $? "reload: no connection left in status"
 is "$(through_proxy 4)" 4 "after reload: served through the proxy again"
+
+# --- a changed workers waits for the next start, and says so
+write_conf 3 "max-connections = 1000"
+out=$(nsp reload 2>"$T/reload.err")
+grep -qx '! \[daemon\] workers: 3 event loops at the next start (2 now)' <<<"$out"
+tap_ok $? "reload: a changed workers is said to wait for the next start" || diag "$out"
+grep -q 'workers = 3 takes effect at the next start' "$T/daemon.log"
+tap_ok $? "reload: the daemon logs it too"
+is "$(n_workers)" 2 "reload: still 2 event loops"
+write_conf 2 "max-connections = 1000"
+out=$(nsp reload 2>"$T/reload.err")
+is "$out" "no changes" "reload back to workers = 2: nothing left to say"
 
 # --- netnsp down with live connections on both loops
 slow_downloads 4

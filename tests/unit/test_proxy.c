@@ -1,141 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * test_proxy.c - the proxy handshakes against hand-written bytes: every
- * request compared byte for byte, every reply fed whole, one byte at a time
- * and in every 2-way split, with tunnel bytes after the reply that must be
- * left alone.
+ * test_proxy.c - the SOCKS5 and SOCKS4a handshakes against hand-written bytes
+ * (proxy_scenario.h), with tunnel bytes after the reply that must be left
+ * alone; errors at init, targets, output order, error texts, UDP ASSOCIATE.
+ * HTTP CONNECT: test_proxy_http.c.
  */
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "proxy/proxy.h"
-#include "bytes.h"
-#include "tap.h"
-
-#define MISMATCH (-100000)   /* a request differed from the expected bytes */
-#define SHORT_TAKE (-100001) /* feed returned 0 without taking everything */
-#define BYTEWISE ((size_t)-1)
-
-struct step {
-	struct bytes req; /* what the handshake must send */
-	struct bytes rep; /* what the proxy answers */
-};
-
-struct scenario {
-	const char *name;
-	enum proxy_kind kind;
-	const char *user, *pass;
-	const char *host; /* for proxy_target_set_host() */
-	uint16_t port;
-	struct step steps[3];
-	int want;	      /* proxy_hs_feed() result at the end */
-	size_t want_consumed; /* of the last reply, when want == 1 */
-	int want_code;	      /* reply_code at the end */
-};
-
-/* Feed @rep in chunks: all at once, one byte at a time, or split after @split. */
-static int feed_reply(struct proxy_hs *hs, struct bytes rep, size_t split, size_t *total)
-{
-	const uint8_t *p = rep.p;
-	size_t pos = 0, c, chunk;
-	int r;
-
-	*total = 0;
-	while (pos < rep.n) {
-		if (split == 0)
-			chunk = rep.n - pos;
-		else if (split == BYTEWISE)
-			chunk = 1;
-		else
-			chunk = pos == 0 && split < rep.n ? split : rep.n - pos;
-		r = proxy_hs_feed(hs, p + pos, chunk, &c);
-		*total += c;
-		if (r != 0)
-			return r;
-		if (c != chunk)
-			return SHORT_TAKE;
-		pos += chunk;
-	}
-	return 0;
-}
-
-static int run(const struct scenario *sc, size_t split, size_t *consumed, int *code)
-{
-	struct proxy_target t;
-	struct proxy_hs hs;
-	const uint8_t *out;
-	size_t n, i;
-	int r;
-
-	if (proxy_target_set_host(&t, sc->host, sc->port) < 0)
-		return MISMATCH;
-	r = proxy_hs_init(&hs, sc->kind, sc->user, sc->pass, &t);
-	if (r < 0)
-		return r;
-	for (i = 0; i < 3 && sc->steps[i].req.p; i++) {
-		out = proxy_hs_output(&hs, &n);
-		if (n != sc->steps[i].req.n || memcmp(out, sc->steps[i].req.p, n) != 0)
-			return MISMATCH;
-		proxy_hs_sent(&hs, n);
-		r = feed_reply(&hs, sc->steps[i].rep, split, consumed);
-		if (r != 0)
-			break;
-	}
-	*code = hs.reply_code;
-	return r;
-}
-
-static size_t max_reply(const struct scenario *sc)
-{
-	size_t m = 0;
-
-	for (size_t i = 0; i < 3 && sc->steps[i].req.p; i++)
-		if (sc->steps[i].rep.n > m)
-			m = sc->steps[i].rep.n;
-	return m;
-}
-
-static int check_one(const struct scenario *sc, size_t split)
-{
-	size_t consumed = 0;
-	int code = -1, r;
-
-	r = run(sc, split, &consumed, &code);
-	if (r != sc->want || code != sc->want_code) {
-		printf("#   %s split %zu: got %d code %d, want %d code %d\n", sc->name, split, r,
-		       code, sc->want, sc->want_code);
-		return 0;
-	}
-	if (r == 1 && consumed != sc->want_consumed) {
-		printf("#   %s split %zu: consumed %zu, want %zu\n", sc->name, split, consumed,
-		       sc->want_consumed);
-		return 0;
-	}
-	return 1;
-}
-
-static void check_scenario(const struct scenario *sc)
-{
-	int all = 1;
-
-	ok(check_one(sc, 0), "%s: whole", sc->name);
-	ok(check_one(sc, BYTEWISE), "%s: byte by byte", sc->name);
-	for (size_t k = 1; k < max_reply(sc); k++)
-		all &= check_one(sc, k);
-	ok(all, "%s: every 2-way split", sc->name);
-}
-
-/* 198.51.100.7:443, 2001:db8::1 port 80, example.com:8080 */
-#define V4 0xc6, 0x33, 0x64, 0x07
-#define V6 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01
-#define NAME 0x0b, 'e', 'x', 'a', 'm', 'p', 'l', 'e', '.', 'c', 'o', 'm'
-#define ALICE 0x01, 0x05, 'a', 'l', 'i', 'c', 'e', 0x06, 's', 'e', 'c', 'r', 'e', 't'
-#define GREET_NOAUTH RAW(0x05, 0x01, 0x00)
-#define GREET_AUTH RAW(0x05, 0x02, 0x00, 0x02)
-#define CONNECT_V4 RAW(0x05, 0x01, 0x00, 0x01, V4, 0x01, 0xbb)
-#define REP_V4(rep) RAW(0x05, rep, 0x00, 0x01, 0, 0, 0, 0, 0, 0)
+#include "proxy_scenario.h"
 
 static const struct scenario socks5_ok[] = {
 	{"socks5 no auth, ATYP 1",
@@ -398,163 +276,6 @@ static const struct scenario socks4_ok[] = {
 	 -1},
 };
 
-#define HTTP_REQ_NAME B("CONNECT example.com:8080 HTTP/1.1\r\nHost: example.com:8080\r\n\r\n")
-#define HTTP_REQ_V4 B("CONNECT 198.51.100.7:443 HTTP/1.1\r\nHost: 198.51.100.7:443\r\n\r\n")
-#define HTTP_ERR(code, errno_, text)                                        \
-	{                                                                   \
-		"http " #code, PROXY_HTTP, NULL, NULL, "198.51.100.7", 443, \
-			{{HTTP_REQ_V4, B(text)}}, errno_, 0, code           \
-	}
-
-static const struct scenario http_ok[] = {
-	{"http 200, name",
-	 PROXY_HTTP,
-	 NULL,
-	 NULL,
-	 "example.com",
-	 8080,
-	 {{HTTP_REQ_NAME, B("HTTP/1.1 200 Connection established\r\n\r\nSSH-2.0-x\r\n")}},
-	 1,
-	 39,
-	 200},
-	{"http 200 with headers, Basic auth, IPv6",
-	 PROXY_HTTP,
-	 "Aladdin",
-	 "open sesame",
-	 "2001:db8::1",
-	 80,
-	 {{B("CONNECT [2001:db8::1]:80 HTTP/1.1\r\nHost: [2001:db8::1]:80\r\n"
-	     "Proxy-Authorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==\r\n\r\n"),
-	   B("HTTP/1.0 200 OK\r\nProxy-Agent: test\r\nContent-Length: 5\r\n\r\n\r\n\r\n")}},
-	 1,
-	 57,
-	 200},
-	{"http bare LF, padding '='",
-	 PROXY_HTTP,
-	 "abc",
-	 "d",
-	 "198.51.100.7",
-	 443,
-	 {{B("CONNECT 198.51.100.7:443 HTTP/1.1\r\nHost: 198.51.100.7:443\r\n"
-	     "Proxy-Authorization: Basic YWJjOmQ=\r\n\r\n"),
-	   B("HTTP/1.1 204\nVia: x\n\n\n")}},
-	 1,
-	 21,
-	 204},
-	{"http padding '=='",
-	 PROXY_HTTP,
-	 "ab",
-	 "c",
-	 "198.51.100.7",
-	 443,
-	 {{B("CONNECT 198.51.100.7:443 HTTP/1.1\r\nHost: 198.51.100.7:443\r\n"
-	     "Proxy-Authorization: Basic YWI6Yw==\r\n\r\n"),
-	   B("HTTP/1.1 200 OK\r\n\r\n")}},
-	 1,
-	 19,
-	 200},
-	HTTP_ERR(407, -EACCES,
-		 "HTTP/1.1 407 Proxy Authentication Required\r\n"
-		 "Proxy-Authenticate: Basic realm=\"x\"\r\nContent-Length: 3\r\n\r\nabc"),
-	HTTP_ERR(401, -EACCES, "HTTP/1.1 401 Unauthorized\r\n\r\n"),
-	HTTP_ERR(403, -EACCES, "HTTP/1.1 403 Forbidden\r\n\r\n"),
-	HTTP_ERR(404, -EHOSTUNREACH, "HTTP/1.1 404 Not Found\r\n\r\n"),
-	HTTP_ERR(502, -ECONNREFUSED, "HTTP/1.1 502 Bad Gateway\r\nServer: t\r\n\r\n"),
-	HTTP_ERR(503, -ECONNREFUSED, "HTTP/1.0 503 Service Unavailable\r\n\r\n"),
-	HTTP_ERR(504, -ETIMEDOUT, "HTTP/1.1 504 Gateway Timeout\r\n\r\n"),
-	HTTP_ERR(301, -EPROTO, "HTTP/1.1 301 Moved\r\n\r\n"),
-	HTTP_ERR(100, -EPROTO, "HTTP/1.1 100 Continue\r\n\r\n"),
-	{"http garbage",
-	 PROXY_HTTP,
-	 NULL,
-	 NULL,
-	 "198.51.100.7",
-	 443,
-	 {{HTTP_REQ_V4, B("SSH-2.0-OpenSSH_9.2\r\n\r\n")}},
-	 -EPROTO,
-	 0,
-	 -1},
-	{"http/2 status",
-	 PROXY_HTTP,
-	 NULL,
-	 NULL,
-	 "198.51.100.7",
-	 443,
-	 {{HTTP_REQ_V4, B("HTTP/2 200\r\n\r\n")}},
-	 -EPROTO,
-	 0,
-	 -1},
-	{"http 2-digit status",
-	 PROXY_HTTP,
-	 NULL,
-	 NULL,
-	 "198.51.100.7",
-	 443,
-	 {{HTTP_REQ_V4, B("HTTP/1.1 20 OK\r\n\r\n")}},
-	 -EPROTO,
-	 0,
-	 -1},
-	{"http status 600",
-	 PROXY_HTTP,
-	 NULL,
-	 NULL,
-	 "198.51.100.7",
-	 443,
-	 {{HTTP_REQ_V4, B("HTTP/1.1 600 Odd\r\n\r\n")}},
-	 -EPROTO,
-	 0,
-	 -1},
-	{"http no space after code",
-	 PROXY_HTTP,
-	 NULL,
-	 NULL,
-	 "198.51.100.7",
-	 443,
-	 {{HTTP_REQ_V4, B("HTTP/1.1 2000\r\n\r\n")}},
-	 -EPROTO,
-	 0,
-	 -1},
-	{"http incomplete headers",
-	 PROXY_HTTP,
-	 NULL,
-	 NULL,
-	 "198.51.100.7",
-	 443,
-	 {{HTTP_REQ_V4, B("HTTP/1.1 200 OK\r\nX: y\r\n")}},
-	 0,
-	 0,
-	 200},
-};
-
-static void test_http_oversized(void)
-{
-	static uint8_t big[PROXY_IN_MAX + 100];
-	struct proxy_target t;
-	struct proxy_hs hs;
-	size_t n, c, pos = 0;
-	int r = 0;
-
-	memcpy(big, "HTTP/1.1 200 OK\r\n", 17);
-	for (size_t i = 17; i + 2 < sizeof(big); i += 10)
-		memcpy(big + i, "X-Pad: aa\n", i + 10 <= sizeof(big) ? 10 : sizeof(big) - i);
-	proxy_target_set_host(&t, "198.51.100.7", 443);
-	is_int(proxy_hs_init(&hs, PROXY_HTTP, NULL, NULL, &t), 0, "http oversized: init");
-	proxy_hs_output(&hs, &n);
-	proxy_hs_sent(&hs, n);
-	r = proxy_hs_feed(&hs, big, sizeof(big), &c);
-	is_int(r, -EPROTO, "http headers over PROXY_IN_MAX: -EPROTO at once");
-	ok(c <= PROXY_IN_MAX, "http oversized: never took more than PROXY_IN_MAX (%zu)", c);
-
-	proxy_hs_init(&hs, PROXY_HTTP, NULL, NULL, &t);
-	proxy_hs_output(&hs, &n);
-	proxy_hs_sent(&hs, n);
-	for (r = 0; r == 0 && pos < sizeof(big); pos += 1000)
-		r = proxy_hs_feed(&hs, big + pos,
-				  sizeof(big) - pos < 1000 ? sizeof(big) - pos : 1000, &c);
-	is_int(r, -EPROTO, "http oversized in 1000-byte pieces: -EPROTO");
-	is_int(hs.state, HS_FAILED, "http oversized: state HS_FAILED");
-}
-
 static void test_init_errors(void)
 {
 	char longs[300];
@@ -595,6 +316,31 @@ static void test_init_errors(void)
 	       "init: unterminated name");
 }
 
+static void test_target_from_sa(void)
+{
+	static const uint8_t v6[16] = {V6};
+	static const uint8_t v4[4] = {V4};
+	struct sockaddr_storage ss = {0};
+	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	struct proxy_target t;
+
+	in->sin_family = AF_INET;
+	in->sin_port = htons(5353);
+	memcpy(&in->sin_addr, v4, 4);
+	is_int(proxy_target_set_sa(&t, &ss), 0, "set_sa v4");
+	ok(t.family == AF_INET && memcmp(t.addr, v4, 4) == 0 && t.port == 5353, "set_sa v4 value");
+	memset(&ss, 0, sizeof(ss));
+	in6->sin6_family = AF_INET6;
+	in6->sin6_port = htons(53);
+	memcpy(&in6->sin6_addr, v6, 16);
+	is_int(proxy_target_set_sa(&t, &ss), 0, "set_sa v6");
+	ok(t.family == AF_INET6 && memcmp(t.addr, v6, 16) == 0 && t.port == 53, "set_sa v6 value");
+	ss.ss_family = AF_UNIX;
+	is_int(proxy_target_set_sa(&t, &ss), -EAFNOSUPPORT, "set_sa AF_UNIX refused");
+	ok(t.family == 0 && t.port == 0 && t.name[0] == '\0', "set_sa refused: target cleared");
+}
+
 static void test_targets(void)
 {
 	static const uint8_t v6[16] = {V6};
@@ -619,6 +365,7 @@ static void test_targets(void)
 	longs[255] = '\0';
 	is_int(proxy_target_set_name(&t, longs, 3), 0, "set_name 255-byte name");
 	is_int((int)strlen(t.name), 255, "set_name keeps 255 bytes");
+	test_target_from_sa();
 }
 
 static void test_output_and_order(void)
@@ -798,9 +545,6 @@ int main(void)
 	test_socks5_rep_codes();
 	for (size_t i = 0; i < sizeof(socks4_ok) / sizeof(socks4_ok[0]); i++)
 		check_scenario(&socks4_ok[i]);
-	for (size_t i = 0; i < sizeof(http_ok) / sizeof(http_ok[0]); i++)
-		check_scenario(&http_ok[i]);
-	test_http_oversized();
 	test_init_errors();
 	test_targets();
 	test_output_and_order();

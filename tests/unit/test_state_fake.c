@@ -34,19 +34,6 @@ static struct settings settings_make(struct profile_conf *p, size_t n)
 	return settings_of(proxies, ARRAY_SIZE(proxies), p, n);
 }
 
-static char *xasprintf(const char *fmt, ...) _printf_(1, 2);
-static char *xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	return s;
-}
-
 /* "ADDR/LEN" of a pool, in a static buffer per family. */
 static const char *pool_str(int af, const void *base, unsigned prefix)
 {
