@@ -73,7 +73,8 @@ static void check_daemon(struct check_ctx *c)
 			continue;
 		found = true;
 		c->udp_known = json_object_object_get_ex(s, "udp", &f);
-		c->t.udp_relayed = c->udp_known && !strcmp(json_object_get_string(f), "associate");
+		/* "associate" or "direct": UDP goes to the relay (never "refused"). */
+		c->t.udp_relayed = c->udp_known && strcmp(json_object_get_string(f), "refused");
 		if (json_object_object_get_ex(s, "applied", &f) && json_object_get_boolean(f))
 			check_add(c->r, "daemon", CHECK_OK, "running (pid %d), subject applied",
 				  (int)c->t.relay_pid);

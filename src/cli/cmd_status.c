@@ -193,7 +193,7 @@ static bool row_cap(json_object *s, struct cell *c)
 
 static bool row_udp_flows(json_object *s, struct cell *c)
 {
-	if (strcmp(jstr(s, "udp"), "associate") != 0 && !jnum(s, "udp_flows_total"))
+	if (strcmp(jstr(s, "udp"), "refused") == 0 && !jnum(s, "udp_flows_total"))
 		return false;
 	cell_add(c, "%llu live, %llu total, %llu failed", jnum(s, "udp_flows"),
 		 jnum(s, "udp_flows_total"), jnum(s, "udp_flows_failed"));

@@ -89,6 +89,13 @@ void ctl_close_all(struct daemon *d)
 	}
 }
 
+static const char *ctl_udp_mode(enum relay_udp_mode m)
+{
+	if (m == RELAY_UDP_ASSOCIATE)
+		return "associate";
+	return m == RELAY_UDP_DIRECT ? "direct" : "refused";
+}
+
 static const char *ctl_dns_mode(const struct subject_rt *s)
 {
 	static const char *const names[] = {
@@ -162,14 +169,10 @@ static json_object *ctl_subject_json(struct daemon *d, const struct subject_rt *
 	json_object_object_add(o, "chain", chain);
 	json_object_object_add(o, "applied", json_object_new_boolean(s->applied));
 	json_object_object_add(o, "dns", json_object_new_string(ctl_dns_mode(s)));
-	json_object_object_add(o, "udp",
-			       json_object_new_string(s->rs.udp_mode == RELAY_UDP_ASSOCIATE
-							      ? "associate"
-							      : "refused"));
-	json_object_object_add(o, "udp_why",
-			       s->rs.udp_mode == RELAY_UDP_ASSOCIATE
-				       ? NULL
-				       : json_object_new_string(s->rs.udp_why));
+	json_object_object_add(o, "udp", json_object_new_string(ctl_udp_mode(s->rs.udp_mode)));
+	json_object_object_add(
+		o, "udp_why",
+		s->rs.udp_mode != RELAY_UDP_REFUSED ? NULL : json_object_new_string(s->rs.udp_why));
 	json_object_object_add(o, "error", s->applied ? NULL : json_object_new_string(s->error));
 	json_object_object_add(o, "connections", json_object_new_uint64(st->live));
 	json_object_object_add(o, "connections_total", json_object_new_uint64(st->total));

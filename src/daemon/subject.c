@@ -154,7 +154,7 @@ int subject_apply(struct daemon *d, struct subject_rt *s, struct subject_state *
 				      .dns_port = RELAY_DNS_PORT};
 	net.allow = NL_ALLOW_DNS;
 	s->rs.udp_mode = relay_udp_mode(&s->rs.chain, p->udp, s->rs.udp_why, sizeof(s->rs.udp_why));
-	if (s->rs.udp_mode == RELAY_UDP_ASSOCIATE) {
+	if (s->rs.udp_mode != RELAY_UDP_REFUSED) {
 		s->nft.udp_port = RELAY_TPROXY_PORT;
 		net.allow |= NL_ALLOW_UDP;
 	}

@@ -217,6 +217,19 @@ void relay_chain_describe(const struct relay_chain *chain, size_t i, char *buf, 
 		 i == 0 && chain->egress_ns[0] ? ")" : "");
 }
 
+void relay_target_describe(const struct proxy_target *t, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (t->name[0] || !t->family) { /* a name, also once url = direct resolved it */
+		snprintf(buf, len, "%s:%u", t->name, t->port);
+		return;
+	}
+	inet_ntop(t->family, t->addr, a, sizeof(a));
+	snprintf(buf, len, "%s%s%s:%u", t->family == AF_INET6 ? "[" : "", a,
+		 t->family == AF_INET6 ? "]" : "", t->port);
+}
+
 const char *relay_note_error(struct relay_subject *rs, const char *fmt, ...)
 {
 	static _Thread_local char text[sizeof(rs->last_error)];
@@ -258,6 +271,22 @@ static int direct_addr(const struct proxy_target *dst, struct sockaddr_storage *
 	return -EDESTADDRREQ;
 }
 
+int relay_chain_socket(const struct relay_chain *ch, int family, int type)
+{
+	_cleanup_close_ int nsfd = -1;
+
+	/* The daemon's held namespace: a pooled socket (egress.h). */
+	if (ch->ens)
+		return egress_ns_socket(ch->ens, family, type);
+	if (!ch->egress_ns[0])
+		return egress_socket(ch->egress, family, type);
+	/* By name each time: a namespace made afresh is used, a missing one refuses. */
+	nsfd = netns_open_named(ch->egress_ns);
+	if (nsfd < 0)
+		return nsfd;
+	return netns_socket(nsfd, family, type, 0);
+}
+
 /* Where hop 0 is: the chain's first address, or the destination itself (url = direct). */
 static int chain_first(const struct relay_chain *ch, const struct proxy_target *dst,
 		       struct sockaddr_storage *direct, const struct sockaddr_storage **to,
@@ -274,7 +303,6 @@ static int chain_first(const struct relay_chain *ch, const struct proxy_target *
 int relay_chain_connect_wait(const struct relay_chain *ch, const struct proxy_target *dst,
 			     struct egress_waiter *w)
 {
-	_cleanup_close_ int nsfd = -1;
 	struct sockaddr_storage direct;
 	const struct sockaddr_storage *to;
 	socklen_t tolen;
@@ -282,18 +310,10 @@ int relay_chain_connect_wait(const struct relay_chain *ch, const struct proxy_ta
 
 	if (fd < 0)
 		return fd;
-	if (ch->ens) {
-		/* The daemon's held namespace: a pooled socket, or wait for one (egress.h). */
+	if (ch->ens) /* the daemon's held namespace: a pooled socket, or wait for one */
 		fd = egress_ns_take(ch->ens, to->ss_family, SOCK_STREAM | SOCK_NONBLOCK, w);
-	} else if (ch->egress_ns[0]) {
-		/* By name each time: a namespace made afresh is used, a missing one refuses. */
-		nsfd = netns_open_named(ch->egress_ns);
-		if (nsfd < 0)
-			return nsfd;
-		fd = netns_socket(nsfd, to->ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	} else {
-		fd = egress_socket(ch->egress, to->ss_family, SOCK_STREAM | SOCK_NONBLOCK);
-	}
+	else
+		fd = relay_chain_socket(ch, to->ss_family, SOCK_STREAM | SOCK_NONBLOCK);
 	if (fd < 0)
 		return fd;
 	return relay_chain_connect_fd(ch, dst, fd);

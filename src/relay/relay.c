@@ -11,6 +11,7 @@
 
 #include "conn.h"
 #include "resolver.h"
+#include "udp.h"
 
 int relay_subject_open(struct relay *r, struct relay_subject *rs, int nsfd,
 		       const struct relay_subject_conf *conf, const char **what)

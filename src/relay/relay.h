@@ -128,6 +128,8 @@ static inline uint64_t relay_stat_get_taken(const uint64_t *p)
 struct conn;
 struct relay_dns;
 struct udp_flow;
+struct udp_probe;
+struct udp_subject;
 
 /* What one worker thread holds of a subject (worker.c): only that thread writes it. */
 struct relay_shard {
@@ -139,7 +141,9 @@ struct relay_shard {
 /* How a subject's UDP (other than DNS) is handled; relay_udp_mode() decides. */
 enum relay_udp_mode {
 	RELAY_UDP_REFUSED = 0, /* refused at once (udp = off, or the chain cannot carry it) */
-	RELAY_UDP_ASSOCIATE,   /* relayed with SOCKS5 UDP ASSOCIATE (RFC 1928 §7) */
+	RELAY_UDP_ASSOCIATE,   /* relayed with SOCKS5 UDP ASSOCIATE (RFC 1928 §7) with the
+				* chain's last hop, the chain carrying its control connection */
+	RELAY_UDP_DIRECT,      /* url = direct: sent from a socket in the egress namespace */
 };
 
 /* The resolver's port inside every subject (wildcard, transparent, UDP and TCP). */
@@ -171,7 +175,7 @@ struct relay_subject {
 	enum relay_udp_mode udp_mode; /* set by the daemon from relay_udp_mode() */
 	char udp_why[128];	      /* why UDP is refused, for status */
 	struct ev udp_lis[2];	      /* UDP relay listeners v4, v6 (udp.c); fd -1 if closed */
-	struct udp_flow *flows;	      /* owned by udp.c: live UDP flows */
+	struct udp_subject *udp;      /* owned by udp.c: the UDP relay's state, or NULL */
 	struct conn *conns;	      /* owned: doubly linked list of live connections */
 	char last_error[192];	      /* the last failed connection or flow, for status */
 	int64_t last_error_time;      /* when (CLOCK_REALTIME seconds); 0 = none yet */
@@ -203,7 +207,8 @@ struct relay {
 	uint64_t taken;		       /* a worker: hand-overs it has taken in */
 	uint64_t live;		       /* connections across all subjects */
 	struct conn *handshaking;      /* not owned: conns in handshake, for the timeout tick */
-	struct udp_flow *udp_flows;    /* not owned (udp.c frees): live UDP flows, all subjects */
+	struct udp_flow *udp_flows;    /* not owned (udp_flow.c frees): all subjects' flows */
+	struct udp_probe *udp_probes;  /* not owned (udp_probe.c frees): running probes */
 	uint64_t udp_live;	       /* UDP flows across all subjects */
 	uint64_t dns_clients;	       /* DNS-over-TCP clients across all subjects */
 	uint64_t max_slots;	       /* cap on live + udp_live + dns_clients (fd budget) */
@@ -353,6 +358,15 @@ const char *relay_note_error(struct relay_subject *rs, const char *fmt, ...) _pr
 void relay_chain_describe(const struct relay_chain *chain, size_t i, char *buf, size_t len);
 
 /**
+ * relay_target_describe() - "198.51.100.9:443", "[2001:db8::9]:443" or "name:443" (a name
+ * also once url = direct resolved it), for messages.
+ * @t: destination.
+ * @buf: output.
+ * @len: size of @buf.
+ */
+void relay_target_describe(const struct proxy_target *t, char *buf, size_t len);
+
+/**
  * relay_chain_connect() - start a non-blocking TCP connect to the chain's first hop.
  * @ch: chain.
  *
@@ -369,6 +383,21 @@ void relay_chain_describe(const struct relay_chain *chain, size_t i, char *buf, 
  * Return: the socket (connect in progress or deferred) or a negative errno.
  */
 int relay_chain_connect(const struct relay_chain *ch, const struct proxy_target *dst);
+
+/**
+ * relay_chain_socket() - a socket where the chain's hop 0 is dialled from.
+ * @ch: chain.
+ * @family: AF_INET or AF_INET6 (or AF_UNIX for a managed tor's hop 0).
+ * @type: SOCK_STREAM or SOCK_DGRAM, | SOCK_NONBLOCK.
+ *
+ * Hop 0's egress namespace (`netns = NAME`: the daemon's held one, or opened
+ * by name), else `netnsp run`'s broker, else the daemon's own namespace.  A
+ * UDP flow's socket to its proxy's relay, or to the destination itself
+ * (url = direct), is made here too: it leaves where the chain leaves.
+ *
+ * Return: the fd (close-on-exec) or a negative errno.
+ */
+int relay_chain_socket(const struct relay_chain *ch, int family, int type);
 
 /**
  * relay_hs_send() - send what the handshake @hs has queued, until the socket would block.
@@ -471,17 +500,6 @@ enum relay_udp_mode relay_udp_mode(const struct relay_chain *chain, bool udp_on,
 				   size_t len);
 
 /**
- * relay_udp_listen() - open (RELAY_UDP_ASSOCIATE) or close (otherwise) the
- * subject's transparent UDP listeners on RELAY_TPROXY_PORT (udp.c).
- * @r: relay.
- * @rs: subject.
- * @nsfd: its namespace.
- *
- * Return: 0 or a negative errno.
- */
-int relay_udp_listen(struct relay *r, struct relay_subject *rs, int nsfd);
-
-/**
  * typedef relay_udp_probe_fn - told the outcome of relay_udp_probe_start().
  * @rs: the subject probed.
  * @err: 0 (UDP ASSOCIATE granted), or a negative errno: the subject is now
@@ -492,45 +510,12 @@ int relay_udp_listen(struct relay *r, struct relay_subject *rs, int nsfd);
 typedef void relay_udp_probe_fn(struct relay_subject *rs, int err, void *arg);
 
 /**
- * relay_udp_probe_start() - ask the upstream for one UDP ASSOCIATE, on the loop (udp.c).
- * @r: relay.
- * @rs: subject, after relay_udp_listen(); nothing happens unless RELAY_UDP_ASSOCIATE.
- * @done: told the outcome once, from the loop or relay_udp_tick() (never from
- *        inside this call); not told if the probe is cancelled by
- *        relay_udp_close() or by another relay_udp_probe_start() on @rs.
- * @arg: passed to @done.
- *
- * An upstream that refuses (a SOCKS5 REP other than 0, no acceptable
- * method, connection refused, no answer within 5 s) would otherwise make
- * every flow wait for its own refusal; UDP flows work as before meanwhile.
- * A granted association is closed at once (its control connection ends it).
- *
- * Return: 0 or a negative errno (-ENOMEM).
- */
-int relay_udp_probe_start(struct relay *r, struct relay_subject *rs, relay_udp_probe_fn *done,
-			  void *arg);
-
-/**
- * relay_udp_close() - close the UDP listeners and every flow of @rs (udp.c).
- * @r: relay.
- * @rs: subject.
- */
-void relay_udp_close(struct relay *r, struct relay_subject *rs);
-
-/**
  * relay_udp_on_event() - an EV_UDP fd is ready (udp.c).
  * @r: relay.
  * @ev: the fd's ev.
  * @events: epoll events.
  */
 void relay_udp_on_event(struct relay *r, struct ev *ev, uint32_t events);
-
-/**
- * relay_udp_tick() - expire idle UDP flows (udp.c).
- * @r: relay.
- * @now: CLOCK_MONOTONIC seconds.
- */
-void relay_udp_tick(struct relay *r, uint64_t now);
 
 /**
  * relay_limits() - the connection caps that an fd limit allows (accept.c).

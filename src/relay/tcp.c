@@ -100,26 +100,12 @@ static void conn_free(struct relay *r, struct conn *c, bool reset_app, bool rese
 	loop_defer_free(r->loop, c, NULL); /* loop.h rule 2 */
 }
 
-static void conn_describe(const struct conn *c, char *buf, size_t len)
-{
-	const struct proxy_target *t = &c->hs->dst;
-	char a[INET6_ADDRSTRLEN];
-
-	if (t->family)
-		inet_ntop(t->family, t->addr, a, sizeof(a));
-	if (t->name[0] || !t->family) /* a name, also once url = direct resolved it */
-		snprintf(buf, len, "%s:%u", t->name, t->port);
-	else
-		snprintf(buf, len, "%s%s%s:%u", t->family == AF_INET6 ? "[" : "", a,
-			 t->family == AF_INET6 ? "]" : "", t->port);
-}
-
 void conn_fail(struct relay *r, struct conn *c, int err)
 {
 	char dst[PROXY_NAME_MAX + 16], hop[PROXY_NAME_MAX + 32];
 	const char *why;
 
-	conn_describe(c, dst, sizeof(dst));
+	relay_target_describe(&c->hs->dst, dst, sizeof(dst));
 	if (c->chain)
 		relay_chain_describe(c->chain, c->hs->hop, hop, sizeof(hop));
 	else

@@ -295,7 +295,8 @@ start_tinyproxy() { # start_tinyproxy NS LISTEN PORT [USER PASS]
 }
 
 # start_danted NS LISTEN PORT [udp]: SOCKS4 and SOCKS5, no auth, TCP to IPv4;
-# with udp: TCP to IPv4 and IPv6 (0/0) and UDP ASSOCIATE too.
+# with udp: TCP to IPv4 and IPv6 (0/0) and UDP ASSOCIATE too.  It goes out on
+# w1 (P1's link to W), or on $DANTED_EXT (w2 in P2).
 start_danted() {
 	local ns=$1 listen=$2 port=$3 cf="$T/danted-$3.conf" udp=''
 	[ "${4:-}" = udp ] && udp='socks pass { from: 0/0 to: 0/0 command: udpassociate udpreply }
@@ -303,7 +304,7 @@ start_danted() {
 	cat >"$cf" <<-EOF
 		logoutput: stderr
 		internal: $listen port = $port
-		external: w1
+		external: ${DANTED_EXT:-w1}
 		socksmethod: none
 		clientmethod: none
 		user.privileged: root
@@ -328,6 +329,12 @@ nexec() { # nexec PROFILE CMD...: CMD inside the profile's subject via netnsp ex
 	local prof=$1
 	shift
 	nsp exec "$prof" -- "$@"
+}
+
+uc() { # uc PROFILE ARGS...: udp_client.py ARGS inside the profile's subject
+	local prof=$1
+	shift
+	nexec "$prof" "$PYTHON" "$LIB_DIR/udp_client.py" "$@" 2>>"$T/uclient.err"
 }
 
 start_daemon() { # start the daemon inside H; logs to $T/daemon.log
@@ -371,6 +378,8 @@ daemon_up() { # start_daemon + wait_ready as one test point; bails if it can't
 		bail "daemon not ready"
 	fi
 }
+
+udp_is() { [ "$(status_field "$1" udp)" = "\"$2\"" ]; } # udp_is PROFILE MODE
 
 status_field() { # status_field PROFILE KEY: one value from status --json
 	nsp status --json 2>/dev/null | "$PYTHON" -c '

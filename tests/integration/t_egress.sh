@@ -3,24 +3,27 @@
 #
 # t_egress.sh - egress namespaces: `url = direct` + `netns = E` connects to
 # the destination from inside E (the user's VPN namespace), and a proxy with
-# `netns = E` (a SOCKS5 proxy only reachable there) is dialled from E.  E's
-# link down or E gone: connections fail at once and nothing leaves H; netnsp
+# `netns = E` (a SOCKS5 proxy only reachable there) is dialled from E.  UDP
+# (`udp = on`) through direct leaves from a socket made in E, one per flow.
+# E's link down or E gone: connections fail at once and nothing leaves H
+# (nor reaches W, for UDP); netnsp
 # lets go of a deleted E (it ends), and uses E again once it is made afresh.
 #
-#   [S d / s / dn: curl via `netnsp exec`]                        no link
+#   [S d / du / s / su / dn: curl, udp_client.py via `netnsp exec`]  no link
 #        ^ setns
 #   [H: netnsp daemon] 198.51.100.1  (no route to W; nft counts what H sends)
 #        | veth
 #   [P1] 198.51.100.2 ...  (topo_setup; unused here but for the counter sanity)
 #
-#   [E: "VPN" namespace: microsocks 127.0.0.1:1080]
+#   [E: "VPN" namespace: microsocks 127.0.0.1:1080, danted 127.0.0.1:1090 (UDP ASSOCIATE)]
 #        | veth e0 203.0.113.129  2001:db8:5::1 (routes to W only)
-#   [W: world.py 203.0.113.100:80 [2001:db8:100::1]:80 -> "client=ADDR"]
+#   [W: world.py 203.0.113.100:80 [2001:db8:100::1]:80 -> "client=ADDR",
+#       UDP echo :7000 -> "from=ADDR|DATA"; nft counts the UDP that reaches it]
 #
 # W must report E's address for d, s and dr (dr's names are resolved by dnsmasq in W,
 # asked through E).
 . "$(dirname "$0")/lib.sh"
-lib_init microsocks nft dnsmasq dig
+lib_init microsocks danted nft dnsmasq dig
 
 NS_E=${PFX}e
 E4=203.0.113.129
@@ -32,8 +35,18 @@ veth "$NS_E" e0 "$NS_W" x5 &&
 	addr "$NS_W" x5 203.0.113.130/26 2001:db8:5::2/64 &&
 	nsx "$NS_E" ip route add "$W4/32" via 203.0.113.130 &&
 	nsx "$NS_E" ip -6 route add "$W6/128" via 2001:db8:5::2 || bail "E's link to W"
-start_world || bail "world server did not start"
+start_world --udp-echo 7000 --udp-addr "$W4" --udp-addr "$W6" || bail "world server did not start"
+nsx "$NS_W" nft -f - <<'EOF2' || bail "nft counter in W"
+table inet wcount {
+	chain in {
+		type filter hook input priority 0;
+		udp dport 7000 counter
+	}
+}
+EOF2
+w_udp() { nsx "$NS_W" nft list chain inet wcount in | grep -o 'packets [0-9]*' | awk '{ print $2 }'; }
 start_microsocks "$NS_E" 1080 || bail "microsocks in E"
+DANTED_EXT=e0 start_danted "$NS_E" 127.0.0.1 1090 udp || bail "danted in E"
 # The resolver E's users would ask (a VPN's DNS): dnsmasq in W, reached from E only.
 start_dnsmasq_w "$DNS4" --address=/world.test/"$W4" --address=/six.test/"$W6" \
 	--address=/gone.test/ || bail "dnsmasq did not start"
@@ -63,6 +76,9 @@ workers = 2
 [proxy vpn]
 url = direct
 netns = $NS_E
+[proxy evd]
+url = socks5://127.0.0.1:1090
+netns = $NS_E
 [proxy evs]
 url = socks5://127.0.0.1:1080
 netns = $NS_E
@@ -72,14 +88,27 @@ via = vpn
 netns = $(subject_ns d)
 dns = off
 
+[profile su]
+via = evd
+netns = $(subject_ns su)
+dns = off
+udp = on
+
 [profile s]
 via = evs
 netns = $(subject_ns s)
 dns = off
 
+[profile du]
+via = vpn
+netns = $(subject_ns du)
+dns = off
+udp = on
+
 [profile dn]
 via = vpn
 netns = $(subject_ns dn)
+udp = on
 
 [profile dr]
 via = vpn
@@ -105,7 +134,16 @@ n0=$(h_sent)
 expect_client d "http://$W4/" "$E4" "direct + netns: W sees E's address (IPv4)"
 expect_client d "http://[$W6]/" "$E6" "direct + netns: W sees E's address (IPv6)"
 expect_client s "http://$W4/" "$E4" "SOCKS5 proxy reachable only inside E: W sees E"
+# danted's relay address is 127.0.0.1 in E: only a socket made in E reaches it.
+wait_until 10 udp_is su associate && sleep 1.5 # a refused probe would show within a tick
+is "$(status_field su udp)" '"associate"' "status: UDP ASSOCIATE from E was granted"
+is "$(uc su echo "$W4" 7000 assoc-e)" "from=$E4|assoc-e" \
+	"UDP via a SOCKS5 proxy reachable only inside E: associated and sent from E, W sees E"
 is "$(status_field d chain)" "[\"direct (netns $NS_E)\"]" "status: the chain is direct from E"
+is "$(status_field du udp)" '"direct"' "status: du's UDP is direct"
+is "$(uc du echo "$W4" 7000 via-e)" "from=$E4|via-e" "UDP, direct + netns: W sees E's address (IPv4)"
+is "$(uc du echo "$W6" 7000 via-e6)" "from=$E6|via-e6" "UDP, direct + netns: W sees E's address (IPv6)"
+is "$(uc du from "$W4" 7000 src)" "$W4 7000" "UDP, direct: the reply comes from the original destination"
 is "$(h_sent)" "$n0" "nothing left H while the subjects reached W"
 nsx "$NS_H" ping -c1 -W1 "$P1_H4" >/dev/null 2>&1
 [ "$(h_sent)" -gt "$n0" ]
@@ -134,6 +172,14 @@ rc=$?
 tap_ok $? "a name through direct without dns-server is refused at once (rc $rc, $ms ms)"
 wait_log "resolves names with the profile's dns-server, and it has none" 10
 tap_ok $? "the log says why"
+# The same for UDP: the name's datagram goes nowhere, and status says why.
+w0=$(w_udp)
+out=$(uc dn refused world.test 7000)
+is "${out%% *}" timeout "UDP to a name through direct: not sent ($out)"
+err=$(status_field dn last_error)
+[[ $err == *"UDP to world.test: 'direct' takes addresses only"* ]]
+tap_ok $? "UDP to a name through direct: status says why ($err)"
+is "$(w_udp)" "$w0" "UDP to a name through direct: nothing reached W"
 
 # E's link down: fail closed, at once, and nothing leaves H.
 nsx "$NS_E" ip link set e0 down
@@ -144,10 +190,20 @@ for prof in d s; do
 	[ "$rc" -ne 0 ] && [ "$ms" -lt 2000 ]
 	tap_ok $? "$prof: E's link down: the connection fails (rc $rc, $ms ms)" || diag_file "$T/down.err"
 done
+w1=$(w_udp)
+for dst in "$W4" "$W6"; do
+	out=$(uc du refused "$dst" 7000)
+	is "${out%% *}" timeout "du: E's link down: no UDP answer from $dst ($out)"
+done
+is "$(w_udp)" "$w1" "E's link down: not one datagram reached W"
+err=$(status_field du last_error)
+[[ $err == *"via direct (netns $NS_E): Network is unreachable"* ]]
+tap_ok $? "E's link down: status says why ($err)"
 is "$(h_sent)" "$n1" "E's link down: not one packet left H instead"
 nsx "$NS_E" ip link set e0 up
 nsx "$NS_E" ip route add "$W4/32" via 203.0.113.130 2>/dev/null
 expect_client d "http://$W4/" "$E4" "E's link up again: through E again"
+is "$(uc du echo "$W4" 7000 up-again)" "from=$E4|up-again" "E's link up again: UDP through E again"
 
 # Many connections at once through E, far more than the daemon keeps ready
 # there (a pool of one socket): they queue for sockets, all reach W from E,
@@ -178,6 +234,13 @@ tap_ok $? "workers = 2: all went through the main loop, none through the worker 
 # E gone: refused at once, status says why; E made afresh is used again.
 # Nothing else may keep E alive, so that its end can be seen: microsocks goes first.
 kill "$MICROSOCKS_PID" && wait "$MICROSOCKS_PID" 2>/dev/null
+for p in $(ip netns pids "$NS_E"); do # danted and its children
+	[ "$(cat "/proc/$p/comm" 2>/dev/null)" = danted ] && kill -TERM "$p" 2>/dev/null
+done
+wait_until 5 sh -c "[ -z \"\$(ip netns pids $NS_E)\" ]"
+n=$(status_field du udp_flows)
+[ "${n:-0}" -ge 1 ] 2>/dev/null
+tap_ok $? "du holds live UDP flows through E before E goes (${n:-none})"
 log_mark
 ip netns del "$NS_E"
 ms=$(curl_ms "$T/gone.err" nexec d curl -gsS --max-time 5 "http://$W4/")
@@ -197,6 +260,7 @@ tap_ok $? "the log says once that E is gone"
 # netnsp lets go of a deleted namespace: E ends, and its veth with it (the peer leaves W).
 wait_until 10 sh -c "! ip -n $NS_W link show x5 >/dev/null 2>&1"
 tap_ok $? "E gone: netnsp does not keep it alive (its link to W is gone)"
+is "$(status_field du udp_flows)" 0 "E gone: du's UDP flows through it ended with it"
 is "$(log_since | grep -c "egress netns '$NS_E'")" 1 "and only once"
 
 # E made afresh under the same name, with its link to W: used again, and the log says so.
@@ -209,6 +273,7 @@ ns_add "$NS_E" &&
 wait_log "egress netns '$NS_E': back" 5
 tap_ok $? "the log says E is back"
 expect_client d "http://$W4/" "$E4" "E made afresh: through E again"
+is "$(uc du echo "$W4" 7000 afresh)" "from=$E4|afresh" "E made afresh: UDP through E again"
 ino_e2=$(stat -L -c %i "/run/netns/$NS_E")
 is "$(egress_q vpn inode)" "[\"$ino_e2\"]" "status: present again, with the new inode ($ino_e2)"
 

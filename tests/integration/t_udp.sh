@@ -69,48 +69,6 @@ PY
 bg nsx "$NS_P1" "$PYTHON" "$T/silent.py" "$P1_H4" 1099 2>>"$T/silent.log"
 wait_port "$NS_P1" "$P1_H4" 1099 || bail "silent :1099"
 
-# The client, run inside a subject.  Modes:
-#   echo HOST PORT MSG          connected socket: send, print the reply
-#   two HOST PORT               two sockets (two flows) interleaved: both replies
-#   from HOST PORT MSG          unconnected socket: print "ADDR PORT" of the reply's source
-#   refused HOST PORT           print the errno name and the ms until the failure
-cat >"$T/uclient.py" <<'PY'
-import errno, socket, sys, time
-mode, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
-fam = socket.AF_INET6 if ":" in host else socket.AF_INET
-def sock():
-    s = socket.socket(fam, socket.SOCK_DGRAM)
-    s.settimeout(4)
-    return s
-if mode == "echo":
-    s = sock(); s.connect((host, port)); s.send(sys.argv[4].encode())
-    print(s.recv(65535).decode())
-elif mode == "two":
-    a, b = sock(), sock()
-    a.connect((host, port)); b.connect((host, port))
-    a.send(b"one-a"); b.send(b"two-b"); a.send(b"one-c")
-    got = [b.recv(65535).decode(), a.recv(65535).decode(), a.recv(65535).decode()]
-    print(" ".join(g.split("|")[1] for g in got))
-elif mode == "from":
-    s = sock(); s.sendto(sys.argv[4].encode(), (host, port))
-    data, peer = s.recvfrom(65535)
-    print(peer[0], peer[1])
-elif mode == "refused":
-    s = sock(); t0 = time.monotonic()
-    try:
-        s.connect((host, port)); s.send(b"x"); s.recv(100)
-        print("answered")
-    except OSError as e:
-        name = errno.errorcode.get(e.errno, "timeout") if e.errno else "timeout"
-        print(name, int((time.monotonic() - t0) * 1000))
-PY
-chmod 0644 "$T/uclient.py"
-uc() { # uc PROFILE ARGS...: the UDP client inside PROFILE's subject
-	local prof=$1
-	shift
-	nexec "$prof" "$PYTHON" "$T/uclient.py" "$@" 2>>"$T/uclient.err"
-}
-
 cat >"$CONF" <<EOF2
 # t_udp.sh
 [proxy dante]
@@ -275,7 +233,6 @@ tap_ok $? "udp on: TCP to a UDP-only port still fails (no listener on W)"
 
 # ------------------------------------------------------------ an upstream that refuses UDP ASSOCIATE
 
-udp_is() { [ "$(status_field "$1" udp)" = "\"$2\"" ]; }
 live_table() { nsenter --net="/run/netns/$(subject_ns "$1")" nft list table inet netnsp 2>&1; }
 refused_probe() { # refused_probe PROFILE WHY SECONDS DESC: refused within SECONDS of $t_up
 	local el ms out nft st
