@@ -157,21 +157,23 @@ grep -q "query\[A\] world.test from $E4" "$T/dnsmasq.log"
 tap_ok $? "dnsmasq was asked for the name from E's address" || diag_file "$T/dnsmasq.log"
 expect_client dr "http://six.test/" "$E6" "a name with only an IPv6 address: AAAA next, W sees E"
 is "$(h_sent)" "$n0" "names through direct: nothing left H"
-log_mark
-ms=$(curl_ms "$T/dr.err" nexec dr curl -gsS --max-time 5 http://gone.test/)
-rc=$?
-[ "$rc" -ne 0 ] && [ "$ms" -lt 2000 ]
-tap_ok $? "a name dns-server knows no address for: refused (rc $rc, $ms ms)"
-wait_log "dns-server knows no address for the name" 10
-tap_ok $? "the log says why"
+# refused_name PROFILE URL BUDGET_MS LOG_TEXT WHAT: the fetch fails within the
+# budget and the log says why.
+refused_name() {
+	local ms rc
+	log_mark
+	ms=$(curl_ms "$T/$1.err" nexec "$1" curl -gsS --max-time 5 "$2")
+	rc=$?
+	[ "$rc" -ne 0 ] && [ "$ms" -lt "$3" ]
+	tap_ok $? "$5: refused (rc $rc, $ms ms)" || diag_file "$T/$1.err"
+	wait_log "$4" 10
+	tap_ok $? "$5: the log says why"
+}
+refused_name dr http://gone.test/ 2000 "dns-server knows no address for the name" \
+	"a name dns-server knows no address for"
 # Without a dns-server no resolver is asked: refused at once, with the reason.
-log_mark
-ms=$(curl_ms "$T/dn.err" nexec dn curl -gsS --max-time 5 http://world.test/)
-rc=$?
-[ "$rc" -ne 0 ] && [ "$ms" -lt 1000 ]
-tap_ok $? "a name through direct without dns-server is refused at once (rc $rc, $ms ms)"
-wait_log "resolves names with the profile's dns-server, and it has none" 10
-tap_ok $? "the log says why"
+refused_name dn http://world.test/ 1000 "resolves names with the profile's dns-server, and it has none" \
+	"a name through direct without dns-server"
 # The same for UDP: the name's datagram goes nowhere, and status says why.
 w0=$(w_udp)
 out=$(uc dn refused world.test 7000)
