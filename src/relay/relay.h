@@ -171,7 +171,7 @@ struct relay_subject {
 	struct ev ep[4];       /* endpoints: SOCKS5 v4, v6, HTTP v4, v6; fd -1 if closed (owned) */
 	uint16_t socks_port;   /* socks-port, 0 = none */
 	uint16_t http_port;    /* http-port, 0 = none */
-	struct relay_dns *dns; /* owned: the resolver (dns.c), NULL when not applied */
+	struct relay_dns *dns; /* owned: the resolver (resolver.c), NULL when not applied */
 	enum relay_udp_mode udp_mode; /* set by the daemon from relay_udp_mode() */
 	char udp_why[128];	      /* why UDP is refused, for status */
 	struct ev udp_lis[2];	      /* UDP relay listeners v4, v6 (udp.c); fd -1 if closed */
@@ -467,7 +467,7 @@ void relay_on_egress(void *arg, struct egress_waiter *w, int fd);
 int relay_tunnel_open(struct relay *r, struct relay_subject *rs, const struct proxy_target *dst);
 
 /**
- * relay_fake_target() - map a destination that may be a fake address (dns.c).
+ * relay_fake_target() - map a destination that may be a fake address (fake_map.c).
  * @rs: subject.
  * @t: the destination as an address; replaced by the name when it is a mapped fake address.
  *

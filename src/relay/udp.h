@@ -118,7 +118,7 @@ struct udp_probe {
 int relay_udp_listen(struct relay *r, struct relay_subject *rs, int nsfd);
 
 /**
- * relay_udp_probe_start() - ask the upstream for one UDP ASSOCIATE, on the loop (udp.c).
+ * relay_udp_probe_start() - ask the upstream for one UDP ASSOCIATE, on the loop (udp_probe.c).
  * @r: relay.
  * @rs: subject, after relay_udp_listen(); nothing happens unless RELAY_UDP_ASSOCIATE
  *      (url = direct asks no upstream: its flows fail on their own).
