@@ -146,16 +146,18 @@ struct conn *conn_accept(struct relay *r, struct relay_subject *rs, int fd);
 int conn_connect(struct relay *r, struct conn *c);
 
 /**
- * conn_resolved() - the outcome of @c's lookup (relay_dns_lookup()), called once.
- * @r: the main loop's relay.
- * @c: the connection.
- * @family: AF_INET or AF_INET6 with @addr; or a negative errno: -ENOENT (no
- *          address of @qtype), -EHOSTUNREACH (no answer), -ECANCELED (the resolver closed).
- * @addr: 4 or 16 octets.
- * @qtype: what was asked; without an A record, AAAA is asked next.
+ * conn_pump() - move bytes one way until the kernel says EAGAIN (pump.c).
+ * @r: the connection's relay.
+ * @c: a connection in C_RELAY.
+ * @up: app -> upstream, else upstream -> app.
+ *
+ * Copied while the reads are small, then through the direction's pipe
+ * (made then).  At the source's EOF, once nothing waits, the other side is
+ * shut down for writing (half-close).
+ *
+ * Return: 0, or a negative errno when a side failed (the caller resets both).
  */
-void conn_resolved(struct relay *r, struct conn *c, int family, const uint8_t *addr,
-		   uint16_t qtype);
+int conn_pump(struct relay *r, struct conn *c, bool up);
 
 /**
  * conn_fail() - the tunnel could not be built: log once, tell the app, free.

@@ -54,7 +54,9 @@ struct dns_fwd {
 	uint16_t id;		   /* the upstream query's fresh ID */
 	struct dns_client *client; /* TCP: where the answer goes; NULL if it left */
 	int udp_fd;		   /* UDP: the socket the query came on (not owned), else -1 */
-	struct conn *conn;	   /* a lookup: the connection waiting for the address, or NULL */
+	relay_lookup_fn *done;	   /* a lookup: told the address (relay_dns_lookup()), or NULL */
+	void *done_arg;		   /* not owned: the connection or flow waiting */
+	bool lookup;		   /* made by relay_dns_lookup(), even once cancelled */
 	struct sockaddr_storage from, dst;
 	socklen_t fromlen;
 	struct dns_tcp_reader rd;

@@ -42,28 +42,49 @@
 int relay_dns_open(struct relay *r, struct relay_subject *rs, int nsfd,
 		   const struct profile_conf *p, const struct subject_state *st);
 
-struct conn;
 struct dns_fwd;
 
 /**
- * relay_dns_lookup() - resolve @name for connection @c through the chain to dns-server.
+ * typedef relay_lookup_fn - the outcome of a relay_dns_lookup(), told once.
+ * @r: the main loop's relay.
+ * @arg: what the caller passed.
+ * @family: AF_INET or AF_INET6 with @addr; or a negative errno: -ENOENT (no
+ *          address of @qtype), -EHOSTUNREACH (no answer), -ECANCELED (the
+ *          resolver closed).
+ * @addr: 4 or 16 octets.
+ * @qtype: what was asked.
+ */
+typedef void relay_lookup_fn(struct relay *r, void *arg, int family, const uint8_t *addr,
+			     uint16_t qtype);
+
+/**
+ * relay_dns_has_server() - whether relay_dns_lookup() can ask anyone for @rs.
+ * @rs: subject.
+ *
+ * Return: true when the subject has a resolver with a dns-server.
+ */
+bool relay_dns_has_server(const struct relay_subject *rs);
+
+/**
+ * relay_dns_lookup() - resolve @name through the chain to dns-server (main loop only).
  * @rs: subject; its resolver's dns-server is asked, over DNS-over-TCP through the
  *      subject's chain, as a forwarded query is (so through an egress namespace
  *      for url = direct).
- * @c: the connection waiting; conn_resolved() is called once with the outcome,
- *     unless relay_dns_lookup_cancel() came first.
  * @name: the name.
  * @qtype: DNS_TYPE_A or DNS_TYPE_AAAA.
+ * @done: told the outcome once, from the loop, unless relay_dns_lookup_cancel()
+ *        came first.
+ * @arg: passed to @done (a TCP connection, a UDP flow).
  * @out: receives the lookup, for relay_dns_lookup_cancel().
  *
  * Return: 0 (sent), -ENOENT (no resolver or no dns-server), -ENOBUFS (too many
- * queries in flight) or another negative errno; conn_resolved() is not called then.
+ * queries in flight) or another negative errno; @done is not called then.
  */
-int relay_dns_lookup(struct relay_subject *rs, struct conn *c, const char *name, uint16_t qtype,
-		     struct dns_fwd **out);
+int relay_dns_lookup(struct relay_subject *rs, const char *name, uint16_t qtype,
+		     relay_lookup_fn *done, void *arg, struct dns_fwd **out);
 
 /**
- * relay_dns_lookup_cancel() - the connection of a lookup is gone: forget it.
+ * relay_dns_lookup_cancel() - whoever waits for a lookup is gone: forget it.
  * @f: the lookup.
  */
 void relay_dns_lookup_cancel(struct dns_fwd *f);

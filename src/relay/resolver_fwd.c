@@ -14,7 +14,6 @@
 #include <arpa/inet.h>
 #include <sys/random.h>
 
-#include "conn.h"
 #include "resolver-internal.h"
 #include "util/macro.h"
 #include "util/monotime.h"
@@ -88,8 +87,8 @@ void resolver_fwd_free(struct relay_dns *dns, struct dns_fwd *f)
 	loop_close(dns->r->loop, &f->de.ev);
 	dns->n_fwds--;
 	free(TAKE_PTR(f->in));
-	if (f->conn) /* a lookup that ends unanswered: its connection fails */
-		conn_resolved(dns->r, TAKE_PTR(f->conn), -ECANCELED, NULL, 0);
+	if (f->done) /* a lookup that ends unanswered: whoever waits fails */
+		TAKE_PTR(f->done)(dns->r, f->done_arg, -ECANCELED, NULL, f->q.qtype);
 	loop_defer_free(dns->r->loop, f, NULL);
 }
 
@@ -100,10 +99,10 @@ static void resolver_fwd_done(struct relay_dns *dns, struct dns_fwd *f, const ui
 	uint8_t err[512], addr[16];
 	size_t elen = 0;
 
-	if (f->conn) {
+	if (f->done) {
 		int fam = msg ? dns_response_addr(msg, len, &f->q, addr) : -EHOSTUNREACH;
 
-		conn_resolved(dns->r, TAKE_PTR(f->conn), fam, addr, f->q.qtype);
+		TAKE_PTR(f->done)(dns->r, f->done_arg, fam, addr, f->q.qtype);
 	}
 	if (!msg) {
 		if (dns_build_error(&f->q, DNS_RCODE_SERVFAIL, err, sizeof(err), &elen) < 0)
@@ -189,8 +188,13 @@ void resolver_fwd_start(struct relay_dns *dns, const struct dns_query *q, int ud
 		resolver_fwd_done(dns, f, NULL, 0);
 }
 
-int relay_dns_lookup(struct relay_subject *rs, struct conn *c, const char *name, uint16_t qtype,
-		     struct dns_fwd **out)
+bool relay_dns_has_server(const struct relay_subject *rs)
+{
+	return rs->dns && resolver_has_server(rs->dns);
+}
+
+int relay_dns_lookup(struct relay_subject *rs, const char *name, uint16_t qtype,
+		     relay_lookup_fn *done, void *arg, struct dns_fwd **out)
 {
 	struct relay_dns *dns = rs->dns;
 	struct dns_query q;
@@ -210,14 +214,16 @@ int relay_dns_lookup(struct relay_subject *rs, struct conn *c, const char *name,
 		resolver_fwd_free(dns, f); /* no connection to tell yet */
 		return r;
 	}
-	f->conn = c;
+	f->lookup = true;
+	f->done = done;
+	f->done_arg = arg;
 	*out = f;
 	return 0;
 }
 
 void relay_dns_lookup_cancel(struct dns_fwd *f)
 {
-	f->conn = NULL; /* the answer, when it comes, goes nowhere */
+	f->done = NULL; /* the answer, when it comes, goes nowhere */
 }
 
 void resolver_fwd_input(struct relay_dns *dns, struct dns_fwd *f)
@@ -249,7 +255,7 @@ void resolver_fwd_input(struct relay_dns *dns, struct dns_fwd *f)
 			if (dns_check_response(&f->q, f->id, f->in, mlen, &olen) < 0)
 				continue; /* not our answer: wait for the right one or the timeout
 					   */
-			if (dns->mode == DNS_PROXY && !f->conn)
+			if (dns->mode == DNS_PROXY && !f->lookup) /* the daemon's own: not cached */
 				resolver_cache_put(dns, &f->q, f->in, olen);
 			resolver_fwd_done(dns, f, f->in, olen);
 			return;

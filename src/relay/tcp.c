@@ -7,7 +7,7 @@
  *   CONNECTING  non-blocking connect() to hop 0 from the daemon's namespace
  *   HANDSHAKE   hop i is asked to connect to hop i+1 (or the destination);
  *               proxy.h parses replies incrementally, never past their end
- *   RELAY       splice(2) app -> pipe -> upstream and back, edge-triggered;
+ *   RELAY       bytes moved both ways by conn_pump() (pump.c), edge-triggered;
  *               EOF on one side becomes shutdown(SHUT_WR) on the other
  *               (half-close), an error on one side resets the other.
  * Until RELAY, every failure resets the app's socket (SO_LINGER 0): a
@@ -36,8 +36,6 @@
 #include "conn.h"
 
 #define CONN_EVENTS (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
-#define SPLICE_CHUNK (1u << 16)	  /* the kernel's default pipe: 16 pages */
-#define RELAY_PIPE_BIG (1u << 18) /* what a pipe carrying a bulk transfer grows to */
 
 /* Make close() send RST instead of FIN: what a refused connection looks like. */
 static void sock_set_reset(int fd)
@@ -309,86 +307,11 @@ static int conn_start_relay(struct relay *r, struct conn *c)
 	ret = conn_flush_early(c);
 	if (ret <= 0)
 		return ret;
-	if (pipe2(c->pipe_up, O_NONBLOCK | O_CLOEXEC) < 0 ||
-	    pipe2(c->pipe_down, O_NONBLOCK | O_CLOEXEC) < 0)
-		return neg_errno();
 	hs_list_remove(r, c);
 	ep_free(r, c->hs); /* else each endpoint client would keep a parser slot for good */
 	free(TAKE_PTR(c->hs));
 	c->state = C_RELAY;
 	return 0;
-}
-
-/* fs.pipe-max-size, capped at RELAY_PIPE_BIG; SPLICE_CHUNK (never grow) if unreadable. */
-static uint32_t pipe_max_size(void)
-{
-	_cleanup_fclose_ FILE *f = fopen("/proc/sys/fs/pipe-max-size", "re");
-	unsigned long v = 0;
-
-	if (!f || fscanf(f, "%lu", &v) != 1)
-		return SPLICE_CHUNK;
-	return v < RELAY_PIPE_BIG ? (uint32_t)v : RELAY_PIPE_BIG;
-}
-
-/*
- * Each pipe starts at the kernel's default, 16 pages.  One that a single
- * splice filled carries a bulk transfer and grows to RELAY_PIPE_BIG (or
- * fs.pipe-max-size if lower), so each splice moves four times as much;
- * idle and interactive connections keep the small slot array.  Refused
- * (an unprivileged `netnsp run` over its pipe-user-pages quota), the pipe
- * stays as it is.  Returns the pipe's size from now on.
- */
-static uint32_t pipe_grow(struct relay *r, int fd, uint32_t *cap)
-{
-	int got = -1;
-
-	if (!r->pipe_max)
-		r->pipe_max = pipe_max_size();
-	if (r->pipe_max > SPLICE_CHUNK)
-		got = fcntl(fd, F_SETPIPE_SZ, (int)r->pipe_max);
-	*cap = got > 0 ? (uint32_t)got : SPLICE_CHUNK;
-	return *cap;
-}
-
-/*
- * Move bytes one way (@up: app -> upstream, else back) through its pipe
- * until the kernel says EAGAIN.  Returns 0, or a negative errno when a side
- * failed (the caller resets both).
- */
-static int conn_pump(struct relay *r, struct conn *c, bool up)
-{
-	int src = up ? c->app.fd : c->up.fd, dst = up ? c->up.fd : c->app.fd;
-	int *p = up ? c->pipe_up : c->pipe_down;
-	uint32_t *pend = up ? &c->pend_up : &c->pend_down, *cap = up ? &c->cap_up : &c->cap_down;
-	bool *src_eof = up ? &c->app_eof : &c->up_eof, *dst_shut = up ? &c->up_shut : &c->app_shut;
-	uint64_t *bytes = up ? &c->st->bytes_up : &c->st->bytes_down;
-	uint32_t chunk = *cap ? *cap : SPLICE_CHUNK;
-	ssize_t n;
-
-	for (;;) {
-		if (*pend > 0) {
-			n = splice(p[0], NULL, dst, NULL, *pend, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-			if (n < 0)
-				return errno == EAGAIN ? 0 : neg_errno();
-			*pend -= (uint32_t)n;
-			relay_stat_add(bytes, (uint64_t)n);
-			continue;
-		}
-		if (*src_eof) {
-			if (!*dst_shut && shutdown(dst, SHUT_WR) < 0 && errno != ENOTCONN)
-				return neg_errno();
-			*dst_shut = true;
-			return 0;
-		}
-		n = splice(src, NULL, p[1], NULL, chunk, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-		if (n < 0)
-			return errno == EAGAIN ? 0 : neg_errno();
-		if (n == 0)
-			*src_eof = true;
-		*pend += (uint32_t)n;
-		if (n == SPLICE_CHUNK && !*cap)
-			chunk = pipe_grow(r, p[1], cap);
-	}
 }
 
 /* Returns true when the connection is finished and was freed. */
@@ -584,9 +507,11 @@ static int conn_dial(struct relay *r, struct conn *c)
  * client's) is first resolved by the profile's dns-server, asked through the
  * same egress namespace (docs/DESIGN.md "Egress namespaces").
  */
+static relay_lookup_fn conn_resolved;
+
 static int conn_lookup(struct conn *c, uint16_t qtype)
 {
-	int ret = relay_dns_lookup(c->rs, c, c->hs->dst.name, qtype, &c->hs->lookup);
+	int ret = relay_dns_lookup(c->rs, c->hs->dst.name, qtype, conn_resolved, c, &c->hs->lookup);
 
 	if (ret != -ENOENT)
 		return ret;
@@ -620,8 +545,11 @@ int conn_connect(struct relay *r, struct conn *c)
 	return conn_dial(r, c);
 }
 
-void conn_resolved(struct relay *r, struct conn *c, int family, const uint8_t *addr, uint16_t qtype)
+/* The outcome of @arg's lookup: dial the address, or AAAA after no A, or fail with the reason. */
+static void conn_resolved(struct relay *r, void *arg, int family, const uint8_t *addr,
+			  uint16_t qtype)
 {
+	struct conn *c = arg;
 	struct proxy_target *t = &c->hs->dst;
 	int ret;
 

@@ -69,7 +69,8 @@ enum udp_flow_state { UF_OPENING, UF_UP };
  * One flow: an (app, original destination) pair.  RELAY_UDP_ASSOCIATE: its
  * own association, @up connect()ed to the relay address, every datagram
  * with a SOCKS5 UDP header.  RELAY_UDP_DIRECT: no association, @up made in
- * the egress namespace and connect()ed to the destination itself.
+ * the egress namespace and connect()ed to the destination itself (a name
+ * is first resolved through dns-server, as TCP's is).
  */
 struct udp_flow {
 	enum udp_owner kind; /* UO_FLOW */
@@ -82,6 +83,7 @@ struct udp_flow {
 	struct sockaddr_storage app;	   /* the app's address */
 	struct sockaddr_storage orig;	   /* the original destination */
 	struct proxy_target dst;	   /* in every header: the address, or a fake one's name */
+	struct dns_fwd *lookup;		   /* direct: dst's name being resolved, or NULL */
 	bool fake;			   /* holds a fake-IP reference on orig */
 	bool framed;			   /* datagrams carry the SOCKS5 UDP header */
 	struct udp_dgram *q_head, *q_tail; /* owned: the queue before UF_UP */
@@ -158,6 +160,9 @@ void relay_udp_tick(struct relay *r, uint64_t now);
 /* ---- udp.c ---- */
 
 socklen_t udp_sa_len(const struct sockaddr_storage *ss);
+
+/* @ss := @family (AF_INET, AF_INET6) @addr (4 or 16 octets) and @port (host order). */
+void udp_sa_set(struct sockaddr_storage *ss, int family, const uint8_t *addr, uint16_t port);
 
 /**
  * udp_sock_error() - the fd's pending error (an ICMP error: ECONNREFUSED ...).

@@ -190,7 +190,7 @@ const char *udp_assoc_strerror(const struct udp_assoc *as, int err)
 	return strerror(-err);
 }
 
-static void sa_set(struct sockaddr_storage *ss, int family, const uint8_t *addr, uint16_t port)
+void udp_sa_set(struct sockaddr_storage *ss, int family, const uint8_t *addr, uint16_t port)
 {
 	memset(ss, 0, sizeof(*ss));
 	if (family == AF_INET) {
@@ -218,11 +218,11 @@ static int last_hop_addr(const struct relay_chain *ch, struct sockaddr_storage *
 	if (ch->n_hops > 1) {
 		if (t->family != AF_INET && t->family != AF_INET6)
 			return -EADDRNOTAVAIL; /* a name: hop 1 resolves it, we cannot */
-		sa_set(ss, t->family, t->addr, port);
+		udp_sa_set(ss, t->family, t->addr, port);
 	} else if (ch->first.ss_family == AF_INET) {
-		sa_set(ss, AF_INET, (const uint8_t *)&in->sin_addr, port);
+		udp_sa_set(ss, AF_INET, (const uint8_t *)&in->sin_addr, port);
 	} else if (ch->first.ss_family == AF_INET6) {
-		sa_set(ss, AF_INET6, (const uint8_t *)&in6->sin6_addr, port);
+		udp_sa_set(ss, AF_INET6, (const uint8_t *)&in6->sin6_addr, port);
 		((struct sockaddr_in6 *)ss)->sin6_scope_id = in6->sin6_scope_id;
 	} else {
 		return -EADDRNOTAVAIL; /* a unix socket (a managed tor) */
@@ -241,7 +241,7 @@ int udp_relay_addr(const struct relay_chain *chain, const struct proxy_target *b
 		return -EADDRNOTAVAIL;
 	if (!memcmp(bnd->addr, zero, bnd->family == AF_INET ? 4 : 16))
 		return last_hop_addr(chain, ss, bnd->port);
-	sa_set(ss, bnd->family, bnd->addr, bnd->port);
+	udp_sa_set(ss, bnd->family, bnd->addr, bnd->port);
 	return 0;
 }
 

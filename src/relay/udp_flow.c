@@ -30,8 +30,10 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 
+#include "dns/dns.h"
 #include "netns/netns.h"
 #include "proxy/server.h"
+#include "resolver.h"
 #include "udp.h"
 #include "util/log.h"
 #include "util/macro.h"
@@ -107,6 +109,8 @@ void udp_flow_free(struct relay *r, struct udp_flow *f)
 	struct relay_subject *rs = f->rs;
 
 	flow_unlink(r, f);
+	if (f->lookup)
+		relay_dns_lookup_cancel(f->lookup);
 	udp_assoc_close(r, &f->as);
 	loop_close(r->loop, &f->up);
 	loop_close(r->loop, &f->reply);
@@ -392,17 +396,63 @@ static int flow_open_reply(struct udp_flow *f, int nsfd)
 	return TAKE_FD(fd);
 }
 
-/* url = direct: a socket in the egress namespace, connect()ed to the destination. */
-static int flow_open_direct(struct udp_flow *f)
+/* url = direct: a socket in the egress namespace, connect()ed to the destination's address. */
+static int flow_open_direct(struct relay *r, struct udp_flow *f)
 {
 	_cleanup_close_ int fd = -1;
+	struct sockaddr_storage to;
 
-	fd = relay_chain_socket(&f->rs->chain, f->orig.ss_family, SOCK_DGRAM | SOCK_NONBLOCK);
+	udp_sa_set(&to, f->dst.family, f->dst.addr, f->dst.port);
+	fd = relay_chain_socket(&f->rs->chain, to.ss_family, SOCK_DGRAM | SOCK_NONBLOCK);
 	if (fd < 0)
 		return fd;
-	if (connect(fd, (const struct sockaddr *)&f->orig, udp_sa_len(&f->orig)) < 0)
+	if (connect(fd, (const struct sockaddr *)&to, udp_sa_len(&to)) < 0)
 		return neg_errno();
-	return TAKE_FD(fd);
+	return flow_up(r, f, TAKE_FD(fd));
+}
+
+/* A flow refused for @why before anything was sent: status and the log say why. */
+static void flow_refuse(struct relay *r, struct udp_flow *f, const char *why)
+{
+	log_info("profile '%s': %s", f->rs->name,
+		 relay_note_error(f->rs, "UDP to %s: %s", f->dst.name, why));
+	f->rs->stats.udp_failed++;
+	udp_flow_free(r, f);
+}
+
+static relay_lookup_fn flow_resolved;
+
+/*
+ * url = direct sends to addresses: a fake address's name is first resolved by
+ * the profile's dns-server through the egress namespace, as TCP's is, while
+ * the app's datagrams wait in the queue (docs/DESIGN.md "Egress namespaces").
+ */
+static int flow_lookup(struct udp_flow *f, uint16_t qtype)
+{
+	return relay_dns_lookup(f->rs, f->dst.name, qtype, flow_resolved, f, &f->lookup);
+}
+
+static void flow_resolved(struct relay *r, void *arg, int family, const uint8_t *addr,
+			  uint16_t qtype)
+{
+	struct udp_flow *f = arg;
+	int ret;
+
+	f->lookup = NULL;
+	if (family == -ENOENT && qtype == DNS_TYPE_A) {
+		ret = flow_lookup(f, DNS_TYPE_AAAA); /* no IPv4 address: an IPv6 one? */
+	} else if (family < 0) {
+		flow_refuse(r, f, family == -ENOENT
+					  ? "'direct': dns-server knows no address for the name"
+					  : "'direct': no answer from dns-server through the egress netns");
+		return;
+	} else {
+		f->dst.family = family;
+		memcpy(f->dst.addr, addr, family == AF_INET ? 4 : 16);
+		ret = flow_open_direct(r, f);
+	}
+	if (ret < 0)
+		udp_flow_fail(r, f, ret);
 }
 
 static int flow_start(struct relay *r, struct udp_flow *f)
@@ -416,10 +466,8 @@ static int flow_start(struct relay *r, struct udp_flow *f)
 	ret = loop_add(r->loop, &f->reply, EPOLLIN);
 	if (ret < 0)
 		return ret;
-	if (!f->framed) {
-		fd = flow_open_direct(f);
-		return fd < 0 ? fd : flow_up(r, f, fd);
-	}
+	if (!f->framed)
+		return f->dst.family ? flow_open_direct(r, f) : flow_lookup(f, DNS_TYPE_A);
 	ret = udp_assoc_init(&f->as, &f->rs->chain, &f->dst, f);
 	return ret < 0 ? ret : udp_assoc_start(r, &f->as);
 }
@@ -459,20 +507,19 @@ static struct udp_flow *flow_alloc(struct relay *r, struct relay_subject *rs)
 /*
  * UDP follows the routes too, but is carried only by the default chain (the
  * one relay_udp_mode() judged): a destination routed elsewhere, blocked, or
- * unrouted is refused, and status says why.  So is a name through direct:
- * TCP waits for its lookup through dns-server (relay_dns_lookup()), a flow
- * does not (its datagrams would have to wait in the queue meanwhile).
+ * unrouted is refused, and status says why.  So is a name through direct
+ * when the profile has no dns-server to resolve it.
  */
 static bool flow_routed(struct relay_subject *rs, const struct proxy_target *t)
 {
 	char why[96];
 	const struct relay_chain *ch = relay_route(rs, t, why, sizeof(why));
 
-	if (ch == &rs->chain && !(ch->direct && !t->family))
+	if (ch == &rs->chain && !(ch->direct && !t->family && !relay_dns_has_server(rs)))
 		return true;
 	if (ch == &rs->chain)
 		snprintf(why, sizeof(why),
-			 "'direct' takes addresses only (set dns = proxy with a dns-server)");
+			 "'direct' resolves names with the profile's dns-server, and it has none");
 	else if (ch)
 		snprintf(why, sizeof(why),
 			 "UDP goes only through the default chain, not a route's");

@@ -114,6 +114,7 @@ udp = on
 via = vpn
 netns = $(subject_ns dr)
 dns-server = $DNS4
+udp = on
 EOF2
 # One socket kept ready in E (not 16): a burst finds the pool empty and queues.
 export NETNSP_EGRESS_POOL=1
@@ -174,14 +175,25 @@ refused_name dr http://gone.test/ 2000 "dns-server knows no address for the name
 # Without a dns-server no resolver is asked: refused at once, with the reason.
 refused_name dn http://world.test/ 1000 "resolves names with the profile's dns-server, and it has none" \
 	"a name through direct without dns-server"
-# The same for UDP: the name's datagram goes nowhere, and status says why.
+# UDP to a name through direct: resolved the same way while the datagram waits.
+n0=$(h_sent)
+is "$(uc dr echo world.test 7000 name-e)" "from=$E4|name-e" "UDP to a name through direct: resolved, W sees E"
+is "$(uc dr echo six.test 7000 name-e6)" "from=$E6|name-e6" \
+	"UDP to a name with only an IPv6 address: AAAA next, sent from E's IPv6 address"
+is "$(h_sent)" "$n0" "UDP to names through direct: nothing left H"
 w0=$(w_udp)
+out=$(uc dr refused gone.test 7000)
+is "${out%% *}" timeout "UDP to a name dns-server knows no address for: not sent ($out)"
+err=$(status_field dr last_error)
+[[ $err == *"UDP to gone.test: 'direct': dns-server knows no address for the name"* ]]
+tap_ok $? "UDP to a name without an address: status says why ($err)"
+# Without a dns-server: the datagram goes nowhere, and status says why.
 out=$(uc dn refused world.test 7000)
-is "${out%% *}" timeout "UDP to a name through direct: not sent ($out)"
+is "${out%% *}" timeout "UDP to a name through direct without dns-server: not sent ($out)"
 err=$(status_field dn last_error)
-[[ $err == *"UDP to world.test: 'direct' takes addresses only"* ]]
-tap_ok $? "UDP to a name through direct: status says why ($err)"
-is "$(w_udp)" "$w0" "UDP to a name through direct: nothing reached W"
+[[ $err == *"UDP to world.test: 'direct' resolves names with the profile's dns-server, and it has none"* ]]
+tap_ok $? "UDP to a name through direct without dns-server: status says why ($err)"
+is "$(w_udp)" "$w0" "UDP to names that could not be resolved: nothing reached W"
 
 # E's link down: fail closed, at once, and nothing leaves H.
 nsx "$NS_E" ip link set e0 down
