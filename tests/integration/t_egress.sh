@@ -245,6 +245,10 @@ loops=$(status_json_q '" ".join(str(w["connections_total"]) for w in d["workers"
 [[ $loops =~ ^([0-9]+)\ 0$ ]] && [ "${BASH_REMATCH[1]}" -ge 100 ]
 tap_ok $? "workers = 2: all went through the main loop, none through the worker ($loops)"
 
+# UDP: 40 flows at once, far more than the pool of one socket; each gets its own
+# echo, from E.
+is "$(uc du many "$W4" 7000 40)" "40 from=$E4" "40 UDP flows at once: each answered, all from E"
+
 # E gone: refused at once, status says why; E made afresh is used again.
 # Nothing else may keep E alive, so that its end can be seen: microsocks goes first.
 kill "$MICROSOCKS_PID" && wait "$MICROSOCKS_PID" 2>/dev/null

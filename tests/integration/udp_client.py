@@ -4,6 +4,8 @@
 
 udp_client.py echo HOST PORT MSG     connected socket: send, print the reply
 udp_client.py two HOST PORT          two sockets (two flows) interleaved: both replies
+udp_client.py many HOST PORT N       N sockets (N flows) sent at once, "m0".."mN-1": print
+                                     how many got their own echo, then the sources seen
 udp_client.py from HOST PORT MSG     unconnected socket: print "ADDR PORT" of the
                                      reply's source
 udp_client.py refused HOST PORT      print the errno name ("timeout" when nothing
@@ -40,6 +42,21 @@ elif mode == "two":
     a.send(b"one-c")
     got = [b.recv(65535).decode(), a.recv(65535).decode(), a.recv(65535).decode()]
     print(" ".join(g.split("|")[1] for g in got))
+elif mode == "many":
+    socks = [sock() for _ in range(int(sys.argv[4]))]
+    for i, s in enumerate(socks):
+        s.connect((host, port))
+        s.send(b"m%d" % i)
+    good, srcs = 0, set()
+    for i, s in enumerate(socks):
+        try:
+            src, _, data = s.recv(65535).decode().partition("|")
+        except OSError:
+            continue
+        if data == "m%d" % i:
+            good += 1
+            srcs.add(src)
+    print(good, *sorted(srcs))
 elif mode == "from":
     s = sock()
     s.sendto(sys.argv[4].encode(), (host, port))
