@@ -442,9 +442,11 @@ static void flow_resolved(struct relay *r, void *arg, int family, const uint8_t 
 	if (family == -ENOENT && qtype == DNS_TYPE_A) {
 		ret = flow_lookup(f, DNS_TYPE_AAAA); /* no IPv4 address: an IPv6 one? */
 	} else if (family < 0) {
-		flow_refuse(r, f, family == -ENOENT
-					  ? "'direct': dns-server knows no address for the name"
-					  : "'direct': no answer from dns-server through the egress netns");
+		flow_refuse(
+			r, f,
+			family == -ENOENT
+				? "'direct': dns-server knows no address for the name"
+				: "'direct': no answer from dns-server through the egress netns");
 		return;
 	} else {
 		f->dst.family = family;

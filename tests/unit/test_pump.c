@@ -72,8 +72,8 @@ static int rig_open(struct rig *g)
 
 static void rig_close(struct rig *g)
 {
-	int fds[] = {g->app, g->up, g->c.app.fd, g->c.up.fd, g->c.pipe_up[0], g->c.pipe_up[1],
-		     g->c.pipe_down[0], g->c.pipe_down[1]};
+	int fds[] = {g->app,	      g->up,	       g->c.app.fd,	  g->c.up.fd,
+		     g->c.pipe_up[0], g->c.pipe_up[1], g->c.pipe_down[0], g->c.pipe_down[1]};
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
@@ -189,8 +189,7 @@ static void test_partial_write(void)
 		if (conn_pump(&g.r, &g.c, false) < 0)
 			break;
 	}
-	ok(g.c.pipe_down[0] >= 0, "a write the program could not take made the pipe (after %d)",
-	   k);
+	ok(g.c.pipe_down[0] >= 0, "a write the program could not take made the pipe (after %d)", k);
 	ok(g.c.pend_down > 0, "the rest waits in the pipe (%u bytes)", g.c.pend_down);
 	(void)fcntl(g.app, F_SETFL, O_NONBLOCK);
 	for (int round = 0; round < 10000 && got < total; round++) {
