@@ -253,7 +253,7 @@ int daemon_setup_loop(struct daemon *d)
 	sigset_t mask;
 	int fd, r;
 
-	/* A relayed connection holds up to 6 fds (2 sockets, 2 pipes): daemon_caps() shares them. */
+	/* A relayed connection holds up to 6 fds: daemon_caps() shares them. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
