@@ -56,6 +56,7 @@ struct dns_fwd {
 	int udp_fd;		   /* UDP: the socket the query came on (not owned), else -1 */
 	relay_lookup_fn *done;	   /* a lookup: told the address (relay_dns_lookup()), or NULL */
 	void *done_arg;		   /* not owned: the connection or flow waiting */
+	struct dns_fwd **slot;	   /* the waiter's pointer to this lookup, cleared when told */
 	bool lookup;		   /* made by relay_dns_lookup(), even once cancelled */
 	struct sockaddr_storage from, dst;
 	socklen_t fromlen;

@@ -49,13 +49,11 @@ struct dns_fwd;
  * @r: the main loop's relay.
  * @arg: what the caller passed.
  * @family: AF_INET or AF_INET6 with @addr; or a negative errno: -ENOENT (no
- *          address of @qtype), -EHOSTUNREACH (no answer), -ECANCELED (the
- *          resolver closed).
+ *          A nor AAAA record), -EHOSTUNREACH (no answer), -ECANCELED (the
+ *          resolver closed); relay_dns_lookup_strerror() says it for the log.
  * @addr: 4 or 16 octets.
- * @qtype: what was asked.
  */
-typedef void relay_lookup_fn(struct relay *r, void *arg, int family, const uint8_t *addr,
-			     uint16_t qtype);
+typedef void relay_lookup_fn(struct relay *r, void *arg, int family, const uint8_t *addr);
 
 /**
  * relay_dns_has_server() - whether relay_dns_lookup() can ask anyone for @rs.
@@ -70,18 +68,27 @@ bool relay_dns_has_server(const struct relay_subject *rs);
  * @rs: subject; its resolver's dns-server is asked, over DNS-over-TCP through the
  *      subject's chain, as a forwarded query is (so through an egress namespace
  *      for url = direct).
- * @name: the name.
- * @qtype: DNS_TYPE_A or DNS_TYPE_AAAA.
+ * @name: the name; A is asked, then AAAA when the name has no A record.
  * @done: told the outcome once, from the loop, unless relay_dns_lookup_cancel()
  *        came first.
  * @arg: passed to @done (a TCP connection, a UDP flow).
- * @out: receives the lookup, for relay_dns_lookup_cancel().
+ * @slot: the waiter's pointer to the lookup in flight, for
+ *        relay_dns_lookup_cancel(); the resolver keeps it current (the AAAA
+ *        lookup replaces the A one) and sets it to NULL before @done.
  *
  * Return: 0 (sent), -ENOENT (no resolver or no dns-server), -ENOBUFS (too many
  * queries in flight) or another negative errno; @done is not called then.
  */
-int relay_dns_lookup(struct relay_subject *rs, const char *name, uint16_t qtype,
-		     relay_lookup_fn *done, void *arg, struct dns_fwd **out);
+int relay_dns_lookup(struct relay_subject *rs, const char *name, relay_lookup_fn *done, void *arg,
+		     struct dns_fwd **slot);
+
+/**
+ * relay_dns_lookup_strerror() - why a lookup failed, for the log and status.
+ * @err: the negative errno @done was told.
+ *
+ * Return: a static string.
+ */
+const char *relay_dns_lookup_strerror(int err);
 
 /**
  * relay_dns_lookup_cancel() - whoever waits for a lookup is gone: forget it.

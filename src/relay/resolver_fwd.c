@@ -74,6 +74,39 @@ bool resolver_client_waiting(const struct relay_dns *dns, const struct dns_clien
 	return false;
 }
 
+static int lookup_start(struct relay_dns *dns, const struct dns_query *q, relay_lookup_fn *done,
+			void *arg, struct dns_fwd **slot);
+
+/* Tell whoever waits on lookup @f its outcome, once; its slot no longer names @f. */
+static void lookup_tell(struct relay_dns *dns, struct dns_fwd *f, int family, const uint8_t *addr)
+{
+	relay_lookup_fn *done = TAKE_PTR(f->done);
+
+	*f->slot = NULL;
+	done(dns->r, f->done_arg, family, addr);
+}
+
+/*
+ * Lookup @f has its answer (@family as dns_response_addr() says, or an
+ * error): a name without an A record is asked again for AAAA, by a new
+ * lookup in the same slot; anything else is told.
+ */
+static void lookup_answered(struct relay_dns *dns, struct dns_fwd *f, int family,
+			    const uint8_t *addr)
+{
+	struct dns_query q = f->q;
+
+	if (family == -ENOENT && q.qtype == DNS_TYPE_A) {
+		q.qtype = DNS_TYPE_AAAA;
+		family = lookup_start(dns, &q, f->done, f->done_arg, f->slot);
+		if (family == 0) {
+			f->done = NULL; /* the new lookup tells */
+			return;
+		}
+	}
+	lookup_tell(dns, f, family, addr);
+}
+
 void resolver_fwd_free(struct relay_dns *dns, struct dns_fwd *f)
 {
 	struct dns_fwd **pp;
@@ -88,7 +121,7 @@ void resolver_fwd_free(struct relay_dns *dns, struct dns_fwd *f)
 	dns->n_fwds--;
 	free(TAKE_PTR(f->in));
 	if (f->done) /* a lookup that ends unanswered: whoever waits fails */
-		TAKE_PTR(f->done)(dns->r, f->done_arg, -ECANCELED, NULL, f->q.qtype);
+		lookup_tell(dns, f, -ECANCELED, NULL);
 	loop_defer_free(dns->r->loop, f, NULL);
 }
 
@@ -99,11 +132,10 @@ static void resolver_fwd_done(struct relay_dns *dns, struct dns_fwd *f, const ui
 	uint8_t err[512], addr[16];
 	size_t elen = 0;
 
-	if (f->done) {
-		int fam = msg ? dns_response_addr(msg, len, &f->q, addr) : -EHOSTUNREACH;
-
-		TAKE_PTR(f->done)(dns->r, f->done_arg, fam, addr, f->q.qtype);
-	}
+	if (f->done)
+		lookup_answered(dns, f,
+				msg ? dns_response_addr(msg, len, &f->q, addr) : -EHOSTUNREACH,
+				addr);
 	if (!msg) {
 		if (dns_build_error(&f->q, DNS_RCODE_SERVFAIL, err, sizeof(err), &elen) < 0)
 			elen = 0;
@@ -193,37 +225,49 @@ bool relay_dns_has_server(const struct relay_subject *rs)
 	return rs->dns && resolver_has_server(rs->dns);
 }
 
-int relay_dns_lookup(struct relay_subject *rs, const char *name, uint16_t qtype,
-		     relay_lookup_fn *done, void *arg, struct dns_fwd **out)
+static int lookup_start(struct relay_dns *dns, const struct dns_query *q, relay_lookup_fn *done,
+			void *arg, struct dns_fwd **slot)
 {
-	struct relay_dns *dns = rs->dns;
-	struct dns_query q;
-	struct dns_fwd *f;
+	struct dns_fwd *f = fwd_new(dns, q);
 	int r;
 
-	if (!dns || !resolver_has_server(dns))
-		return -ENOENT;
-	r = dns_query_for(&q, name, qtype);
-	if (r < 0)
-		return r;
-	f = fwd_new(dns, &q);
 	if (!f)
 		return -ENOBUFS;
 	r = fwd_send(dns, f);
 	if (r < 0) {
-		resolver_fwd_free(dns, f); /* no connection to tell yet */
+		resolver_fwd_free(dns, f); /* no one to tell yet */
 		return r;
 	}
 	f->lookup = true;
 	f->done = done;
 	f->done_arg = arg;
-	*out = f;
+	f->slot = slot;
+	*slot = f;
 	return 0;
+}
+
+int relay_dns_lookup(struct relay_subject *rs, const char *name, relay_lookup_fn *done, void *arg,
+		     struct dns_fwd **slot)
+{
+	struct dns_query q;
+	int r;
+
+	if (!relay_dns_has_server(rs))
+		return -ENOENT;
+	r = dns_query_for(&q, name, DNS_TYPE_A);
+	return r < 0 ? r : lookup_start(rs->dns, &q, done, arg, slot);
+}
+
+const char *relay_dns_lookup_strerror(int err)
+{
+	return err == -ENOENT ? "'direct': dns-server knows no address for the name"
+			      : "'direct': no answer from dns-server through the egress netns";
 }
 
 void relay_dns_lookup_cancel(struct dns_fwd *f)
 {
 	f->done = NULL; /* the answer, when it comes, goes nowhere */
+	f->slot = NULL;
 }
 
 void resolver_fwd_input(struct relay_dns *dns, struct dns_fwd *f)

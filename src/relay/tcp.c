@@ -509,9 +509,9 @@ static int conn_dial(struct relay *r, struct conn *c)
  */
 static relay_lookup_fn conn_resolved;
 
-static int conn_lookup(struct conn *c, uint16_t qtype)
+static int conn_lookup(struct conn *c)
 {
-	int ret = relay_dns_lookup(c->rs, c->hs->dst.name, qtype, conn_resolved, c, &c->hs->lookup);
+	int ret = relay_dns_lookup(c->rs, c->hs->dst.name, conn_resolved, c, &c->hs->lookup);
 
 	if (ret != -ENOENT)
 		return ret;
@@ -541,25 +541,19 @@ int conn_connect(struct relay *r, struct conn *c)
 	if (!c->chain)
 		return -EACCES;
 	if (c->chain->direct && !t->family) /* never on a worker: relay_subject_spreads() */
-		return r->id ? -EACCES : conn_lookup(c, DNS_TYPE_A);
+		return r->id ? -EACCES : conn_lookup(c);
 	return conn_dial(r, c);
 }
 
-/* The outcome of @arg's lookup: dial the address, or AAAA after no A, or fail with the reason. */
-static void conn_resolved(struct relay *r, void *arg, int family, const uint8_t *addr,
-			  uint16_t qtype)
+/* The outcome of @arg's lookup: dial the address, or fail with the reason. */
+static void conn_resolved(struct relay *r, void *arg, int family, const uint8_t *addr)
 {
 	struct conn *c = arg;
 	struct proxy_target *t = &c->hs->dst;
 	int ret;
 
-	c->hs->lookup = NULL;
-	if (family == -ENOENT && qtype == DNS_TYPE_A) {
-		ret = conn_lookup(c, DNS_TYPE_AAAA); /* no IPv4 address: an IPv6 one? */
-	} else if (family < 0) {
-		snprintf(c->hs->why, sizeof(c->hs->why), "'direct': %s",
-			 family == -ENOENT ? "dns-server knows no address for the name"
-					   : "no answer from dns-server through the egress netns");
+	if (family < 0) {
+		snprintf(c->hs->why, sizeof(c->hs->why), "%s", relay_dns_lookup_strerror(family));
 		ret = family == -ENOENT ? -EHOSTUNREACH : family;
 	} else {
 		t->family = family;

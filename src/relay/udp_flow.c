@@ -30,7 +30,6 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 
-#include "dns/dns.h"
 #include "netns/netns.h"
 #include "proxy/server.h"
 #include "resolver.h"
@@ -427,32 +426,23 @@ static relay_lookup_fn flow_resolved;
  * the profile's dns-server through the egress namespace, as TCP's is, while
  * the app's datagrams wait in the queue (docs/DESIGN.md "Egress namespaces").
  */
-static int flow_lookup(struct udp_flow *f, uint16_t qtype)
+static int flow_lookup(struct udp_flow *f)
 {
-	return relay_dns_lookup(f->rs, f->dst.name, qtype, flow_resolved, f, &f->lookup);
+	return relay_dns_lookup(f->rs, f->dst.name, flow_resolved, f, &f->lookup);
 }
 
-static void flow_resolved(struct relay *r, void *arg, int family, const uint8_t *addr,
-			  uint16_t qtype)
+static void flow_resolved(struct relay *r, void *arg, int family, const uint8_t *addr)
 {
 	struct udp_flow *f = arg;
 	int ret;
 
-	f->lookup = NULL;
-	if (family == -ENOENT && qtype == DNS_TYPE_A) {
-		ret = flow_lookup(f, DNS_TYPE_AAAA); /* no IPv4 address: an IPv6 one? */
-	} else if (family < 0) {
-		flow_refuse(
-			r, f,
-			family == -ENOENT
-				? "'direct': dns-server knows no address for the name"
-				: "'direct': no answer from dns-server through the egress netns");
+	if (family < 0) {
+		flow_refuse(r, f, relay_dns_lookup_strerror(family));
 		return;
-	} else {
-		f->dst.family = family;
-		memcpy(f->dst.addr, addr, family == AF_INET ? 4 : 16);
-		ret = flow_open_direct(r, f);
 	}
+	f->dst.family = family;
+	memcpy(f->dst.addr, addr, family == AF_INET ? 4 : 16);
+	ret = flow_open_direct(r, f);
 	if (ret < 0)
 		udp_flow_fail(r, f, ret);
 }
@@ -469,7 +459,7 @@ static int flow_start(struct relay *r, struct udp_flow *f)
 	if (ret < 0)
 		return ret;
 	if (!f->framed)
-		return f->dst.family ? flow_open_direct(r, f) : flow_lookup(f, DNS_TYPE_A);
+		return f->dst.family ? flow_open_direct(r, f) : flow_lookup(f);
 	ret = udp_assoc_init(&f->as, &f->rs->chain, &f->dst, f);
 	return ret < 0 ? ret : udp_assoc_start(r, &f->as);
 }
