@@ -105,6 +105,13 @@ static int proxy_fastopen(struct parser *ps, void *obj, const char *v, char *why
 	return 0;
 }
 
+static int proxy_pipeline(struct parser *ps, void *obj, const char *v, char *why, size_t n)
+{
+	if (conf_parse_bool(v, &((struct proxy_conf *)obj)->pipeline) < 0)
+		return conf_why(why, n, "bad value '%s' (want yes or no)", v);
+	return 0;
+}
+
 static int prof_via(struct parser *ps, void *obj, const char *v, char *why, size_t n)
 {
 	return set_name(&((struct profile_conf *)obj)->via, v, why, n);
@@ -232,6 +239,7 @@ const struct key_def conf_proxy_keys[] = {
 	{"tor-control", false, proxy_tor_control, PX_LINE(tor_control_line), 0},
 	{"tor-control-cookie", false, proxy_tor_cookie, PX_LINE(tor_cookie_line), 0},
 	{"fastopen", false, proxy_fastopen, PX_LINE(fastopen_line), 0},
+	{"pipeline", false, proxy_pipeline, PX_LINE(pipeline_line), 0},
 	{NULL, false, NULL, -1, 0},
 };
 

@@ -81,6 +81,10 @@ static int check_proxy(struct settings *s, struct proxy_conf *p, char *err, size
 		return conf_error(err, errlen, s->path, p->fastopen_line, "fastopen",
 				  "a proxy reached through 'via' is connected to by the proxy "
 				  "before it; set 'fastopen' on the first hop");
+	if (p->pipeline && p->kind != PROXY_SOCKS5 && p->kind != PROXY_SOCKS5H)
+		return conf_error(err, errlen, s->path, p->pipeline_line, "pipeline",
+				  "only for a socks5 or socks5h url (the other handshakes are "
+				  "one request already)");
 	if (p->tor_cookie && !p->tor_control)
 		return conf_error(err, errlen, s->path, p->tor_cookie_line, "tor-control-cookie",
 				  "needs 'tor-control'");

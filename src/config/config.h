@@ -82,10 +82,12 @@ struct proxy_conf {
 	int i2p_config_line;
 	/* fastopen = yes: the relay connects to this (first) hop with TCP Fast Open */
 	bool fastopen;
+	/* pipeline = yes: the SOCKS5 greeting, credentials and request go out at once */
+	bool pipeline;
 	int line; /* line of the [proxy NAME] header */
 	/* Lines of the keys (0 if unset), so later checks can name FILE:LINE: KEY. */
 	int url_line, via_line, isolate_line, netns_line, tor_config_line, tor_control_line,
-		tor_cookie_line, fastopen_line;
+		tor_cookie_line, fastopen_line, pipeline_line;
 };
 
 /*

@@ -67,6 +67,7 @@ size_t proxy_hs_take(struct proxy_hs *hs, const uint8_t *data, size_t len, size_
 bool proxy_hs_has_user(const struct proxy_hs *hs);
 
 int socks5_hs_start(struct proxy_hs *hs);
+int socks5_hs_pipeline(struct proxy_hs *hs);
 int socks5_hs_step(struct proxy_hs *hs, const uint8_t *data, size_t len, size_t *used);
 int socks5_hs_bound(const struct proxy_hs *hs, struct proxy_target *bnd);
 int socks4_hs_start(struct proxy_hs *hs);

@@ -153,6 +153,13 @@ int proxy_hs_init_udp(struct proxy_hs *hs, enum proxy_kind kind, const char *use
 	return r;
 }
 
+int proxy_hs_pipeline(struct proxy_hs *hs)
+{
+	if (!hs || (hs->kind != PROXY_SOCKS5 && hs->kind != PROXY_SOCKS5H))
+		return -EINVAL;
+	return socks5_hs_pipeline(hs);
+}
+
 int proxy_hs_bound(const struct proxy_hs *hs, struct proxy_target *bnd)
 {
 	if (!hs || !bnd || (hs->kind != PROXY_SOCKS5 && hs->kind != PROXY_SOCKS5H))
@@ -203,8 +210,12 @@ int proxy_hs_feed(struct proxy_hs *hs, const uint8_t *data, size_t len, size_t *
 	while (*consumed < len) {
 		size_t used = 0;
 
-		/* The proxy answered a request it cannot have fully received. */
-		if (hs->out_len > 0) {
+		/*
+		 * The proxy answered a request it cannot have fully received.
+		 * Pipelined, it may answer the greeting before the rest arrived;
+		 * the end of the handshake is checked below.
+		 */
+		if (hs->out_len > 0 && !hs->pipelined) {
 			r = -EPROTO;
 			break;
 		}
@@ -213,6 +224,8 @@ int proxy_hs_feed(struct proxy_hs *hs, const uint8_t *data, size_t len, size_t *
 		if (r != 0)
 			break;
 	}
+	if (r > 0 && hs->out_len > 0)
+		r = -EPROTO;
 	if (r < 0)
 		hs->state = HS_FAILED;
 	else if (r > 0)

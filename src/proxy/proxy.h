@@ -60,6 +60,11 @@ struct proxy_hs {
 	const char *user; /* borrowed, may be NULL */
 	const char *pass; /* borrowed, may be NULL */
 	struct proxy_target target;
+	/*
+	 * proxy_hs_pipeline(): every request is in @out from the start; the
+	 * replies only move the state on.
+	 */
+	bool pipelined;
 	uint8_t out[PROXY_OUT_MAX]; /* bytes to send */
 	size_t out_len;
 	uint8_t in[PROXY_IN_MAX]; /* the reply so far */
@@ -102,6 +107,26 @@ int proxy_hs_init(struct proxy_hs *hs, enum proxy_kind kind, const char *user, c
  */
 int proxy_hs_init_udp(struct proxy_hs *hs, enum proxy_kind kind, const char *user, const char *pass,
 		      const struct proxy_target *from);
+
+/**
+ * proxy_hs_pipeline() - send every request of a SOCKS5 handshake at once.
+ * @hs: a SOCKS5 handshake just made by proxy_hs_init() or proxy_hs_init_udp(),
+ *      none of whose output was sent yet.
+ *
+ * Afterwards hs->out holds the greeting, the username/password request (with
+ * credentials) and the CONNECT (or UDP ASSOCIATE) request, one after the
+ * other, so the whole handshake costs one round trip instead of two or three.
+ * With credentials the greeting offers username/password only: once the
+ * credentials are on their way, the proxy cannot be let pick "no
+ * authentication".  The proxy must read each request exactly and keep what
+ * follows it (RFC 1928 lets a client wait, not a server discard); one that
+ * reads more and drops the rest breaks the handshake.  The replies are checked
+ * as without pipelining; a reply that completes the handshake while part of
+ * hs->out is still unsent is -EPROTO.
+ *
+ * Return: 0, or -EINVAL for another kind or a handshake already under way.
+ */
+int proxy_hs_pipeline(struct proxy_hs *hs);
 
 /**
  * proxy_hs_bound() - BND.ADDR and BND.PORT of a finished SOCKS5 handshake.

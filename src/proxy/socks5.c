@@ -91,6 +91,45 @@ static int socks5_build_connect(struct proxy_hs *hs)
 	return proxy_wr_finish(&w, hs);
 }
 
+/**
+ * socks5_hs_pipeline() - put every request in hs->out at once (see
+ * proxy_hs_pipeline() in proxy.h).
+ * @hs: SOCKS5 handshake in HS_SOCKS5_GREETING, nothing of it sent.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int socks5_hs_pipeline(struct proxy_hs *hs)
+{
+	uint8_t all[PROXY_OUT_MAX];
+	bool user = proxy_hs_has_user(hs);
+	size_t n = 0;
+	int r;
+
+	if (hs->state != HS_SOCKS5_GREETING || hs->pipelined || hs->out_len != (user ? 4u : 3u))
+		return -EINVAL;
+	all[n++] = SOCKS5_VER;
+	all[n++] = 1;
+	all[n++] = user ? SOCKS5_M_USERPASS : SOCKS5_M_NONE;
+	if (user) {
+		r = socks5_build_auth(hs);
+		if (r < 0)
+			return r;
+		memcpy(all + n, hs->out, hs->out_len);
+		n += hs->out_len;
+	}
+	r = socks5_build_connect(hs);
+	/* At most 3 + 513 + 262 bytes: always fits. */
+	if (r < 0 || n + hs->out_len > sizeof(all))
+		return r < 0 ? r : -EINVAL;
+	memcpy(all + n, hs->out, hs->out_len);
+	n += hs->out_len;
+	memcpy(hs->out, all, n);
+	hs->out_len = n;
+	hs->state = HS_SOCKS5_GREETING;
+	hs->pipelined = true;
+	return 0;
+}
+
 static int socks5_on_method(struct proxy_hs *hs)
 {
 	if (hs->in[0] != SOCKS5_VER)
@@ -98,11 +137,22 @@ static int socks5_on_method(struct proxy_hs *hs)
 	hs->in_len = 0;
 	switch (hs->in[1]) {
 	case SOCKS5_M_NONE:
+		/* Pipelined with credentials only username/password was offered. */
+		if (hs->pipelined && proxy_hs_has_user(hs))
+			return -EPROTO;
+		if (hs->pipelined) {
+			hs->state = HS_SOCKS5_CONNECT;
+			return 0;
+		}
 		return socks5_build_connect(hs);
 	case SOCKS5_M_USERPASS:
 		/* The server picked a method we did not offer. */
 		if (!proxy_hs_has_user(hs))
 			return -EPROTO;
+		if (hs->pipelined) {
+			hs->state = HS_SOCKS5_AUTH;
+			return 0;
+		}
 		return socks5_build_auth(hs);
 	case SOCKS5_M_NONE_ACCEPTABLE:
 		return -EOPNOTSUPP;
@@ -119,6 +169,10 @@ static int socks5_on_auth(struct proxy_hs *hs)
 	if (hs->in[1] != SOCKS5_AUTH_OK)
 		return -EACCES;
 	hs->in_len = 0;
+	if (hs->pipelined) {
+		hs->state = HS_SOCKS5_CONNECT;
+		return 0;
+	}
 	return socks5_build_connect(hs);
 }
 

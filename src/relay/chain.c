@@ -46,6 +46,7 @@ static int chain_set_hop(struct relay_hop *hop, const struct proxy_conf *pc, cha
 {
 	hop->kind = pc->kind;
 	hop->isolate = pc->isolate;
+	hop->pipeline = pc->pipeline;
 	if (pc->kind == PROXY_DIRECT)
 		return 0; /* hop 0 always (it takes no via, and no proxy takes it as via) */
 	if (pc->kind == PROXY_TOR || pc->kind == PROXY_I2P) {
@@ -168,6 +169,11 @@ const char *relay_hop_user(const struct relay_chain *chain, size_t i, const stru
 	target_text(t, dst, sizeof(dst));
 	isolate_user(&chain->key, "destination", chain->subject_id, dst, buf);
 	return buf;
+}
+
+int relay_hop_hs_pipeline(const struct relay_hop *hop, struct proxy_hs *hs, int init)
+{
+	return init == 0 && hop->pipeline ? proxy_hs_pipeline(hs) : init;
 }
 
 bool relay_chain_isolates_apps(const struct relay_chain *chain)

@@ -53,7 +53,8 @@ struct relay_hop {
 	char *user;		    /* owned, or NULL; derived when @isolate is not none */
 	char *pass;		    /* owned, or NULL */
 	enum isolate_mode isolate;
-	bool managed; /* a tor or i2pd netnsp runs; the daemon sets its address (hop 0 only) */
+	bool managed;  /* a tor or i2pd netnsp runs; the daemon sets its address (hop 0 only) */
+	bool pipeline; /* pipeline = yes: every SOCKS5 request at once (proxy_hs_pipeline()) */
 };
 
 struct relay_egress;
@@ -324,6 +325,18 @@ int relay_chain_set_unix(struct relay_chain *chain, const char *path);
  */
 const char *relay_hop_user(const struct relay_chain *chain, size_t i, const struct proxy_target *t,
 			   const char *app, char buf[ISOLATE_USER_LEN + 1]);
+
+/**
+ * relay_hop_hs_pipeline() - finish a hop's handshake set-up: with the hop's
+ * `pipeline = yes`, every request goes out at once (proxy_hs_pipeline()).
+ * @hop: the hop the handshake is with.
+ * @hs: the handshake proxy_hs_init() or proxy_hs_init_udp() just set up.
+ * @init: what that call returned.
+ *
+ * Return: @init if it failed or the hop does not pipeline, else what
+ * proxy_hs_pipeline() returns.
+ */
+int relay_hop_hs_pipeline(const struct relay_hop *hop, struct proxy_hs *hs, int init);
 
 /**
  * relay_chain_isolates_apps() - does any hop have isolate = app?

@@ -169,8 +169,10 @@ static int conn_start_hop(struct conn *c)
 	c->state = C_HANDSHAKE;
 	if (hop->isolate == ISOLATE_APP && !h->app[0])
 		conn_app_identity(c);
-	return proxy_hs_init(&h->hs, hop->kind, relay_hop_user(ch, h->hop, t, h->app, h->iso_user),
-			     hop->pass, t);
+	return relay_hop_hs_pipeline(
+		hop, &h->hs,
+		proxy_hs_init(&h->hs, hop->kind, relay_hop_user(ch, h->hop, t, h->app, h->iso_user),
+			      hop->pass, t));
 }
 
 static int conn_hs_send(struct conn *c)

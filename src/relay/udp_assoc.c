@@ -66,18 +66,22 @@ static int assoc_start_hop(struct udp_assoc *as)
 
 	if (as->hop + 1 < ch->n_hops) {
 		t = &ch->hops[as->hop + 1].target;
-		return proxy_hs_init(as->hs, hop->kind,
-				     relay_hop_user(ch, as->hop, t, NULL, as->iso_user), hop->pass,
-				     t);
+		return relay_hop_hs_pipeline(
+			hop, as->hs,
+			proxy_hs_init(as->hs, hop->kind,
+				      relay_hop_user(ch, as->hop, t, NULL, as->iso_user), hop->pass,
+				      t));
 	}
 	fam = ch->n_hops == 1 ? ch->first.ss_family : hop->target.family;
 	if (fam == AF_INET6)
 		from.family = AF_INET6;
 	/* isolate = destination: the flow's; the probe has none, so the hop's own. */
 	t = as->dst ? as->dst : &hop->target;
-	return proxy_hs_init_udp(as->hs, hop->kind,
-				 relay_hop_user(ch, as->hop, t, NULL, as->iso_user), hop->pass,
-				 &from);
+	return relay_hop_hs_pipeline(
+		hop, as->hs,
+		proxy_hs_init_udp(as->hs, hop->kind,
+				  relay_hop_user(ch, as->hop, t, NULL, as->iso_user), hop->pass,
+				  &from));
 }
 
 static int assoc_connected(struct relay *r, struct udp_assoc *as)

@@ -5,7 +5,9 @@
  *
  * Byte 0 picks the options: bits 0-5 the chunk size (1..64) the reply
  * stream is cut into, bit 6 whether credentials are given, bit 7 together
- * with byte 1 the target (IPv4, IPv6 or a name).  The rest is what the
+ * with byte 1 the target (IPv4, IPv6 or a name); bit 7 of that selector
+ * (byte 1 plus bit 7 of byte 0) makes a SOCKS5 handshake pipelined
+ * (proxy_hs_pipeline()).  The rest is what the
  * proxy "sends".  Invariants are checked with __builtin_trap().
  */
 #ifndef NETNSP_FUZZ_PROXY_H
@@ -50,6 +52,8 @@ static int fuzz_proxy_run(enum proxy_kind kind, uint8_t opts, uint8_t tsel, cons
 	r = proxy_hs_init(&hs, kind, opts & 0x40 ? "user" : NULL, opts & 0x40 ? "pass" : NULL, &t);
 	if (r < 0)
 		return r;
+	if ((tsel & 0x80) && (kind == PROXY_SOCKS5 || kind == PROXY_SOCKS5H))
+		FUZZ_CHECK(proxy_hs_pipeline(&hs) == 0);
 	*total = 0;
 	for (r = 0; r == 0 && pos < size; pos += n) {
 		proxy_hs_output(&hs, &n);
@@ -59,6 +63,8 @@ static int fuzz_proxy_run(enum proxy_kind kind, uint8_t opts, uint8_t tsel, cons
 		r = proxy_hs_feed(&hs, data + pos, n, &c);
 		FUZZ_CHECK(c <= n);
 		FUZZ_CHECK(r != 0 || c == n);
+		/* Pipelined, the replies never make a new request. */
+		FUZZ_CHECK(!hs.pipelined || r != 0 || (proxy_hs_output(&hs, &n), n == 0));
 		FUZZ_CHECK(hs.in_len <= PROXY_IN_MAX);
 		*total += c;
 	}

@@ -5,7 +5,8 @@
  * chunks; when the association is granted, its BND.ADDR/BND.PORT are parsed.
  *
  * Byte 0: bits 0-5 the chunk size (1..64), bit 6 whether credentials are
- * given.  The rest is what the proxy "sends".
+ * given, bit 7 whether every request is sent at once (proxy_hs_pipeline()).
+ * The rest is what the proxy "sends".
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -47,6 +48,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(proxy_target_set_host(&from, "0.0.0.0", 0) == 0);
 	FUZZ_CHECK(proxy_hs_init_udp(&hs, PROXY_SOCKS5, creds ? "user" : NULL,
 				     creds ? "pass" : NULL, &from) == 0);
+	if (data[0] & 0x80)
+		FUZZ_CHECK(proxy_hs_pipeline(&hs) == 0);
 	for (; r == 0 && pos < size; pos += n) {
 		proxy_hs_output(&hs, &n);
 		proxy_hs_sent(&hs, n);

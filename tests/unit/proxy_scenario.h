@@ -118,7 +118,7 @@ static int check_one(const struct scenario *sc, size_t split)
 	return 1;
 }
 
-static void check_scenario(const struct scenario *sc)
+static inline void check_scenario(const struct scenario *sc)
 {
 	int all = 1;
 

@@ -163,7 +163,15 @@ static const struct bad_case bad_cases[] = {
 	{P "[profile w]\nnetns = x\n", "t.conf:3: [profile w]: missing required key 'via'"},
 	{P "colour = red\n",
 	 "t.conf:3: colour: unknown key (want url, via, isolate, netns, tor-config, i2p-config, "
-	 "tor-control, tor-control-cookie, fastopen)"},
+	 "tor-control, tor-control-cookie, fastopen, pipeline)"},
+	{P "pipeline = sometimes\n", "t.conf:3: pipeline: bad value 'sometimes' (want yes or no)"},
+	{"[proxy h]\nurl = http://h:1\npipeline = yes\n",
+	 "t.conf:3: pipeline: only for a socks5 or socks5h url (the other handshakes are one "
+	 "request already)"},
+	{"[proxy t]\nurl = tor\npipeline = yes\n",
+	 "t.conf:3: pipeline: only for a socks5 or socks5h url"},
+	{"[proxy s]\nurl = socks4a://h:1\n\npipeline = on\n",
+	 "t.conf:4: pipeline: only for a socks5"},
 	{P "fastopen = maybe\n", "t.conf:3: fastopen: bad value 'maybe' (want yes or no)"},
 	{"[proxy t]\nurl = tor\nfastopen = yes\n",
 	 "t.conf:3: fastopen: only for a proxy netnsp connects to over TCP (socks5, socks5h, "

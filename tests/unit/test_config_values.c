@@ -172,6 +172,13 @@ static void test_profile_values(void)
 	   "boolean values");
 	is_int(s.profiles[0].set, PROF_SET_IPV6 | PROF_SET_UDP, "set bits for booleans");
 	settings_free(&s);
+
+	static const char pipe[] = "[proxy a]\nurl = socks5://h\npipeline = yes\n"
+				   "[proxy b]\nurl = socks5h://h\n[profile w]\nvia = a\n";
+	is_int(parse(pipe, &s), 0, "pipeline parses");
+	ok(s.n_proxies == 2 && s.proxies[0].pipeline && !s.proxies[1].pipeline,
+	   "pipeline = yes is kept; unset it is off");
+	settings_free(&s);
 }
 
 /* Every feature the parser accepts, alone and in combination: each must parse. */
@@ -181,6 +188,9 @@ static const char *const accept_cases[] = {
 	P "isolate = none\n" W,
 	P "fastopen = yes\n" W,
 	P "fastopen = no\n" W,
+	P "pipeline = yes\n" W,
+	"[proxy s]\nurl = socks5h://h:1\npipeline = on\n[proxy q]\nurl = socks5://h\nvia = s\n"
+	"pipeline = yes\n[profile w]\nvia = q\n",
 	"[proxy h]\nurl = http://h:1\nfastopen = yes\n[proxy q]\nurl = socks5://h\nvia = h\n"
 	"fastopen = no\n[profile w]\nvia = q\n",
 	P W "dns = fake\n",
