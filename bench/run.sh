@@ -26,8 +26,10 @@
 # BENCH_VARIANTS ("direct proxychains redsocks netnsp"), NETNSP (binary, build/netnsp),
 # NETNSP_ALT ("LABEL=BINARY ...": more netnsp builds, each its own daemon and subject, measured
 # as variant netnsp-LABEL in the same rounds), BENCH_FASTOPEN (variants, e.g. "netnsp-tfo", whose
-# proxy gets `fastopen = yes`; U's kernel then does TCP Fast Open), BENCH_NO_RECORD=1 (don't append to bench/RESULTS.md), BENCH_LOGS=DIR (keep logs, configs
-# and raw iperf3 JSON there).
+# proxy gets `fastopen = yes`; U's kernel then does TCP Fast Open), BENCH_PIPELINE (variants whose
+# proxy gets `pipeline = yes` and `isolate = none`: the whole SOCKS5 handshake in one write, no
+# credentials, as proxychains4 sends), BENCH_NO_RECORD=1 (don't append to bench/RESULTS.md),
+# BENCH_LOGS=DIR (keep logs, configs and raw iperf3 JSON there).
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -38,6 +40,7 @@ UPSTREAM=${BENCH_UPSTREAM:-auto}
 VARIANTS=${BENCH_VARIANTS:-direct proxychains redsocks netnsp}
 NETNSP_ALT=${NETNSP_ALT:-}
 FASTOPEN=${BENCH_FASTOPEN:-}
+PIPELINE=${BENCH_PIPELINE:-}
 
 SERVER=203.0.113.10
 UPADDR=198.51.100.2
@@ -302,6 +305,7 @@ nsp_cli() {
 start_netnsp() {
 	local v=$1 _ extra=""
 	[[ " $FASTOPEN " == *" $v "* ]] && extra="fastopen = yes"
+	[[ " $PIPELINE " == *" $v "* ]] && extra+=$'\n'"pipeline = yes"$'\n'"isolate = none"
 	if [ ! -x "${NSP_BIN[$v]}" ]; then
 		NETNSP_WHY="no binary at ${NSP_BIN[$v]} (ninja -C build)"
 		return 1
@@ -513,6 +517,7 @@ main() {
 	hdr+=$'\n'"SOCKS5 upstream: $UPNAME${UPCHOICE:+ (picked from: $UPCHOICE)}"
 	[ -n "$skipped" ] && hdr+=$'\n'"Skipped: $skipped"
 	hdr+=$'\n'"netnsp relay path: splice${FASTOPEN:+; fastopen = yes for: $FASTOPEN}"
+	hdr+="${PIPELINE:+; pipeline = yes, isolate = none for: $PIPELINE}"
 	for v in "${active[@]}"; do
 		[[ $v == netnsp* ]] || continue
 		[ "$v" = netnsp ] || hdr+=$'\n'"$v: ${NSP_BIN[$v]}"
