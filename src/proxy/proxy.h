@@ -121,8 +121,9 @@ int proxy_hs_init_udp(struct proxy_hs *hs, enum proxy_kind kind, const char *use
  * authentication".  The proxy must read each request exactly and keep what
  * follows it (RFC 1928 lets a client wait, not a server discard); one that
  * reads more and drops the rest breaks the handshake.  The replies are checked
- * as without pipelining; a reply that completes the handshake while part of
- * hs->out is still unsent is -EPROTO.
+ * as without pipelining, except that with credentials an RFC 1929 reply may
+ * stand for the method reply too (Tor sends only the former); a reply that
+ * completes the handshake while part of hs->out is still unsent is -EPROTO.
  *
  * Return: 0, or -EINVAL for another kind or a handshake already under way.
  */

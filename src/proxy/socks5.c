@@ -130,8 +130,31 @@ int socks5_hs_pipeline(struct proxy_hs *hs)
 	return 0;
 }
 
+static int socks5_on_auth(struct proxy_hs *hs)
+{
+	/* RFC 1929 §2: any STATUS other than 00 is a failure. */
+	if (hs->in[0] != SOCKS5_AUTH_VER)
+		return -EPROTO;
+	if (hs->in[1] != SOCKS5_AUTH_OK)
+		return -EACCES;
+	hs->in_len = 0;
+	if (hs->pipelined) {
+		hs->state = HS_SOCKS5_CONNECT;
+		return 0;
+	}
+	return socks5_build_connect(hs);
+}
+
 static int socks5_on_method(struct proxy_hs *hs)
 {
+	/*
+	 * Pipelined with credentials, Tor (0.4.9 seen) parses the greeting and
+	 * the credentials in one go and sends only its last reply, 01 00: the
+	 * method reply (05 02) is lost.  An RFC 1929 reply here can only mean
+	 * the server took username/password and answered them.
+	 */
+	if (hs->pipelined && proxy_hs_has_user(hs) && hs->in[0] == SOCKS5_AUTH_VER)
+		return socks5_on_auth(hs);
 	if (hs->in[0] != SOCKS5_VER)
 		return -EPROTO;
 	hs->in_len = 0;
@@ -159,21 +182,6 @@ static int socks5_on_method(struct proxy_hs *hs)
 	default:
 		return -EPROTO;
 	}
-}
-
-static int socks5_on_auth(struct proxy_hs *hs)
-{
-	/* RFC 1929 §2: any STATUS other than 00 is a failure. */
-	if (hs->in[0] != SOCKS5_AUTH_VER)
-		return -EPROTO;
-	if (hs->in[1] != SOCKS5_AUTH_OK)
-		return -EACCES;
-	hs->in_len = 0;
-	if (hs->pipelined) {
-		hs->state = HS_SOCKS5_CONNECT;
-		return 0;
-	}
-	return socks5_build_connect(hs);
 }
 
 /*

@@ -13,9 +13,11 @@
 
 /*
  * C_SERVER only for connections to an in-namespace endpoint (socks-port,
- * http-port): the app's own SOCKS5 / HTTP request is read first.
+ * http-port): the app's own SOCKS5 / HTTP request is read first.  C_DEAD:
+ * conn_free() ran; the memory stays until the end of the batch (loop.h
+ * rule 2), so a callback of the same batch can still tell it ended.
  */
-enum conn_state { C_SERVER, C_CONNECTING, C_HANDSHAKE, C_FLUSH, C_RELAY };
+enum conn_state { C_SERVER, C_CONNECTING, C_HANDSHAKE, C_FLUSH, C_RELAY, C_DEAD };
 
 enum conn_ep { EP_NONE = 0, EP_SOCKS, EP_HTTP };
 

@@ -95,6 +95,7 @@ static void conn_free(struct relay *r, struct conn *c, bool reset_app, bool rese
 	free(TAKE_PTR(c->hs));
 	relay_stat_add(&c->st->live, (uint64_t)-1);
 	relay_stat_add(&r->live, (uint64_t)-1);
+	c->state = C_DEAD;
 	loop_defer_free(r->loop, c, NULL); /* loop.h rule 2 */
 }
 
@@ -342,6 +343,8 @@ void relay_on_conn(struct relay *r, struct ev *ev, uint32_t events)
 		c = (struct conn *)((char *)ev - offsetof(struct conn, app));
 	else
 		c = (struct conn *)((char *)ev - offsetof(struct conn, up));
+	if (c->state == C_DEAD)
+		return; /* freed earlier in this batch */
 	if (c->state != C_RELAY && c->state != C_SERVER && ev->tag == EV_APP &&
 	    (events & EPOLLERR)) {
 		/* The app gave up (RST) while we were still building the tunnel. */

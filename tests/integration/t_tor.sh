@@ -5,7 +5,9 @@
 # via an external tor (socks5h) and via a tor netnsp manages (url = tor);
 # stream isolation (isolate = profile / none) read back from tor's control
 # port; onion names by fake-IP DNS that never reach a DNS server or a proxy
-# other than Tor; status shows the managed tor's bootstrap; newnym.
+# other than Tor; status shows the managed tor's bootstrap; newnym; `pipeline =
+# yes` with isolation credentials (tor answers the pipelined credentials but
+# drops its method reply).
 #
 #   [S iso1 iso2 shr1 shr2 onion chain: via the client tor c]   [S man: via the managed tor]
 #        ^ setns                                                      ^ setns
@@ -26,7 +28,7 @@ lib_init tor tor-gencert dnsmasq danted dig
 T0=$(date +%s)
 tn_start || bail "private tor network setup failed"
 diag "tor network started ($(($(date +%s) - T0)) s incl. keys)"
-for port in 80 8001 8002 8003 8004 8005 8006 8007; do
+for port in 80 8001 8002 8003 8004 8005 8006 8007 8008; do
 	bg nsx "$NS_W" "$PYTHON" "$LIB_DIR/world.py" --port "$port" 2>>"$T/world.log"
 done
 bg nsx "$NS_W" dnsmasq --no-daemon --log-queries --no-resolv --no-hosts --bind-interfaces \
@@ -81,6 +83,10 @@ prof() { # prof NAME VIA [MORE LINES]
 		url = socks5h://$C:9050
 		isolate = app
 
+		[proxy tcpipe]
+		url = socks5h://$C:9050
+		pipeline = yes
+
 		[proxy dante]
 		url = socks5://${TN_IP[d]}:1080
 
@@ -98,6 +104,7 @@ prof() { # prof NAME VIA [MORE LINES]
 	prof shr1 tcshare "dns = off"
 	prof shr2 tcshare "dns = off"
 	prof app tcapp "dns = off"
+	prof pipe tcpipe "dns = off"
 	prof onion tc "dns = fake" "dns-server = $TN_W4"
 	prof chain tcviadante "dns = fake"
 	prof man tor "dns = fake"
@@ -172,6 +179,19 @@ diag "circuits: app root=$c5 nobody=$c6 root again=$c7"
 tap_ok $? "isolate = app: root's and nobody's streams in one profile are on different circuits ($c5, $c6)"
 [ -n "$c7" ] && [ "$c5" = "$c7" ]
 tap_ok $? "isolate = app: two streams of the same app (uid, cgroup) share one circuit ($c5, $c7)"
+
+# pipeline = yes: greeting (username/password only), credentials and CONNECT in one write.
+ok_via_exit pipe
+tap_ok $? "pipeline = yes with credentials: through the external tor to the exit" ||
+	diag_file "$T/curl.err"
+hold pipe 8008
+pipe_up() { [ -n "$(circ_of 8008)" ]; }
+tn_wait 20 pipe_up
+c8=$(circ_of 8008)
+u8=$(user_of "$c8")
+[[ $u8 =~ ^[0-9a-f]{32}$ ]] && [ "$u8" != "$u1" ] && [ "$u8" != "$u2" ]
+tap_ok $? "pipeline = yes: tor saw the profile's own 32-hex SOCKS username ($u8)"
+is "$(status_field pipe connections_failed)" 0 "pipeline = yes: no connection failed"
 
 restart_id=$(state_id iso1)
 stop_daemon
