@@ -122,7 +122,7 @@ static int run_client(double seconds, int threads)
 			return 1;
 	for (i = 0; i < threads; i++)
 		pthread_join(t[i], NULL);
-	printf("conns_per_sec %.0f errors %ld\n", (double)atomic_load(&total_ok) / (now() - start),
+	printf("conns_per_sec %.1f errors %ld\n", (double)atomic_load(&total_ok) / (now() - start),
 	       atomic_load(&total_err));
 	return atomic_load(&total_ok) > 0 ? 0 : 1;
 }
