@@ -83,7 +83,10 @@ static struct json_object *snapshot_hop(const struct proxy_conf *x)
 	    add_str(o, "user", x->user) < 0 || add_str(o, "password", x->pass) < 0 ||
 	    add_str(o, "isolate", enum_name(isolate_names, ARRAY_SIZE(isolate_names), x->isolate)) <
 		    0 ||
-	    add_str(o, "netns", x->netns) < 0 || add_str(o, "via", x->via) < 0) {
+	    add_str(o, "netns", x->netns) < 0 || add_str(o, "via", x->via) < 0 ||
+	    /* Only when set, so snapshots written before these keys existed stay equal. */
+	    (x->fastopen && state_json_add(o, "fastopen", json_object_new_boolean(1), true) < 0) ||
+	    (x->pipeline && state_json_add(o, "pipeline", json_object_new_boolean(1), true) < 0)) {
 		json_object_put(o);
 		return NULL;
 	}

@@ -53,6 +53,16 @@ static void test_snapshot(void)
 	c = profile_snapshot(&s, &p[0]);
 	proxies[0].pass = "secret";
 	ok(c && a && strcmp(a, c) != 0, "snapshot: a changed password on the chain changes it");
+	free(c);
+	proxies[0].pipeline = true;
+	c = profile_snapshot(&s, &p[0]);
+	proxies[0].pipeline = false;
+	ok(c && strstr(c, "\"via\":null,\"pipeline\":true}"), "snapshot: pipeline = yes is in it");
+	free(c);
+	proxies[0].fastopen = true;
+	c = profile_snapshot(&s, &p[0]);
+	proxies[0].fastopen = false;
+	ok(c && strstr(c, "\"via\":null,\"fastopen\":true}"), "snapshot: fastopen = yes is in it");
 }
 
 /* What exec reads back from a snapshot when the config on disk does not parse. */
@@ -432,6 +442,20 @@ static void test_plan(void)
 	is_int(n, 1, "plan: only work uses proxy exit");
 	check_change(c, n, 0, "work", CHANGE_CHANGED, "chain");
 	proxies[1].pass = NULL;
+	derive_plan_free(c, n);
+	c = NULL;
+
+	/* pipeline or fastopen turned on: the chain changed (reload rebuilds it). */
+	proxies[1].pipeline = true;
+	is_int(derive_plan(&d, &s1, &c, &n), 0, "plan: pipeline turned on");
+	check_change(c, n, 0, "work", CHANGE_CHANGED, "chain");
+	proxies[1].pipeline = false;
+	derive_plan_free(c, n);
+	c = NULL;
+	proxies[1].fastopen = true;
+	is_int(derive_plan(&d, &s1, &c, &n), 0, "plan: fastopen turned on");
+	check_change(c, n, 0, "work", CHANGE_CHANGED, "chain");
+	proxies[1].fastopen = false;
 	derive_plan_free(c, n);
 	c = NULL;
 
