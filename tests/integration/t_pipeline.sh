@@ -6,7 +6,7 @@
 # already holds the request when it reads the greeting; without the option it
 # holds nothing more until it answered.  With credentials (isolate = profile)
 # only username/password is offered.  Dante (Debian's danted) takes pipelined
-# requests too.
+# requests too.  Turning the option on is a chain change for reload.
 #
 #   [S np / pl / plc / pd: curl via `netnsp exec`]   no link; daemon's listeners inside
 #        ^ setns
@@ -29,14 +29,15 @@ bg nsx "$NS_P1" "$PYTHON" "$LIB_DIR/socks5_watch.py" 0.0.0.0 1090 "$WATCH_LOG" \
 wait_port "$NS_P1" 127.0.0.1 1090 || bail "socks5_watch.py did not start"
 start_danted "$NS_P1" "$P1_H4" 1085 || bail "danted"
 
-{
+conf_all() { # conf_all [LINE...]: the config, LINEs added to proxy np
 	echo "# t_pipeline.sh"
-	conf_proxy np "socks5://$P1_H4:1090" "isolate = none"
+	conf_proxy np "socks5://$P1_H4:1090" "isolate = none" "$@"
 	conf_proxy pl "socks5://$P1_H4:1090" "isolate = none" "pipeline = yes"
 	conf_proxy plc "socks5h://$P1_H4:1090" "pipeline = yes"
 	conf_proxy pd "socks5://$P1_H4:1085" "isolate = none" "pipeline = yes"
 	for p in np pl plc pd; do conf_profile "$p" "$p"; done
-} >"$CONF"
+}
+conf_all >"$CONF"
 
 daemon_up
 
@@ -80,6 +81,13 @@ for i in 1 2 3 4 5; do
 	[ "$body" = "client=$P1_W4" ] || break
 done
 is "$body" "client=$P1_W4" "pipeline through danted: five more connections in a row"
+
+conf_all "pipeline = yes" >"$CONF"
+is "$(nsp reload 2>"$T/reload.err")" "~ profile np: chain" "reload: pipeline turned on is a chain change" ||
+	diag_file "$T/reload.err"
+wait_ready 10
+through_watch np "http://$W4/" "$P1_W4" "after reload: np still reaches the world via P1"
+is "$(watched early)" 10 "after reload: np now sends the CONNECT with the greeting"
 
 is "$(status_field pl connections_failed)" 0 "pl: no connection failed"
 is "$(status_field pd connections_failed)" 0 "pd: no connection failed"

@@ -9,6 +9,7 @@
 # never answers, one that is not listening) is found by the daemon's probe at
 # apply: the subject's UDP is then refused at once too, and status says why.
 # A subject at max-connections (ucap: 2) starts no further flow; the others go on.
+# upipe: the same danted with `pipeline = yes` (UDP ASSOCIATE with the greeting).
 #
 #   [S u4 / ufk / uoff / uhttp / ucap: python3 UDP clients via `netnsp exec`]
 #        ^ setns (transparent UDP listener, per-flow reply sockets)
@@ -74,6 +75,11 @@ cat >"$CONF" <<EOF2
 [proxy dante]
 url = socks5://$P1_H4:1090
 
+[proxy dantepipe]
+url = socks5://$P1_H4:1090
+isolate = none
+pipeline = yes
+
 [proxy web]
 url = http://$P1_H4:8888
 
@@ -95,6 +101,12 @@ udp = on
 [profile ufk]
 via = dante
 netns = $(subject_ns ufk)
+udp = on
+
+[profile upipe]
+via = dantepipe
+netns = $(subject_ns upipe)
+dns = off
 udp = on
 
 [profile uoff]
@@ -188,6 +200,8 @@ is "$(uc u4 from "$W4" 7000 src)" "$W4 7000" \
 	"udp on: the reply comes from the original destination (recvfrom, unconnected)"
 is "$(uc u4 from "$W6" 7000 src6)" "$W6 7000" \
 	"udp on: IPv6 reply comes from the original destination"
+is "$(uc upipe echo "$W4" 7000 piped)" "from=$P1_W4|piped" \
+	"pipeline = yes: the UDP ASSOCIATE sent with the greeting, datagram echoed via P1"
 # A datagram large enough to need more than the first-recv buffer of most clients.
 big=$(head -c 3000 /dev/zero | tr '\0' 'x')
 got=$(uc u4 echo "$W4" 7000 "$big")
