@@ -45,6 +45,37 @@ bench_ns_add() {
 			return 1
 	done
 }
+# bench_hus_up: the H - U - S line of workers.sh and pipeline.sh, each side's addresses
+# (H 198.51.100.1, U 198.51.100.2 and 203.0.113.1, S $SERVER), connrate and socks5-splice
+# built into $WORK, connrate's server on S :9000, socks5-splice on U :1080; dies on failure.
+bench_hus_up() {
+	local f
+	for f in connrate socks5-splice; do
+		cc -O2 -Wall -Wextra -Werror -pthread -o "$WORK/$f" "$BENCH_DIR/$f.c" || die "cc $f"
+	done
+	bench_ns_add "$NS_S" "$NS_U" "$NS_H" || die "namespaces"
+	ip link add name h0 netns "$NS_H" type veth peer name u0 netns "$NS_U" &&
+		ip link add name u1 netns "$NS_U" type veth peer name s0 netns "$NS_S" &&
+		nsx "$NS_H" ip addr add 198.51.100.1/24 dev h0 && nsx "$NS_H" ip link set h0 up &&
+		nsx "$NS_U" ip addr add 198.51.100.2/24 dev u0 && nsx "$NS_U" ip link set u0 up &&
+		nsx "$NS_U" ip addr add 203.0.113.1/24 dev u1 && nsx "$NS_U" ip link set u1 up &&
+		nsx "$NS_S" ip addr add "$SERVER/24" dev s0 && nsx "$NS_S" ip link set s0 up ||
+		die "links"
+	bg_in "$NS_S" "$WORK/connrate" server "$SERVER" 9000 >/dev/null 2>&1
+	bg_in "$NS_U" "$WORK/socks5-splice" 198.51.100.2 1080 >/dev/null 2>&1
+	wait_port "$NS_U" 198.51.100.2 1080
+}
+# nsp ARGS...: netnsp in $NS_H with $WORK/netnsp.conf, $WORK/state and $WORK/run.
+nsp() { nsx "$NS_H" "$NETNSP" --config "$WORK/netnsp.conf" --state-dir "$WORK/state" \
+	--run-dir "$WORK/run" "$@"; }
+# bench_daemon_teardown NS...: an EXIT trap's work with a daemon: kill $DAEMON, `netnsp
+# down`, then bench_teardown NS....
+bench_daemon_teardown() {
+	set +e
+	[ -z "$DAEMON" ] || kill "$DAEMON" 2>/dev/null
+	nsp down >/dev/null 2>&1
+	bench_teardown "$@"
+}
 # bench_teardown NS...: an EXIT trap's work: kill PIDS, delete NS..., remove $WORK.
 bench_teardown() {
 	local pid ns

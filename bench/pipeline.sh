@@ -31,35 +31,15 @@ WORK=$(mktemp -d /tmp/netnsp-bench-pipeline.XXXXXX)
 PIDS=()
 DAEMON=
 
-nsp() { nsx "$NS_H" "$NETNSP" --config "$WORK/netnsp.conf" --state-dir "$WORK/state" \
-	--run-dir "$WORK/run" "$@"; }
-cleanup() {
-	set +e
-	[ -z "$DAEMON" ] || kill "$DAEMON" 2>/dev/null
-	nsp down >/dev/null 2>&1
-	bench_teardown "${P}n1" "${P}n2" "$NS_H" "$NS_U" "$NS_S"
-}
+cleanup() { bench_daemon_teardown "${P}n1" "${P}n2" "$NS_H" "$NS_U" "$NS_S"; }
 trap cleanup EXIT
 [ "$(id -u)" = 0 ] || die "needs root"
 command -v proxychains4 >/dev/null || die "no proxychains4 (apt-get install proxychains4)"
 [ -x "$NETNSP" ] || die "no $NETNSP (build first)"
 LOAD0=$(cut -d' ' -f1 /proc/loadavg)
-for f in connrate socks5-splice; do
-	cc -O2 -Wall -Wextra -Werror -pthread -o "$WORK/$f" "$BENCH_DIR/$f.c"
-done
-
-bench_ns_add "$NS_S" "$NS_U" "$NS_H" || die "namespaces"
-ip link add name h0 netns "$NS_H" type veth peer name u0 netns "$NS_U"
-ip link add name u1 netns "$NS_U" type veth peer name s0 netns "$NS_S"
-nsx "$NS_H" ip addr add 198.51.100.1/24 dev h0 && nsx "$NS_H" ip link set h0 up
-nsx "$NS_U" ip addr add 198.51.100.2/24 dev u0 && nsx "$NS_U" ip link set u0 up
-nsx "$NS_U" ip addr add 203.0.113.1/24 dev u1 && nsx "$NS_U" ip link set u1 up
-nsx "$NS_S" ip addr add "$SERVER/24" dev s0 && nsx "$NS_S" ip link set s0 up
-bg_in "$NS_S" "$WORK/connrate" server "$SERVER" 9000 >/dev/null 2>&1
-bg_in "$NS_U" "$WORK/socks5-splice" 198.51.100.2 1080 >/dev/null 2>&1
+bench_hus_up
 bg_in "$NS_U" python3 "$BENCH_DIR/delayline.py" 198.51.100.2 1081 198.51.100.2 1080 "$DELAY" \
 	>/dev/null 2>&1
-wait_port "$NS_U" 198.51.100.2 1080
 wait_port "$NS_U" 198.51.100.2 1081
 mkdir -m 0700 "$WORK/state" "$WORK/run"
 cat >"$WORK/netnsp.conf" <<EOF
