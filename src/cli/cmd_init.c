@@ -136,11 +136,13 @@ static char *sections(const char *url, const char *name, const struct init_probe
 	char *s = NULL;
 
 	if (asprintf(&s,
-		     "\n# Written by `netnsp init`: %s%s.\n"
-		     "[proxy %s]\nurl = %s\n\n[profile %s]\nvia = %s\nudp = %s\n",
+		     "\n# Written by `netnsp init`: %s%s%s.\n"
+		     "[proxy %s]\nurl = %s\n%s\n[profile %s]\nvia = %s\nudp = %s\n",
 		     pr && pr->udp ? "UDP ASSOCIATE granted" : "UDP not relayed",
-		     pr && pr->names == 1 ? ", host names sent to the proxy" : "", name, url, name,
-		     name, pr && pr->udp ? "on" : "off") < 0)
+		     pr && pr->names == 1 ? ", host names sent to the proxy" : "",
+		     pr && pr->pipeline == 1 ? ", requests pipelined" : "", name, url,
+		     pr && pr->pipeline == 1 ? "pipeline = yes\n" : "", name, name,
+		     pr && pr->udp ? "on" : "off") < 0)
 		return NULL;
 	return s;
 }
@@ -246,6 +248,8 @@ static void print_probe(const struct proxy_conf *p, const struct init_probe *o)
 		printf("  host names (socks5h): %s (%s)\n", tri(o->names), o->names_why);
 		printf("  UDP ASSOCIATE: %s (%s)\n", o->udp ? "yes" : "no",
 		       o->udp_why[0] ? o->udp_why : "not tried");
+		printf("  requests pipelined: %s (%s)\n", tri(o->pipeline),
+		       o->pipeline_why[0] ? o->pipeline_why : "not tried");
 	}
 	if (o->tor_port)
 		printf("  Tor control port: %s (%s)\n", o->tor_control ? "yes" : "no", o->tor_why);

@@ -24,6 +24,8 @@ struct init_probe {
 	char names_why[160];
 	bool udp; /* SOCKS5 UDP ASSOCIATE granted */
 	char udp_why[160];
+	int pipeline; /* SOCKS5: the same answer with every request sent at once */
+	char pipeline_why[160];
 	bool connect; /* HTTP: answers CONNECT */
 	char connect_why[160];
 	uint16_t tor_port; /* the control port tried, 0 if none */

@@ -162,6 +162,29 @@ static int socks5_method(const struct proxy_conf *p, uint8_t method)
 	return reply[1] == method ? 1 : 0;
 }
 
+/*
+ * The request of @plain (answered @plain_r) again, pipelined as the daemon
+ * would send it with `pipeline = yes`: with the URL's credentials, or else
+ * with made-up ones standing for the isolation credentials a socks5 proxy
+ * gets by default, so username/password only is offered.  The same answer
+ * means the proxy reads each request exactly; one that drops what follows
+ * the greeting leaves the probe waiting (its timeout).
+ */
+static void probe_pipeline(const struct proxy_conf *p, const struct proxy_target *t,
+			   const struct proxy_hs *plain, int plain_r, struct init_probe *o)
+{
+	const char *user = p->user ? p->user : "netnsp-init", *pass = p->user ? p->pass : "probe";
+	struct proxy_hs hs;
+	int r;
+
+	if (proxy_hs_init(&hs, PROXY_SOCKS5H, user, pass, t) < 0 || proxy_hs_pipeline(&hs) < 0)
+		return;
+	r = hs_once(p, &hs, o->pipeline_why, sizeof(o->pipeline_why));
+	o->pipeline = r == plain_r && hs.reply_code == plain->reply_code;
+	if (o->pipeline)
+		snprintf(o->pipeline_why, sizeof(o->pipeline_why), "the same answer");
+}
+
 static void probe_socks5(const struct proxy_conf *p, struct init_probe *o)
 {
 	struct proxy_target t;
@@ -191,6 +214,9 @@ static void probe_socks5(const struct proxy_conf *p, struct init_probe *o)
 		o->names = r == -EAFNOSUPPORT || r == -EOPNOTSUPP || r == -EACCES || r == -EPROTO
 				   ? 0
 				   : 1;
+		/* Only against an answer to the request: a silent proxy tells nothing. */
+		if (hs.reply_code >= 0)
+			probe_pipeline(p, &t, &hs, r, o);
 	}
 	memset(&t, 0, sizeof(t));
 	t.family = AF_INET;
@@ -250,7 +276,7 @@ int init_probe_run(const struct proxy_conf *p, struct init_probe *o)
 	int fd;
 
 	memset(o, 0, sizeof(*o));
-	o->names = o->auth = o->method_none = o->method_userpass = -1;
+	o->names = o->auth = o->method_none = o->method_userpass = o->pipeline = -1;
 	if (p->kind == PROXY_DIRECT) {
 		o->reachable = true;
 		return 0;

@@ -4,7 +4,8 @@
 # t_init.sh - `netnsp init`, the profile wizard: driven through a
 # pseudo-terminal (python pexpect) and with --yes for scripts, against real
 # upstreams: microsocks without and with user/password, tinyproxy (HTTP
-# CONNECT) and danted (UDP ASSOCIATE).  What it probes must be what the
+# CONNECT), danted (UDP ASSOCIATE) and socks5_watch.py (reads each SOCKS5
+# request exactly: pipelining is offered for it alone).  What it probes must be what the
 # servers do; the file it writes must load (a daemon applies every profile
 # in it and curl goes through them); it never overwrites a name that exists,
 # and an answer "no" writes nothing.
@@ -14,7 +15,7 @@
 #   [H: netnsp init (pty), netnsp daemon]  198.51.100.1
 #        | veth
 #   [P1: microsocks :1080 (noauth) :1081 (alice/s3cret), tinyproxy :8888,
-#        danted :1090 (UDP ASSOCIATE)]  198.51.100.2
+#        danted :1090 (UDP ASSOCIATE), socks5_watch.py :1095]  198.51.100.2
 #        | veth
 #   [W: world.py :80]  203.0.113.100
 . "$(dirname "$0")/lib.sh"
@@ -25,8 +26,11 @@ topo_p1_up
 start_microsocks "$NS_P1" 1081 alice s3cret || bail "microsocks :1081"
 start_tinyproxy "$NS_P1" "$P1_H4" 8888 || bail "tinyproxy :8888"
 start_danted "$NS_P1" "$P1_H4" 1090 udp || bail "danted :1090"
+bg nsx "$NS_P1" "$PYTHON" "$LIB_DIR/socks5_watch.py" 0.0.0.0 1095 "$T/watch.log" \
+	2>>"$T/watch.err"
+wait_port "$NS_P1" 127.0.0.1 1095 || bail "socks5_watch.py :1095"
 
-MS=${PFX}ms UP=${PFX}up TP=${PFX}tp DT=${PFX}dt
+MS=${PFX}ms UP=${PFX}up TP=${PFX}tp DT=${PFX}dt PL=${PFX}pl
 
 # drive SCRIPT: run `netnsp init` in a pty inside H; SCRIPT is a list of
 # "expect REGEX" / "send TEXT" lines.  Transcript in $T/pty.log.
@@ -124,6 +128,17 @@ grep -A3 "^\[profile $DT\]" "$CONF" | grep -q '^udp = on'
 tap_ok $? "--yes: the danted profile gets udp = on" || diag_file "$CONF"
 grep -A3 "^\[profile $MS\]" "$CONF" | grep -q '^udp = off'
 tap_ok $? "... and the microsocks one udp = off (no UDP ASSOCIATE there)" || diag_file "$CONF"
+init_yes --via "socks5://$P1_H4:1095" --name "$PL"
+is "$?" 0 "--yes: init against socks5_watch.py exits 0" || diag_file "$T/yes.out"
+grep -q 'requests pipelined: yes' "$T/yes.out"
+tap_ok $? "--yes: socks5_watch.py answers pipelined requests the same" || diag_file "$T/yes.out"
+grep -A2 "^\[proxy $PL\]" "$CONF" | grep -q '^pipeline = yes'
+tap_ok $? "--yes: its proxy gets pipeline = yes" || diag_file "$CONF"
+grep -q 'requests pipelined: no' "$T/pty.log" && ! grep -A2 "^\[proxy $MS\]" "$CONF" | grep -q pipeline
+tap_ok $? "... microsocks (drops what follows the greeting) does not" || diag_file "$T/pty.log"
+[ "$(grep -c '^pipeline' "$CONF")" = 1 ]
+tap_ok $? "... nor danted (no username/password for the isolation credentials), nor tinyproxy" ||
+	diag_file "$CONF"
 
 # 4. Never overwrite: an existing name with --yes, and "no" at the prompt.
 sum=$(md5sum <"$CONF")
@@ -160,6 +175,9 @@ expect_client "$MS" "http://$W4/" "$P1_W4" "the written profile '$MS' works (mic
 expect_client "$UP" "http://$W4/" "$P1_W4" "the written profile '$UP' works (microsocks, user/password)"
 expect_client "$TP" "http://$W4/" "$P1_W4" "the written profile '$TP' works (tinyproxy)"
 is "$(status_field "$DT" udp)" '"associate"' "the written profile '$DT' relays UDP (danted)"
+expect_client "$PL" "http://$W4/" "$P1_W4" "the written profile '$PL' works (pipelined)"
+tail -n 1 "$T/watch.log" | grep -q '^methods=02 early=[1-9]'
+tap_ok $? "... its connection came pipelined, with isolation credentials" || diag_file "$T/watch.log"
 sanitizer_clean
 ! grep -lE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/all.log" 2>/dev/null
 tap_ok $? "the netnsp commands run here printed no sanitizer report"
