@@ -317,12 +317,46 @@ static int conn_start_relay(struct relay *r, struct conn *c)
 	return 0;
 }
 
+/*
+ * An error a peer causes (a reset, a broken pipe, a vanished route) ends a
+ * tunnel as TCP would end it; any other (no file descriptor or memory left
+ * for a pipe) is the daemon's own, and the program got a reset nothing on
+ * the network sent, so that one is logged and noted for status.
+ */
+static bool relay_err_own(int err)
+{
+	switch (-err) {
+	case ECONNRESET:
+	case EPIPE:
+	case ETIMEDOUT:
+	case ECONNREFUSED:
+	case ECONNABORTED:
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+	case EHOSTDOWN:
+	case ENETDOWN:
+	case ENOTCONN:
+		return false;
+	default:
+		return err < 0;
+	}
+}
+
 /* Returns true when the connection is finished and was freed. */
 static bool conn_relay(struct relay *r, struct conn *c)
 {
 	int a = conn_pump(r, c, true), b = conn_pump(r, c, false);
 
 	if (a < 0 || b < 0) {
+		int own = relay_err_own(a) ? a : relay_err_own(b) ? b : 0;
+
+		if (own) {
+			log_warn("profile '%s': %s", c->rs->name,
+				 relay_note_error(c->rs,
+						  "relaying a connection: %s; both ends reset",
+						  strerror(-own)));
+			relay_stat_add(&c->st->failed, 1);
+		}
 		/* An error on one side is a reset on the other (RFC 793 §3.4 spirit). */
 		conn_free(r, c, true, true);
 		return true;

@@ -10,8 +10,11 @@ server PORT LOG: in the world namespace; each connection starts with one line:
   UPRST         read until the peer goes away; log "uprst reset" on ECONNRESET,
                 "uprst eof" on a clean EOF
 client MODE HOST PORT N: inside the subject (up, down, downrst, downslow,
-uprst); prints what it saw on one line.
+uprst, uplate); prints what it saw on one line.  uplate is up with the
+payload held back until the file named by $RELAY_PEER_GO exists, so the
+tunnel is established and idle when the bulk of it starts.
 """
+import errno
 import hashlib
 import os
 import socket
@@ -141,6 +144,21 @@ def client(mode, host, port, n):
             print(f"eof after {got}")
         except ConnectionResetError:
             print("reset")
+    elif mode == "uplate":
+        s.sendall(b"UP\n")
+        go = os.environ["RELAY_PEER_GO"]
+        for _ in range(1200):
+            if os.path.exists(go):
+                break
+            time.sleep(0.05)
+        try:
+            digest = send_all(s, n)
+            s.shutdown(socket.SHUT_WR)
+            print(f"sent {digest} {n} got {' '.join(readline(s))}")
+        except OSError as e:
+            # A reset shows as ECONNRESET, EPIPE, or ENOTCONN at shutdown().
+            gone = (errno.ECONNRESET, errno.EPIPE, errno.ENOTCONN)
+            print("reset" if e.errno in gone else f"error {e!r}")
     elif mode == "uprst":
         s.sendall(b"UPRST\n")
         send_all(s, n)

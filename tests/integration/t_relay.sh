@@ -5,8 +5,9 @@
 # pipes that carry a bulk transfer grow past the kernel's default 64 KiB:
 # half-close both ways, a reset mid-transfer both ways on the relay's own
 # segments, 1 GiB each way whose sha256 must match on both ends, a slow
-# reader (backpressure through a grown pipe), and byte counters exact to the
-# byte.
+# reader (backpressure through a grown pipe), byte counters exact to the
+# byte, and a failure of the relay's own (no descriptor left for a pipe):
+# reset both ways, logged, in status, and the next tunnel works.
 #
 #   [S rm: relay_peer.py client via `netnsp exec`]   no link; daemon's listeners inside
 #        ^ setns
@@ -18,7 +19,7 @@
 #
 # The server runs in W, which H cannot reach: every byte went through P1.
 . "$(dirname "$0")/lib.sh"
-lib_init danted ss
+lib_init danted ss prlimit
 
 GIB=$((1 << 30))
 PORT=9000
@@ -111,6 +112,43 @@ is "$out" "got $want $GIB" "1 GiB down, sha256 matches on both ends"
 n1=$(status_field rm connections_total)
 is "$((n1 - n0))" 6 "status counts the 6 tunnels"
 is "$(status_field rm connections_failed)" 0 "status: none failed"
+# A failure of the relay's own: with no file descriptor left for the pipe a
+# bulk upload needs, the tunnel is reset both ways, the daemon says why in its
+# log and in status, and serves the next tunnel once descriptors are back.
+# uplate holds its 1 MiB until $T/go exists, so the tunnel is established
+# (and has no pipe yet) when the limit drops.  First with the limit untouched.
+uplate() { nexec rm env RELAY_PEER_GO="$T/go" "$PYTHON" "$PEER" uplate "$W4" "$PORT" 1048576; }
+uplate_ok() { set -- $1 '' && [ "$1" = sent ] && [ "$2" = "${5:-}" ] && [ "${6:-}" = 1048576 ]; }
+lowest_free_fd() { local i=0; while [ -e "/proc/$DAEMON_PID/fd/$i" ]; do i=$((i + 1)); done; echo "$i"; }
+touch "$T/go"
+out=$(uplate 2>>"$T/client.err")
+uplate_ok "$out"
+tap_ok $? "an upload that starts on an idle tunnel arrives whole (got: $out)"
+wait_until 5 live_is 0
+rm -f "$T/go"
+uplate >"$T/uplate.out" 2>>"$T/client.err" &
+cpid=$!
+wait_until 10 danted_to_w
+sleep 0.3
+read -r soft hard <<<"$(prlimit --pid "$DAEMON_PID" --nofile --output SOFT,HARD --noheadings)"
+rst0=$(rst_count)
+low=$(lowest_free_fd)
+prlimit --pid "$DAEMON_PID" --nofile="$low:$hard"
+touch "$T/go"
+wait "$cpid"
+prlimit --pid "$DAEMON_PID" --nofile="$soft:$hard"
+is "$(cat "$T/uplate.out")" reset "no fd for the pipe (limit $low): the app sees a reset"
+wait_until 5 rst_above "$rst0"
+tap_ok $? "... and the relay resets upstream too ($rst0 -> $(rst_count) RSTs)"
+grep -q "profile 'rm': relaying a connection: Too many open files; both ends reset" "$T/daemon.log"
+tap_ok $? "the daemon logs why, with the profile"
+is "$(status_field rm last_error)" '"relaying a connection: Too many open files; both ends reset"' \
+	"status: last error says why"
+is "$(status_field rm connections_failed)" 1 "status: counted as failed"
+out=$(uplate 2>>"$T/client.err")
+uplate_ok "$out"
+tap_ok $? "descriptors back, the next upload arrives whole"
+
 kill -0 "$DAEMON_PID" 2>/dev/null
 tap_ok $? "daemon still running"
 sanitizer_clean
