@@ -25,18 +25,10 @@ NS_S=${P}s NS_E=${P}e NS_H=${P}h NS_N=${P}n
 WORK=$(mktemp -d /tmp/netnsp-bench-egress.XXXXXX)
 PIDS=()
 
-# In the background, remembering the command's own pid (nsenter execs it), so
-# that cleanup kills the command and not a subshell that would leave it running.
-bg_in() { local ns=$1; shift; nsenter --net="/run/netns/$ns" -- "$@" & PIDS+=($!); }
-nsp() { nsx "$NS_H" "$NETNSP" --config "$WORK/netnsp.conf" --state-dir "$WORK/state" \
-	--run-dir "$WORK/run" "$@"; }
 cleanup() {
 	set +e
 	nsp down >/dev/null 2>&1
-	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-	wait 2>/dev/null
-	for ns in "$NS_N" "$NS_H" "$NS_E" "$NS_S"; do ip netns del "$ns" 2>/dev/null; done
-	rm -rf "$WORK"
+	bench_teardown "$NS_N" "$NS_H" "$NS_E" "$NS_S"
 }
 trap cleanup EXIT
 [ "$(id -u)" = 0 ] || { echo "bench: needs root" >&2; exit 1; }
@@ -53,11 +45,7 @@ if [ -f "$CORE_LIB" ] && cc -O2 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$REPO/src
 	HAVE_MICRO=1
 fi
 
-for ns in "$NS_S" "$NS_E" "$NS_H"; do
-	ip netns add "$ns"
-	nsx "$ns" ip link set lo up
-	nsx "$ns" sysctl -qw net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1
-done
+bench_ns_add "$NS_S" "$NS_E" "$NS_H" || die "namespaces"
 ip link add name e0 netns "$NS_E" type veth peer name s0 netns "$NS_S"
 nsx "$NS_E" ip addr add 203.0.113.1/24 dev e0 && nsx "$NS_E" ip link set e0 up
 nsx "$NS_S" ip addr add "$SERVER/24" dev s0 && nsx "$NS_S" ip link set s0 up
@@ -81,8 +69,6 @@ for _ in $(seq 50); do nsp status >/dev/null 2>&1 && [ -e "/run/netns/$NS_N" ] &
 nsx "$NS_N" sysctl -qw net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1
 sleep 1
 
-gbps() { python3 -c 'import json,sys; print("%.3f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"] / 1e9))' "$1" 2>/dev/null || echo nan; }
-crate() { awk '/^conns_per_sec/ { print $2; f = 1 } END { if (!f) print "nan" }' "$1"; }
 run_in() { # run_in VARIANT CMD...
 	local v=$1; shift
 	if [ "$v" = routed ]; then nsx "$NS_E" "$@"; else nsp exec n -- "$@"; fi
