@@ -5,7 +5,7 @@
 # "Workers"): the same client in a netnsp subject, the same SOCKS5 upstream, the daemon
 # restarted between the variants; runs interleaved (1, 2, 1, 2, ...).
 #
-#   [N subject of H: iperf3 -c -P 4, connrate client 4 threads]   (netnsp exec; no link)
+#   [N subject of H: iperf3 -c -P 4, connrate client 1 and 4 threads] (netnsp exec; no link)
 #        ^ relay: the daemon in [H] 198.51.100.1
 #        | veth
 #   [U] 198.51.100.2: bench/socks5-splice :1080 ; 203.0.113.1
@@ -67,9 +67,11 @@ for r in $(seq "$REPEATS"); do
 		nsp exec n -- timeout $((T + 20)) iperf3 -c "$SERVER" -p 5201 -t "$T" -P 4 -J \
 			>"$WORK/i.json" 2>/dev/null || true
 		echo "$w tput4 $(gbps "$WORK/i.json")" >>"$WORK/results.txt"
-		nsp exec n -- timeout $((CT + 20)) "$WORK/connrate" client "$SERVER" 9000 "$CT" 4 \
-			>"$WORK/c.txt" 2>/dev/null || true
-		echo "$w conn4 $(crate "$WORK/c.txt")" >>"$WORK/results.txt"
+		for th in 1 4; do
+			nsp exec n -- timeout $((CT + 20)) "$WORK/connrate" client "$SERVER" 9000 "$CT" \
+				"$th" >"$WORK/c.txt" 2>/dev/null || true
+			echo "$w conn$th $(crate "$WORK/c.txt")" >>"$WORK/results.txt"
+		done
 		nsp status --json >"$WORK/status-$w.json" 2>/dev/null || true
 		daemon_stop
 	done
@@ -77,6 +79,7 @@ done
 loops=$(python3 -c 'import json,sys; d = json.load(open(sys.argv[1])); print(" / ".join(str(w["connections_total"]) for w in d["workers"]))' "$WORK/status-2.json" 2>/dev/null || echo "n/a")
 summary=$(python3 "$BENCH_DIR/pair_table.py" "$WORK/results.txt" 1 2 "workers = 1" "workers = 2" \
 	"tput4=iperf3 4 streams up, Gbit/s" \
+	"conn1=connections/s (connect, 1-byte echo, close), 1 thread" \
 	"conn4=connections/s (connect, 1-byte echo, close), 4 threads")
 echo "$summary"
 echo "connections per loop in the last workers = 2 round (main / worker): $loops"
