@@ -137,6 +137,8 @@ struct relay_shard {
 	struct relay_stats stats; /* its connections' counters (TCP fields only) */
 	struct conn *conns;	  /* owned by that worker: its live connections */
 	uint64_t taken;		  /* hand-overs it has taken in (counted after stats.live) */
+	struct ratelog own_err;	  /* that loop's lines for tunnels ended by the daemon's own
+				   * errors (tcp.c); the main loop's too, in [0] */
 };
 
 /* How a subject's UDP (other than DNS) is handled; relay_udp_mode() decides. */
@@ -188,8 +190,8 @@ struct relay_subject {
 	uint64_t handed;	/* main loop: connections handed to workers (admission counts those
 				 * not yet taken in: handed - the shards' taken) */
 	pthread_mutex_t err_mu; /* guards last_error*: workers note failures too */
-	struct relay_shard wk[CONF_WORKERS_MAX]; /* per worker thread, by relay id; [0] unused
-						  * (the main loop's are stats and conns) */
+	struct relay_shard wk[CONF_WORKERS_MAX]; /* per worker thread, by relay id; [0] only
+						  * own_err (the main loop's are stats and conns) */
 };
 
 struct relay_workers;

@@ -321,7 +321,7 @@ static int conn_start_relay(struct relay *r, struct conn *c)
  * An error a peer causes (a reset, a broken pipe, a vanished route) ends a
  * tunnel as TCP would end it; any other (no file descriptor or memory left
  * for a pipe) is the daemon's own, and the program got a reset nothing on
- * the network sent, so that one is logged and noted for status.
+ * the network sent, so that one is logged (rate-limited) and noted for status.
  */
 static bool relay_err_own(int err)
 {
@@ -351,10 +351,12 @@ static bool conn_relay(struct relay *r, struct conn *c)
 		int own = relay_err_own(a) ? a : relay_err_own(b) ? b : 0;
 
 		if (own) {
-			log_warn("profile '%s': %s", c->rs->name,
-				 relay_note_error(c->rs,
-						  "relaying a connection: %s; both ends reset",
-						  strerror(-own)));
+			/* Out of fds or memory, every tunnel may fail: a line a minute per loop. */
+			ratelog_msg(&c->rs->wk[r->id].own_err, LOG_LVL_WARN, "profile '%s': %s",
+				    c->rs->name,
+				    relay_note_error(c->rs,
+						     "relaying a connection: %s; both ends reset",
+						     strerror(-own)));
 			relay_stat_add(&c->st->failed, 1);
 		}
 		/* An error on one side is a reset on the other (RFC 793 §3.4 spirit). */

@@ -55,6 +55,12 @@ counters() { status_json_q 'str(d["subjects"][0]["bytes_up"]) + " " + str(d["sub
 live_is() { [ "$(status_field rm connections)" = "$1" ]; }
 # The download is flowing once danted holds a connection to the server: only the
 # data flow makes one.
+# up_ok OUT N: an `up` client's line says N bytes sent and the same sha256 and N received.
+up_ok() {
+	local n=$2
+	set -- $1 ''
+	[ "$1" = sent ] && [ "$2" = "${5:-}" ] && [ "$3" = "$n" ] && [ "${6:-}" = "$n" ]
+}
 danted_to_w() { nsx "$NS_P1" ss -Htn state established dst "$W4" dport = :"$PORT" | grep -q .; }
 rst_above() { [ "$(rst_count)" -gt "$1" ]; }
 rst_count() { # RSTs from H to danted, counted in P1
@@ -66,8 +72,7 @@ n0=$(status_field rm connections_total)
 
 # Half-close, app side first: the server reads to EOF and answers after it.
 out=$(peer up 65536)
-set -- $out ''
-[ "$1" = sent ] && [ "$2" = "${5:-}" ] && [ "$3" = 65536 ] && [ "${6:-}" = 65536 ]
+up_ok "$out" 65536
 tap_ok $? "app half-closes, the answer still comes back (got: $out)"
 
 # Half-close, upstream side first, with exact counters on one connection.
@@ -101,8 +106,7 @@ tap_ok $? "app resets mid-transfer, the relay resets upstream ($rst0 -> $(rst_co
 
 # 1 GiB each way, checksums on both ends.
 out=$(peer up "$GIB")
-set -- $out ''
-[ "$1" = sent ] && [ "$2" = "${5:-}" ] && [ "${6:-}" = "$GIB" ]
+up_ok "$out" "$GIB"
 tap_ok $? "1 GiB up, sha256 matches on both ends"
 out=$(peer down "$GIB")
 peer_log_wait "^down .* $GIB$"
@@ -118,11 +122,10 @@ is "$(status_field rm connections_failed)" 0 "status: none failed"
 # uplate holds its 1 MiB until $T/go exists, so the tunnel is established
 # (and has no pipe yet) when the limit drops.  First with the limit untouched.
 uplate() { nexec rm env RELAY_PEER_GO="$T/go" "$PYTHON" "$PEER" uplate "$W4" "$PORT" 1048576; }
-uplate_ok() { set -- $1 '' && [ "$1" = sent ] && [ "$2" = "${5:-}" ] && [ "${6:-}" = 1048576 ]; }
 lowest_free_fd() { local i=0; while [ -e "/proc/$DAEMON_PID/fd/$i" ]; do i=$((i + 1)); done; echo "$i"; }
 touch "$T/go"
 out=$(uplate 2>>"$T/client.err")
-uplate_ok "$out"
+up_ok "$out" 1048576
 tap_ok $? "an upload that starts on an idle tunnel arrives whole (got: $out)"
 wait_until 5 live_is 0
 rm -f "$T/go"
@@ -146,7 +149,7 @@ is "$(status_field rm last_error)" '"relaying a connection: Too many open files;
 	"status: last error says why"
 is "$(status_field rm connections_failed)" 1 "status: counted as failed"
 out=$(uplate 2>>"$T/client.err")
-uplate_ok "$out"
+up_ok "$out" 1048576
 tap_ok $? "descriptors back, the next upload arrives whole"
 
 kill -0 "$DAEMON_PID" 2>/dev/null
