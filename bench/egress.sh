@@ -24,12 +24,9 @@ P=ne$(printf '%04x' $((RANDOM)))
 NS_S=${P}s NS_E=${P}e NS_H=${P}h NS_N=${P}n
 WORK=$(mktemp -d /tmp/netnsp-bench-egress.XXXXXX)
 PIDS=()
+DAEMON= # the daemon runs from PIDS
 
-cleanup() {
-	set +e
-	nsp down >/dev/null 2>&1
-	bench_teardown "$NS_N" "$NS_H" "$NS_E" "$NS_S"
-}
+cleanup() { bench_daemon_teardown "$NS_N" "$NS_H" "$NS_E" "$NS_S"; }
 trap cleanup EXIT
 [ "$(id -u)" = 0 ] || { echo "bench: needs root" >&2; exit 1; }
 LOAD0=$(cut -d' ' -f1 /proc/loadavg)
